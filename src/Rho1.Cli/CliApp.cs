@@ -1,0 +1,63 @@
+// Builds the command tree, parses, runs the chosen verb and maps failures to exit codes and one-line errors.
+// Verbs live in Commands/, one file each: options plus an action that calls the library.
+using System.CommandLine;
+using Rho1.Cli.Commands;
+using Serilog;
+
+namespace Rho1.Cli;
+
+public static class CliApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "rho1: selective language modeling (Rho-1). Train a reference model on clean text, score tokens by " +
+            "excess loss, and train only on the tokens that matter.\n\nArguments can also come from a response file: rho1 @args.rsp");
+        root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.Quiet);
+        root.Subcommands.Add(InfoCommand.Create());
+        return root;
+    }
+
+    /// <summary>Runs rho1 with <paramref name="args"/>; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        bool verbose = parse.GetValue(GlobalOptions.Verbose);
+        Logging.Configure(verbose, parse.GetValue(GlobalOptions.Quiet));
+        if (parse.Errors.Count > 0)
+        {
+            // The most specific message first: "Unrecognized command" beats "Required command was not provided".
+            var messages = parse.Errors.Select(e => e.Message).Distinct()
+                .OrderBy(m => m.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0);
+            stderr.WriteLine($"rho1: error: {string.Join("; ", messages)} (try 'rho1 --help')");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (UserErrorException e)
+        {
+            stderr.WriteLine($"rho1: error: {e.Message}");
+            if (verbose) stderr.WriteLine(e);
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("rho1: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"rho1: failed: {e.GetType().Name}: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}");
+            if (verbose) stderr.WriteLine(e);
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            Log.CloseAndFlush();
+        }
+    }
+}

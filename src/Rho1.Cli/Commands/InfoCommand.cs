@@ -1,0 +1,45 @@
+// `rho1 info`: versions, devices and measured matmul throughput (the MFU peak used by training reports).
+using System.CommandLine;
+using System.Text.Json;
+using Rho1.Platform;
+
+namespace Rho1.Cli.Commands;
+
+public static class InfoCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var device = GlobalOptions.Device();
+        var noBench = new Option<bool>("--no-bench") { Description = "Skip the matmul measurement (a few seconds on CPU)." };
+        var command = new Command("info",
+            "Show Rho1, .NET, TorchSharp and libtorch versions, devices, and measured matmul GFLOP/s.\n\n" +
+            "Examples:\n  rho1 info\n  rho1 info --json\n  rho1 info --device cuda:0 --json")
+        {
+            json, device, noBench,
+        };
+        command.SetAction(parse =>
+        {
+            var info = SystemInfo.Collect(DeviceSpec.Resolve(parse.GetValue(device)!), measure: !parse.GetValue(noBench));
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+            else
+                WriteText(info, output);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static void WriteText(SystemInfo info, TextWriter o)
+    {
+        o.WriteLine($"rho1        {info.Rho1}");
+        o.WriteLine($".NET        {info.DotNet} on {info.Os}");
+        o.WriteLine($"TorchSharp  {info.TorchSharp}");
+        o.WriteLine($"libtorch    {info.LibTorch}");
+        o.WriteLine($"devices     {string.Join(", ", info.Devices)}{(info.CudaDeviceNames.Count > 0 ? " (" + string.Join(", ", info.CudaDeviceNames) + ")" : "")}");
+        o.WriteLine($"threads     {info.Threads}");
+        if (info.MatmulGflops is { } g)
+            o.WriteLine($"matmul      {g.Fp32:F1} GFLOP/s fp32, {g.Bf16:F1} GFLOP/s bf16 on {info.MeasuredOn}");
+    }
+}

@@ -1,0 +1,72 @@
+// What `rho1 info` reports: versions, devices and measured matmul throughput. Pure data plus one collector;
+// printing is the CLI's job. JSON names are an interface (scripts read them), so they are fixed here.
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
+using TorchSharp;
+
+namespace Rho1.Platform;
+
+public sealed record MatmulGflops(
+    [property: JsonPropertyName("fp32")] double Fp32,
+    [property: JsonPropertyName("bf16")] double Bf16);
+
+public sealed record SystemInfo(
+    [property: JsonPropertyName("rho1")] string Rho1,
+    [property: JsonPropertyName("dotnet")] string DotNet,
+    [property: JsonPropertyName("os")] string Os,
+    [property: JsonPropertyName("torchsharp")] string TorchSharp,
+    [property: JsonPropertyName("libtorch")] string LibTorch,
+    [property: JsonPropertyName("devices")] IReadOnlyList<string> Devices,
+    [property: JsonPropertyName("cuda_device_names")] IReadOnlyList<string> CudaDeviceNames,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("measured_on")] string MeasuredOn,
+    [property: JsonPropertyName("matmul_gflops")] MatmulGflops? MatmulGflops)
+{
+    /// <summary>Collects versions and devices; measures matmul throughput on <paramref name="device"/> unless <paramref name="measure"/> is false.</summary>
+    public static SystemInfo Collect(torch.Device device, bool measure, int matmulSize = 2048)
+    {
+        string torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+        var devices = new List<string> { "cpu" };
+        int cudaCount = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
+        for (int i = 0; i < cudaCount; i++)
+            devices.Add($"cuda:{i}");
+        MatmulGflops? gflops = measure
+            ? new MatmulGflops(
+                Math.Round(MatmulThroughput.Measure(device, torch.ScalarType.Float32, matmulSize), 1),
+                Math.Round(MatmulThroughput.Measure(device, torch.ScalarType.BFloat16, matmulSize), 1))
+            : null;
+        return new SystemInfo(
+            typeof(SystemInfo).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+            RuntimeInformation.FrameworkDescription,
+            RuntimeInformation.OSDescription,
+            torchSharp,
+            torch.__version__,
+            devices,
+            cudaCount > 0 ? CudaNames(cudaCount) : Array.Empty<string>(),
+            torch.get_num_threads(),
+            DeviceSpec.Name(device),
+            gflops);
+    }
+
+    // TorchSharp exposes no device-name query; nvidia-smi does, where the driver is installed.
+    static IReadOnlyList<string> CudaNames(int count)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("nvidia-smi", "--query-gpu=name --format=csv,noheader") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi);
+            if (p != null)
+            {
+                string[] lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                p.WaitForExit(5000);
+                if (lines.Length >= count)
+                    return lines[..count];
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+        }
+        return Enumerable.Range(0, count).Select(i => $"cuda:{i} (name unknown)").ToArray();
+    }
+}
