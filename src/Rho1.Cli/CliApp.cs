@@ -15,7 +15,12 @@ public static class CliApp
             "excess loss, and train only on the tokens that matter.\n\nArguments can also come from a response file: rho1 @args.rsp");
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
-        root.Subcommands.Add(InfoCommand.Create());
+        foreach (var verb in new[]
+        {
+            InfoCommand.Create(), TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(),
+            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(),
+        })
+            root.Subcommands.Add(verb);
         return root;
     }
 

@@ -1,0 +1,43 @@
+// The selection flags of `train` and `sweep`: where the reference comes from and how tokens are chosen.
+// Flags become selection.* overrides, so the resolved config (and checkpoint) records them.
+using System.CommandLine;
+using System.Globalization;
+using Rho1.Scoring;
+using Rho1.Selection;
+using Rho1.Training;
+
+namespace Rho1.Cli.Commands;
+
+public sealed class SelectionArguments
+{
+    public readonly Option<string?> Ref = new("--ref") { Description = "Reference checkpoint (or run directory): reference losses computed online each step." };
+    public readonly Option<string?> RefScores = new("--ref-scores") { Description = "Score directory from `rho1 score`: reference losses read offline." };
+    public readonly Option<double?> Ratio = new("--ratio") { Description = "Fraction k of tokens trained on, in (0, 1]; 1.0 is plain training. [default: config, 1.0]" };
+    public readonly Option<string?> Select = new("--select") { Description = "batch (paper), sequence (per sequence) or global (running threshold)." };
+    public readonly Option<string?> Score = new("--score") { Description = "excess (paper: training minus reference loss), loss, ref or random." };
+    public readonly Option<double?> SlmStart = new("--slm-start") { Description = "Train plainly for this fraction of steps first." };
+
+    public SelectionArguments()
+    {
+        Select.AcceptOnlyFromAmong("batch", "sequence", "global");
+        Score.AcceptOnlyFromAmong("excess", "loss", "ref", "random");
+    }
+
+    public void AddTo(Command command, bool withRatio = true)
+    {
+        foreach (var option in new Option[] { Ref, RefScores, Select, Score, SlmStart })
+            command.Options.Add(option);
+        if (withRatio) command.Options.Add(Ratio);
+    }
+
+    public IEnumerable<string> Overrides(ParseResult parse)
+    {
+        if (parse.GetValue(Ratio) is { } r) yield return "selection.ratio=" + r.ToString("R", CultureInfo.InvariantCulture);
+        if (parse.GetValue(Select) is { } s) yield return "selection.select=" + s;
+        if (parse.GetValue(Score) is { } c) yield return "selection.score=" + c;
+        if (parse.GetValue(SlmStart) is { } f) yield return "selection.slm_start=" + f.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    public SelectiveObjective CreateObjective(ParseResult parse, TrainingSetup setup) =>
+        new(setup.Config.Selection, ReferenceLoader.Open(parse.GetValue(Ref), parse.GetValue(RefScores), setup), setup.Config.Train.Steps, setup.Config.Train.Seed);
+}

@@ -1,0 +1,26 @@
+// `rho1 train-ref`: plain next-token training (every token counts), for the reference model or a baseline.
+using System.CommandLine;
+using Rho1.Training;
+
+namespace Rho1.Cli.Commands;
+
+public static class TrainRefCommand
+{
+    public static Command Create()
+    {
+        var args = new TrainingArguments();
+        var command = new Command("train-ref",
+            "Train a model with plain causal language modelling (all tokens), e.g. the reference model on clean data.\n\n" +
+            "Examples:\n  rho1 train-ref --config tiny --data data/clean --out runs/ref\n" +
+            "  rho1 train-ref --config small --data data/clean --out runs/ref --set train.steps=2000 --set train.lr=6e-4\n" +
+            "  rho1 train-ref --config small --data data/clean --out runs/ref --resume auto");
+        args.AddTo(command);
+        command.SetAction((parse, cancel) =>
+        {
+            var summary = new Trainer(args.Build(parse), _ => new ClmObjective()).Run(cancel);
+            parse.InvocationConfiguration.Output.WriteLine($"final checkpoint: {summary.FinalCheckpoint}");
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,37 @@
+// Options shared by the training verbs (train-ref, train, sweep): config, data, output, overrides, resume.
+// Declared once here; each verb adds its own and builds a TrainOptions through Build().
+using System.CommandLine;
+using Rho1.Configuration;
+using Rho1.Training;
+
+namespace Rho1.Cli.Commands;
+
+public sealed class TrainingArguments
+{
+    public readonly Option<string> Config = new("--config", "-c") { Description = "Config file, or a preset name from configs/ (tiny, small, gpt2-124m, tinyllama-1b).", Required = true };
+    public readonly Option<string> Data = new("--data", "-d") { Description = "Prepared dataset directory (from `rho1 prepare`).", Required = true };
+    public readonly Option<string> Out = new("--out", "-o") { Description = "Run directory to create.", Required = true };
+    public readonly Option<string[]> Set = new("--set") { Description = "Override a config key: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string?> Resume = new("--resume") { Description = "auto (newest complete checkpoint in --out, or start fresh) or a checkpoint directory." };
+    public readonly Option<bool> Force = new("--force") { Description = "Replace an existing run in --out." };
+    public readonly Option<string> Device = GlobalOptions.Device();
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, Device })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Loads the config with overrides; <paramref name="extra"/> are overrides the verb's own flags imply (applied last).</summary>
+    public TrainOptions Build(ParseResult parse, IEnumerable<string>? extra = null)
+    {
+        var overrides = (parse.GetValue(Set) ?? Array.Empty<string>()).Concat(extra ?? Array.Empty<string>());
+        var config = ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), overrides);
+        var progress = new ProgressBar();
+        return new TrainOptions(config, parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
+        {
+            OnProgress = p => progress.Draw((double)p.Step / p.Steps,
+                $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),
+        };
+    }
+}

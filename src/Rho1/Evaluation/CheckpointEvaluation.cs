@@ -1,0 +1,29 @@
+// `rho1 eval`: a checkpoint's loss, perplexity and bits per byte on a prepared split, after checking that
+// the data was tokenized the way the model expects.
+using Rho1.Data;
+using Rho1.Platform;
+using Rho1.Training;
+
+namespace Rho1.Evaluation;
+
+public static class CheckpointEvaluation
+{
+    /// <param name="seqLen">0 = the checkpoint's train.seq_len.</param>
+    /// <param name="maxBatches">0 = the whole split.</param>
+    public static EvalResult Run(string modelPath, string dataDir, string splitName, string device, int batchSize = 16, int seqLen = 0, int maxBatches = 0)
+    {
+        var dev = DeviceSpec.Resolve(device);
+        using var dataset = TokenDataset.Open(dataDir);
+        var (model, state) = ModelCheckpoint.Load(modelPath, dev);
+        using var _ = model;
+        if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
+            throw new UserErrorException($"model {modelPath} uses tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but {dataDir} uses {dataset.Meta.Tokenizer} ({dataset.Meta.VocabSize})");
+        if (!dataset.Meta.Splits.TryGetValue(splitName, out var meta) || meta.Tokens == 0)
+            throw new UserErrorException($"{dataDir} has no '{splitName}' split with tokens (splits: {string.Join(", ", dataset.Meta.Splits.Keys)})");
+        int t = seqLen > 0 ? seqLen : state.Config.Train.SeqLen;
+        if (t > model.Config.ContextLength)
+            throw new UserErrorException($"--seq-len {t} exceeds the model's context_length={model.Config.ContextLength}");
+        model.ComputeType = state.Config.Train.Precision == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
+        return Evaluator.Evaluate(model, dataset.Split(splitName), (double)meta.SourceBytes / meta.Tokens, batchSize, t, maxBatches, dev);
+    }
+}

@@ -1,0 +1,54 @@
+// `rho1 sample`: autoregressive generation from a checkpoint with temperature and top-k, seeded. Decodes
+// with the tokenizer the training data was prepared with. Dimensions: T time, V vocabulary.
+using Rho1.Data.Tokenizers;
+using Rho1.Platform;
+using Rho1.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Evaluation;
+
+public static class TextGenerator
+{
+    /// <param name="dataDir">Dataset whose tokenizer to use; null = the one the model was trained on.</param>
+    public static string Generate(string modelPath, string prompt, int maxTokens, double temperature, int topK, long seed, string device, string? dataDir = null)
+    {
+        if (maxTokens < 0) throw new UserErrorException($"--max-tokens {maxTokens}: must be >= 0");
+        if (temperature < 0) throw new UserErrorException($"--temperature {temperature}: must be >= 0 (0 = greedy)");
+        if (topK < 0) throw new UserErrorException($"--top-k {topK}: must be >= 0 (0 = no limit)");
+        var dev = DeviceSpec.Resolve(device);
+        var (model, state) = ModelCheckpoint.Load(modelPath, dev);
+        using var _ = model;
+        string tokenizerSource = dataDir ?? state.DataDir;
+        var tokenizer = Directory.Exists(tokenizerSource) ? TokenizerFactory.ForDataset(tokenizerSource) : TokenizerFactory.Create(state.Tokenizer);
+        if (tokenizer.Id != state.Tokenizer)
+            throw new UserErrorException($"tokenizer {tokenizer.Id} of {tokenizerSource} is not the model's ({state.Tokenizer})");
+        var ids = new List<long> { tokenizer.EosId }; // generation starts as a new document
+        ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
+        int promptLength = ids.Count;
+        var generator = new Generator((ulong)seed);
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < maxTokens; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var context = ids.Skip(Math.Max(0, ids.Count - model.Config.ContextLength)).ToArray();
+            var logits = model.forward(torch.tensor(context, new long[] { 1, context.Length }).to(dev))[0, -1].to(ScalarType.Float32); // (V)
+            long next;
+            if (temperature == 0)
+                next = logits.argmax().item<long>();
+            else
+            {
+                logits = logits / temperature;
+                if (topK > 0 && topK < logits.shape[0])
+                {
+                    var kth = logits.topk(topK).values[-1];
+                    logits = logits.masked_fill(logits.lt(kth), double.NegativeInfinity);
+                }
+                next = torch.multinomial(logits.softmax(0).cpu(), 1, generator: generator).item<long>();
+            }
+            if (next == tokenizer.EosId) break;
+            ids.Add(next);
+        }
+        return prompt + tokenizer.Decode(ids.Skip(promptLength).Select(i => (int)i).ToArray());
+    }
+}

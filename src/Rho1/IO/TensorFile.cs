@@ -1,0 +1,110 @@
+// Rho1's named-tensor file: magic "RHO1TNSR", uint32 version, uint32 count, then per tensor a UTF-8 name,
+// dtype code, shape and raw little-endian bytes, and a SHA-256 of everything before it as the trailer.
+// Used for model weights and optimizer state; read back only after the checksum verifies.
+using System.Security.Cryptography;
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.IO;
+
+public static class TensorFile
+{
+    static readonly byte[] Magic = "RHO1TNSR"u8.ToArray();
+    const uint Version = 1;
+
+    public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors)
+    {
+        var list = tensors.ToList();
+        AtomicFile.Write(path, stream =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            void Put(ReadOnlySpan<byte> bytes) { stream.Write(bytes); hash.AppendData(bytes); }
+            Put(Magic);
+            Put(BitConverter.GetBytes(Version));
+            Put(BitConverter.GetBytes((uint)list.Count));
+            foreach (var (name, tensor) in list)
+            {
+                using var cpu = tensor.detach().cpu().contiguous();
+                byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+                Put(BitConverter.GetBytes((ushort)nameBytes.Length));
+                Put(nameBytes);
+                Put(new[] { Code(cpu.dtype), (byte)cpu.dim() });
+                foreach (long d in cpu.shape) Put(BitConverter.GetBytes(d));
+                var data = cpu.bytes;
+                Put(BitConverter.GetBytes((long)data.Length));
+                Put(data);
+            }
+            stream.Write(hash.GetHashAndReset());
+        });
+    }
+
+    /// <summary>Verifies the checksum, then loads every tensor onto the CPU. Throws InvalidDataException naming the file.</summary>
+    public static Dictionary<string, Tensor> Load(string path)
+    {
+        Verify(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var reader = new BinaryReader(stream);
+        if (!reader.ReadBytes(8).AsSpan().SequenceEqual(Magic))
+            throw new InvalidDataException($"{path}: not a Rho1 tensor file");
+        uint version = reader.ReadUInt32();
+        if (version != Version)
+            throw new InvalidDataException($"{path}: tensor file version {version}, this build reads {Version}");
+        uint count = reader.ReadUInt32();
+        for (uint i = 0; i < count; i++)
+        {
+            string name = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadUInt16()));
+            var dtype = Type(reader.ReadByte(), path);
+            var shape = new long[reader.ReadByte()];
+            for (int d = 0; d < shape.Length; d++) shape[d] = reader.ReadInt64();
+            long nbytes = reader.ReadInt64();
+            var t = torch.empty(shape, dtype);
+            if (t.bytes.Length != nbytes)
+                throw new InvalidDataException($"{path}: tensor '{name}' holds {nbytes} bytes, its shape needs {t.bytes.Length}");
+            stream.ReadExactly(t.bytes);
+            result[name] = t;
+        }
+        return result;
+    }
+
+    /// <summary>Throws InvalidDataException if the file is truncated or its trailer checksum does not match.</summary>
+    public static void Verify(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        if (stream.Length < Magic.Length + 8 + 32)
+            throw new InvalidDataException($"{path}: truncated ({stream.Length} bytes)");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long left = stream.Length - 32;
+        while (left > 0)
+        {
+            int n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n <= 0) throw new InvalidDataException($"{path}: truncated");
+            hash.AppendData(buffer, 0, n);
+            left -= n;
+        }
+        var trailer = new byte[32];
+        stream.ReadExactly(trailer);
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(trailer))
+            throw new InvalidDataException($"{path}: checksum mismatch (file is corrupt or was truncated)");
+    }
+
+    static byte Code(ScalarType t) => t switch
+    {
+        ScalarType.Float32 => 1,
+        ScalarType.Int64 => 2,
+        ScalarType.BFloat16 => 3,
+        ScalarType.Float64 => 4,
+        _ => throw new NotSupportedException($"dtype {t} cannot be stored"),
+    };
+
+    static ScalarType Type(byte code, string path) => code switch
+    {
+        1 => ScalarType.Float32,
+        2 => ScalarType.Int64,
+        3 => ScalarType.BFloat16,
+        4 => ScalarType.Float64,
+        _ => throw new InvalidDataException($"{path}: unknown dtype code {code}"),
+    };
+}

@@ -1,0 +1,52 @@
+// Causal multi-head self-attention with rotary positions and optional grouped-query heads, through
+// libtorch's scaled_dot_product_attention (whose causal flag TorchSharp spells `is_casual`).
+// Dimensions: B batch, T time, C model width, NH query heads, NKV key/value heads, HD head size.
+using TorchSharp;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Rho1.Model;
+
+public sealed class Attention : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "q_proj")] readonly Linear _qProj;
+    [ComponentName(Name = "k_proj")] readonly Linear _kProj;
+    [ComponentName(Name = "v_proj")] readonly Linear _vProj;
+    [ComponentName(Name = "o_proj")] readonly Linear _oProj;
+    readonly int _heads, _kvHeads, _headDim;
+    readonly Rotary _rotary;
+
+    public Attention(ModelConfig config, Rotary rotary) : base(nameof(Attention))
+    {
+        _heads = config.Heads;
+        _kvHeads = config.EffectiveKvHeads;
+        _headDim = config.HeadDim;
+        _rotary = rotary;
+        _qProj = new Linear(config.Dim, _heads * _headDim);
+        _kProj = new Linear(config.Dim, _kvHeads * _headDim);
+        _vProj = new Linear(config.Dim, _kvHeads * _headDim);
+        _oProj = new Linear(_heads * _headDim, config.Dim);
+        RegisterComponents();
+    }
+
+    public Linear OutputProjection => _oProj;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = _qProj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, NH, T, HD)
+        var k = _kProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
+        var v = _vProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
+        q = _rotary.Apply(q);
+        k = _rotary.Apply(k);
+        if (_kvHeads != _heads)
+        {
+            k = k.repeat_interleave(_heads / _kvHeads, dim: 1); // (B, NH, T, HD)
+            v = v.repeat_interleave(_heads / _kvHeads, dim: 1);
+        }
+        var y = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // (B, NH, T, HD)
+        y = y.transpose(1, 2).contiguous().view(b, t, _heads * _headDim);             // (B, T, C)
+        return _oProj.forward(y).MoveToOuterDisposeScope();
+    }
+}

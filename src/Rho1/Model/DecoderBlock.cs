@@ -1,0 +1,32 @@
+// One pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(x)). Names match Hugging Face Llama.
+using TorchSharp;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Rho1.Model;
+
+public sealed class DecoderBlock : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "input_layernorm")] readonly RmsNorm _attentionNorm;
+    [ComponentName(Name = "self_attn")] readonly Attention _attention;
+    [ComponentName(Name = "post_attention_layernorm")] readonly RmsNorm _mlpNorm;
+    [ComponentName(Name = "mlp")] readonly FeedForward _mlp;
+
+    public DecoderBlock(ModelConfig config, Rotary rotary) : base(nameof(DecoderBlock))
+    {
+        _attentionNorm = new RmsNorm(config.Dim, config.NormEps);
+        _attention = new Attention(config, rotary);
+        _mlpNorm = new RmsNorm(config.Dim, config.NormEps);
+        _mlp = new FeedForward(config);
+        RegisterComponents();
+    }
+
+    public IEnumerable<Linear> ResidualProjections => new[] { _attention.OutputProjection, _mlp.DownProjection };
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = x + _attention.forward(_attentionNorm.forward(x));
+        return (h + _mlp.forward(_mlpNorm.forward(h))).MoveToOuterDisposeScope();
+    }
+}

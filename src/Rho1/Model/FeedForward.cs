@@ -1,0 +1,30 @@
+// SwiGLU feed-forward block: down(silu(gate(x)) * up(x)), Llama's MLP. Dimensions: C width, F hidden.
+using TorchSharp;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Rho1.Model;
+
+public sealed class FeedForward : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "gate_proj")] readonly Linear _gateProj;
+    [ComponentName(Name = "up_proj")] readonly Linear _upProj;
+    [ComponentName(Name = "down_proj")] readonly Linear _downProj;
+
+    public FeedForward(ModelConfig config) : base(nameof(FeedForward))
+    {
+        _gateProj = new Linear(config.Dim, config.FfnDim);
+        _upProj = new Linear(config.Dim, config.FfnDim);
+        _downProj = new Linear(config.FfnDim, config.Dim);
+        RegisterComponents();
+    }
+
+    public Linear DownProjection => _downProj;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = nn.functional.silu(_gateProj.forward(x)) * _upProj.forward(x); // (B, T, F)
+        return _downProj.forward(h).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,30 @@
+// Root-mean-square layer norm (TorchSharp has none): y = x / sqrt(mean(x²) + eps) * weight.
+// Computed in fp32 whatever the input dtype, then cast back, as bf16 statistics are too coarse.
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Rho1.Model;
+
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "weight")] readonly Parameter _weight;
+    readonly double _eps;
+
+    public RmsNorm(int dim, double eps) : base(nameof(RmsNorm))
+    {
+        if (dim <= 0) throw new ArgumentOutOfRangeException(nameof(dim), dim, "must be positive");
+        _eps = eps;
+        _weight = new Parameter(torch.ones(dim));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x32 = x.to(ScalarType.Float32);
+        var normed = x32 * torch.rsqrt(x32.pow(2).mean(new long[] { -1 }, keepdim: true) + _eps);
+        return (normed * _weight).to(x.dtype).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,82 @@
+// The decoder-only language model: embedding, L blocks, final norm, output projection (optionally tied).
+// Parameters are fp32 masters; ComputeType (fp32 or bf16) is the dtype activations and matmuls run in.
+// State-dict keys follow Hugging Face Llama (without its "model." prefix, which export adds).
+// Dimensions: B batch, T time, C width, V vocabulary.
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Rho1.Model;
+
+public sealed class Transformer : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "embed_tokens")] readonly Parameter _embedding; // (V, C)
+    [ComponentName(Name = "layers")] readonly ModuleList<DecoderBlock> _layers;
+    [ComponentName(Name = "norm")] readonly RmsNorm _norm;
+    [ComponentName(Name = "lm_head")] readonly Linear? _lmHead; // null when tied
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Dtype of activations and matmuls: Float32 or BFloat16. Weights stay fp32.</summary>
+    public ScalarType ComputeType { get; set; } = ScalarType.Float32;
+
+    /// <summary>Builds the model with weights drawn from <paramref name="seed"/> (same seed, same weights on CPU).</summary>
+    public Transformer(ModelConfig config, long seed) : base(nameof(Transformer))
+    {
+        config.Validate();
+        Config = config;
+        var rotary = new Rotary(config.HeadDim, config.ContextLength, config.RopeTheta);
+        _embedding = new Parameter(torch.empty(config.VocabSize, config.Dim));
+        _layers = new ModuleList<DecoderBlock>(Enumerable.Range(0, config.Layers).Select(_ => new DecoderBlock(config, rotary)).ToArray());
+        _norm = new RmsNorm(config.Dim, config.NormEps);
+        _lmHead = config.TiedEmbeddings ? null : new Linear(config.Dim, config.VocabSize);
+        RegisterComponents();
+        Initialise(seed);
+    }
+
+    void Initialise(long seed)
+    {
+        using var noGrad = torch.no_grad();
+        var generator = new Generator((ulong)seed);
+        double std = Config.InitStd;
+        double residualStd = std / Math.Sqrt(2.0 * Config.Layers); // GPT-2: keep the residual stream's variance flat in depth
+        var residual = _layers.SelectMany(l => l.ResidualProjections).Select(p => p.Weight.Handle).ToHashSet();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name == "norm.weight")
+                continue; // RMSNorm weights start at one
+            p.normal_(0, residual.Contains(p.Handle) ? residualStd : std, generator);
+        }
+    }
+
+    /// <summary>Logits (B, T, V) in ComputeType for token ids (B, T).</summary>
+    public override Tensor forward(Tensor tokens)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = tokens.shape[0], t = tokens.shape[1];
+        if (t > Config.ContextLength)
+            throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
+        var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim).to(ComputeType); // (B, T, C)
+        foreach (var layer in _layers)
+            x = layer.forward(x);
+        x = _norm.forward(x);
+        var logits = _lmHead is null
+            ? nn.functional.linear(x, _embedding.to(x.dtype), null)
+            : _lmHead.forward(x); // (B, T, V)
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Unreduced next-token loss (B, T) in fp32: cross-entropy of logits(tokens) against targets.</summary>
+    public Tensor TokenLosses(Tensor tokens, Tensor targets)
+    {
+        using var scope = torch.NewDisposeScope();
+        var logits = forward(tokens); // (B, T, V)
+        long v = logits.shape[2];
+        var losses = nn.functional.cross_entropy(logits.to(ScalarType.Float32).view(-1, v), targets.reshape(-1), reduction: nn.Reduction.None);
+        return losses.view(tokens.shape[0], tokens.shape[1]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Number of parameters (tied embeddings counted once).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+}

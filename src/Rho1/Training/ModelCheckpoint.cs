@@ -1,0 +1,33 @@
+// Loads a trained model for evaluation, sampling, scoring or export: from a checkpoint directory, or from a
+// run directory (its final checkpoint, else its newest complete one).
+using Rho1.Model;
+using static TorchSharp.torch;
+
+namespace Rho1.Training;
+
+public static class ModelCheckpoint
+{
+    /// <summary>Resolves a run or checkpoint directory to a checkpoint directory.</summary>
+    public static string Resolve(string path)
+    {
+        if (!Directory.Exists(path))
+            throw new UserErrorException($"{path}: no such checkpoint or run directory");
+        if (File.Exists(Path.Combine(path, Checkpoint.DoneFile)) || File.Exists(Path.Combine(path, Checkpoint.StateFile)))
+            return path;
+        return RunDirectory.LatestComplete(path)
+            ?? throw new UserErrorException($"{path}: holds no complete checkpoint (expected final/ or checkpoints/step-N/ with a DONE marker)");
+    }
+
+    /// <summary>The model (on <paramref name="device"/>, in eval mode) and the state it was saved with.</summary>
+    public static (Transformer Model, TrainerState State) Load(string path, Device device)
+    {
+        string dir = Resolve(path);
+        var loaded = Checkpoint.Load(dir);
+        var model = new Transformer(loaded.State.Config.Model, loaded.State.Config.Train.Seed);
+        Trainer.LoadModel(model, loaded.Model, dir);
+        foreach (var t in loaded.Model.Values.Concat(loaded.Optimizer.Values)) t.Dispose();
+        model.to(device);
+        model.eval();
+        return (model, loaded.State);
+    }
+}

@@ -1,0 +1,25 @@
+// What a training run is asked to do: config, data, output, device and resume policy. Built by the CLI.
+using Rho1.Configuration;
+
+namespace Rho1.Training;
+
+/// <summary>Options of one training run.</summary>
+/// <param name="Resume">null: fresh run; "auto": newest complete checkpoint in OutDir (fresh if none); else a checkpoint directory.</param>
+/// <param name="Force">Replace an existing run in OutDir.</param>
+public sealed record TrainOptions(
+    RunConfig Config,
+    string DataDir,
+    string OutDir,
+    string Device = "auto",
+    string? Resume = null,
+    bool Force = false,
+    bool TensorBoard = true)
+{
+    /// <summary>Called after every step with progress figures (the CLI draws a bar from it).</summary>
+    public Action<TrainProgress>? OnProgress { get; init; }
+
+    /// <summary>Test hook: called after each completed step, before checkpointing.</summary>
+    public Action<int>? AfterStep { get; init; }
+}
+
+public sealed record TrainProgress(int Step, int Steps, double? Loss, double TokensPerSecond, TimeSpan Eta);

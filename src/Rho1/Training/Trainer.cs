@@ -1,0 +1,249 @@
+// The one training loop, shared by `train-ref` (plain CLM) and `train` (selective): set-up and resume,
+// then per step forward → per-token losses → objective → backward → clip → AdamW, with metrics, evaluation
+// and checkpoints. Token selection enters only through ITrainingObjective.
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Rho1.Configuration;
+using Rho1.Data;
+using Rho1.Evaluation;
+using Rho1.IO;
+using Rho1.Model;
+using Rho1.Platform;
+using Serilog;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Training;
+
+/// <summary>What an objective factory may look at: the resolved config, the device and the training data.</summary>
+public sealed record TrainingSetup(RunConfig Config, Device Device, TokenDataset Dataset);
+
+public sealed class Trainer
+{
+    readonly TrainOptions _options;
+    readonly Func<TrainingSetup, ITrainingObjective> _objectiveFactory;
+
+    public Trainer(TrainOptions options, Func<TrainingSetup, ITrainingObjective> objectiveFactory)
+    {
+        _options = options;
+        _objectiveFactory = objectiveFactory;
+    }
+
+    public TrainSummary Run(CancellationToken cancel = default)
+    {
+        var o = _options;
+        var device = DeviceSpec.Resolve(o.Device);
+        using var dataset = TokenDataset.Open(o.DataDir);
+        var config = ResolveVocabulary(o.Config, dataset);
+        config.Validate();
+        var run = RunDirectory.Prepare(o.OutDir, o.Resume, o.Force);
+        LoadedCheckpoint? resumed = run.ResumeFrom is null ? null : Checkpoint.Load(run.ResumeFrom);
+        if (resumed != null)
+            CheckResumable(resumed.State, config, dataset, resumed.Path);
+
+        using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger)
+            .WriteTo.File(Path.Combine(run.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        AtomicFile.WriteAllText(Path.Combine(run.Dir, "config.json"), ConfigLoader.ToJson(config));
+        var t = config.Train;
+        if (device.type == DeviceType.CUDA)
+            torch.backends.cuda.matmul.allow_tf32 = true;
+
+        using var model = new Transformer(config.Model, t.Seed);
+        model.to(device);
+        model.ComputeType = t.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay);
+        var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
+        using var objectiveLifetime = objective as IDisposable;
+        var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device);
+        int step = 0, badSteps = 0;
+        long tokens = 0;
+        double priorWall = 0;
+        if (resumed != null)
+        {
+            LoadModel(model, resumed.Model, resumed.Path);
+            optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
+            loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
+            objective.LoadState(resumed.State.Objective);
+            (step, tokens, priorWall) = (resumed.State.Step, resumed.State.TokensSeen, resumed.State.WallSeconds);
+            log.Information("resumed from {Checkpoint} at step {Step}", resumed.Path, step);
+            foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
+        }
+
+        long parameters = model.ParameterCount;
+        double flopsPerToken = FlopCounter.TrainFlopsPerToken(config.Model, parameters, t.SeqLen) + objective.ExtraFlopsPerToken;
+        double peak = t.PeakGflops > 0 ? t.PeakGflops
+            : MatmulThroughput.Measure(device, model.ComputeType, n: device.type == DeviceType.CUDA ? 8192 : 1024, repeats: 3);
+        log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
+            parameters, flopsPerToken, peak, t.Precision, DeviceSpec.Name(device));
+
+        var valSplit = dataset.Meta.Splits.TryGetValue("val", out var valMeta) && valMeta.Tokens > t.SeqLen ? dataset.Split("val") : null;
+        double bytesPerToken = valMeta is { Tokens: > 0 } ? (double)valMeta.SourceBytes / valMeta.Tokens : 1.0;
+        using var metrics = new MetricsLog(run.Dir, step, o.TensorBoard);
+        var wall = Stopwatch.StartNew();
+        var window = Stopwatch.StartNew();
+        long windowTokens = 0;
+        double lastLoss = double.NaN, tokensPerSecond = 0;
+        EvalResult? lastEval = null;
+        long tokensPerStep = (long)t.BatchSize * t.SeqLen * t.GradAccum;
+
+        while (step < t.Steps)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            double lr = LrSchedule.At(step, t);
+            var meanLoss = torch.zeros(1, device: device);
+            IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
+            for (int micro = 0; micro < t.GradAccum; micro++)
+            {
+                var batch = loader.Next();
+                var tokenLosses = model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
+                var output = objective.Reduce(tokenLosses, batch, step);
+                (output.Loss / t.GradAccum).backward();
+                meanLoss += tokenLosses.detach().mean() / t.GradAccum;
+                stats = output.Stats;
+            }
+            var gradNorm = ClipGradients(model, t.GradClip);
+            // One host read per step: a non-finite loss or gradient must skip the update before it lands.
+            bool finite = torch.isfinite(meanLoss + gradNorm).all().item<bool>();
+            if (finite)
+            {
+                optimizer.Update(lr);
+                badSteps = 0;
+            }
+            else if (++badSteps >= t.MaxBadSteps)
+                throw new TrainingFailedException($"{badSteps} consecutive steps had a non-finite loss or gradient (step {step + 1}); the last checkpoint in {run.Dir} is intact");
+            else
+                log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max})", step + 1, badSteps, t.MaxBadSteps);
+            optimizer.ZeroGrad();
+            step++;
+            tokens += tokensPerStep;
+            windowTokens += tokensPerStep;
+
+            if (step % t.LogEvery == 0 || step == t.Steps)
+            {
+                tokensPerSecond = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
+                lastLoss = meanLoss.item<float>();
+                var record = new JsonObject
+                {
+                    ["step"] = step, ["tokens"] = tokens, ["loss"] = lastLoss, ["lr"] = lr,
+                    ["grad_norm"] = gradNorm.item<float>(), ["tokens_per_s"] = MetricsLog.Round(tokensPerSecond, 4),
+                    ["mfu"] = MetricsLog.Round(flopsPerToken * tokensPerSecond / (peak * 1e9), 4),
+                };
+                foreach (var (name, value) in stats)
+                    record[name] = value.to(ScalarType.Float64).item<double>();
+                metrics.Write(record);
+                window.Restart();
+                windowTokens = 0;
+            }
+            bool last = step == t.Steps;
+            if (valSplit != null && (last || (t.EvalEvery > 0 && step % t.EvalEvery == 0)))
+            {
+                lastEval = Evaluator.Evaluate(model, valSplit, bytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, device);
+                metrics.Write(new JsonObject { ["step"] = step, ["tokens"] = tokens, ["val_loss"] = lastEval.Loss, ["val_bpb"] = lastEval.BitsPerByte });
+                log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", step, lastEval.Loss, lastEval.BitsPerByte);
+            }
+            o.AfterStep?.Invoke(step);
+            var cursor = loader.Sampler.Cursor;
+            TrainerState State() => new()
+            {
+                Step = step, TokensSeen = tokens, SamplerEpoch = cursor.Epoch, SamplerPosition = cursor.Position,
+                OptimizerStep = optimizer.Step, Objective = objective.SaveState(), Config = config,
+                Tokenizer = dataset.Meta.Tokenizer, VocabSize = dataset.Meta.VocabSize, EosId = dataset.Meta.EosId,
+                DatasetFingerprint = dataset.Fingerprint, DataDir = Path.GetFullPath(o.DataDir), WallSeconds = priorWall + wall.Elapsed.TotalSeconds,
+            };
+            if (last)
+                Checkpoint.Save(run.FinalDir, State(), model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer.State());
+            else if (t.CheckpointEvery > 0 && step % t.CheckpointEvery == 0)
+            {
+                Checkpoint.Save(run.StepDir(step), State(), model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer.State());
+                run.PruneCheckpoints(t.KeepCheckpoints);
+            }
+            ReportProgress(step, t.Steps, step % t.LogEvery == 0 ? lastLoss : null, tokensPerSecond, wall.Elapsed, resumedAt: resumed?.State.Step ?? 0);
+        }
+
+        double totalWall = priorWall + wall.Elapsed.TotalSeconds;
+        double overall = tokens / Math.Max(1e-9, totalWall);
+        var summary = new TrainSummary
+        {
+            Steps = step, Tokens = tokens, FinalLoss = lastLoss, FinalValLoss = lastEval?.Loss, FinalValBpb = lastEval?.BitsPerByte,
+            WallSeconds = Math.Round(totalWall, 3), TokensPerSecond = Math.Round(overall, 2),
+            Mfu = Math.Round(flopsPerToken * overall / (peak * 1e9), 4), PeakGflops = Math.Round(peak, 1), Parameters = parameters,
+            Precision = t.Precision, Device = DeviceSpec.Name(device), Objective = objective.Describe(), FinalCheckpoint = run.FinalDir,
+        };
+        AtomicFile.WriteAllText(Path.Combine(run.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",
+            step, tokens, totalWall, overall, run.FinalDir);
+        return summary;
+    }
+
+    void ReportProgress(int step, int steps, double? loss, double tokensPerSecond, TimeSpan elapsed, int resumedAt)
+    {
+        if (_options.OnProgress is null) return;
+        int done = Math.Max(1, step - resumedAt);
+        var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (steps - step));
+        _options.OnProgress(new TrainProgress(step, steps, loss, tokensPerSecond, eta));
+    }
+
+    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping, on the device.</summary>
+    static Tensor ClipGradients(Transformer model, double maxNorm)
+    {
+        using var noGrad = torch.no_grad();
+        var grads = model.parameters().Select(p => p.grad).OfType<Tensor>().ToList();
+        var norm = torch.stack(grads.Select(g => g.pow(2).sum())).sum().sqrt();
+        if (maxNorm > 0)
+        {
+            var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
+            foreach (var g in grads) g.mul_(scale);
+        }
+        return norm;
+    }
+
+    static RunConfig ResolveVocabulary(RunConfig config, TokenDataset dataset)
+    {
+        int vocab = dataset.Meta.VocabSize;
+        if (config.Model.VocabSize == 0)
+            return config with { Model = config.Model with { VocabSize = vocab } };
+        if (config.Model.VocabSize < vocab)
+            throw new UserErrorException($"model.vocab_size={config.Model.VocabSize} is smaller than the dataset's vocabulary ({vocab}, tokenizer {dataset.Meta.Tokenizer})");
+        return config;
+    }
+
+    static void CheckResumable(TrainerState state, RunConfig config, TokenDataset dataset, string path)
+    {
+        if (state.Config.Model != config.Model)
+            throw new UserErrorException($"checkpoint {path} was trained with a different model shape; resume with the same model.* settings");
+        foreach (var (key, a, b) in new (string, object, object)[]
+        {
+            ("train.batch_size", state.Config.Train.BatchSize, config.Train.BatchSize),
+            ("train.seq_len", state.Config.Train.SeqLen, config.Train.SeqLen),
+            ("train.grad_accum", state.Config.Train.GradAccum, config.Train.GradAccum),
+            ("train.seed", state.Config.Train.Seed, config.Train.Seed),
+        })
+            if (!a.Equals(b))
+                throw new UserErrorException($"checkpoint {path} has {key}={a} but this run asks for {b}; resuming would not be exact");
+        if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
+            throw new UserErrorException($"checkpoint {path} uses tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but the dataset uses {dataset.Meta.Tokenizer} ({dataset.Meta.VocabSize})");
+        if (state.DatasetFingerprint != dataset.Fingerprint)
+            throw new UserErrorException($"checkpoint {path} was trained on another dataset (fingerprint {state.DatasetFingerprint[..Math.Min(12, state.DatasetFingerprint.Length)]})");
+    }
+
+    /// <summary>Copies checkpoint weights into <paramref name="model"/>, checking names and shapes.</summary>
+    public static void LoadModel(Transformer model, IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        using var noGrad = torch.no_grad();
+        var own = model.state_dict();
+        foreach (var (name, dst) in own)
+        {
+            if (!weights.TryGetValue(name, out var src))
+                throw new UserErrorException($"checkpoint {source} lacks weight '{name}': it is from a different model shape");
+            if (!src.shape.SequenceEqual(dst.shape))
+                throw new UserErrorException($"checkpoint {source}: weight '{name}' has shape [{string.Join(",", src.shape)}], this model needs [{string.Join(",", dst.shape)}]");
+            dst.copy_(src);
+        }
+        foreach (var name in weights.Keys)
+            if (!own.ContainsKey(name))
+                throw new UserErrorException($"checkpoint {source} has unexpected weight '{name}': it is from a different model shape");
+    }
+}
