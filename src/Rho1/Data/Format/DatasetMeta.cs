@@ -1,0 +1,27 @@
+// The contents of meta.json: what a prepared dataset holds and how it was made. Written last by `rho1 prepare`,
+// so its presence means the dataset is complete. Field meanings are in docs/data-format.md.
+using System.Text.Json.Serialization;
+
+namespace Rho1.Data;
+
+/// <summary>meta.json of a prepared dataset.</summary>
+public sealed record DatasetMeta
+{
+    [JsonPropertyName("format_version")] public required int FormatVersion { get; init; }
+    /// <summary>Tokenizer id; <see cref="Tokenizers.TokenizerFactory.ForDataset"/> re-creates it.</summary>
+    [JsonPropertyName("tokenizer")] public required string Tokenizer { get; init; }
+    [JsonPropertyName("vocab_size")] public required int VocabSize { get; init; }
+    [JsonPropertyName("eos_id")] public required int EosId { get; init; }
+    /// <summary>Bytes per stored token: 2 (uint16) or 4 (uint32).</summary>
+    [JsonPropertyName("token_bytes")] public required int TokenBytes { get; init; }
+    [JsonPropertyName("seed")] public required long Seed { get; init; }
+    [JsonPropertyName("val_fraction")] public required double ValFraction { get; init; }
+    /// <summary>UTC time the dataset was completed, ISO 8601.</summary>
+    [JsonPropertyName("created")] public required string Created { get; init; }
+    /// <summary>SHA-256 (hex) over every shard's split, file name and checksum; identifies the token content.</summary>
+    [JsonPropertyName("fingerprint")] public required string Fingerprint { get; init; }
+    /// <summary>Invalid UTF-8 sequences in the input that were replaced by U+FFFD.</summary>
+    [JsonPropertyName("invalid_utf8_replaced")] public long InvalidUtf8Replaced { get; init; }
+    /// <summary>"train" and "val", in that order.</summary>
+    [JsonPropertyName("splits")] public required IReadOnlyDictionary<string, SplitMeta> Splits { get; init; }
+}

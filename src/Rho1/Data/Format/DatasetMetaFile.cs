@@ -1,0 +1,52 @@
+// Reads and writes meta.json, and computes the dataset fingerprint from the shard list.
+// Reading turns every way the file can be absent or malformed into one UserErrorException naming it.
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Rho1.Data;
+
+internal static class DatasetMetaFile
+{
+    static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    public static DatasetMeta Read(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new UserErrorException($"dataset directory {directory} does not exist; create it with 'rho1 prepare'");
+        string path = Path.Combine(directory, DatasetLayout.MetaFile);
+        if (!File.Exists(path))
+            throw new UserErrorException($"{path} is missing: {directory} is not a prepared dataset (or preparing it did not finish)");
+        DatasetMeta? meta;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            meta = JsonSerializer.Deserialize<DatasetMeta>(stream, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new UserErrorException($"{path} is not valid dataset metadata (line {e.LineNumber + 1}: {e.Message})", e);
+        }
+        if (meta is null)
+            throw new UserErrorException($"{path} holds null instead of dataset metadata");
+        if (meta.FormatVersion != DatasetLayout.FormatVersion)
+            throw new UserErrorException(
+                $"{path} has format_version {meta.FormatVersion}; this rho1 reads version {DatasetLayout.FormatVersion}, so re-run 'rho1 prepare'");
+        return meta;
+    }
+
+    public static void Write(string directory, DatasetMeta meta)
+    {
+        string path = Path.Combine(directory, DatasetLayout.MetaFile);
+        File.WriteAllText(path, JsonSerializer.Serialize(meta, Options) + "\n");
+    }
+
+    public static string Fingerprint(IReadOnlyDictionary<string, SplitMeta> splits)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, split) in splits)
+            foreach (var shard in split.Shards)
+                text.Append(name).Append(' ').Append(shard.File).Append(' ').Append(shard.Sha256).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}

@@ -1,0 +1,204 @@
+// `rho1 prepare` as a library call: inputs -> documents -> token ids + EOS -> train/val shards + meta.json.
+// A reader thread streams documents in bounded batches, the batch is tokenized on every core, and ids are
+// written in document order, so the output bytes do not depend on the thread count. Everything is written to a
+// temporary directory beside the output and renamed into place only when complete.
+using System.Collections.Concurrent;
+using System.Text;
+using Rho1.Data.Tokenizers;
+using Serilog;
+
+namespace Rho1.Data;
+
+/// <summary>Tokenizes a corpus into a dataset directory that <see cref="TokenDataset.Open"/> reads.</summary>
+public static class DatasetPreparer
+{
+    const int BatchChars = 4 << 20;
+    const int BatchDocuments = 8192;
+
+    /// <summary>
+    /// Prepares the dataset described by <paramref name="options"/> and returns its metadata. Bad input throws
+    /// <see cref="UserErrorException"/> and leaves the output untouched; <paramref name="progress"/> is called after
+    /// each batch, on the calling thread.
+    /// </summary>
+    public static DatasetMeta Run(PrepareOptions options, IProgress<PrepareProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Validate(options);
+        string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Output));
+        if (Path.Exists(output) && !options.Force)
+            throw new UserErrorException($"output {options.Output} already exists; pass --force to replace it or choose another --output");
+        var tokenizer = TokenizerFactory.Create(options.Tokenizer);
+        var inputs = InputResolver.Resolve(options.Inputs);
+        string parent = Path.GetDirectoryName(output)!;
+        Directory.CreateDirectory(parent);
+        string temp = Path.Combine(parent, $".{Path.GetFileName(output)}.tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            Log.Information("Preparing {Files} input files ({Megabytes:F1} MB) with tokenizer {Tokenizer} into {Output}",
+                inputs.Count, inputs.Sum(f => f.Bytes) / 1e6, tokenizer.Id, output);
+            var meta = Write(temp, tokenizer, inputs, options, progress, cancel);
+            Publish(temp, output, options);
+            Log.Information("Wrote {Output}: train {TrainTokens} tokens in {TrainDocs} documents, val {ValTokens} tokens in {ValDocs} documents",
+                output, meta.Splits["train"].Tokens, meta.Splits["train"].Documents, meta.Splits["val"].Tokens, meta.Splits["val"].Documents);
+            return meta;
+        }
+        catch
+        {
+            if (Directory.Exists(temp))
+                Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+
+    static void Validate(PrepareOptions o)
+    {
+        if (!(o.ValFraction >= 0 && o.ValFraction < 1))
+            throw new UserErrorException($"--val-fraction {o.ValFraction} is outside [0, 1)");
+        if (o.ShardTokens < 1)
+            throw new UserErrorException($"--shard-tokens {o.ShardTokens} must be at least 1");
+        if (o.Threads < 1)
+            throw new UserErrorException($"--threads {o.Threads} must be at least 1");
+        if (string.IsNullOrEmpty(o.JsonlField))
+            throw new UserErrorException("--jsonl-field must not be empty");
+    }
+
+    static DatasetMeta Write(string temp, ITextTokenizer tokenizer, IReadOnlyList<InputFile> inputs, PrepareOptions options,
+        IProgress<PrepareProgress>? progress, CancellationToken cancel)
+    {
+        int tokenBytes = DatasetLayout.TokenBytesFor(tokenizer.VocabSize);
+        using var train = new SplitWriter(temp, "train", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
+        using var val = new SplitWriter(temp, "val", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
+        var reader = new DocumentReader(options.JsonlField, options.SplitBlankLines);
+        long bytesRead = 0, bytesTotal = inputs.Sum(f => f.Bytes), index = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        using var batches = new BlockingCollection<List<string>>(boundedCapacity: 3);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var producer = Task.Run(() => ReadBatches(inputs, reader, batches, n => Interlocked.Add(ref bytesRead, n), stop.Token));
+        try
+        {
+            foreach (var batch in batches.GetConsumingEnumerable(stop.Token))
+            {
+                var (ids, sourceBytes) = Tokenize(tokenizer, batch, options.Threads, stop.Token);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    var split = IsVal((ulong)options.Seed, index++, options.ValFraction) ? val : train;
+                    split.AppendDocument(ids[i], tokenizer.EosId, sourceBytes[i]);
+                }
+                progress?.Report(new PrepareProgress(Interlocked.Read(ref bytesRead), bytesTotal, index,
+                    train.Tokens + val.Tokens, clock.Elapsed));
+            }
+        }
+        catch
+        {
+            stop.Cancel();
+            try { producer.Wait(); } catch (AggregateException) { } // its failure is a consequence of ours
+            throw;
+        }
+        producer.GetAwaiter().GetResult(); // rethrows a reader failure (malformed input) as it was thrown
+
+        if (index == 0)
+            throw new UserErrorException($"the {inputs.Count} input file(s) hold no non-empty documents; nothing to prepare");
+        if (train.Documents == 0)
+            throw new UserErrorException($"all {index} documents fell into val; lower --val-fraction ({options.ValFraction}) or add documents");
+        if (val.Documents == 0 && options.ValFraction > 0)
+            Log.Warning("No document fell into val ({Documents} documents, --val-fraction {Fraction}); the val split is empty", index, options.ValFraction);
+        if (reader.InvalidUtf8Replaced > 0)
+            Log.Warning("Replaced {Count} invalid UTF-8 sequences by U+FFFD in total", reader.InvalidUtf8Replaced);
+
+        var splits = new Dictionary<string, SplitMeta> { ["train"] = train.Complete(), ["val"] = val.Complete() };
+        CopyTokenizerFiles(tokenizer, temp);
+        var meta = new DatasetMeta
+        {
+            FormatVersion = DatasetLayout.FormatVersion,
+            Tokenizer = tokenizer.Id,
+            VocabSize = tokenizer.VocabSize,
+            EosId = tokenizer.EosId,
+            TokenBytes = tokenBytes,
+            Seed = options.Seed,
+            ValFraction = options.ValFraction,
+            Created = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            Fingerprint = DatasetMetaFile.Fingerprint(splits),
+            InvalidUtf8Replaced = reader.InvalidUtf8Replaced,
+            Splits = splits,
+        };
+        DatasetMetaFile.Write(temp, meta); // last: its presence marks a complete dataset
+        return meta;
+    }
+
+    static void ReadBatches(IReadOnlyList<InputFile> inputs, DocumentReader reader, BlockingCollection<List<string>> batches,
+        Action<int> onBytesRead, CancellationToken stop)
+    {
+        try
+        {
+            var batch = new List<string>();
+            long chars = 0;
+            foreach (var file in inputs)
+            {
+                foreach (string document in reader.Documents(file, onBytesRead))
+                {
+                    batch.Add(document);
+                    chars += document.Length;
+                    if (chars >= BatchChars || batch.Count >= BatchDocuments)
+                    {
+                        batches.Add(batch, stop);
+                        (batch, chars) = ([], 0);
+                    }
+                }
+            }
+            if (batch.Count > 0)
+                batches.Add(batch, stop);
+        }
+        finally
+        {
+            batches.CompleteAdding();
+        }
+    }
+
+    static (int[][] Ids, long[] SourceBytes) Tokenize(ITextTokenizer tokenizer, List<string> batch, int threads, CancellationToken stop)
+    {
+        var ids = new int[batch.Count][];
+        var bytes = new long[batch.Count];
+        Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = stop }, i =>
+        {
+            ids[i] = tokenizer.Encode(batch[i]);
+            bytes[i] = Encoding.UTF8.GetByteCount(batch[i]);
+        });
+        return (ids, bytes);
+    }
+
+    /// <summary>Val membership depends only on (seed, document index), so it is fixed however the work is scheduled.</summary>
+    internal static bool IsVal(ulong seed, long index, double fraction) =>
+        fraction > 0 && SplitMix64.UnitInterval(SplitMix64.Mix(seed ^ SplitMix64.Mix((ulong)index))) < fraction;
+
+    static void CopyTokenizerFiles(ITextTokenizer tokenizer, string temp)
+    {
+        if (tokenizer.Files.Count == 0)
+            return;
+        string folder = Directory.CreateDirectory(Path.Combine(temp, DatasetLayout.TokenizerFolder)).FullName;
+        foreach (string file in tokenizer.Files)
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+    }
+
+    static void Publish(string temp, string output, PrepareOptions options)
+    {
+        if (!Path.Exists(output))
+        {
+            Directory.Move(temp, output);
+            return;
+        }
+        if (!options.Force)
+            throw new UserErrorException($"output {options.Output} appeared while preparing; pass --force to replace it");
+        // Move the old one aside first, so that at every instant the output path holds a complete dataset or nothing.
+        string old = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.old-{Guid.NewGuid():N}");
+        if (Directory.Exists(output))
+            Directory.Move(output, old);
+        else
+            File.Move(output, old);
+        Directory.Move(temp, output);
+        if (Directory.Exists(old))
+            Directory.Delete(old, recursive: true);
+        else
+            File.Delete(old);
+    }
+}

@@ -1,0 +1,132 @@
+// Streams the documents of one input file as strings, one at a time, so memory does not grow with the corpus
+// (only with the largest single document). Malformed input becomes a UserErrorException naming file and line.
+// Empty documents are skipped: they would add a lone EOS and nothing to learn from.
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Serilog;
+
+namespace Rho1.Data;
+
+internal sealed class DocumentReader(string jsonlField, bool splitBlankLines)
+{
+    readonly CountingDecoderFallback _fallback = new();
+    bool _warned;
+
+    /// <summary>Invalid UTF-8 sequences replaced so far, over every file read.</summary>
+    public long InvalidUtf8Replaced => _fallback.Count;
+
+    public IEnumerable<string> Documents(InputFile file, Action<int> onBytesRead)
+    {
+        using Stream raw = new CountingStream(File.OpenRead(file.Path), onBytesRead);
+        using Stream bytes = file.Gzip ? new GZipStream(raw, CompressionMode.Decompress) : raw;
+        var documents = file.Format switch
+        {
+            InputFormat.Text => splitBlankLines ? Blocks(bytes) : WholeFile(bytes),
+            InputFormat.Jsonl => JsonLines(bytes, file.Path),
+            _ => JsonArray(bytes, file.Path),
+        };
+        foreach (string document in documents)
+        {
+            if (!_warned && _fallback.Count > 0)
+            {
+                _warned = true;
+                Log.Warning("{File}: invalid UTF-8 replaced by U+FFFD; later occurrences are only counted (total in meta.json)", file.Path);
+            }
+            if (document.Length > 0)
+                yield return document;
+        }
+    }
+
+    StreamReader Reader(Stream bytes) => new(bytes, _fallback.Utf8(), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+
+    IEnumerable<string> WholeFile(Stream bytes)
+    {
+        using var reader = Reader(bytes);
+        yield return reader.ReadToEnd();
+    }
+
+    // Lines are rejoined with "\n": a block is a paragraph, and CRLF files give the same tokens as LF ones.
+    IEnumerable<string> Blocks(Stream bytes)
+    {
+        using var reader = Reader(bytes);
+        var block = new StringBuilder();
+        for (string? line = reader.ReadLine(); ; line = reader.ReadLine())
+        {
+            if (line is null || string.IsNullOrWhiteSpace(line))
+            {
+                if (block.Length > 0)
+                    yield return block.ToString();
+                block.Clear();
+                if (line is null)
+                    yield break;
+                continue;
+            }
+            if (block.Length > 0)
+                block.Append('\n');
+            block.Append(line);
+        }
+    }
+
+    IEnumerable<string> JsonLines(Stream bytes, string path)
+    {
+        using var reader = Reader(bytes);
+        long number = 0;
+        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
+            JsonDocument json;
+            try
+            {
+                json = JsonDocument.Parse(line);
+            }
+            catch (JsonException e)
+            {
+                throw new UserErrorException($"{path}:{number}: malformed JSON line ({FirstSentence(e.Message)}); fix or remove the line", e);
+            }
+            using (json)
+                yield return FieldOf(json.RootElement, $"{path}:{number}");
+        }
+    }
+
+    IEnumerable<string> JsonArray(Stream bytes, string path)
+    {
+        // Transcoding first routes invalid UTF-8 through the counting fallback instead of failing the parser.
+        using var utf8 = Encoding.CreateTranscodingStream(bytes, _fallback.Utf8(), Encoding.UTF8, leaveOpen: true);
+        var items = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(utf8).ToBlockingEnumerable();
+        using var e = items.GetEnumerator();
+        long index = 0;
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext())
+                    yield break;
+            }
+            catch (JsonException ex)
+            {
+                throw new UserErrorException(
+                    $"{path}:{ex.LineNumber + 1}: not a JSON array of strings ({FirstSentence(ex.Message)})", ex);
+            }
+            yield return FieldOf(e.Current, $"{path} item {index++}");
+        }
+    }
+
+    string FieldOf(JsonElement element, string where)
+    {
+        if (element.ValueKind == JsonValueKind.String)
+            return element.GetString()!;
+        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(jsonlField, out var field)
+            && field.ValueKind == JsonValueKind.String)
+            return field.GetString()!;
+        throw new UserErrorException($"{where}: no string field \"{jsonlField}\"; choose the field with --jsonl-field");
+    }
+
+    static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message.TrimEnd('.') : message[..end];
+    }
+}

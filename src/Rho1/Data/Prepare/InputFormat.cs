@@ -1,0 +1,12 @@
+// How an input file's bytes become documents; chosen from the file extension (.txt, .jsonl, .json, each +.gz).
+namespace Rho1.Data;
+
+internal enum InputFormat
+{
+    /// <summary>Plain UTF-8 text: the whole file is one document, or each blank-line-separated block.</summary>
+    Text,
+    /// <summary>One JSON object per line; the document is one string field.</summary>
+    Jsonl,
+    /// <summary>A JSON array whose items are strings (or objects with the string field).</summary>
+    JsonArray,
+}

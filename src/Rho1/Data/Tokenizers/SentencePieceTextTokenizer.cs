@@ -1,0 +1,49 @@
+// A SentencePiece / Llama `.model` file loaded through Microsoft.ML.Tokenizers' LlamaTokenizer.
+// Encoding adds neither BOS nor EOS: the pipeline appends EOS itself, after every document.
+using Microsoft.ML.Tokenizers;
+
+namespace Rho1.Data.Tokenizers;
+
+internal sealed class SentencePieceTextTokenizer : ITextTokenizer
+{
+    readonly SentencePieceTokenizer _inner;
+
+    SentencePieceTextTokenizer(string path, SentencePieceTokenizer inner)
+    {
+        _inner = inner;
+        Id = $"sentencepiece:{Path.GetFileName(path)}@{TokenizerFactory.ShortHash(path)}";
+        Files = [Path.GetFullPath(path)];
+        VocabSize = inner.Vocabulary.Values.Max() + 1;
+        EosId = inner.EndOfSentenceId;
+        if (EosId < 0 || EosId >= VocabSize)
+        {
+            // A model without </s>: a synthetic id one past the vocabulary marks document ends.
+            EosId = VocabSize;
+            VocabSize++;
+        }
+    }
+
+    public string Id { get; }
+    public int VocabSize { get; }
+    public int EosId { get; }
+    public IReadOnlyList<string> Files { get; }
+
+    public static SentencePieceTextTokenizer Load(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return new SentencePieceTextTokenizer(path, LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false));
+        }
+        catch (Exception e) when (e is not UserErrorException)
+        {
+            throw new UserErrorException(
+                $"tokenizer file {path} could not be loaded as a SentencePiece BPE model ({e.Message}); pass a Llama-style tokenizer.model", e);
+        }
+    }
+
+    public int[] Encode(string text) =>
+        text.Length == 0 ? [] : [.. _inner.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)];
+
+    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _inner.Decode(segment) ?? "");
+}

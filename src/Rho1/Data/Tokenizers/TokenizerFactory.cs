@@ -1,0 +1,99 @@
+// Turns a tokenizer name or path into an ITextTokenizer, and re-creates a dataset's tokenizer from its meta.json
+// id and the files copied into DIR/tokenizer/. It is the only place that knows the list of names.
+using System.Security.Cryptography;
+using Microsoft.ML.Tokenizers;
+
+namespace Rho1.Data.Tokenizers;
+
+/// <summary>Creates tokenizers by name (gpt2, r50k, p50k, cl100k, o200k, bytes) or by file path.</summary>
+public static class TokenizerFactory
+{
+    const string Names = "gpt2, r50k, p50k, cl100k, o200k, bytes, a SentencePiece .model file, or a BPE vocab.json (merges.txt beside it) or its directory";
+
+    /// <summary>
+    /// Creates the tokenizer <paramref name="nameOrPath"/> names: a built-in name, a SentencePiece `.model` file,
+    /// or a byte-level BPE pair as a directory or a vocab.json path with merges.txt beside it.
+    /// Throws <see cref="UserErrorException"/> for an unknown name or a file that does not load.
+    /// </summary>
+    public static ITextTokenizer Create(string nameOrPath)
+    {
+        switch (nameOrPath.ToLowerInvariant())
+        {
+            case "bytes": return new ByteTextTokenizer();
+            case "gpt2": return Tiktoken("gpt2", () => TiktokenTokenizer.CreateForModel("gpt2"));
+            case "r50k" or "r50k_base": return Tiktoken("r50k", () => TiktokenTokenizer.CreateForEncoding("r50k_base"));
+            case "p50k" or "p50k_base": return Tiktoken("p50k", () => TiktokenTokenizer.CreateForEncoding("p50k_base"));
+            case "cl100k" or "cl100k_base": return Tiktoken("cl100k", () => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+            case "o200k" or "o200k_base": return Tiktoken("o200k", () => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+        }
+        if (Directory.Exists(nameOrPath))
+        {
+            string vocab = Path.Combine(nameOrPath, "vocab.json");
+            string model = Path.Combine(nameOrPath, "tokenizer.model");
+            if (File.Exists(vocab))
+                return BpePair(vocab);
+            if (File.Exists(model))
+                return SentencePieceTextTokenizer.Load(model);
+            throw new UserErrorException($"tokenizer directory {nameOrPath} holds neither vocab.json + merges.txt nor tokenizer.model");
+        }
+        if (File.Exists(nameOrPath))
+        {
+            if (nameOrPath.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
+                return SentencePieceTextTokenizer.Load(nameOrPath);
+            if (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                return BpePair(nameOrPath);
+            throw new UserErrorException($"tokenizer file {nameOrPath} is neither a SentencePiece .model nor a BPE vocab .json");
+        }
+        throw new UserErrorException($"unknown tokenizer '{nameOrPath}': use {Names}");
+    }
+
+    /// <summary>
+    /// Re-creates the tokenizer of the dataset in <paramref name="datasetDirectory"/> from meta.json's id and, for
+    /// file-based tokenizers, the copies in its tokenizer/ folder; refuses copies whose hash differs from the id.
+    /// </summary>
+    public static ITextTokenizer ForDataset(string datasetDirectory)
+    {
+        string id = DatasetMetaFile.Read(datasetDirectory).Tokenizer;
+        int colon = id.IndexOf(':');
+        int at = id.LastIndexOf('@');
+        if (colon < 0 || at < colon)
+            return Create(id);
+        string file = Path.Combine(datasetDirectory, DatasetLayout.TokenizerFolder, id[(colon + 1)..at]);
+        var tokenizer = Create(file);
+        if (tokenizer.Id != id)
+            throw new UserErrorException(
+                $"tokenizer files in {Path.GetDirectoryName(file)} give id {tokenizer.Id} but meta.json says {id}; restore the original files");
+        return tokenizer;
+    }
+
+    static ITextTokenizer Tiktoken(string id, Func<TiktokenTokenizer> create)
+    {
+        try
+        {
+            return new TiktokenTextTokenizer(id, create());
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("could not be loaded", StringComparison.Ordinal))
+        {
+            // The vocabularies ship as separate NuGet data packages; p50k_base's is not referenced by Rho1.
+            throw new UserErrorException(
+                $"tokenizer '{id}' needs a vocabulary data package that is not available in this build ({e.Message}); use r50k, gpt2, cl100k or o200k", e);
+        }
+    }
+
+    static ITextTokenizer BpePair(string vocabPath)
+    {
+        string merges = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocabPath))!, "merges.txt");
+        if (!File.Exists(merges))
+            throw new UserErrorException($"tokenizer file {vocabPath} needs merges.txt beside it ({merges} is missing)");
+        return BpePairTextTokenizer.Load(vocabPath, merges);
+    }
+
+    /// <summary>First 12 hex digits of the SHA-256 of the files' bytes, in order: enough to tell vocabularies apart.</summary>
+    internal static string ShortHash(params string[] paths)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (string path in paths)
+            hash.AppendData(File.ReadAllBytes(path));
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+    }
+}
