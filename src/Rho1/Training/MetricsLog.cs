@@ -48,7 +48,6 @@ public sealed class MetricsLog : IDisposable
     public void Dispose()
     {
         _writer.Dispose();
-        _tensorboard?.Dispose();
     }
 
     public static double Round(double value, int digits = 6) =>

@@ -1,6 +1,7 @@
 // Loads a trained model for evaluation, sampling, scoring or export: from a checkpoint directory, or from a
 // run directory (its final checkpoint, else its newest complete one).
 using Rho1.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Training;

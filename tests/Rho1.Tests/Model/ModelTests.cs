@@ -92,8 +92,8 @@ public class ModelTests
         using var b = new Transformer(Tiny(), seed: 3);
         using var c = new Transformer(Tiny(), seed: 4);
         var pa = a.parameters().First();
-        Assert.True(pa.equal(b.parameters().First()).item<bool>());
-        Assert.False(pa.equal(c.parameters().First()).item<bool>());
+        Assert.True(pa.eq(b.parameters().First()).all().item<bool>());
+        Assert.False(pa.eq(c.parameters().First()).all().item<bool>());
     }
 
     [Fact]

@@ -1,0 +1,98 @@
+// End-to-end training on generated data: the loss falls, the run directory holds what it promises, a resumed
+// run is bit-identical to an uninterrupted one, and bad set-ups are refused before anything is written.
+using System.Text.Json.Nodes;
+using Rho1.Configuration;
+using Rho1.IO;
+using Rho1.Training;
+
+namespace Rho1.Tests.Training;
+
+[Collection("synthetic")]
+public class TrainerTests(SyntheticData data)
+{
+    internal static RunConfig Tiny(params string[] overrides) => ConfigLoader.Load(
+        Path.Combine(AppContext.BaseDirectory, "configs", "tiny.json"),
+        new[] { "train.peak_gflops=100", "train.eval_batches=4" }.Concat(overrides));
+
+    internal static List<JsonObject> Metrics(string run) =>
+        File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+
+    // Values that must match between runs (timings excluded).
+    internal static string Deterministic(List<JsonObject> metrics) => string.Join("\n", metrics.Select(m =>
+        string.Join(",", m.Where(kv => kv.Key is not ("tokens_per_s" or "mfu")).Select(kv => $"{kv.Key}={kv.Value?.ToJsonString()}"))));
+
+    [Fact]
+    public void Tiny_training_lowers_the_loss_and_writes_the_run_directory()
+    {
+        string run = data.NewRunDir();
+        var summary = new Trainer(new TrainOptions(Tiny("train.steps=60", "train.eval_every=30", "train.checkpoint_every=30"), data.Clean, run, "cpu"),
+            _ => new ClmObjective()).Run();
+        var metrics = Metrics(run);
+        var train = metrics.Where(m => m.ContainsKey("loss")).ToList();
+        double first = train[0]["loss"]!.GetValue<double>(), last = train[^1]["loss"]!.GetValue<double>();
+        Assert.True(first > 4.0, $"untrained byte model should start near ln 257 = 5.55, got {first}");
+        Assert.True(last < first - 1.5, $"loss fell only from {first} to {last}");
+        foreach (string key in new[] { "step", "tokens", "loss", "lr", "grad_norm", "tokens_per_s", "mfu" })
+            Assert.True(train[0].ContainsKey(key), key);
+        var evals = metrics.Where(m => m.ContainsKey("val_loss")).ToList();
+        Assert.Equal(new[] { 30, 60 }, evals.Select(e => e["step"]!.GetValue<int>()));
+        Assert.True(evals[0]["val_bpb"]!.GetValue<double>() > 0);
+        Assert.Equal(60, summary.Steps);
+        Assert.Equal(60L * 8 * 64, summary.Tokens);
+        foreach (string f in new[] { "config.json", "summary.json", "train.log", "metrics.jsonl" })
+            Assert.True(File.Exists(Path.Combine(run, f)), f);
+        Assert.Null(Checkpoint.Problem(Path.Combine(run, "final")));
+        Assert.Null(Checkpoint.Problem(Path.Combine(run, "checkpoints", "step-0000030")));
+    }
+
+    [Fact]
+    public void A_run_stopped_and_resumed_is_bit_identical_to_an_uninterrupted_one()
+    {
+        var config = Tiny("train.steps=24", "train.checkpoint_every=8", "train.eval_every=8", "train.log_every=2");
+        string straight = data.NewRunDir(), resumed = data.NewRunDir();
+        new Trainer(new TrainOptions(config, data.Noisy, straight, "cpu"), _ => new ClmObjective()).Run();
+
+        var stopAt13 = new TrainOptions(config, data.Noisy, resumed, "cpu") { AfterStep = s => { if (s == 13) throw new OperationCanceledException(); } };
+        Assert.Throws<OperationCanceledException>(() => new Trainer(stopAt13, _ => new ClmObjective()).Run());
+        Assert.Contains(Metrics(resumed), m => m["step"]!.GetValue<int>() == 12); // progress past the checkpoint is redone
+        new Trainer(new TrainOptions(config, data.Noisy, resumed, "cpu", Resume: "auto"), _ => new ClmObjective()).Run();
+
+        Assert.Equal(Deterministic(Metrics(straight)), Deterministic(Metrics(resumed)));
+        var a = TensorFile.Load(Path.Combine(straight, "final", Checkpoint.ModelFile));
+        var b = TensorFile.Load(Path.Combine(resumed, "final", Checkpoint.ModelFile));
+        foreach (var (name, t) in a)
+            Assert.True(t.eq(b[name]).all().item<bool>(), name);
+    }
+
+    [Fact]
+    public void An_existing_run_is_refused_without_resume_or_force()
+    {
+        string run = data.NewRunDir();
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "metrics.jsonl"), "{\"step\":1}\n");
+        var e = Assert.Throws<UserErrorException>(() =>
+            new Trainer(new TrainOptions(Tiny("train.steps=2"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run());
+        Assert.Contains("already holds a run", e.Message);
+        Assert.Equal("{\"step\":1}\n", File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void Seq_len_beyond_the_context_is_refused_before_writing()
+    {
+        string run = data.NewRunDir();
+        var e = Assert.Throws<UserErrorException>(() =>
+            new Trainer(new TrainOptions(Tiny("train.seq_len=4096"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run());
+        Assert.Contains("context_length", e.Message);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void Resuming_with_another_model_shape_is_refused_by_name()
+    {
+        string run = data.NewRunDir();
+        new Trainer(new TrainOptions(Tiny("train.steps=4", "train.checkpoint_every=2"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run();
+        var e = Assert.Throws<UserErrorException>(() =>
+            new Trainer(new TrainOptions(Tiny("train.steps=8", "model.dim=96", "model.heads=4"), data.Clean, run, "cpu", Resume: "auto"), _ => new ClmObjective()).Run());
+        Assert.Contains("model shape", e.Message);
+    }
+}
