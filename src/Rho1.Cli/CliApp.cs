@@ -18,7 +18,7 @@ public static class CliApp
         foreach (var verb in new[]
         {
             InfoCommand.Create(), TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(),
-            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(),
+            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(), QuickstartCommand.Create(),
         })
             root.Subcommands.Add(verb);
         return root;

@@ -14,11 +14,12 @@ public sealed class TrainingArguments
     public readonly Option<string[]> Set = new("--set") { Description = "Override a config key: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
     public readonly Option<string?> Resume = new("--resume") { Description = "auto (newest complete checkpoint in --out, or start fresh) or a checkpoint directory." };
     public readonly Option<bool> Force = new("--force") { Description = "Replace an existing run in --out." };
+    public readonly Option<string?> EvalData = new("--eval-data") { Description = "Evaluate on this prepared dataset (e.g. clean held-out text) instead of --data's val split." };
     public readonly Option<string> Device = GlobalOptions.Device();
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, Device })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device })
             command.Options.Add(option);
     }
 
@@ -30,6 +31,7 @@ public sealed class TrainingArguments
         var progress = new ProgressBar();
         return new TrainOptions(config, parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
         {
+            EvalDataDir = parse.GetValue(EvalData),
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),
         };

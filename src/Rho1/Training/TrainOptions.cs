@@ -15,6 +15,9 @@ public sealed record TrainOptions(
     bool Force = false,
     bool TensorBoard = true)
 {
+    /// <summary>Dataset to evaluate on instead of the training data's val split (its val split, else its train split).</summary>
+    public string? EvalDataDir { get; init; }
+
     /// <summary>Called after every step with progress figures (the CLI draws a bar from it).</summary>
     public Action<TrainProgress>? OnProgress { get; init; }
 

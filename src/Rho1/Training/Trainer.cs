@@ -78,8 +78,10 @@ public sealed class Trainer
         log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             parameters, flopsPerToken, peak, t.Precision, DeviceSpec.Name(device));
 
-        var valSplit = dataset.Meta.Splits.TryGetValue("val", out var valMeta) && valMeta.Tokens > t.SeqLen ? dataset.Split("val") : null;
-        double bytesPerToken = valMeta is { Tokens: > 0 } ? (double)valMeta.SourceBytes / valMeta.Tokens : 1.0;
+        using var evalData = o.EvalDataDir is null ? null : TokenDataset.Open(o.EvalDataDir);
+        if (evalData != null && (evalData.Meta.Tokenizer != dataset.Meta.Tokenizer || evalData.Meta.VocabSize != dataset.Meta.VocabSize))
+            throw new UserErrorException($"--eval-data {o.EvalDataDir} uses tokenizer {evalData.Meta.Tokenizer} but the training data uses {dataset.Meta.Tokenizer}");
+        var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
         using var metrics = new MetricsLog(run.Dir, step, o.TensorBoard);
         var wall = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
@@ -198,6 +200,18 @@ public sealed class Trainer
             foreach (var g in grads) g.mul_(scale);
         }
         return norm;
+    }
+
+    /// <summary>The split evaluations use: val when it holds a window, else (for a dedicated eval dataset) train.</summary>
+    static (TokenSplit? Split, double BytesPerToken) EvaluationSplit(TokenDataset data, int seqLen, bool dedicated)
+    {
+        foreach (string name in dedicated ? new[] { "val", "train" } : new[] { "val" })
+            if (data.Meta.Splits.TryGetValue(name, out var meta) && meta.Tokens > seqLen)
+                return (data.Split(name), (double)meta.SourceBytes / meta.Tokens);
+        if (dedicated)
+            throw new UserErrorException($"--eval-data {data.Directory}: no split holds a window of {seqLen + 1} tokens");
+        Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", data.Directory, seqLen);
+        return (null, 1.0);
     }
 
     static RunConfig ResolveVocabulary(RunConfig config, TokenDataset dataset)
