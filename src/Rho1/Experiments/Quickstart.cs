@@ -22,7 +22,7 @@ public static class Quickstart
     const string Marker = "quickstart.json";
 
     /// <param name="configPath">Model/training preset (tiny by default).</param>
-    public static QuickstartResult Run(string outDir, string configPath, IEnumerable<string> overrides, string device, long seed, CancellationToken cancel = default)
+    public static QuickstartResult Run(string outDir, string configPath, IEnumerable<string> overrides, string device, long seed, double noiseShare = 0.35, CancellationToken cancel = default)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
@@ -39,8 +39,10 @@ public static class Quickstart
         var config = ConfigLoader.Load(configPath, defaults.Concat(overrides));
         string P(params string[] parts) => Path.Combine([outDir, .. parts]);
 
-        Log.Information("1/5 generating corpora (clean, noisy = clean + 50% noise, held-out clean)");
-        SyntheticCorpus.Write(P("corpus"), (ulong)seed, cleanDocs: 600, noisyDocs: 600, heldoutDocs: 60, noiseShare: 0.5);
+        if (!(noiseShare >= 0 && noiseShare < 1))
+            throw new UserErrorException($"--noise-share {noiseShare}: must be in [0, 1)");
+        Log.Information("1/5 generating corpora (clean; noisy = clean with {Share:P0} of characters noise; held-out clean)", noiseShare);
+        SyntheticCorpus.Write(P("corpus"), (ulong)seed, cleanDocs: 600, noisyDocs: 600, heldoutDocs: 60, noiseShare: noiseShare);
         foreach (string name in new[] { "clean", "noisy", "heldout" })
             DatasetPreparer.Run(new PrepareOptions(new[] { P("corpus", name + ".jsonl") }, P("data", name), "bytes")
                 { ValFraction = name == "heldout" ? 0 : 0.05, Seed = seed });

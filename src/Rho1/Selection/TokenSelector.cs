@@ -32,7 +32,8 @@ public static class TokenSelector
         using var scope = NewDisposeScope();
         long keep = KeepCount(scores.shape[1], ratio);
         var order = scores.sort(dim: 1, descending: true, stable: true).Indices;  // (B, T)
-        var mask = zeros_like(scores).scatter_(1, order.narrow(1, 0, keep), 1.0); // (B, T)
+        var top = order.narrow(1, 0, keep);                                        // (B, keep)
+        var mask = zeros_like(scores).scatter_(1, top, ones(top.shape, scores.dtype, scores.device)); // (B, T)
         return mask.MoveToOuterDisposeScope();
     }
 

@@ -15,7 +15,7 @@ public sealed class SyntheticData : IDisposable
     public SyntheticData()
     {
         string raw = Path.Combine(Root, "raw");
-        SyntheticCorpus.Write(raw, seed: 42, cleanDocs: 120, noisyDocs: 120, heldoutDocs: 20);
+        SyntheticCorpus.Write(raw, seed: 42, cleanDocs: 600, noisyDocs: 600, heldoutDocs: 60, noiseShare: 0.35);
         foreach (var (name, dir) in new[] { ("clean", Clean), ("noisy", Noisy), ("heldout", Heldout) })
             DatasetPreparer.Run(new PrepareOptions(new[] { Path.Combine(raw, name + ".jsonl") }, dir, "bytes") { ValFraction = 0.1, Seed = 1 });
     }

@@ -85,7 +85,7 @@ public static class SyntheticCorpus
     }
 
     /// <summary>Writes clean.jsonl, noisy.jsonl and heldout.jsonl (field "text") into <paramref name="dir"/>.</summary>
-    public static void Write(string dir, ulong seed, int cleanDocs, int noisyDocs, int heldoutDocs, double noiseShare = 0.5, int sentences = 20)
+    public static void Write(string dir, ulong seed, int cleanDocs, int noisyDocs, int heldoutDocs, double noiseShare = 0.35, int sentences = 20)
     {
         Directory.CreateDirectory(dir);
         void Jsonl(string name, int count, Func<ulong, string> make)

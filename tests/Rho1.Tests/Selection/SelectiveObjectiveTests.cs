@@ -1,0 +1,84 @@
+// The objective that plugs selection into training: the kept share and normalisation, the running global
+// threshold's long-run rate, the plain-training start, and state that survives a resume.
+using Rho1.Selection;
+using Rho1.Scoring;
+using Rho1.Training;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Tests.Selection;
+
+public class SelectiveObjectiveTests
+{
+    sealed class FixedReference(Tensor losses) : IReferenceLosses
+    {
+        public Tensor Losses(Batch batch) => losses;
+        public double FlopsPerToken => 0;
+        public JsonObject Describe() => new() { ["reference"] = "fixed" };
+        public void Dispose() { }
+    }
+
+    static Batch DummyBatch(long b, long t) =>
+        new(torch.zeros(new[] { b, t }, ScalarType.Int64), torch.zeros(new[] { b, t }, ScalarType.Int64), new long[b]);
+
+    [Fact]
+    public void Batch_mode_keeps_the_top_excess_tokens_and_averages_over_them()
+    {
+        var train = torch.tensor(new float[] { 5, 1, 4, 2, 3, 6, 1, 1 }, new long[] { 2, 4 });
+        var reference = torch.tensor(new float[] { 1, 1, 1, 1, 1, 1, 1, 9 }, new long[] { 2, 4 });
+        var objective = new SelectiveObjective(new SelectionConfig { Ratio = 0.5 }, new FixedReference(reference), 100, 1);
+        var output = objective.Reduce(train, DummyBatch(2, 4), step: 0);
+        // excess = 4,0,3,1,2,5,0,-8 -> top 4: 5 (idx5), 4 (idx0), 3 (idx2), 2 (idx4) -> losses 6,5,4,3
+        Assert.Equal((6 + 5 + 4 + 3) / 4.0, output.Loss.item<float>(), 5);
+        Assert.Equal(0.5, output.Stats["selected_fraction"].item<float>(), 6);
+        Assert.Equal((1 + 2 + 1 + 1) / 4.0, output.Stats["loss_unselected"].item<float>(), 5);
+        Assert.Equal(2.0, output.Stats["ref_loss"].item<float>(), 5);
+    }
+
+    [Fact]
+    public void Ratio_one_and_steps_before_slm_start_are_the_plain_mean()
+    {
+        torch.manual_seed(3);
+        var train = torch.rand(4, 8);
+        var plain = train.mean().item<float>();
+        var all = new SelectiveObjective(new SelectionConfig { Ratio = 1.0, Score = "loss" }, null, 10, 1);
+        Assert.Equal(plain, all.Reduce(train, DummyBatch(4, 8), 0).Loss.item<float>());
+        var late = new SelectiveObjective(new SelectionConfig { Ratio = 0.3, Score = "loss", SlmStart = 0.5 }, null, 10, 1);
+        Assert.Equal(plain, late.Reduce(train, DummyBatch(4, 8), 4).Loss.item<float>());
+        Assert.NotEqual(plain, late.Reduce(train, DummyBatch(4, 8), 5).Loss.item<float>());
+    }
+
+    [Fact]
+    public void Global_threshold_keeps_close_to_k_over_many_steps()
+    {
+        var objective = new SelectiveObjective(new SelectionConfig { Ratio = 0.6, Select = "global", Score = "loss" }, null, 1000, 1);
+        var generator = new Generator(5);
+        double kept = 0;
+        int steps = 300;
+        for (int step = 0; step < steps; step++)
+        {
+            // Scores drift upward over time, as losses would change in training.
+            var losses = torch.randn(new long[] { 4, 64 }, generator: generator) + step * 0.002;
+            kept += objective.Reduce(losses, DummyBatch(4, 64), step).Stats["selected_fraction"].item<float>();
+        }
+        Assert.InRange(kept / steps, 0.55, 0.65);
+    }
+
+    [Fact]
+    public void Global_threshold_survives_save_and_load()
+    {
+        var config = new SelectionConfig { Ratio = 0.5, Select = "global", Score = "loss" };
+        var a = new SelectiveObjective(config, null, 100, 1);
+        var g = new Generator(9);
+        for (int s = 0; s < 5; s++) a.Reduce(torch.randn(new long[] { 2, 16 }, generator: g), DummyBatch(2, 16), s);
+        var b = new SelectiveObjective(config, null, 100, 1);
+        b.LoadState(JsonNode.Parse(a.SaveState()!.ToJsonString()));
+        var next = torch.randn(new long[] { 2, 16 }, generator: g);
+        Assert.Equal(a.Reduce(next, DummyBatch(2, 16), 5).Loss.item<float>(), b.Reduce(next, DummyBatch(2, 16), 5).Loss.item<float>());
+    }
+
+    [Fact]
+    public void Excess_without_a_reference_is_a_user_error() =>
+        Assert.Contains("--ref", Assert.Throws<UserErrorException>(() => new SelectiveObjective(new SelectionConfig { Ratio = 0.6 }, null, 10, 1)).Message);
+}
