@@ -16,6 +16,8 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.Quiet);
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(PrepareCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
         return root;
     }
 
