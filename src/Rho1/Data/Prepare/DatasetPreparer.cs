@@ -12,7 +12,7 @@ namespace Rho1.Data;
 /// <summary>Tokenizes a corpus into a dataset directory that <see cref="TokenDataset.Open"/> reads.</summary>
 public static class DatasetPreparer
 {
-    const int BatchChars = 4 << 20;
+    const int BatchChars = 1 << 20; // batches bound memory: (queue capacity + 1) x this many chars and their ids
     const int BatchDocuments = 8192;
 
     /// <summary>
@@ -72,7 +72,7 @@ public static class DatasetPreparer
         long bytesRead = 0, bytesTotal = inputs.Sum(f => f.Bytes), index = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        using var batches = new BlockingCollection<List<string>>(boundedCapacity: 3);
+        using var batches = new BlockingCollection<List<string>>(boundedCapacity: 2);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var producer = Task.Run(() => ReadBatches(inputs, reader, batches, n => Interlocked.Add(ref bytesRead, n), stop.Token));
         try
