@@ -49,6 +49,8 @@ run() { # tokenizer threads input
 mb() { python3 -c "import os,sys; print(f'{os.path.getsize(sys.argv[1])/1e6:.1f}')" "$1"; }
 rate() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
 
+echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git -C "$repo" rev-parse --short HEAD) on $(nproc) x $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/Mem:/ {print $2}') GB RAM, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
 echo "| tokenizer | threads | input MB | seconds | MB/s | peak RSS MB |"
 echo "|---|---:|---:|---:|---:|---:|"
 size=$(mb "$work/c50.jsonl")
@@ -68,3 +70,5 @@ for pair in "gpt2 c5" "gpt2 c50" "gpt2 c500" "bytes c50" "bytes c500"; do
     read -r secs rss < <(run "$tok" 2 "$work/$file.jsonl")
     echo "| $tok | $(mb "$work/$file.jsonl") | $secs | $((rss / 1024)) |"
 done
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
