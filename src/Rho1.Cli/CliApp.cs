@@ -17,8 +17,9 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Quiet);
         foreach (var verb in new[]
         {
-            InfoCommand.Create(), TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(),
-            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(), QuickstartCommand.Create(),
+            QuickstartCommand.Create(), InfoCommand.Create(), PrepareCommand.Create(), InspectCommand.Create(),
+            TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(),
+            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(),
         })
             root.Subcommands.Add(verb);
         return root;

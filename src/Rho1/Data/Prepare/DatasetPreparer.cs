@@ -12,7 +12,7 @@ namespace Rho1.Data;
 /// <summary>Tokenizes a corpus into a dataset directory that <see cref="TokenDataset.Open"/> reads.</summary>
 public static class DatasetPreparer
 {
-    const int BatchChars = 4 << 20;
+    const int BatchChars = 1 << 20; // batches bound memory: (queue capacity + 1) x this many chars and their ids
     const int BatchDocuments = 8192;
 
     /// <summary>
@@ -72,14 +72,21 @@ public static class DatasetPreparer
         long bytesRead = 0, bytesTotal = inputs.Sum(f => f.Bytes), index = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        using var batches = new BlockingCollection<List<string>>(boundedCapacity: 3);
+        using var batches = new BlockingCollection<List<string>>(boundedCapacity: 2);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var producer = Task.Run(() => ReadBatches(inputs, reader, batches, n => Interlocked.Add(ref bytesRead, n), stop.Token));
+        // Where the consumer's time goes tells which stage limits throughput (logged at debug level).
+        TimeSpan waiting = default, tokenizing = default, writing = default;
         try
         {
+            long mark = System.Diagnostics.Stopwatch.GetTimestamp();
             foreach (var batch in batches.GetConsumingEnumerable(stop.Token))
             {
+                waiting += System.Diagnostics.Stopwatch.GetElapsedTime(mark);
+                mark = System.Diagnostics.Stopwatch.GetTimestamp();
                 var (ids, sourceBytes) = Tokenize(tokenizer, batch, options.Threads, stop.Token);
+                tokenizing += System.Diagnostics.Stopwatch.GetElapsedTime(mark);
+                mark = System.Diagnostics.Stopwatch.GetTimestamp();
                 for (int i = 0; i < batch.Count; i++)
                 {
                     var split = IsVal((ulong)options.Seed, index++, options.ValFraction) ? val : train;
@@ -87,6 +94,8 @@ public static class DatasetPreparer
                 }
                 progress?.Report(new PrepareProgress(Interlocked.Read(ref bytesRead), bytesTotal, index,
                     train.Tokens + val.Tokens, clock.Elapsed));
+                writing += System.Diagnostics.Stopwatch.GetElapsedTime(mark);
+                mark = System.Diagnostics.Stopwatch.GetTimestamp();
             }
         }
         catch
@@ -96,6 +105,8 @@ public static class DatasetPreparer
             throw;
         }
         producer.GetAwaiter().GetResult(); // rethrows a reader failure (malformed input) as it was thrown
+        Log.Debug("prepare stages: waiting for input {Waiting:F2} s, tokenizing {Tokenizing:F2} s, writing {Writing:F2} s",
+            waiting.TotalSeconds, tokenizing.TotalSeconds, writing.TotalSeconds);
 
         if (index == 0)
             throw new UserErrorException($"the {inputs.Count} input file(s) hold no non-empty documents; nothing to prepare");

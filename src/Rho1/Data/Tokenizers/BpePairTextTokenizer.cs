@@ -9,11 +9,11 @@ namespace Rho1.Data.Tokenizers;
 
 internal sealed partial class BpePairTextTokenizer : ITextTokenizer
 {
-    readonly BpeTokenizer _inner;
+    readonly InstancePool<BpeTokenizer> _pool;
 
     BpePairTextTokenizer(string vocabPath, string mergesPath, BpeTokenizer inner, int vocabSize, int? endOfText)
     {
-        _inner = inner;
+        _pool = new InstancePool<BpeTokenizer>(inner, () => Create(vocabPath, mergesPath));
         Id = $"bpe:{Path.GetFileName(vocabPath)}@{TokenizerFactory.ShortHash(vocabPath, mergesPath)}";
         Files = [Path.GetFullPath(vocabPath), Path.GetFullPath(mergesPath)];
         EosId = endOfText ?? vocabSize;
@@ -48,11 +48,7 @@ internal sealed partial class BpePairTextTokenizer : ITextTokenizer
                 $"tokenizer file {vocabPath} lacks {missing} of the 256 byte-level symbols; only GPT-2-style byte-level BPE vocabularies are supported");
         try
         {
-            var inner = BpeTokenizer.Create(new BpeOptions(vocabPath, mergesPath)
-            {
-                ByteLevel = true,
-                PreTokenizer = new RegexPreTokenizer(Gpt2Pattern(), null),
-            });
+            var inner = Create(vocabPath, mergesPath);
             int? endOfText = vocab.TryGetValue(EosAwareDecoder.Marker, out int eos) ? eos : null;
             return new BpePairTextTokenizer(vocabPath, mergesPath, inner, vocab.Values.Max() + 1, endOfText);
         }
@@ -61,6 +57,12 @@ internal sealed partial class BpePairTextTokenizer : ITextTokenizer
             throw new UserErrorException($"tokenizer files {vocabPath} and {mergesPath} could not be loaded as BPE ({e.Message})", e);
         }
     }
+
+    static BpeTokenizer Create(string vocabPath, string mergesPath) => BpeTokenizer.Create(new BpeOptions(vocabPath, mergesPath)
+    {
+        ByteLevel = true,
+        PreTokenizer = new RegexPreTokenizer(Gpt2Pattern(), null),
+    });
 
     /// <summary>GPT-2's printable stand-ins for the 256 byte values (bytes_to_unicode).</summary>
     internal static IEnumerable<string> ByteLevelAlphabet
@@ -76,7 +78,7 @@ internal sealed partial class BpePairTextTokenizer : ITextTokenizer
         }
     }
 
-    public int[] Encode(string text) => text.Length == 0 ? [] : [.. _inner.EncodeToIds(text)];
+    public int[] Encode(string text) => text.Length == 0 ? [] : _pool.Use(inner => inner.EncodeToIds(text).ToArray());
 
-    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _inner.Decode(segment) ?? "");
+    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _pool.First.Decode(segment) ?? "");
 }

@@ -7,12 +7,13 @@ namespace Rho1.Data.Tokenizers;
 
 internal sealed class TiktokenTextTokenizer : ITextTokenizer
 {
-    readonly TiktokenTokenizer _inner;
+    readonly InstancePool<TiktokenTokenizer> _pool;
     readonly string[] _specialTexts;
 
-    public TiktokenTextTokenizer(string id, TiktokenTokenizer inner)
+    public TiktokenTextTokenizer(string id, Func<TiktokenTokenizer> create)
     {
-        _inner = inner;
+        var inner = create();
+        _pool = new InstancePool<TiktokenTokenizer>(inner, create);
         var specials = inner.SpecialTokens ?? throw new InvalidOperationException($"tokenizer {id} has no special tokens");
         _specialTexts = specials.Keys.ToArray();
         Id = id;
@@ -37,18 +38,21 @@ internal sealed class TiktokenTextTokenizer : ITextTokenizer
                  at = text.IndexOf(special, at + 1, StringComparison.Ordinal))
                 (cuts ??= []).Add(at + 1); // cutting after the first character defeats the match
         }
-        if (cuts is null)
-            return [.. _inner.EncodeToIds(text)];
-        cuts.Sort();
-        var ids = new List<int>(text.Length / 3);
-        int start = 0;
-        foreach (int cut in cuts.Append(text.Length).Distinct())
+        return _pool.Use(inner =>
         {
-            ids.AddRange(_inner.EncodeToIds(text[start..cut]));
-            start = cut;
-        }
-        return [.. ids];
+            if (cuts is null)
+                return [.. inner.EncodeToIds(text)];
+            cuts.Sort();
+            var ids = new List<int>(text.Length / 3);
+            int start = 0;
+            foreach (int cut in cuts.Append(text.Length).Distinct())
+            {
+                ids.AddRange(inner.EncodeToIds(text[start..cut]));
+                start = cut;
+            }
+            return ids.ToArray();
+        });
     }
 
-    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _inner.Decode(segment));
+    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _pool.First.Decode(segment));
 }

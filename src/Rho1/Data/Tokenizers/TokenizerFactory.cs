@@ -70,7 +70,7 @@ public static class TokenizerFactory
     {
         try
         {
-            return new TiktokenTextTokenizer(id, create());
+            return new TiktokenTextTokenizer(id, create);
         }
         catch (InvalidOperationException e) when (e.Message.Contains("could not be loaded", StringComparison.Ordinal))
         {

@@ -1,0 +1,113 @@
+// `rho1 inspect DIR`: a dataset's metadata and counts, optionally its checksums verified and its first tokens
+// decoded. A failed checksum is a runtime failure (exit 1), not bad usage.
+using System.CommandLine;
+using System.Text.Json;
+using Rho1.Data;
+using Rho1.Data.Tokenizers;
+
+namespace Rho1.Cli.Commands;
+
+public static class InspectCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "Dataset directory written by 'rho1 prepare'." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var verify = new Option<bool>("--verify") { Description = "Recompute every shard's SHA-256; exit 1 naming a corrupt shard." };
+        var decode = new Option<int>("--decode") { Description = "Decode and print the first N train tokens." };
+        var command = new Command("inspect",
+            "Show a prepared dataset: tokenizer, vocabulary, per-split tokens, documents and shards.\n\n" +
+            "Examples:\n  rho1 inspect data/web\n  rho1 inspect data/web --verify --json\n  rho1 inspect data/web --decode 200")
+        {
+            dir, json, verify, decode,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(dir)!;
+            int n = parse.GetValue(decode);
+            if (n < 0)
+                throw new UserErrorException($"--decode {n} must not be negative");
+            using var dataset = TokenDataset.Open(path);
+            bool? verified = null;
+            if (parse.GetValue(verify))
+            {
+                try
+                {
+                    dataset.Verify();
+                    verified = true;
+                }
+                catch (DataCorruptException e)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine($"rho1: error: {e.Message}");
+                    return ExitCodes.Failure;
+                }
+            }
+            string? decoded = n > 0 ? Decode(dataset, path, n) : null;
+            var o = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+                o.WriteLine(JsonSerializer.Serialize(Summary(dataset.Meta, verified, decoded), new JsonSerializerOptions { WriteIndented = true }));
+            else
+                WriteText(dataset.Meta, verified, decoded, o);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static string Decode(TokenDataset dataset, string path, int n)
+    {
+        var train = dataset.Split("train");
+        var ids = new long[Math.Min(n, train.Length)];
+        train.Read(0, ids);
+        return TokenizerFactory.ForDataset(path).Decode(ids.Select(id => (int)id).ToArray());
+    }
+
+    static Dictionary<string, object?> Summary(DatasetMeta meta, bool? verified, string? decoded)
+    {
+        var summary = new Dictionary<string, object?>
+        {
+            ["tokenizer"] = meta.Tokenizer,
+            ["vocab_size"] = meta.VocabSize,
+            ["eos_id"] = meta.EosId,
+            ["token_bytes"] = meta.TokenBytes,
+            ["format_version"] = meta.FormatVersion,
+            ["fingerprint"] = meta.Fingerprint,
+            ["created"] = meta.Created,
+            ["seed"] = meta.Seed,
+            ["val_fraction"] = meta.ValFraction,
+            ["splits"] = meta.Splits.ToDictionary(s => s.Key, s => new
+            {
+                tokens = s.Value.Tokens,
+                documents = s.Value.Documents,
+                source_bytes = s.Value.SourceBytes,
+                shards = s.Value.Shards.Count,
+            }),
+        };
+        if (verified is not null)
+            summary["verified"] = verified;
+        if (decoded is not null)
+            summary["decoded"] = decoded;
+        return summary;
+    }
+
+    static void WriteText(DatasetMeta meta, bool? verified, string? decoded, TextWriter o)
+    {
+        o.WriteLine($"tokenizer    {meta.Tokenizer} (vocab {meta.VocabSize}, eos {meta.EosId}, {meta.TokenBytes * 8}-bit ids)");
+        o.WriteLine($"fingerprint  {meta.Fingerprint}");
+        o.WriteLine($"created      {meta.Created} (seed {meta.Seed}, val fraction {meta.ValFraction})");
+        foreach (var (name, split) in meta.Splits)
+        {
+            double perToken = split.Tokens > 0 ? (double)split.SourceBytes / split.Tokens : 0;
+            o.WriteLine($"{name,-12} {split.Tokens,14:N0} tokens {split.Documents,10:N0} documents {split.Shards.Count,4} shards " +
+                $"{split.SourceBytes,14:N0} source bytes ({perToken:F2} bytes/token)");
+        }
+        if (meta.InvalidUtf8Replaced > 0)
+            o.WriteLine($"invalid UTF-8 sequences replaced: {meta.InvalidUtf8Replaced}");
+        if (verified == true)
+            o.WriteLine("checksums    all shards verified");
+        if (decoded is not null)
+        {
+            o.WriteLine("decoded:");
+            o.WriteLine(decoded);
+        }
+    }
+}
