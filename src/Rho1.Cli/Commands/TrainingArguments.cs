@@ -32,6 +32,7 @@ public sealed class TrainingArguments
         return new TrainOptions(config, parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
         {
             EvalDataDir = parse.GetValue(EvalData),
+            StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),
         };

@@ -21,6 +21,9 @@ public sealed record TrainOptions(
     /// <summary>Called after every step with progress figures (the CLI draws a bar from it).</summary>
     public Action<TrainProgress>? OnProgress { get; init; }
 
+    /// <summary>Also print the per-log-step lines on the console (they always go to train.log); off when a progress bar shows them.</summary>
+    public bool StepLinesOnConsole { get; init; } = true;
+
     /// <summary>Test hook: called after each completed step, before checkpointing.</summary>
     public Action<int>? AfterStep { get; init; }
 }

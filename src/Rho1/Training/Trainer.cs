@@ -42,9 +42,11 @@ public sealed class Trainer
         if (resumed != null)
             CheckResumable(resumed.State, config, dataset, resumed.Path);
 
-        using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger)
+        using var fileLog = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.File(Path.Combine(run.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
+        using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger).WriteTo.Logger(fileLog).CreateLogger();
+        var stepLog = o.StepLinesOnConsole ? log : fileLog;
         AtomicFile.WriteAllText(Path.Combine(run.Dir, "config.json"), ConfigLoader.ToJson(config));
         var t = config.Train;
         if (device.type == DeviceType.CUDA)
@@ -136,6 +138,8 @@ public sealed class Trainer
                 foreach (var (name, value) in stats)
                     record[name] = value.to(ScalarType.Float64).item<double>();
                 metrics.Write(record);
+                stepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
+                    step, t.Steps, lastLoss, lr, record["grad_norm"]!.GetValue<float>(), tokensPerSecond);
                 window.Restart();
                 windowTokens = 0;
             }

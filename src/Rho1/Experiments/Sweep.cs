@@ -1,0 +1,84 @@
+// `rho1 sweep`: the ratio ablation. Trains one run per ratio on the same data order and seed, each evaluated
+// on the same clean held-out set, then writes summary.csv, summary.md and loss-vs-tokens.png. Finished runs
+// are reused and interrupted ones resumed, so a long sweep can be restarted with the same command.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Rho1.IO;
+using Rho1.Scoring;
+using Rho1.Selection;
+using Rho1.Training;
+using Serilog;
+
+namespace Rho1.Experiments;
+
+public static class Sweep
+{
+    public static IReadOnlyList<SweepRow> Run(SweepOptions o, CancellationToken cancel = default)
+    {
+        if (o.Ratios.Count == 0) throw new UserErrorException("--ratios: give at least one ratio, e.g. 0.6,1.0");
+        foreach (double r in o.Ratios)
+            (o.Config with { Selection = o.Config.Selection with { Ratio = r } }).Selection.Validate();
+        if (o.Ratios.Distinct().Count() != o.Ratios.Count) throw new UserErrorException("--ratios: a ratio is listed twice");
+        if (o.Ratios.Any(r => r < 1) && o.Config.Selection.Score is "excess" or "ref" && o.RefCheckpoint is null && o.RefScores is null)
+            throw new UserErrorException($"--score {o.Config.Selection.Score} needs --ref-scores DIR or --ref CKPT");
+        Directory.CreateDirectory(o.OutDir);
+        var rows = new List<SweepRow>();
+        for (int i = 0; i < o.Ratios.Count; i++)
+        {
+            double ratio = o.Ratios[i];
+            string dir = Path.Combine(o.OutDir, RunName(ratio));
+            o.OnRunStart?.Invoke(i, o.Ratios.Count, dir);
+            var config = o.Config with { Selection = o.Config.Selection with { Ratio = ratio } };
+            string summaryPath = Path.Combine(dir, "summary.json");
+            TrainSummary summary;
+            if (File.Exists(summaryPath))
+            {
+                Log.Information("ratio {Ratio}: reusing the finished run in {Dir}", ratio, dir);
+                summary = JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath))!;
+            }
+            else
+            {
+                Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
+                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir },
+                    setup => new SelectiveObjective(setup.Config.Selection,
+                        ratio < 1 || setup.Config.Selection.Score is "excess" or "ref" ? ReferenceLoader.Open(o.RefCheckpoint, o.RefScores, setup) : null,
+                        setup.Config.Train.Steps, setup.Config.Train.Seed)).Run(cancel);
+            }
+            rows.Add(new SweepRow(ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.Steps, summary.TokensPerSecond, dir));
+        }
+        var baseline = rows.FirstOrDefault(r => r.Ratio >= 1.0);
+        if (baseline != null)
+            rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Run), baseline.FinalLoss) }).ToList();
+        WriteReports(o, rows);
+        return rows;
+    }
+
+    public static string RunName(double ratio) => "ratio-" + ratio.ToString("0.00", CultureInfo.InvariantCulture);
+
+    static void WriteReports(SweepOptions o, IReadOnlyList<SweepRow> rows)
+    {
+        string F(double v, string format = "0.0000") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "";
+        var csv = new StringBuilder("ratio,final_heldout_loss,final_heldout_bpb,steps_to_baseline,steps,tokens_per_s,run\n");
+        foreach (var r in rows)
+            csv.Append(CultureInfo.InvariantCulture, $"{F(r.Ratio, "0.00")},{F(r.FinalLoss)},{F(r.FinalBpb)},{r.StepsToBaseline},{r.Steps},{F(r.TokensPerSecond, "0")},{Path.GetFileName(r.Run)}\n");
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.csv"), csv.ToString());
+
+        var md = new StringBuilder();
+        md.AppendLine($"Score `{o.Config.Selection.Score}`, selection `{o.Config.Selection.Select}`, {o.Config.Train.Steps} steps, seed {o.Config.Train.Seed}; held-out data `{o.EvalDataDir}`.");
+        md.AppendLine();
+        md.AppendLine("| ratio | final held-out loss | bits/byte | first step at the 100% run's final loss | tokens/s |");
+        md.AppendLine("|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {F(r.Ratio, "0.00")} | {F(r.FinalLoss)} | {F(r.FinalBpb)} | {(r.StepsToBaseline is { } s ? s.ToString(CultureInfo.InvariantCulture) : rows.Any(x => x.Ratio >= 1) ? "not reached" : "n/a")} | {F(r.TokensPerSecond, "N0")} |");
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.md"), md.ToString());
+
+        var series = rows.Select(r =>
+        {
+            var curve = RunCurve.Read(r.Run);
+            return new PlotSeries(r.Ratio >= 1 ? "100% (plain)" : $"{r.Ratio * 100:0}% ({o.Config.Selection.Score})",
+                curve.Select(p => (double)p.Tokens).ToList(), curve.Select(p => p.ValLoss).ToList());
+        });
+        LinePlot.Save(Path.Combine(o.OutDir, "loss-vs-tokens.png"), "Held-out loss by selection ratio", "training tokens seen", "held-out loss (nats/token)", series);
+    }
+}

@@ -1,0 +1,22 @@
+// What `rho1 sweep` is asked to do: one training run per selection ratio, same seed and data order.
+using Rho1.Configuration;
+
+namespace Rho1.Experiments;
+
+/// <param name="Ratios">Selection ratios in (0, 1]; include 1.0 to get the plain baseline the others are compared with.</param>
+/// <param name="RefCheckpoint">Online reference (exclusive with RefScores).</param>
+/// <param name="RefScores">Offline reference scores from `rho1 score`.</param>
+/// <param name="EvalDataDir">Clean held-out dataset every run is evaluated on.</param>
+public sealed record SweepOptions(
+    IReadOnlyList<double> Ratios,
+    RunConfig Config,
+    string DataDir,
+    string EvalDataDir,
+    string OutDir,
+    string? RefCheckpoint,
+    string? RefScores,
+    string Device = "auto")
+{
+    /// <summary>Called before each run with (index, count, run directory).</summary>
+    public Action<int, int, string>? OnRunStart { get; init; }
+}
