@@ -18,7 +18,7 @@ public static class CliApp
         foreach (var verb in new[]
         {
             QuickstartCommand.Create(), InfoCommand.Create(), PrepareCommand.Create(), InspectCommand.Create(),
-            TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(), SweepCommand.Create(),
+            TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(), SweepCommand.Create(), AnalyzeCommand.Create(),
             EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(),
         })
             root.Subcommands.Add(verb);

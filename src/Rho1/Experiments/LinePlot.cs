@@ -5,7 +5,7 @@ public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnly
 
 public static class LinePlot
 {
-    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series, int width = 900, int height = 560)
+    public static void Save(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series, bool legendOutside = false, int width = 900, int height = 560)
     {
         var plot = new ScottPlot.Plot();
         foreach (var s in series)
@@ -18,7 +18,10 @@ public static class LinePlot
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        if (legendOutside)
+            plot.ShowLegend(ScottPlot.Edge.Right);
+        else
+            plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         string tmp = path + ".tmp.png";
         plot.SavePng(tmp, width, height);
         File.Move(tmp, path, overwrite: true);
