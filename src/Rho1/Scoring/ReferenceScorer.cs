@@ -54,7 +54,11 @@ public static class ReferenceScorer
             ScoreFile.Create(payload, split.Length);
         }
         else
+        {
             Log.Information("resuming scoring at window {Done} of {Windows}", done, windows);
+            foreach (string stale in Directory.GetFiles(partial, ".*.tmp-*"))
+                File.Delete(stale); // a progress.json replacement the kill interrupted
+        }
 
         var tokens = new long[o.BatchSize * (seqLen + 1)];
         var values = new float[o.BatchSize * seqLen];

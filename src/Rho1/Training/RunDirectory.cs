@@ -88,12 +88,14 @@ public sealed class RunDirectory
         DeleteLeftovers(CheckpointsDir);
     }
 
-    /// <summary>Deletes the hidden working directories of Checkpoint.Save and PruneCheckpoints under <paramref name="parent"/>.</summary>
+    /// <summary>Deletes the hidden working directories of Checkpoint.Save and PruneCheckpoints, and AtomicFile's temporary files, under <paramref name="parent"/>.</summary>
     static void DeleteLeftovers(string parent)
     {
         if (!Directory.Exists(parent)) return;
         foreach (string dir in Directory.GetDirectories(parent, ".*"))
             if (new[] { ".tmp-", ".old-", ".del-" }.Any(prefix => Path.GetFileName(dir).StartsWith(prefix, StringComparison.Ordinal)))
                 Directory.Delete(dir, recursive: true);
+        foreach (string file in Directory.GetFiles(parent, ".*.tmp-*"))
+            File.Delete(file);
     }
 }

@@ -47,9 +47,9 @@ public sealed class Trainer
         using var evalData = o.EvalDataDir is null ? null : TokenDataset.OpenVerified(o.EvalDataDir);
         if (evalData != null && (evalData.Meta.Tokenizer != dataset.Meta.Tokenizer || evalData.Meta.VocabSize != dataset.Meta.VocabSize))
             throw new UserErrorException($"--eval-data {o.EvalDataDir} uses tokenizer {evalData.Meta.Tokenizer} but the training data uses {dataset.Meta.Tokenizer}");
-        var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
         var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
         using var objectiveLifetime = objective as IDisposable;
+        var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
 
         if (device.type == DeviceType.CUDA)
             torch.backends.cuda.matmul.allow_tf32 = true;
@@ -78,6 +78,8 @@ public sealed class Trainer
             .CreateLogger();
         if (resumed != null)
             log.Information("resumed from {Checkpoint} at step {Step}", resumed.Path, step);
+        if (valSplit is null)
+            log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", dataset.Directory, t.SeqLen);
         AtomicFile.WriteAllText(Path.Combine(run.Dir, "config.json"), ConfigLoader.ToJson(config));
         long parameters = model.ParameterCount;
         double flopsPerToken = FlopCounter.TrainFlopsPerToken(config.Model, parameters, t.SeqLen) + objective.ExtraFlopsPerToken;
@@ -230,7 +232,7 @@ public sealed class Trainer
         return norm;
     }
 
-    /// <summary>The split evaluations use: val when it holds a window, else (for a dedicated eval dataset) train.</summary>
+    /// <summary>The split evaluations use: val when it holds a window, else (for a dedicated eval dataset) train; null = no evaluation.</summary>
     static (TokenSplit? Split, double BytesPerToken) EvaluationSplit(TokenDataset data, int seqLen, bool dedicated)
     {
         foreach (string name in dedicated ? new[] { "val", "train" } : new[] { "val" })
@@ -238,7 +240,6 @@ public sealed class Trainer
                 return (data.Split(name), (double)meta.SourceBytes / meta.Tokens);
         if (dedicated)
             throw new UserErrorException($"--eval-data {data.Directory}: no split holds a window of {seqLen + 1} tokens");
-        Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", data.Directory, seqLen);
         return (null, 1.0);
     }
 
