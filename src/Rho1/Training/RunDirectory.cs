@@ -50,8 +50,11 @@ public sealed class RunDirectory
         DeleteLeftovers(CheckpointsDir);
     }
 
-    /// <summary>The newest complete, verified checkpoint (final or step-N) under a run directory, or null.</summary>
-    public static string? LatestComplete(string dir)
+    /// <summary>
+    /// The newest complete, verified checkpoint (final or step-N) under a run directory, or null. Each newer one
+    /// skipped is logged as a warning naming it and its problem, or added to <paramref name="skipped"/> if given.
+    /// </summary>
+    public static string? LatestComplete(string dir, List<string>? skipped = null)
     {
         var candidates = new List<(int Step, string Path)>();
         string final = Path.Combine(dir, "final");
@@ -66,7 +69,10 @@ public sealed class RunDirectory
         {
             if (Checkpoint.Problem(path) is { } problem)
             {
-                Log.Warning("skipping checkpoint {Path}: {Problem}", path, problem);
+                if (skipped is null)
+                    Log.Warning("skipping checkpoint {Path}: {Problem}", path, problem);
+                else
+                    skipped.Add($"{path}: {problem}");
                 continue;
             }
             return path;
