@@ -64,7 +64,7 @@ public static class BadInputCases
         // selective training (train)
         new("ratio-zero", "--ratio 0", w => Train(w, w.Noisy, "--ref-scores", w.Scores, "--ratio", "0"), ["--ratio 0", "(0, 1]"]),
         new("ratio-above-one", "--ratio 1.5", w => Train(w, w.Noisy, "--ref-scores", w.Scores, "--ratio", "1.5"), ["--ratio 1.5", "(0, 1]"]),
-        new("ratio-not-a-number", "--ratio abc", w => Train(w, w.Noisy, "--ratio", "abc"), ["abc", "--ratio"]),
+        new("ratio-not-a-number", "--ratio abc", w => Train(w, w.Noisy, "--ratio", "abc"), ["Cannot parse argument 'abc' for option '--ratio' as a number"]),
         new("excess-without-reference", "--ratio 0.6 with neither --ref nor --ref-scores", w => Train(w, w.Noisy, "--ratio", "0.6"), ["needs a reference"]),
         new("ref-and-ref-scores", "both --ref and --ref-scores", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-scores", w.Scores), ["alternatives"]),
         new("ref-scores-missing", "--ref-scores does not exist", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", Missing(w)), ["no-such-path", "no such directory"]),
