@@ -5,9 +5,6 @@ using System.Diagnostics;
 
 namespace Rho1.Cli.Tests.Reliability;
 
-/// <summary>What one kill hit: how it was triggered, when, what the killed process left on disk, and whether it cut a write short.</summary>
-public sealed record KillEvent(int Attempt, string Trigger, double Seconds, string LeftBehind, bool MidWrite);
-
 public sealed class KillLoop(string[] args, int seed)
 {
     /// <summary>Upper bound of a timed kill's delay; an uninterrupted run's wall time is a good value.</summary>
