@@ -13,6 +13,8 @@ public sealed class RunDirectory
     public string FinalDir => Path.Combine(Dir, "final");
     /// <summary>Checkpoint to continue from; null for a fresh run.</summary>
     public string? ResumeFrom { get; private init; }
+    /// <summary>Newer checkpoints --resume auto passed over, as "path: problem", for the caller to report once the run is accepted.</summary>
+    public IReadOnlyList<string> Skipped { get; private init; } = [];
     bool _replace;
 
     RunDirectory(string dir) => Dir = dir;
@@ -26,13 +28,14 @@ public sealed class RunDirectory
             throw new UserErrorException($"--out {dir}: is a file, not a directory");
         bool holdsRun = Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any();
         string? from = null;
+        var skipped = new List<string>();
         if (resume == "auto")
-            from = holdsRun ? LatestComplete(dir) : null;
+            from = holdsRun ? LatestComplete(dir, skipped) : null;
         else if (resume != null)
             from = resume;
         else if (holdsRun && !force)
             throw new UserErrorException($"--out {dir}: already holds a run; use --resume auto to continue it or --force to replace it");
-        return new RunDirectory(dir) { ResumeFrom = from, _replace = holdsRun && force && resume == null };
+        return new RunDirectory(dir) { ResumeFrom = from, Skipped = skipped, _replace = holdsRun && force && resume == null };
     }
 
     /// <summary>Creates the directory (deleting the run it replaces under --force) and clears what a killed writer left.</summary>
@@ -52,9 +55,9 @@ public sealed class RunDirectory
 
     /// <summary>
     /// The newest complete, verified checkpoint (final or step-N) under a run directory, or null. Each newer one
-    /// skipped is logged as a warning naming it and its problem, or added to <paramref name="skipped"/> if given.
+    /// passed over is added to <paramref name="skipped"/> as "path: problem", for the caller to report.
     /// </summary>
-    public static string? LatestComplete(string dir, List<string>? skipped = null)
+    public static string? LatestComplete(string dir, List<string> skipped)
     {
         var candidates = new List<(int Step, string Path)>();
         string final = Path.Combine(dir, "final");
@@ -69,10 +72,7 @@ public sealed class RunDirectory
         {
             if (Checkpoint.Problem(path) is { } problem)
             {
-                if (skipped is null)
-                    Log.Warning("skipping checkpoint {Path}: {Problem}", path, problem);
-                else
-                    skipped.Add($"{path}: {problem}");
+                skipped.Add($"{path}: {problem}");
                 continue;
             }
             return path;

@@ -76,6 +76,8 @@ public sealed class Trainer
         using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger)
             .WriteTo.File(Path.Combine(run.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
+        foreach (string damaged in run.Skipped)
+            log.Warning("skipping checkpoint {Damaged}", damaged);
         if (resumed != null)
             log.Information("resumed from {Checkpoint} at step {Step}", resumed.Path, step);
         if (valSplit is null)

@@ -113,7 +113,9 @@ public sealed class CorruptionTests(ReliabilityWorkspace w)
         Assert.True(lines.Length == 1, r.Stderr);
         Assert.Contains("WRN skipping checkpoint", lines[0]);
         Assert.Contains($"step-0000008: {problem}", lines[0]);
-        Assert.Contains("resumed from " + Path.Combine(run, "checkpoints", "step-0000004"), File.ReadAllText(Path.Combine(run, "train.log")));
+        string log = File.ReadAllText(Path.Combine(run, "train.log"));
+        Assert.Contains($"WRN skipping checkpoint {newest}: {problem}", log);
+        Assert.Contains("resumed from " + Path.Combine(run, "checkpoints", "step-0000004"), log);
         RunComparison.AssertSameRun(straight, run);
     }
 }
