@@ -47,8 +47,8 @@ public sealed class RunDirectory
             Directory.Delete(Dir, recursive: true);
         }
         Directory.CreateDirectory(Dir);
-        // A process killed inside Checkpoint.Save or PruneCheckpoints leaves hidden directories; none is ever
-        // read, and keeping them would only fill the disk one killed checkpoint at a time.
+        // A killed process leaves hidden working directories (Checkpoint.Save, PruneCheckpoints) and temporary
+        // files (AtomicFile); none is ever read, and keeping them would fill the disk one kill at a time.
         DeleteLeftovers(Dir);
         DeleteLeftovers(CheckpointsDir);
     }
