@@ -1,6 +1,7 @@
 // Builds the command tree, parses, runs the chosen verb and maps failures to exit codes and one-line errors.
 // Verbs live in Commands/, one file each: options plus an action that calls the library.
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Rho1.Cli.Commands;
 using Serilog;
 
@@ -25,6 +26,15 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>A parse error without CLR type names ("System.Nullable`1[System.Double]") or a trailing period.</summary>
+    static string Plain(string message) =>
+        Regex.Replace(message, @" as expected type '([^']+)'", m => m.Groups[1].Value switch
+        {
+            var t when t.Contains("Double", StringComparison.Ordinal) || t.Contains("Single", StringComparison.Ordinal) => " as a number",
+            var t when t.Contains("Int32", StringComparison.Ordinal) || t.Contains("Int64", StringComparison.Ordinal) => " as an integer",
+            _ => m.Value,
+        }).TrimEnd('.');
+
     /// <summary>Runs rho1 with <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -35,7 +45,7 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             // The most specific message first: "Unrecognized command" beats "Required command was not provided".
-            var messages = parse.Errors.Select(e => e.Message).Distinct()
+            var messages = parse.Errors.Select(e => Plain(e.Message)).Distinct()
                 .OrderBy(m => m.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0);
             stderr.WriteLine($"rho1: error: {string.Join("; ", messages)} (try 'rho1 --help')");
             return ExitCodes.BadInput;

@@ -13,7 +13,7 @@ public static class CheckpointEvaluation
     public static EvalResult Run(string modelPath, string dataDir, string splitName, string device, int batchSize = 16, int seqLen = 0, int maxBatches = 0)
     {
         var dev = DeviceSpec.Resolve(device);
-        using var dataset = TokenDataset.Open(dataDir);
+        using var dataset = TokenDataset.OpenVerified(dataDir);
         var (model, state) = ModelCheckpoint.Load(modelPath, dev);
         using var _ = model;
         if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)

@@ -1,11 +1,19 @@
-// Crash-safe file and directory writes: write under a temporary name in the same folder, flush to disk,
-// then rename over the target. A reader sees the old complete version or the new complete one, never half.
+// Crash-safe file writes: write under a temporary name in the same folder, flush to disk, then rename over
+// the target. A reader sees the old complete version or the new complete one, never half; a write that fails
+// (disk full) or is killed leaves the old version in place and at most a hidden ".NAME.tmp-*" file behind.
 using System.Security.Cryptography;
 
 namespace Rho1.IO;
 
 public static class AtomicFile
 {
+    /// <summary>
+    /// Test seam for write failures (disk full) that root-run tests cannot provoke with permissions: given the
+    /// target path, returns an exception to throw after the data reached the temporary file but before it is
+    /// committed, or null. Process-wide, so a test must match only paths of its own.
+    /// </summary>
+    internal static volatile Func<string, Exception?>? InjectFault;
+
     /// <summary>Writes <paramref name="write"/>'s output to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, Action<Stream> write)
     {
@@ -17,6 +25,8 @@ public static class AtomicFile
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 write(stream);
+                if (InjectFault?.Invoke(path) is { } fault)
+                    throw fault;
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, path, overwrite: true);

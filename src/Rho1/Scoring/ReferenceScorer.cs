@@ -21,11 +21,12 @@ public static class ReferenceScorer
     {
         if (o.BatchSize <= 0) throw new UserErrorException($"--batch-size {o.BatchSize}: must be positive");
         if (o.Precision is not ("fp32" or "bf16")) throw new UserErrorException($"--precision {o.Precision}: must be fp32 or bf16");
+        if (!(o.SaveEverySeconds >= 0)) throw new UserErrorException($"--save-every {o.SaveEverySeconds}: must be >= 0 seconds");
         string outDir = Path.GetFullPath(o.OutDir.TrimEnd('/'));
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !o.Force)
             throw new UserErrorException($"--out {o.OutDir}: already exists; use --force to replace it");
         var device = DeviceSpec.Resolve(o.Device);
-        using var dataset = TokenDataset.Open(o.DataDir);
+        using var dataset = TokenDataset.OpenVerified(o.DataDir);
         var split = dataset.Split(o.Split);
         var (model, state) = ModelCheckpoint.Load(o.Reference, device);
         using var _ = model;
@@ -53,7 +54,11 @@ public static class ReferenceScorer
             ScoreFile.Create(payload, split.Length);
         }
         else
+        {
             Log.Information("resuming scoring at window {Done} of {Windows}", done, windows);
+            foreach (string stale in Directory.GetFiles(partial, ".*.tmp-*"))
+                File.Delete(stale); // a progress.json replacement the kill interrupted
+        }
 
         var tokens = new long[o.BatchSize * (seqLen + 1)];
         var values = new float[o.BatchSize * seqLen];
@@ -75,7 +80,7 @@ public static class ReferenceScorer
                 file.Position = ScoreFile.HeaderBytes + (done * seqLen + 1) * 4;
                 file.Write(MemoryMarshal.AsBytes(values.AsSpan(0, rows * seqLen)));
                 done += rows;
-                if (sinceSave.Elapsed.TotalSeconds > 10 || done == windows)
+                if (sinceSave.Elapsed.TotalSeconds >= o.SaveEverySeconds || done == windows)
                 {
                     file.Flush(flushToDisk: true);
                     SaveProgress(progressPath, identity, done);
@@ -94,10 +99,10 @@ public static class ReferenceScorer
             Precision = o.Precision, MeanLoss = MeanLoss(payload, windows * seqLen), Sha256 = sha,
         };
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.MetaName), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
-        File.Delete(progressPath);
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.DoneName), sha + "\n");
-        if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
-        Directory.Move(partial, outDir);
+        AtomicDirectory.Publish(partial, outDir); // under --force the old scores stay in place until this rename
+        // Deleted only now: a kill before the rename finds progress.json saying "all windows done" and just publishes.
+        File.Delete(Path.Combine(outDir, Path.GetFileName(progressPath)));
         Log.Information("scored {Tokens:N0} tokens ({Windows:N0} windows of {T}); mean reference loss {Loss:F4}; wrote {Out}",
             windows * seqLen, windows, seqLen, meta.MeanLoss, outDir);
         return meta;

@@ -17,6 +17,9 @@ public sealed record ScoreOptions(
     /// <summary>Called after each batch with (windows done, windows total).</summary>
     public Action<long, long>? OnProgress { get; init; }
 
+    /// <summary>Seconds between progress saves (flush + progress.json), the work a kill can lose; 0 = after every batch. Default 10.</summary>
+    public double SaveEverySeconds { get; init; } = 10;
+
     /// <summary>Test hook: called after each batch is written, with the windows done so far.</summary>
     public Action<long>? AfterBatch { get; init; }
 }

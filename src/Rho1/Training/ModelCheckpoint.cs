@@ -15,8 +15,16 @@ public static class ModelCheckpoint
             throw new UserErrorException($"{path}: no such checkpoint or run directory");
         if (File.Exists(Path.Combine(path, Checkpoint.DoneFile)) || File.Exists(Path.Combine(path, Checkpoint.StateFile)))
             return path;
-        return RunDirectory.LatestComplete(path)
-            ?? throw new UserErrorException($"{path}: holds no complete checkpoint (expected final/ or checkpoints/step-N/ with a DONE marker)");
+        var skipped = new List<string>();
+        string? latest = RunDirectory.LatestComplete(path, skipped);
+        if (latest is null)
+            // One line that names every damaged candidate, instead of a warning per candidate and then an error.
+            throw new UserErrorException(skipped.Count == 0
+                ? $"{path}: holds no complete checkpoint (expected final/ or checkpoints/step-N/ with a DONE marker)"
+                : $"{path}: holds no usable checkpoint ({string.Join("; ", skipped)})");
+        foreach (string s in skipped)
+            Serilog.Log.Warning("using {Latest}, skipping damaged checkpoint {Skipped}", latest, s);
+        return latest;
     }
 
     /// <summary>The model (on <paramref name="device"/>, in eval mode) and the state it was saved with.</summary>

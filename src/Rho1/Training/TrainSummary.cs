@@ -8,7 +8,8 @@ public sealed record TrainSummary
 {
     [JsonPropertyName("steps")] public int Steps { get; init; }
     [JsonPropertyName("tokens")] public long Tokens { get; init; }
-    [JsonPropertyName("final_loss")] public double FinalLoss { get; init; }
+    /// <summary>Last finite training loss logged; null if none was.</summary>
+    [JsonPropertyName("final_loss")] public double? FinalLoss { get; init; }
     [JsonPropertyName("final_val_loss")] public double? FinalValLoss { get; init; }
     [JsonPropertyName("final_val_bpb")] public double? FinalValBpb { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }

@@ -34,34 +34,34 @@ public sealed class Trainer
     {
         var o = _options;
         var device = DeviceSpec.Resolve(o.Device);
-        using var dataset = TokenDataset.Open(o.DataDir);
+        using var dataset = TokenDataset.OpenVerified(o.DataDir);
         var config = ResolveVocabulary(o.Config, dataset);
         config.Validate();
-        var run = RunDirectory.Prepare(o.OutDir, o.Resume, o.Force);
+        var t = config.Train;
+        // Everything that can refuse the run (resume point, evaluation data, reference, sampler) is checked before
+        // RunDirectory.Create, so a refused run creates, overwrites and deletes nothing.
+        var run = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         LoadedCheckpoint? resumed = run.ResumeFrom is null ? null : Checkpoint.Load(run.ResumeFrom);
         if (resumed != null)
             CheckResumable(resumed.State, config, dataset, resumed.Path);
+        using var evalData = o.EvalDataDir is null ? null : TokenDataset.OpenVerified(o.EvalDataDir);
+        if (evalData != null && (evalData.Meta.Tokenizer != dataset.Meta.Tokenizer || evalData.Meta.VocabSize != dataset.Meta.VocabSize))
+            throw new UserErrorException($"--eval-data {o.EvalDataDir} uses tokenizer {evalData.Meta.Tokenizer} but the training data uses {dataset.Meta.Tokenizer}");
+        var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
+        using var objectiveLifetime = objective as IDisposable;
+        var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
 
-        using var fileLog = new LoggerConfiguration().MinimumLevel.Debug()
-            .WriteTo.File(Path.Combine(run.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
-            .CreateLogger();
-        using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger).WriteTo.Logger(fileLog).CreateLogger();
-        var stepLog = o.StepLinesOnConsole ? log : fileLog;
-        AtomicFile.WriteAllText(Path.Combine(run.Dir, "config.json"), ConfigLoader.ToJson(config));
-        var t = config.Train;
         if (device.type == DeviceType.CUDA)
             torch.backends.cuda.matmul.allow_tf32 = true;
-
         using var model = new Transformer(config.Model, t.Seed);
         model.to(device);
         model.ComputeType = t.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
         using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay);
-        var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
-        using var objectiveLifetime = objective as IDisposable;
         var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device);
-        int step = 0, badSteps = 0;
+        int step = 0, badSteps = 0, skipped = 0;
         long tokens = 0;
         double priorWall = 0;
+        string? lastCheckpoint = resumed?.Path;
         if (resumed != null)
         {
             LoadModel(model, resumed.Model, resumed.Path);
@@ -69,10 +69,22 @@ public sealed class Trainer
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
             objective.LoadState(resumed.State.Objective);
             (step, tokens, priorWall) = (resumed.State.Step, resumed.State.TokensSeen, resumed.State.WallSeconds);
-            log.Information("resumed from {Checkpoint} at step {Step}", resumed.Path, step);
             foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
         }
 
+        run.Create();
+        using var fileLog = new LoggerConfiguration().MinimumLevel.Debug()
+            .WriteTo.File(Path.Combine(run.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger).WriteTo.Logger(fileLog).CreateLogger();
+        var stepLog = o.StepLinesOnConsole ? log : fileLog;
+        foreach (string damaged in run.Skipped)
+            log.Warning("skipping checkpoint {Damaged}", damaged);
+        if (resumed != null)
+            log.Information("resumed from {Checkpoint} at step {Step}", resumed.Path, step);
+        if (valSplit is null)
+            log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", dataset.Directory, t.SeqLen);
+        AtomicFile.WriteAllText(Path.Combine(run.Dir, "config.json"), ConfigLoader.ToJson(config));
         long parameters = model.ParameterCount;
         double flopsPerToken = FlopCounter.TrainFlopsPerToken(config.Model, parameters, t.SeqLen) + objective.ExtraFlopsPerToken;
         double peak = t.PeakGflops > 0 ? t.PeakGflops
@@ -80,16 +92,11 @@ public sealed class Trainer
         log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             parameters, flopsPerToken, peak, t.Precision, DeviceSpec.Name(device));
 
-        using var evalData = o.EvalDataDir is null ? null : TokenDataset.Open(o.EvalDataDir);
-        if (evalData != null && (evalData.Meta.Tokenizer != dataset.Meta.Tokenizer || evalData.Meta.VocabSize != dataset.Meta.VocabSize))
-            throw new UserErrorException($"--eval-data {o.EvalDataDir} uses tokenizer {evalData.Meta.Tokenizer} but the training data uses {dataset.Meta.Tokenizer}");
-        var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
         using var metrics = new MetricsLog(run.Dir, step, o.TensorBoard);
         var wall = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         long windowTokens = 0;
         double lastLoss = double.NaN, tokensPerSecond = 0;
-        EvalResult? lastEval = null;
         long tokensPerStep = (long)t.BatchSize * t.SeqLen * t.GradAccum;
 
         while (step < t.Steps)
@@ -117,9 +124,14 @@ public sealed class Trainer
                 badSteps = 0;
             }
             else if (++badSteps >= t.MaxBadSteps)
-                throw new TrainingFailedException($"{badSteps} consecutive steps had a non-finite loss or gradient (step {step + 1}); the last checkpoint in {run.Dir} is intact");
+                throw new TrainingFailedException($"steps {step + 2 - badSteps}-{step + 1}: {badSteps} consecutive non-finite losses or gradients " +
+                    $"(train.max_bad_steps={t.MaxBadSteps}); {(lastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {lastCheckpoint}")}; " +
+                    "lower train.lr or check the data, then rerun with --resume auto");
             else
-                log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max})", step + 1, badSteps, t.MaxBadSteps);
+            {
+                skipped++;
+                log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max} in a row)", step + 1, badSteps, t.MaxBadSteps);
+            }
             optimizer.ZeroGrad();
             step++;
             tokens += tokensPerStep;
@@ -129,24 +141,28 @@ public sealed class Trainer
             {
                 tokensPerSecond = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
                 lastLoss = meanLoss.item<float>();
+                float gradNormValue = gradNorm.item<float>();
                 var record = new JsonObject
                 {
                     ["step"] = step, ["tokens"] = tokens, ["loss"] = lastLoss, ["lr"] = lr,
-                    ["grad_norm"] = gradNorm.item<float>(), ["tokens_per_s"] = MetricsLog.Round(tokensPerSecond, 4),
+                    ["grad_norm"] = gradNormValue, ["tokens_per_s"] = MetricsLog.Round(tokensPerSecond, 4),
                     ["mfu"] = MetricsLog.Round(flopsPerToken * tokensPerSecond / (peak * 1e9), 4),
                 };
                 foreach (var (name, value) in stats)
                     record[name] = value.to(ScalarType.Float64).item<double>();
+                if (skipped > 0)
+                    record["skipped_updates"] = skipped;
                 metrics.Write(record);
                 stepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
-                    step, t.Steps, lastLoss, lr, record["grad_norm"]!.GetValue<float>(), tokensPerSecond);
+                    step, t.Steps, lastLoss, lr, gradNormValue, tokensPerSecond);
+                skipped = 0;
                 window.Restart();
                 windowTokens = 0;
             }
             bool last = step == t.Steps;
             if (valSplit != null && (last || (t.EvalEvery > 0 && step % t.EvalEvery == 0)))
             {
-                lastEval = Evaluator.Evaluate(model, valSplit, bytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, device);
+                var lastEval = Evaluator.Evaluate(model, valSplit, bytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, device);
                 metrics.Write(new JsonObject { ["step"] = step, ["tokens"] = tokens, ["val_loss"] = lastEval.Loss, ["val_bpb"] = lastEval.BitsPerByte });
                 log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", step, lastEval.Loss, lastEval.BitsPerByte);
             }
@@ -159,11 +175,26 @@ public sealed class Trainer
                 Tokenizer = dataset.Meta.Tokenizer, VocabSize = dataset.Meta.VocabSize, EosId = dataset.Meta.EosId,
                 DatasetFingerprint = dataset.Fingerprint, DataDir = Path.GetFullPath(o.DataDir), WallSeconds = priorWall + wall.Elapsed.TotalSeconds,
             };
+            void Save(string dir)
+            {
+                try
+                {
+                    Checkpoint.Save(dir, State(), model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer.State());
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Checkpoint.Save removed its temporary directory and touched no complete checkpoint.
+                    throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
+                        $"{(lastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {lastCheckpoint} is intact")}; " +
+                        "free disk space, then rerun with --resume auto", e);
+                }
+                lastCheckpoint = dir;
+            }
             if (last)
-                Checkpoint.Save(run.FinalDir, State(), model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer.State());
+                Save(run.FinalDir);
             else if (t.CheckpointEvery > 0 && step % t.CheckpointEvery == 0)
             {
-                Checkpoint.Save(run.StepDir(step), State(), model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer.State());
+                Save(run.StepDir(step));
                 run.PruneCheckpoints(t.KeepCheckpoints);
             }
             ReportProgress(step, t.Steps, step % t.LogEvery == 0 ? lastLoss : null, tokensPerSecond, wall.Elapsed, resumedAt: resumed?.State.Step ?? 0);
@@ -173,7 +204,9 @@ public sealed class Trainer
         double overall = tokens / Math.Max(1e-9, totalWall);
         var summary = new TrainSummary
         {
-            Steps = step, Tokens = tokens, FinalLoss = lastLoss, FinalValLoss = lastEval?.Loss, FinalValBpb = lastEval?.BitsPerByte,
+            // From metrics.jsonl, not this process's last step: a run resumed from its final checkpoint (killed
+            // before summary.json was written) runs no step but must write the same summary.
+            Steps = step, Tokens = tokens, FinalLoss = metrics.Last("loss"), FinalValLoss = metrics.Last("val_loss"), FinalValBpb = metrics.Last("val_bpb"),
             WallSeconds = Math.Round(totalWall, 3), TokensPerSecond = Math.Round(overall, 2),
             Mfu = Math.Round(flopsPerToken * overall / (peak * 1e9), 4), PeakGflops = Math.Round(peak, 1), Parameters = parameters,
             Precision = t.Precision, Device = DeviceSpec.Name(device), Objective = objective.Describe(), FinalCheckpoint = run.FinalDir,
@@ -206,7 +239,7 @@ public sealed class Trainer
         return norm;
     }
 
-    /// <summary>The split evaluations use: val when it holds a window, else (for a dedicated eval dataset) train.</summary>
+    /// <summary>The split evaluations use: val when it holds a window, else (for a dedicated eval dataset) train; null = no evaluation.</summary>
     static (TokenSplit? Split, double BytesPerToken) EvaluationSplit(TokenDataset data, int seqLen, bool dedicated)
     {
         foreach (string name in dedicated ? new[] { "val", "train" } : new[] { "val" })
@@ -214,7 +247,6 @@ public sealed class Trainer
                 return (data.Split(name), (double)meta.SourceBytes / meta.Tokens);
         if (dedicated)
             throw new UserErrorException($"--eval-data {data.Directory}: no split holds a window of {seqLen + 1} tokens");
-        Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", data.Directory, seqLen);
         return (null, 1.0);
     }
 

@@ -4,4 +4,5 @@ namespace Rho1.Training;
 public sealed class TrainingFailedException : Exception
 {
     public TrainingFailedException(string message) : base(message) { }
+    public TrainingFailedException(string message, Exception inner) : base(message, inner) { }
 }

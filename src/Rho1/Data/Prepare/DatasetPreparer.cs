@@ -34,7 +34,8 @@ public static class DatasetPreparer
         Directory.CreateDirectory(temp);
         try
         {
-            Log.Information("Preparing {Files} input files ({Megabytes:F1} MB) with tokenizer {Tokenizer} into {Output}",
+            // Debug, not Information: a malformed input found while reading must stay the only line on stderr.
+            Log.Debug("Preparing {Files} input files ({Megabytes:F1} MB) with tokenizer {Tokenizer} into {Output}",
                 inputs.Count, inputs.Sum(f => f.Bytes) / 1e6, tokenizer.Id, output);
             var meta = Write(temp, tokenizer, inputs, options, progress, cancel);
             Publish(temp, output, options);

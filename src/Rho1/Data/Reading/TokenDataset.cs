@@ -58,6 +58,30 @@ public sealed class TokenDataset : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Open"/> plus <see cref="Verify"/>: what train, score and eval read through, so that a flipped byte in
+    /// any shard is refused, as a <see cref="UserErrorException"/> naming the shard, before one of its tokens is used.
+    /// </summary>
+    public static TokenDataset OpenVerified(string directory)
+    {
+        var dataset = Open(directory);
+        try
+        {
+            dataset.Verify();
+            return dataset;
+        }
+        catch (DataCorruptException e)
+        {
+            dataset.Dispose();
+            throw new UserErrorException($"{e.Message}; re-run 'rho1 prepare'", e);
+        }
+        catch
+        {
+            dataset.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The split called <paramref name="name"/> ("train" or "val").</summary>
     public TokenSplit Split(string name) => _splits.TryGetValue(name, out var split) ? split
         : throw new UserErrorException($"dataset {Directory} has no split '{name}' (it has {string.Join(", ", _splits.Keys)})");

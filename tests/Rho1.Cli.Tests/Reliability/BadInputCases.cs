@@ -1,0 +1,102 @@
+// The bad-input matrix of issue 8: every case must exit 2 with one line on stderr naming what is wrong, and
+// leave the workspace exactly as it was. Grouped by command; the doc table (docs/reliability.md) follows it.
+using TorchSharp;
+
+namespace Rho1.Cli.Tests.Reliability;
+
+public static class BadInputCases
+{
+    static string[] TrainRef(ReliabilityWorkspace w, params string[] extra) => TrainRefWith(w, extra: extra);
+
+    static string[] TrainRefWith(ReliabilityWorkspace w, string config = "tiny", string? data = null, string? output = null, string device = "cpu", string[]? extra = null) =>
+        ["train-ref", "--config", config, "--data", data ?? w.Clean, "--out", output ?? BadInputCase.Out(w), "--device", device, "--set", "train.peak_gflops=100", .. extra ?? []];
+
+    static string[] Train(ReliabilityWorkspace w, string data, params string[] extra) =>
+        ["train", "--config", "tiny", "--data", data, "--out", BadInputCase.Out(w), "--device", "cpu", "--set", "train.peak_gflops=100", .. extra];
+
+    static string[] Score(ReliabilityWorkspace w, params string[] extra) => ScoreWith(w, extra: extra);
+
+    static string[] ScoreWith(ReliabilityWorkspace w, string? reference = null, string? data = null, string? output = null, string[]? extra = null) =>
+        ["score", "--ref", reference ?? w.Reference, "--data", data ?? w.Noisy, "--out", output ?? BadInputCase.Out(w), "--device", "cpu", .. extra ?? []];
+
+    static string[] Prepare(ReliabilityWorkspace w, string input, params string[] extra) => PrepareWith(w, input, extra: extra);
+
+    static string[] PrepareWith(ReliabilityWorkspace w, string input, string tokenizer = "bytes", string[]? extra = null) =>
+        ["prepare", "--input", Path.Combine(w.Inputs, input), "--output", BadInputCase.Out(w), "--tokenizer", tokenizer, .. extra ?? []];
+
+    static string Missing(ReliabilityWorkspace w) => Path.Combine(w.Fixed, "no-such-path");
+
+    // A CUDA machine has no device 99, a CPU machine no CUDA at all: either way the device is refused by name.
+    static string AbsentCuda => torch.cuda.is_available() ? "cuda:99" : "cuda";
+
+    public static readonly IReadOnlyList<BadInputCase> All =
+    [
+        // prepare
+        new("prepare-missing-input", "input path does not exist", w => Prepare(w, "nope.jsonl"), ["nope.jsonl", "does not exist"]),
+        new("prepare-unreadable-input", "input is not a readable corpus format", w => Prepare(w, "notes.bin"), ["notes.bin", "unknown extension"]),
+        new("prepare-empty-corpus", "corpus holds no documents", w => Prepare(w, "empty.txt"), ["empty", "no non-empty documents"]),
+        new("prepare-malformed-jsonl", "JSONL line 3 is not JSON", w => Prepare(w, "malformed.jsonl"), ["malformed.jsonl:3:", "malformed JSON"]),
+        new("prepare-val-fraction-out-of-range", "--val-fraction 1.5", w => Prepare(w, "malformed.jsonl", "--val-fraction", "1.5"), ["--val-fraction 1.5"]),
+        new("prepare-unknown-tokenizer", "tokenizer name gpt5", w => PrepareWith(w, "malformed.jsonl", tokenizer: "gpt5"), ["gpt5"]),
+        new("prepare-output-exists", "output is an existing dataset", w => ["prepare", "-i", Path.Combine(w.Corpus, "clean.jsonl"), "-o", w.Clean, "-t", "bytes"], ["data/clean", "--force"]),
+
+        // configuration (train-ref shown; train, sweep and quickstart load configs the same way)
+        new("config-missing", "--config names no file or preset", w => TrainRefWith(w, config: Path.Combine(w.Inputs, "nope.json")), ["nope.json", "no such file or preset"]),
+        new("config-malformed-json", "config file is not JSON (line 3)", w => TrainRefWith(w, config: Path.Combine(w.Inputs, "malformed.json")), ["malformed.json:3", "malformed JSON"]),
+        new("config-unknown-key", "config key misspelt (train.stpes)", w => TrainRefWith(w, config: Path.Combine(w.Inputs, "typo.json")), ["typo.json:3", "train.stpes"]),
+        new("config-unknown-section", "config section that does not exist", w => TrainRefWith(w, config: Path.Combine(w.Inputs, "wrong-section.json")), ["wrong-section.json:2", "'optimizer'"]),
+        new("set-unknown-key", "--set train.stpes=10", w => TrainRef(w, "--set", "train.stpes=10"), ["train.stpes"]),
+        new("set-wrong-type", "--set train.steps=ten", w => TrainRef(w, "--set", "train.steps=ten"), ["train.steps", "ten"]),
+        new("negative-steps", "--set train.steps=-5", w => TrainRef(w, "--set", "train.steps=-5"), ["train.steps=-5", "must be positive"]),
+        new("seq-len-beyond-context", "train.seq_len above model.context_length", w => TrainRef(w, "--set", "train.seq_len=4096"), ["train.seq_len=4096", "context_length=128"]),
+        new("unknown-option", "misspelt option --stpes", w => TrainRef(w, "--stpes", "5"), ["--stpes"]),
+
+        // data, output and device (train-ref)
+        new("data-missing", "--data does not exist", w => TrainRefWith(w, data: Missing(w)), ["no-such-path", "does not exist"]),
+        new("data-not-prepared", "--data is a folder of raw text", w => TrainRefWith(w, data: w.Corpus), ["meta.json", "not a prepared dataset"]),
+        new("out-holds-another-run", "--out is an existing run, no --resume/--force", w => TrainRefWith(w, output: w.Reference), ["already holds a run", "--resume auto"]),
+        new("out-is-a-file", "--out is a file", w => TrainRefWith(w, output: Path.Combine(w.Inputs, "notes.bin")), ["notes.bin", "is a file"]),
+        new("device-without-cuda", "--device cuda on a machine without it", w => TrainRefWith(w, device: AbsentCuda), ["--device 'cuda"]),
+        new("resume-missing-checkpoint", "--resume names no checkpoint", w => TrainRef(w, "--resume", Missing(w)), ["no-such-path", "does not exist"]),
+        new("resume-other-model-shape", "checkpoint from another model shape", w => TrainRef(w, "--resume", Path.Combine(w.Reference, "final"), "--set", "model.dim=96"), ["model shape"]),
+        new("eval-data-other-tokenizer", "--eval-data tokenized with gpt2, data with bytes", w => TrainRef(w, "--eval-data", w.Gpt2), ["--eval-data", "tokenizer gpt2"]),
+
+        // selective training (train)
+        new("ratio-zero", "--ratio 0", w => Train(w, w.Noisy, "--ref-scores", w.Scores, "--ratio", "0"), ["--ratio 0", "(0, 1]"]),
+        new("ratio-above-one", "--ratio 1.5", w => Train(w, w.Noisy, "--ref-scores", w.Scores, "--ratio", "1.5"), ["--ratio 1.5", "(0, 1]"]),
+        new("ratio-not-a-number", "--ratio abc", w => Train(w, w.Noisy, "--ratio", "abc"), ["Cannot parse argument 'abc' for option '--ratio' as a number"]),
+        new("excess-without-reference", "--ratio 0.6 with neither --ref nor --ref-scores", w => Train(w, w.Noisy, "--ratio", "0.6"), ["needs a reference"]),
+        new("ref-and-ref-scores", "both --ref and --ref-scores", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-scores", w.Scores), ["alternatives"]),
+        new("ref-scores-missing", "--ref-scores does not exist", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", Missing(w)), ["no-such-path", "no such directory"]),
+        new("ref-scores-other-dataset", "scores computed for another dataset", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.ScoresClean), ["scores-clean", "another dataset"]),
+        new("ref-scores-other-tokenizer", "scores (bytes) for data tokenized with gpt2", w => Train(w, w.Gpt2, "--ratio", "0.6", "--ref-scores", w.Scores), ["scores-noisy", "tokenizer bytes"]),
+        new("ref-scores-other-seq-len", "scores made with seq_len 64, training at 32", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.Scores, "--set", "train.seq_len=32"), ["seq_len 64", "train.seq_len=32"]),
+        new("ref-other-tokenizer", "reference (bytes) for data tokenized with gpt2", w => Train(w, w.Gpt2, "--ratio", "0.6", "--ref", w.Reference), ["--ref", "tokenizer bytes"]),
+        new("ref-context-below-seq-len", "train.seq_len beyond the reference's context", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--set", "model.context_length=256", "--set", "train.seq_len=256"), ["context_length 128", "train.seq_len=256"]),
+
+        // score
+        new("score-ref-missing", "--ref does not exist", w => ScoreWith(w, reference: Missing(w)), ["no-such-path"]),
+        new("score-other-tokenizer", "reference (bytes) for data tokenized with gpt2", w => ScoreWith(w, data: w.Gpt2), ["tokenizer bytes", "gpt2"]),
+        new("score-seq-len-beyond-context", "--seq-len 4096", w => Score(w, "--seq-len", "4096"), ["--seq-len 4096", "context_length=128"]),
+        new("score-out-exists", "--out is an existing score directory", w => ScoreWith(w, output: w.Scores), ["scores-noisy", "already exists"]),
+        new("score-batch-size-zero", "--batch-size 0", w => Score(w, "--batch-size", "0"), ["--batch-size 0"]),
+        new("score-unknown-split", "--split test", w => Score(w, "--split", "test"), ["no split 'test'"]),
+
+        // eval, sample, export, inspect
+        new("eval-other-tokenizer", "model (bytes) on data tokenized with gpt2", w => ["eval", "--model", w.Reference, "--data", w.Gpt2, "--device", "cpu"], ["tokenizer bytes", "gpt2"]),
+        new("eval-not-a-checkpoint", "--model is a dataset", w => ["eval", "--model", w.Clean, "--data", w.Clean, "--device", "cpu"], ["no complete checkpoint"]),
+        new("sample-negative-max-tokens", "--max-tokens -1", w => ["sample", "--model", w.Reference, "--max-tokens", "-1", "--device", "cpu"], ["--max-tokens -1"]),
+        new("export-out-exists", "--out is an existing directory", w => ["export", "--model", w.Reference, "--out", w.Clean], ["already exists", "--force"]),
+        new("inspect-missing", "dataset directory does not exist", w => ["inspect", Missing(w)], ["no-such-path", "does not exist"]),
+    ];
+
+    public static TheoryData<string> Names
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var c in All) data.Add(c.Name);
+            return data;
+        }
+    }
+}

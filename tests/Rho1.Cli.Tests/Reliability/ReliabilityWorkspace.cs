@@ -1,0 +1,70 @@
+// The shared ground of the reliability tests, built once through the library: prepared datasets (bytes
+// tokenizer on clean and noisy synthetic text, gpt2 on held-out text for mismatches), a tiny reference run,
+// offline scores, and broken input files. Fixed/ is what the bad-input matrix snapshots; Runs/ is scratch.
+using Rho1.Configuration;
+using Rho1.Data;
+using Rho1.Data.Synthetic;
+using Rho1.Scoring;
+using Rho1.Training;
+
+namespace Rho1.Cli.Tests.Reliability;
+
+public sealed class ReliabilityWorkspace : IDisposable
+{
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), $"rho1-rel-{Guid.NewGuid():N}");
+    public string Fixed => Path.Combine(Root, "fixed");
+    public string Runs => Path.Combine(Root, "runs");
+    public string Corpus => Path.Combine(Fixed, "corpus");
+    public string Clean => Path.Combine(Fixed, "data", "clean");
+    public string Noisy => Path.Combine(Fixed, "data", "noisy");
+    public string Gpt2 => Path.Combine(Fixed, "data", "heldout-gpt2");
+    /// <summary>Run directory of a tiny reference trained on Clean (final/ only).</summary>
+    public string Reference => Path.Combine(Fixed, "ref");
+    /// <summary>Reference losses on Noisy, and on Clean (scores "for another dataset" when training on Noisy).</summary>
+    public string Scores => Path.Combine(Fixed, "scores-noisy");
+    public string ScoresClean => Path.Combine(Fixed, "scores-clean");
+    public string Inputs => Path.Combine(Fixed, "inputs");
+
+    /// <summary>Overrides every run here uses: no throughput measurement at start-up, short evaluations.</summary>
+    public static readonly string[] Quick = { "train.peak_gflops=100", "train.eval_batches=2" };
+
+    readonly int _threads = TorchSharp.torch.get_num_threads();
+
+    public ReliabilityWorkspace()
+    {
+        // This collection runs alone, after the parallel ones: one torch thread keeps set-up fast on a busy
+        // machine, where OpenMP threads spinning for a core make it several times slower.
+        TorchSharp.torch.set_num_threads(1);
+        SyntheticCorpus.Write(Corpus, seed: 7, cleanDocs: 200, noisyDocs: 120, heldoutDocs: 20);
+        DatasetPreparer.Run(new PrepareOptions(new[] { Path.Combine(Corpus, "clean.jsonl") }, Clean, "bytes") { ValFraction = 0.1, Seed = 1 });
+        DatasetPreparer.Run(new PrepareOptions(new[] { Path.Combine(Corpus, "noisy.jsonl") }, Noisy, "bytes") { ValFraction = 0.1, Seed = 1 });
+        DatasetPreparer.Run(new PrepareOptions(new[] { Path.Combine(Corpus, "heldout.jsonl") }, Gpt2, "gpt2") { ValFraction = 0.1, Seed = 1 });
+        var config = ConfigLoader.Load(Preset("tiny"), Quick.Concat(new[] { "train.steps=20", "train.eval_every=0", "train.checkpoint_every=0" }));
+        new Trainer(new TrainOptions(config, Clean, Reference, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
+        ReferenceScorer.Run(new ScoreOptions(Reference, Noisy, Scores, Device: "cpu"));
+        ReferenceScorer.Run(new ScoreOptions(Reference, Clean, ScoresClean, Device: "cpu"));
+
+        Directory.CreateDirectory(Inputs);
+        File.WriteAllText(Path.Combine(Inputs, "empty.txt"), "");
+        File.WriteAllText(Path.Combine(Inputs, "malformed.jsonl"), "{\"text\":\"a\"}\n{\"text\":\"b\"}\n{\"text\": nope\n");
+        File.WriteAllText(Path.Combine(Inputs, "notes.bin"), "not a corpus");
+        File.WriteAllText(Path.Combine(Inputs, "malformed.json"), "{\n  \"train\": {\n    \"steps\": 10,,\n  }\n}\n");
+        File.WriteAllText(Path.Combine(Inputs, "typo.json"), "{\n  \"train\": {\n    \"stpes\": 10\n  }\n}\n");
+        File.WriteAllText(Path.Combine(Inputs, "wrong-section.json"), "{\n  \"optimizer\": { \"lr\": 0.1 }\n}\n");
+    }
+
+    /// <summary>Path of a preset shipped beside the test binary.</summary>
+    public static string Preset(string name) => Path.Combine(AppContext.BaseDirectory, "configs", name + ".json");
+
+    /// <summary>A fresh, not yet existing directory under Runs/.</summary>
+    public string NewRun(string name) => Path.Combine(Runs, $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
+
+    public void Dispose()
+    {
+        TorchSharp.torch.set_num_threads(_threads);
+        Directory.Delete(Root, recursive: true);
+    }
+}
+
+[CollectionDefinition("reliability", DisableParallelization = true)]
+public sealed class ReliabilityCollection : ICollectionFixture<ReliabilityWorkspace> { }

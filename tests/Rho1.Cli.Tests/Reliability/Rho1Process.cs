@@ -1,0 +1,85 @@
+// Runs the real `rho1` command as a separate process (`dotnet exec rho1.dll`, the copy the test project's build
+// puts beside the tests), so that a SIGKILL hits a process the way a crash or an OOM kill would.
+using System.Diagnostics;
+using System.Text;
+
+namespace Rho1.Cli.Tests.Reliability;
+
+public sealed class Rho1Process : IDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _stderr = new();
+
+    Rho1Process(Process process) => _process = process;
+
+    static string Dll => Path.Combine(AppContext.BaseDirectory, "rho1.dll");
+
+    /// <summary>The dotnet host running the tests (the SDK sets DOTNET_HOST_PATH for test runs).</summary>
+    static string Host => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    public static Rho1Process Start(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(Host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(Dll);
+        foreach (string a in args) info.ArgumentList.Add(a);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // One torch thread: the same in every attempt, and immune to the several-fold slowdown of OpenMP threads
+        // spinning on a machine whose cores are busy with other tests or builds.
+        info.Environment["OMP_NUM_THREADS"] = "1";
+        var process = new Process { StartInfo = info };
+        var result = new Rho1Process(process);
+        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (result._stderr) result._stderr.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, _) => { };
+        process.Start();
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return result;
+    }
+
+    /// <summary>Runs to completion (or throws after <paramref name="timeout"/>); returns the exit code and stderr.</summary>
+    public static (int ExitCode, string Stderr) Run(IEnumerable<string> args, TimeSpan timeout)
+    {
+        using var p = Start(args);
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill();
+            throw new TimeoutException($"rho1 {string.Join(" ", args)} did not finish in {timeout}");
+        }
+        return (p.ExitCode, p.Stderr);
+    }
+
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public string Stderr
+    {
+        get { lock (_stderr) return _stderr.ToString(); }
+    }
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // drains the redirected streams
+        return true;
+    }
+
+    /// <summary>SIGKILL (what Process.Kill sends on Unix): no handler, finally block or flush runs in the child.</summary>
+    public void Kill()
+    {
+        try { _process.Kill(entireProcessTree: false); }
+        catch (InvalidOperationException) { } // it exited first
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) Kill();
+        _process.Dispose();
+    }
+}
