@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Training-throughput benchmark: tokens/s, MFU and peak memory of plain training, SLM with offline reference scores
+# and SLM with an online reference, per model preset and precision; the selection step alone; prepare and score
+# throughput. Each configuration is one process; figures are medians over its logged steps after two warm-up steps.
+# Prints a markdown table and writes it into docs/performance.md between the bench markers.
+# Usage: scripts/bench.sh [--quick] [WORKDIR]     (--quick: tiny and small only, fewer steps; under 10 minutes)
+set -euo pipefail
+
+quick=0
+if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+command -v /usr/bin/time > /dev/null || { echo "bench.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
+dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
+rho1="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+peak_mb() { awk '/Maximum resident set size/ {printf "%.0f", $NF/1024}' "$1"; }
+timed() { # output-file-for-time, command...
+    local t=$1; shift
+    /usr/bin/time -v -o "$t" dotnet "$rho1" "$@"
+}
+
+if [[ $quick == 1 ]]; then models=(tiny small); steps=6; else models=(tiny small gpt2-124m); steps=8; fi
+
+# Data: the quickstart's generated corpora (bytes tokenizer), and a small noisy set for scoring the large models.
+log "generating data"
+dotnet "$rho1" quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null
+head -n 150 "$work/qs/corpus/noisy.jsonl" > "$work/noisy-small.jsonl"
+timed "$work/time-prepare-bytes" prepare --input "$work/qs/corpus/noisy.jsonl" --output "$work/prep-bytes" --tokenizer bytes --force -q > /dev/null
+timed "$work/time-prepare-gpt2" prepare --input "$work/qs/corpus/noisy.jsonl" --output "$work/prep-gpt2" --tokenizer gpt2 --force -q > /dev/null
+dotnet "$rho1" prepare --input "$work/noisy-small.jsonl" --output "$work/data" --tokenizer bytes --val-fraction 0.05 --force -q > /dev/null
+input_mb=$(awk -v b="$(wc -c < "$work/qs/corpus/noisy.jsonl")" 'BEGIN{printf "%.2f", b/1e6}')
+wall() { awk '/Elapsed \(wall clock\)/ {n=split($NF,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$1"; }
+
+median_of() { # metrics.jsonl key -> median over step records after the first two
+    python3 - "$1" "$2" <<'PY'
+import json, sys, statistics
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"loss"' in l]
+vals = [r[sys.argv[2]] for r in rows[2:] if r.get(sys.argv[2]) is not None]
+print(f"{statistics.median(vals):.4g}" if vals else "nan")
+PY
+}
+
+table="| model | precision | mode | tokens/s | MFU | step time ratio to plain | peak RSS MB |
+|---|---|---|---:|---:|---:|---:|"
+score_rows=""
+for model in "${models[@]}"; do
+    batch=16; [[ $model == gpt2-124m ]] && batch=4
+    common=(--config "$model" --set train.steps=$steps --set train.log_every=1 --set train.eval_every=0 --set train.eval_batches=1
+            --set train.checkpoint_every=0 --set train.grad_accum=1 --set train.batch_size=$batch --set train.warmup_steps=1)
+    log "$model: reference checkpoint and offline scores"
+    dotnet "$rho1" train-ref "${common[@]}" --set train.steps=1 --data "$work/data" --out "$work/ref-$model" --force -q > /dev/null
+    timed "$work/time-score-$model" score --ref "$work/ref-$model" --data "$work/data" --out "$work/scores-$model" --precision bf16 --force -q > /dev/null
+    scored=$(python3 -c "import json;m=json.load(open('$work/scores-$model/meta.json'));print(m['windows']*m['seq_len'])")
+    score_rows+="| $model | $scored | $(wall "$work/time-score-$model") | $(awk -v n=$scored -v s="$(wall "$work/time-score-$model")" 'BEGIN{printf "%.0f", n/s}') | $(peak_mb "$work/time-score-$model") |
+"
+    for precision in fp32 bf16; do
+        plain_tps=""
+        for mode in plain offline online; do
+            run="$work/run-$model-$precision-$mode"
+            case $mode in
+                plain) extra=(train-ref) ;;
+                offline) extra=(train --ratio 0.6 --ref-scores "$work/scores-$model") ;;
+                online) extra=(train --ratio 0.6 --ref "$work/ref-$model") ;;
+            esac
+            log "$model $precision $mode"
+            timed "$work/time-$model-$precision-$mode" "${extra[@]}" "${common[@]}" --set train.precision=$precision \
+                --data "$work/data" --out "$run" --force -q > /dev/null
+            tps=$(median_of "$run/metrics.jsonl" tokens_per_s)
+            mfu=$(median_of "$run/metrics.jsonl" mfu)
+            [[ $mode == plain ]] && plain_tps=$tps
+            ratio=$(awk -v p="$plain_tps" -v t="$tps" 'BEGIN{printf "%.2f", p/t}')
+            table+="
+| $model | $precision | $mode | $tps | $mfu | $ratio | $(peak_mb "$work/time-$model-$precision-$mode") |"
+        done
+    done
+done
+
+log "selection step alone"
+selection=$(dotnet "$rho1" bench-selection --batch-size 16 --seq-len 1024 --repeats 30 --device cpu --json)
+step_ms=$(python3 - "$work" <<'PY'
+import json, sys, statistics, glob
+# a plain small-model bf16 step for scale (tokens per step / tokens per second)
+rows = [json.loads(l) for l in open(f"{sys.argv[1]}/run-small-bf16-plain/metrics.jsonl") if '"loss"' in l][2:]
+print(f"{statistics.median([16*256/r['tokens_per_s'] for r in rows])*1000:.1f}")
+PY
+)
+sel_table=$(python3 - "$selection" "$step_ms" <<'PY'
+import json, sys
+rows = json.loads(sys.argv[1]); step_ms = float(sys.argv[2])
+print("| --select | tokens | median µs | µs per million tokens | share of a small bf16 step (4,096 tokens) |")
+print("|---|---:|---:|---:|---:|")
+for r in rows:
+    per_step_us = r["MicrosecondsPerMillionTokens"] * 4096 / 1e6
+    print(f"| {r['Mode']} | {r['Tokens']:,} | {r['MedianMicroseconds']:,.0f} | {r['MicrosecondsPerMillionTokens']:,.0f} | {per_step_us / (step_ms * 1000):.2%} |")
+PY
+)
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+info=$(dotnet "$rho1" info --json --device cpu)
+peaks=$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);g=d['matmul_gflops'];print(f\"fp32 {g['fp32']:.0f} GFLOP/s, bf16 {g['bf16']:.0f} GFLOP/s\")" "$info")
+report="Measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git -C "$repo" rev-parse --short HEAD) on $(nproc) cores of $cpu, $(free -g | awk '/Mem:/ {print $2}') GB RAM,
+load average before the run: $(cut -d' ' -f1-3 /proc/loadavg). Matmul peak from \`rho1 info\`: $peaks. $([[ $quick == 1 ]] && echo '(--quick)')
+
+Training: ${steps} steps per process, medians over steps 3..${steps} of \`metrics.jsonl\`; batch 16 (gpt2-124m: 4) at
+each preset's seq_len; bytes vocabulary (257). MFU = (6·N + 12·L·C·T [+ reference forward]) · tokens/s / bf16-or-fp32
+peak. SLM rows select 60% by excess loss; *online* also runs the reference forward each step.
+
+$table
+
+Selection step alone (\`rho1 bench-selection\`, B=16, T=1024, excess scores, 60%):
+
+$sel_table
+
+Data: \`rho1 prepare\` of the quickstart's noisy corpus (${input_mb} MB): bytes $(awk -v m=$input_mb -v s="$(wall "$work/time-prepare-bytes")" 'BEGIN{printf "%.1f", m/s}') MB/s (peak $(peak_mb "$work/time-prepare-bytes") MB),
+gpt2 $(awk -v m=$input_mb -v s="$(wall "$work/time-prepare-gpt2")" 'BEGIN{printf "%.1f", m/s}') MB/s (peak $(peak_mb "$work/time-prepare-gpt2") MB), wall time including process start.
+
+Scoring (\`rho1 score\`, bf16, wall time including process start and checksums):
+
+| model | tokens | seconds | tokens/s | peak RSS MB |
+|---|---:|---:|---:|---:|
+$score_rows"
+echo "$report"
+
+doc="$repo/docs/performance.md"
+python3 - "$doc" "$report" <<'PY'
+import sys, re
+path, report = sys.argv[1], sys.argv[2]
+text = open(path).read() if __import__("os").path.exists(path) else "# Performance\n"
+start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+block = f"{start}\n{report}\n{end}"
+if start in text:
+    text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda m: block, text, flags=re.S)
+else:
+    text = text.rstrip() + "\n\n## Training throughput (scripts/bench.sh)\n\n" + block + "\n"
+open(path, "w").write(text)
+PY
+log "updated $doc"
