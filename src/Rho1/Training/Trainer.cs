@@ -45,8 +45,8 @@ public sealed class Trainer
         if (resumed != null)
             CheckResumable(resumed.State, config, dataset, resumed.Path);
         using var evalData = o.EvalDataDir is null ? null : TokenDataset.OpenVerified(o.EvalDataDir);
-        if (evalData != null && (evalData.Meta.Tokenizer != dataset.Meta.Tokenizer || evalData.Meta.VocabSize != dataset.Meta.VocabSize))
-            throw new UserErrorException($"--eval-data {o.EvalDataDir} uses tokenizer {evalData.Meta.Tokenizer} but the training data uses {dataset.Meta.Tokenizer}");
+        if (evalData != null)
+            TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
         var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
         using var objectiveLifetime = objective as IDisposable;
         var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
@@ -273,8 +273,7 @@ public sealed class Trainer
         })
             if (!a.Equals(b))
                 throw new UserErrorException($"checkpoint {path} has {key}={a} but this run asks for {b}; resuming would not be exact");
-        if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
-            throw new UserErrorException($"checkpoint {path} uses tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but the dataset uses {dataset.Meta.Tokenizer} ({dataset.Meta.VocabSize})");
+        TokenizerMatch.Require($"checkpoint {path}", state.Tokenizer, state.VocabSize, dataset);
         if (state.DatasetFingerprint != dataset.Fingerprint)
             throw new UserErrorException($"checkpoint {path} was trained on another dataset (fingerprint {state.DatasetFingerprint[..Math.Min(12, state.DatasetFingerprint.Length)]})");
     }
