@@ -16,8 +16,7 @@ public static class CheckpointEvaluation
         using var dataset = TokenDataset.OpenVerified(dataDir);
         var (model, state) = ModelCheckpoint.Load(modelPath, dev);
         using var _ = model;
-        if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
-            throw new UserErrorException($"model {modelPath} uses tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but {dataDir} uses {dataset.Meta.Tokenizer} ({dataset.Meta.VocabSize})");
+        TokenizerMatch.Require($"model {modelPath}", state.Tokenizer, state.VocabSize, dataset);
         if (!dataset.Meta.Splits.TryGetValue(splitName, out var meta) || meta.Tokens == 0)
             throw new UserErrorException($"{dataDir} has no '{splitName}' split with tokens (splits: {string.Join(", ", dataset.Meta.Splits.Keys)})");
         int t = seqLen > 0 ? seqLen : state.Config.Train.SeqLen;

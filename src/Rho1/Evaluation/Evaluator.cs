@@ -2,6 +2,7 @@
 // evaluation of every run sees the same tokens. Bits per byte use the split's tokens-per-byte ratio.
 using Rho1.Data;
 using Rho1.Model;
+using Rho1.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public static class Evaluator
     /// <summary>Evaluates on up to <paramref name="maxBatches"/> batches of B windows of T+1 tokens; 0 = the whole split.</summary>
     public static EvalResult Evaluate(Transformer model, TokenSplit split, double bytesPerToken, int batchSize, int seqLen, int maxBatches, Device device)
     {
-        long windows = (split.Length - 1) / seqLen;
+        long windows = SequentialWindows.Count(split, seqLen);
         if (windows < 1)
             throw new UserErrorException($"split '{split.Name}' has {split.Length} tokens, fewer than one window of {seqLen + 1}");
         long batches = (windows + batchSize - 1) / batchSize;
@@ -28,10 +29,7 @@ public static class Evaluator
             {
                 using var scope = torch.NewDisposeScope();
                 int rows = (int)Math.Min(batchSize, windows - i * batchSize);
-                var buffer = new long[rows * (seqLen + 1)];
-                for (int r = 0; r < rows; r++)
-                    split.Read((i * batchSize + r) * seqLen, buffer.AsSpan(r * (seqLen + 1), seqLen + 1));
-                var all = torch.tensor(buffer, new long[] { rows, seqLen + 1 }).to(device); // (B, T+1)
+                var all = SequentialWindows.Read(split, i * batchSize, rows, seqLen, device); // (B, T+1)
                 var losses = model.TokenLosses(all.narrow(1, 0, seqLen), all.narrow(1, 1, seqLen)); // (B, T)
                 sum += losses.to(ScalarType.Float64).sum().item<double>();
                 count += rows * (long)seqLen;

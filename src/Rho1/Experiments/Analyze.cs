@@ -32,8 +32,7 @@ public static class Analyze
         {
             var (model, state) = ModelCheckpoint.Load(path, dev);
             using var _ = model;
-            if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
-                throw new UserErrorException($"checkpoint {path} uses tokenizer {state.Tokenizer} but {dataDir} uses {dataset.Meta.Tokenizer}");
+            TokenizerMatch.Require($"checkpoint {path}", state.Tokenizer, state.VocabSize, dataset);
             losses.Add(TokenLosses(model, dataset.Split(split), state.Config.Train.SeqLen, maxTokens, batchSize, dev));
             progress.Add(state.Step);
             if (losses[^1].Length != losses[0].Length)
@@ -49,7 +48,7 @@ public static class Analyze
 
     static float[] TokenLosses(Model.Transformer model, TokenSplit split, int seqLen, long maxTokens, int batchSize, Device dev)
     {
-        long windows = Math.Min((split.Length - 1) / seqLen, Math.Max(1, maxTokens / seqLen));
+        long windows = Math.Min(SequentialWindows.Count(split, seqLen), Math.Max(1, maxTokens / seqLen));
         if (windows < 1) throw new UserErrorException($"split '{split.Name}' is shorter than one window of {seqLen + 1} tokens");
         var result = new float[windows * seqLen];
         using var noGrad = torch.no_grad();
@@ -57,9 +56,7 @@ public static class Analyze
         {
             using var scope = torch.NewDisposeScope();
             int rows = (int)Math.Min(batchSize, windows - w);
-            var buffer = new long[rows * (seqLen + 1)];
-            for (int r = 0; r < rows; r++) split.Read((w + r) * seqLen, buffer.AsSpan(r * (seqLen + 1), seqLen + 1));
-            var all = torch.tensor(buffer, new long[] { rows, seqLen + 1 }).to(dev);
+            var all = SequentialWindows.Read(split, w, rows, seqLen, dev); // (B, T+1)
             model.TokenLosses(all.narrow(1, 0, seqLen), all.narrow(1, 1, seqLen)).cpu().data<float>().CopyTo(result.AsSpan((int)(w * seqLen), rows * seqLen));
         }
         return result;

@@ -34,22 +34,16 @@ public sealed record ModelConfig
 
     public void Validate()
     {
-        Require(VocabSize > 0, "model.vocab_size", VocabSize, "must be positive (or 0 in a preset, to take it from the dataset)");
-        Require(ContextLength > 0, "model.context_length", ContextLength, "must be positive");
-        Require(Dim > 0, "model.dim", Dim, "must be positive");
-        Require(Layers > 0, "model.layers", Layers, "must be positive");
-        Require(Heads > 0 && Dim % Heads == 0, "model.heads", Heads, $"must divide model.dim={Dim}");
-        Require(HeadDim % 2 == 0, "model.heads", Heads, $"head size dim/heads={HeadDim} must be even for rotary embeddings");
-        Require(KvHeads >= 0 && Heads % EffectiveKvHeads == 0, "model.kv_heads", KvHeads, $"must divide model.heads={Heads}");
-        Require(FfnDim > 0, "model.ffn_dim", FfnDim, "must be positive");
-        Require(RopeTheta > 0, "model.rope_theta", RopeTheta, "must be positive");
-        Require(NormEps > 0, "model.norm_eps", NormEps, "must be positive");
-        Require(InitStd > 0, "model.init_std", InitStd, "must be positive");
-    }
-
-    static void Require(bool ok, string key, object value, string rule)
-    {
-        if (!ok)
-            throw new UserErrorException($"{key}={value}: {rule}");
+        ConfigRule.Require(VocabSize > 0, "model.vocab_size", VocabSize, "must be positive (or 0 in a preset, to take it from the dataset)");
+        ConfigRule.Require(ContextLength > 0, "model.context_length", ContextLength, "must be positive");
+        ConfigRule.Require(Dim > 0, "model.dim", Dim, "must be positive");
+        ConfigRule.Require(Layers > 0, "model.layers", Layers, "must be positive");
+        ConfigRule.Require(Heads > 0 && Dim % Heads == 0, "model.heads", Heads, $"must divide model.dim={Dim}");
+        ConfigRule.Require(HeadDim % 2 == 0, "model.heads", Heads, $"head size dim/heads={HeadDim} must be even for rotary embeddings");
+        ConfigRule.Require(KvHeads >= 0 && Heads % EffectiveKvHeads == 0, "model.kv_heads", KvHeads, $"must divide model.heads={Heads}");
+        ConfigRule.Require(FfnDim > 0, "model.ffn_dim", FfnDim, "must be positive");
+        ConfigRule.Require(RopeTheta > 0, "model.rope_theta", RopeTheta, "must be positive");
+        ConfigRule.Require(NormEps > 0, "model.norm_eps", NormEps, "must be positive");
+        ConfigRule.Require(InitStd > 0, "model.init_std", InitStd, "must be positive");
     }
 }

@@ -1,5 +1,6 @@
 // Opens the reference for a selective run (a checkpoint for online losses, or a score directory for offline
 // ones) and refuses any that does not match the training data: tokenizer, vocabulary, dataset, window length.
+using Rho1.Data;
 using Rho1.Training;
 using static TorchSharp.torch;
 
@@ -12,15 +13,13 @@ public static class ReferenceLoader
     {
         if (refCheckpoint != null && refScores != null)
             throw new UserErrorException("--ref and --ref-scores are alternatives: give one");
-        var meta = setup.Dataset.Meta;
         if (refScores != null)
         {
             var store = ScoreStore.Open(refScores);
             try
             {
                 var s = store.Meta;
-                if (s.Tokenizer != meta.Tokenizer || s.VocabSize != meta.VocabSize)
-                    throw new UserErrorException($"--ref-scores {refScores}: scored with tokenizer {s.Tokenizer} (vocabulary {s.VocabSize}) but the data uses {meta.Tokenizer} ({meta.VocabSize})");
+                TokenizerMatch.Require($"--ref-scores {refScores}", s.Tokenizer, s.VocabSize, setup.Dataset);
                 if (s.DatasetFingerprint != setup.Dataset.Fingerprint || s.Split != "train")
                     throw new UserErrorException($"--ref-scores {refScores}: computed for another dataset or split ({s.Split}, fingerprint {s.DatasetFingerprint[..Math.Min(12, s.DatasetFingerprint.Length)]}); run `rho1 score` on this --data");
                 if (s.SeqLen != setup.Config.Train.SeqLen)
@@ -36,10 +35,14 @@ public static class ReferenceLoader
         if (refCheckpoint != null)
         {
             var (model, state) = ModelCheckpoint.Load(refCheckpoint, setup.Device);
-            if (state.Tokenizer != meta.Tokenizer || state.VocabSize != meta.VocabSize)
+            try
+            {
+                TokenizerMatch.Require($"--ref {refCheckpoint}", state.Tokenizer, state.VocabSize, setup.Dataset);
+            }
+            catch
             {
                 model.Dispose();
-                throw new UserErrorException($"--ref {refCheckpoint}: trained with tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but the data uses {meta.Tokenizer} ({meta.VocabSize})");
+                throw;
             }
             if (setup.Config.Train.SeqLen > model.Config.ContextLength)
             {

@@ -30,13 +30,12 @@ public static class ReferenceScorer
         var split = dataset.Split(o.Split);
         var (model, state) = ModelCheckpoint.Load(o.Reference, device);
         using var _ = model;
-        if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
-            throw new UserErrorException($"reference {o.Reference} uses tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but {o.DataDir} uses {dataset.Meta.Tokenizer} ({dataset.Meta.VocabSize}); prepare the data with the reference's tokenizer");
+        TokenizerMatch.Require($"reference {o.Reference}", state.Tokenizer, state.VocabSize, dataset);
         int seqLen = o.SeqLen > 0 ? o.SeqLen : state.Config.Train.SeqLen;
         if (seqLen > model.Config.ContextLength)
             throw new UserErrorException($"--seq-len {seqLen} exceeds the reference's model.context_length={model.Config.ContextLength}");
         model.ComputeType = o.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
-        long windows = (split.Length - 1) / seqLen;
+        long windows = SequentialWindows.Count(split, seqLen);
         if (windows < 1)
             throw new UserErrorException($"split '{o.Split}' of {o.DataDir} has {split.Length} tokens, fewer than one window of {seqLen + 1}");
 
@@ -60,7 +59,6 @@ public static class ReferenceScorer
                 File.Delete(stale); // a progress.json replacement the kill interrupted
         }
 
-        var tokens = new long[o.BatchSize * (seqLen + 1)];
         var values = new float[o.BatchSize * seqLen];
         var sinceSave = Stopwatch.StartNew();
         using (var file = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite))
@@ -71,9 +69,7 @@ public static class ReferenceScorer
                 cancel.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 int rows = (int)Math.Min(o.BatchSize, windows - done);
-                for (int r = 0; r < rows; r++)
-                    split.Read((done + r) * seqLen, tokens.AsSpan(r * (seqLen + 1), seqLen + 1));
-                var all = torch.tensor(tokens.AsSpan(0, rows * (seqLen + 1)).ToArray(), new long[] { rows, seqLen + 1 }).to(device); // (B, T+1)
+                var all = SequentialWindows.Read(split, done, rows, seqLen, device); // (B, T+1)
                 var losses = model.TokenLosses(all.narrow(1, 0, seqLen), all.narrow(1, 1, seqLen)).cpu();      // (B, T)
                 losses.data<float>().CopyTo(values.AsSpan(0, rows * seqLen));
                 // Windows k*T .. are consecutive, so their targets k*T+1 .. (k+rows)*T form one contiguous run.

@@ -33,10 +33,28 @@ public static class ModelCheckpoint
         string dir = Resolve(path);
         var loaded = Checkpoint.Load(dir);
         var model = new Transformer(loaded.State.Config.Model, loaded.State.Config.Train.Seed);
-        Trainer.LoadModel(model, loaded.Model, dir);
+        LoadWeights(model, loaded.Model, dir);
         foreach (var t in loaded.Model.Values.Concat(loaded.Optimizer.Values)) t.Dispose();
         model.to(device);
         model.eval();
         return (model, loaded.State);
+    }
+
+    /// <summary>Copies checkpoint weights into <paramref name="model"/>, checking names and shapes.</summary>
+    public static void LoadWeights(Transformer model, IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        using var noGrad = torch.no_grad();
+        var own = model.state_dict();
+        foreach (var (name, dst) in own)
+        {
+            if (!weights.TryGetValue(name, out var src))
+                throw new UserErrorException($"checkpoint {source} lacks weight '{name}': it is from a different model shape");
+            if (!src.shape.SequenceEqual(dst.shape))
+                throw new UserErrorException($"checkpoint {source}: weight '{name}' has shape [{string.Join(",", src.shape)}], this model needs [{string.Join(",", dst.shape)}]");
+            dst.copy_(src);
+        }
+        foreach (var name in weights.Keys)
+            if (!own.ContainsKey(name))
+                throw new UserErrorException($"checkpoint {source} has unexpected weight '{name}': it is from a different model shape");
     }
 }

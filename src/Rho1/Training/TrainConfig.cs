@@ -51,34 +51,28 @@ public sealed record TrainConfig
 
     public void Validate(int contextLength)
     {
-        Require(Steps > 0, "train.steps", Steps, "must be positive");
-        Require(BatchSize > 0, "train.batch_size", BatchSize, "must be positive");
-        Require(SeqLen > 0, "train.seq_len", SeqLen, "must be positive");
-        Require(SeqLen <= contextLength, "train.seq_len", SeqLen, $"exceeds model.context_length={contextLength}");
-        Require(GradAccum > 0, "train.grad_accum", GradAccum, "must be positive");
-        Require(Lr > 0 && double.IsFinite(Lr), "train.lr", Lr, "must be positive");
-        Require(MinLrRatio >= 0 && MinLrRatio <= 1, "train.min_lr_ratio", MinLrRatio, "must be in [0, 1]");
-        Require(WarmupSteps >= 0, "train.warmup_steps", WarmupSteps, "must be >= 0");
-        Require(Schedule is "cosine" or "wsd" or "constant", "train.schedule", Schedule, "must be cosine, wsd or constant");
-        Require(DecayFraction > 0 && DecayFraction <= 1, "train.decay_fraction", DecayFraction, "must be in (0, 1]");
-        Require(WeightDecay >= 0, "train.weight_decay", WeightDecay, "must be >= 0");
-        Require(Beta1 >= 0 && Beta1 < 1, "train.beta1", Beta1, "must be in [0, 1)");
-        Require(Beta2 >= 0 && Beta2 < 1, "train.beta2", Beta2, "must be in [0, 1)");
-        Require(Eps > 0, "train.eps", Eps, "must be positive");
-        Require(GradClip >= 0, "train.grad_clip", GradClip, "must be >= 0");
-        Require(EvalEvery >= 0, "train.eval_every", EvalEvery, "must be >= 0");
-        Require(EvalBatches > 0, "train.eval_batches", EvalBatches, "must be positive");
-        Require(LogEvery > 0, "train.log_every", LogEvery, "must be positive");
-        Require(CheckpointEvery >= 0, "train.checkpoint_every", CheckpointEvery, "must be >= 0");
-        Require(KeepCheckpoints > 0, "train.keep_checkpoints", KeepCheckpoints, "must be positive");
-        Require(Precision is "fp32" or "bf16", "train.precision", Precision, "must be fp32 or bf16");
-        Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
-        Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
-    }
-
-    static void Require(bool ok, string key, object value, string rule)
-    {
-        if (!ok)
-            throw new UserErrorException($"{key}={value}: {rule}");
+        ConfigRule.Require(Steps > 0, "train.steps", Steps, "must be positive");
+        ConfigRule.Require(BatchSize > 0, "train.batch_size", BatchSize, "must be positive");
+        ConfigRule.Require(SeqLen > 0, "train.seq_len", SeqLen, "must be positive");
+        ConfigRule.Require(SeqLen <= contextLength, "train.seq_len", SeqLen, $"exceeds model.context_length={contextLength}");
+        ConfigRule.Require(GradAccum > 0, "train.grad_accum", GradAccum, "must be positive");
+        ConfigRule.Require(Lr > 0 && double.IsFinite(Lr), "train.lr", Lr, "must be positive");
+        ConfigRule.Require(MinLrRatio >= 0 && MinLrRatio <= 1, "train.min_lr_ratio", MinLrRatio, "must be in [0, 1]");
+        ConfigRule.Require(WarmupSteps >= 0, "train.warmup_steps", WarmupSteps, "must be >= 0");
+        ConfigRule.Require(Schedule is "cosine" or "wsd" or "constant", "train.schedule", Schedule, "must be cosine, wsd or constant");
+        ConfigRule.Require(DecayFraction > 0 && DecayFraction <= 1, "train.decay_fraction", DecayFraction, "must be in (0, 1]");
+        ConfigRule.Require(WeightDecay >= 0, "train.weight_decay", WeightDecay, "must be >= 0");
+        ConfigRule.Require(Beta1 >= 0 && Beta1 < 1, "train.beta1", Beta1, "must be in [0, 1)");
+        ConfigRule.Require(Beta2 >= 0 && Beta2 < 1, "train.beta2", Beta2, "must be in [0, 1)");
+        ConfigRule.Require(Eps > 0, "train.eps", Eps, "must be positive");
+        ConfigRule.Require(GradClip >= 0, "train.grad_clip", GradClip, "must be >= 0");
+        ConfigRule.Require(EvalEvery >= 0, "train.eval_every", EvalEvery, "must be >= 0");
+        ConfigRule.Require(EvalBatches > 0, "train.eval_batches", EvalBatches, "must be positive");
+        ConfigRule.Require(LogEvery > 0, "train.log_every", LogEvery, "must be positive");
+        ConfigRule.Require(CheckpointEvery >= 0, "train.checkpoint_every", CheckpointEvery, "must be >= 0");
+        ConfigRule.Require(KeepCheckpoints > 0, "train.keep_checkpoints", KeepCheckpoints, "must be positive");
+        ConfigRule.Require(Precision is "fp32" or "bf16", "train.precision", Precision, "must be fp32 or bf16");
+        ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
+        ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
     }
 }

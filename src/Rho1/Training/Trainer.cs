@@ -35,7 +35,7 @@ public sealed class Trainer
         var o = _options;
         var device = DeviceSpec.Resolve(o.Device);
         using var dataset = TokenDataset.OpenVerified(o.DataDir);
-        var config = ResolveVocabulary(o.Config, dataset);
+        var config = RunCompatibility.ResolveVocabulary(o.Config, dataset);
         config.Validate();
         var t = config.Train;
         // Everything that can refuse the run (resume point, evaluation data, reference, sampler) is checked before
@@ -43,13 +43,13 @@ public sealed class Trainer
         var run = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         LoadedCheckpoint? resumed = run.ResumeFrom is null ? null : Checkpoint.Load(run.ResumeFrom);
         if (resumed != null)
-            CheckResumable(resumed.State, config, dataset, resumed.Path);
+            RunCompatibility.CheckResumable(resumed.State, config, dataset, resumed.Path);
         using var evalData = o.EvalDataDir is null ? null : TokenDataset.OpenVerified(o.EvalDataDir);
-        if (evalData != null && (evalData.Meta.Tokenizer != dataset.Meta.Tokenizer || evalData.Meta.VocabSize != dataset.Meta.VocabSize))
-            throw new UserErrorException($"--eval-data {o.EvalDataDir} uses tokenizer {evalData.Meta.Tokenizer} but the training data uses {dataset.Meta.Tokenizer}");
+        if (evalData != null)
+            TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
         var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
         using var objectiveLifetime = objective as IDisposable;
-        var (valSplit, bytesPerToken) = EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
+        var (valSplit, bytesPerToken) = RunCompatibility.EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
 
         if (device.type == DeviceType.CUDA)
             torch.backends.cuda.matmul.allow_tf32 = true;
@@ -64,7 +64,7 @@ public sealed class Trainer
         string? lastCheckpoint = resumed?.Path;
         if (resumed != null)
         {
-            LoadModel(model, resumed.Model, resumed.Path);
+            ModelCheckpoint.LoadWeights(model, resumed.Model, resumed.Path);
             optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
             objective.LoadState(resumed.State.Objective);
@@ -115,7 +115,7 @@ public sealed class Trainer
                 meanLoss += tokenLosses.detach().mean() / t.GradAccum;
                 stats = output.Stats;
             }
-            var gradNorm = ClipGradients(model, t.GradClip);
+            var gradNorm = GradientClipping.ClipGlobalNorm(model.parameters(), t.GradClip);
             // One host read per step: a non-finite loss or gradient must skip the update before it lands.
             bool finite = torch.isfinite(meanLoss + gradNorm).all().item<bool>();
             if (finite)
@@ -223,77 +223,5 @@ public sealed class Trainer
         int done = Math.Max(1, step - resumedAt);
         var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (steps - step));
         _options.OnProgress(new TrainProgress(step, steps, loss, tokensPerSecond, eta));
-    }
-
-    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping, on the device.</summary>
-    static Tensor ClipGradients(Transformer model, double maxNorm)
-    {
-        using var noGrad = torch.no_grad();
-        var grads = model.parameters().Select(p => p.grad).OfType<Tensor>().ToList();
-        var norm = torch.stack(grads.Select(g => g.pow(2).sum())).sum().sqrt();
-        if (maxNorm > 0)
-        {
-            var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
-            foreach (var g in grads) g.mul_(scale);
-        }
-        return norm;
-    }
-
-    /// <summary>The split evaluations use: val when it holds a window, else (for a dedicated eval dataset) train; null = no evaluation.</summary>
-    static (TokenSplit? Split, double BytesPerToken) EvaluationSplit(TokenDataset data, int seqLen, bool dedicated)
-    {
-        foreach (string name in dedicated ? new[] { "val", "train" } : new[] { "val" })
-            if (data.Meta.Splits.TryGetValue(name, out var meta) && meta.Tokens > seqLen)
-                return (data.Split(name), (double)meta.SourceBytes / meta.Tokens);
-        if (dedicated)
-            throw new UserErrorException($"--eval-data {data.Directory}: no split holds a window of {seqLen + 1} tokens");
-        return (null, 1.0);
-    }
-
-    static RunConfig ResolveVocabulary(RunConfig config, TokenDataset dataset)
-    {
-        int vocab = dataset.Meta.VocabSize;
-        if (config.Model.VocabSize == 0)
-            return config with { Model = config.Model with { VocabSize = vocab } };
-        if (config.Model.VocabSize < vocab)
-            throw new UserErrorException($"model.vocab_size={config.Model.VocabSize} is smaller than the dataset's vocabulary ({vocab}, tokenizer {dataset.Meta.Tokenizer})");
-        return config;
-    }
-
-    static void CheckResumable(TrainerState state, RunConfig config, TokenDataset dataset, string path)
-    {
-        if (state.Config.Model != config.Model)
-            throw new UserErrorException($"checkpoint {path} was trained with a different model shape; resume with the same model.* settings");
-        foreach (var (key, a, b) in new (string, object, object)[]
-        {
-            ("train.batch_size", state.Config.Train.BatchSize, config.Train.BatchSize),
-            ("train.seq_len", state.Config.Train.SeqLen, config.Train.SeqLen),
-            ("train.grad_accum", state.Config.Train.GradAccum, config.Train.GradAccum),
-            ("train.seed", state.Config.Train.Seed, config.Train.Seed),
-        })
-            if (!a.Equals(b))
-                throw new UserErrorException($"checkpoint {path} has {key}={a} but this run asks for {b}; resuming would not be exact");
-        if (state.Tokenizer != dataset.Meta.Tokenizer || state.VocabSize != dataset.Meta.VocabSize)
-            throw new UserErrorException($"checkpoint {path} uses tokenizer {state.Tokenizer} (vocabulary {state.VocabSize}) but the dataset uses {dataset.Meta.Tokenizer} ({dataset.Meta.VocabSize})");
-        if (state.DatasetFingerprint != dataset.Fingerprint)
-            throw new UserErrorException($"checkpoint {path} was trained on another dataset (fingerprint {state.DatasetFingerprint[..Math.Min(12, state.DatasetFingerprint.Length)]})");
-    }
-
-    /// <summary>Copies checkpoint weights into <paramref name="model"/>, checking names and shapes.</summary>
-    public static void LoadModel(Transformer model, IReadOnlyDictionary<string, Tensor> weights, string source)
-    {
-        using var noGrad = torch.no_grad();
-        var own = model.state_dict();
-        foreach (var (name, dst) in own)
-        {
-            if (!weights.TryGetValue(name, out var src))
-                throw new UserErrorException($"checkpoint {source} lacks weight '{name}': it is from a different model shape");
-            if (!src.shape.SequenceEqual(dst.shape))
-                throw new UserErrorException($"checkpoint {source}: weight '{name}' has shape [{string.Join(",", src.shape)}], this model needs [{string.Join(",", dst.shape)}]");
-            dst.copy_(src);
-        }
-        foreach (var name in weights.Keys)
-            if (!own.ContainsKey(name))
-                throw new UserErrorException($"checkpoint {source} has unexpected weight '{name}': it is from a different model shape");
     }
 }
