@@ -33,14 +33,20 @@ dotnet "$rho1" prepare --input "$work/noisy-small.jsonl" --output "$work/data" -
 input_mb=$(awk -v b="$(wc -c < "$work/qs/corpus/noisy.jsonl")" 'BEGIN{printf "%.2f", b/1e6}')
 wall() { awk '/Elapsed \(wall clock\)/ {n=split($NF,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$1"; }
 
-median_of() { # metrics.jsonl key -> median over step records after the first two
-    python3 - "$1" "$2" <<'PY'
+median_of() { # metrics.jsonl key format -> median over step records after the first two
+    python3 - "$1" "$2" "$3" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if '"loss"' in l]
 vals = [r[sys.argv[2]] for r in rows[2:] if r.get(sys.argv[2]) is not None]
-print(f"{statistics.median(vals):.4g}" if vals else "nan")
+print(format(statistics.median(vals), sys.argv[3]) if vals else "nan")
 PY
 }
+
+# One peak per precision for every run's MFU, measured once here (as `rho1 info` reports it), rather than by each
+# process at start-up, where a busy machine would skew it.
+info=$(dotnet "$rho1" info --json --device cpu)
+peak_fp32=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['matmul_gflops']['fp32'])" "$info")
+peak_bf16=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['matmul_gflops']['bf16'])" "$info")
 
 table="| model | precision | mode | tokens/s | MFU | step time ratio to plain | peak RSS MB |
 |---|---|---|---:|---:|---:|---:|"
@@ -53,7 +59,7 @@ for model in "${models[@]}"; do
     dotnet "$rho1" train-ref "${common[@]}" --set train.steps=1 --data "$work/data" --out "$work/ref-$model" --force -q > /dev/null
     timed "$work/time-score-$model" score --ref "$work/ref-$model" --data "$work/data" --out "$work/scores-$model" --precision bf16 --force -q > /dev/null
     scored=$(python3 -c "import json;m=json.load(open('$work/scores-$model/meta.json'));print(m['windows']*m['seq_len'])")
-    score_rows+="| $model | $scored | $(wall "$work/time-score-$model") | $(awk -v n=$scored -v s="$(wall "$work/time-score-$model")" 'BEGIN{printf "%.0f", n/s}') | $(peak_mb "$work/time-score-$model") |
+    score_rows+="| $model | $(printf "%'d" $scored) | $(wall "$work/time-score-$model") | $(awk -v n=$scored -v s="$(wall "$work/time-score-$model")" 'BEGIN{printf "%.0f", n/s}') | $(peak_mb "$work/time-score-$model") |
 "
     for precision in fp32 bf16; do
         plain_tps=""
@@ -65,12 +71,13 @@ for model in "${models[@]}"; do
                 online) extra=(train --ratio 0.6 --ref "$work/ref-$model") ;;
             esac
             log "$model $precision $mode"
-            timed "$work/time-$model-$precision-$mode" "${extra[@]}" "${common[@]}" --set train.precision=$precision \
+            peak=$peak_fp32; [[ $precision == bf16 ]] && peak=$peak_bf16
+            timed "$work/time-$model-$precision-$mode" "${extra[@]}" "${common[@]}" --set train.precision=$precision --set train.peak_gflops=$peak \
                 --data "$work/data" --out "$run" --force -q > /dev/null
-            tps=$(median_of "$run/metrics.jsonl" tokens_per_s)
-            mfu=$(median_of "$run/metrics.jsonl" mfu)
+            tps=$(median_of "$run/metrics.jsonl" tokens_per_s ",.0f")
+            mfu=$(median_of "$run/metrics.jsonl" mfu ".1%")
             [[ $mode == plain ]] && plain_tps=$tps
-            ratio=$(awk -v p="$plain_tps" -v t="$tps" 'BEGIN{printf "%.2f", p/t}')
+            ratio=$(awk -v p="${plain_tps//,/}" -v t="${tps//,/}" 'BEGIN{printf "%.2f", p/t}')
             table+="
 | $model | $precision | $mode | $tps | $mfu | $ratio | $(peak_mb "$work/time-$model-$precision-$mode") |"
         done
@@ -93,12 +100,11 @@ print("| --select | tokens | median µs | µs per million tokens | share of a sm
 print("|---|---:|---:|---:|---:|")
 for r in rows:
     per_step_us = r["MicrosecondsPerMillionTokens"] * 4096 / 1e6
-    print(f"| {r['Mode']} | {r['Tokens']:,} | {r['MedianMicroseconds']:,.0f} | {r['MicrosecondsPerMillionTokens']:,.0f} | {per_step_us / (step_ms * 1000):.2%} |")
+    print(f"| {r['Mode']} | {r['Tokens']:,} | {r['MedianMicroseconds']:,.0f} | {r['MicrosecondsPerMillionTokens']:,.0f} | {per_step_us / (step_ms * 1000):.3%} |")
 PY
 )
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
-info=$(dotnet "$rho1" info --json --device cpu)
 peaks=$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);g=d['matmul_gflops'];print(f\"fp32 {g['fp32']:.0f} GFLOP/s, bf16 {g['bf16']:.0f} GFLOP/s\")" "$info")
 report="Measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git -C "$repo" rev-parse --short HEAD) on $(nproc) cores of $cpu, $(free -g | awk '/Mem:/ {print $2}') GB RAM,
 load average before the run: $(cut -d' ' -f1-3 /proc/loadavg). Matmul peak from \`rho1 info\`: $peaks. $([[ $quick == 1 ]] && echo '(--quick)')
