@@ -15,7 +15,7 @@ public static class QuickstartCommand
         var noise = new Option<double>("--noise-share") { Description = "Share of the noisy corpus's characters that are noise.", DefaultValueFactory = _ => 0.35 };
         var device = GlobalOptions.Device();
         var command = new Command("quickstart",
-            "Show selective language modelling working, end to end, on generated data (no network, a few minutes on 2 cores):\n" +
+            "Show selective language modelling working, end to end, on generated data (no network; under a minute on 2 idle cores):\n" +
             "train a reference on clean text, score a noisy corpus, train SLM at 60% and a plain baseline, compare on clean held-out text.\n\n" +
             "Examples:\n  rho1 quickstart\n  rho1 quickstart --out /tmp/qs --set train.steps=400")
         {
