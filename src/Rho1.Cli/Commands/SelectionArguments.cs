@@ -2,7 +2,6 @@
 // Flags become selection.* overrides, so the resolved config (and checkpoint) records them.
 using System.CommandLine;
 using System.Globalization;
-using Rho1.Scoring;
 using Rho1.Selection;
 using Rho1.Training;
 
@@ -39,5 +38,5 @@ public sealed class SelectionArguments
     }
 
     public SelectiveObjective CreateObjective(ParseResult parse, TrainingSetup setup) =>
-        new(setup.Config.Selection, ReferenceLoader.Open(parse.GetValue(Ref), parse.GetValue(RefScores), setup), setup.Config.Train.Steps, setup.Config.Train.Seed);
+        SelectiveObjective.For(setup, parse.GetValue(Ref), parse.GetValue(RefScores));
 }

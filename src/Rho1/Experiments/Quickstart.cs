@@ -60,8 +60,7 @@ public static class Quickstart
             string dir = P("runs", ratio >= 1 ? "baseline" : "slm-0.6");
             var runConfig = config with { Selection = config.Selection with { Ratio = ratio } };
             var summary = new Trainer(new TrainOptions(runConfig, P("data", "noisy"), dir, device, TensorBoard: false) { EvalDataDir = P("data", "heldout") },
-                setup => new SelectiveObjective(setup.Config.Selection, ratio < 1 ? ReferenceLoader.Open(null, P("runs", "scores"), setup) : null,
-                    setup.Config.Train.Steps, setup.Config.Train.Seed)).Run(cancel);
+                setup => SelectiveObjective.For(setup, null, ratio < 1 ? P("runs", "scores") : null)).Run(cancel);
             rows.Add(new QuickstartRow(name, ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.TokensPerSecond, dir));
         }
         double target = rows[0].HeldoutLoss;

@@ -5,7 +5,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Rho1.IO;
-using Rho1.Scoring;
 using Rho1.Selection;
 using Rho1.Training;
 using Serilog;
@@ -41,9 +40,9 @@ public static class Sweep
             {
                 Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
                 summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir },
-                    setup => new SelectiveObjective(setup.Config.Selection,
-                        ratio < 1 || setup.Config.Selection.Score is "excess" or "ref" ? ReferenceLoader.Open(o.RefCheckpoint, o.RefScores, setup) : null,
-                        setup.Config.Train.Steps, setup.Config.Train.Seed)).Run(cancel);
+                    setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
+                        ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores)
+                        : SelectiveObjective.For(setup, null, null)).Run(cancel);
             }
             rows.Add(new SweepRow(ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.Steps, summary.TokensPerSecond, dir));
         }

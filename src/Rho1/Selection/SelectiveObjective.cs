@@ -28,6 +28,10 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         _seed = seed;
     }
 
+    /// <summary>The objective for a run the trainer has set up, with its reference from a checkpoint or a score directory (null: none).</summary>
+    public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores) =>
+        new(setup.Config.Selection, ReferenceLoader.Open(refCheckpoint, refScores, setup), setup.Config.Train.Steps, setup.Config.Train.Seed);
+
     public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step)
     {
         _microInStep = step == _lastStep ? _microInStep + 1 : 0;
