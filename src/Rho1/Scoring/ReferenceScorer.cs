@@ -45,6 +45,12 @@ public static class ReferenceScorer
             ["reference"] = Path.GetFullPath(ModelCheckpoint.Resolve(o.Reference)), ["precision"] = o.Precision, ["batch_size"] = o.BatchSize,
         };
         string partial = outDir + ".partial", payload = Path.Combine(partial, ScoreFile.FileName), progressPath = Path.Combine(partial, "progress.json");
+        if (SealedMeta(partial, identity) is { } finished)
+        {
+            // A kill landed between sealing and the rename: the scores are complete, only the publish is left.
+            Log.Information("{Partial} is complete; publishing it", partial);
+            return Publish(partial, outDir, finished);
+        }
         long done = ResumePoint(partial, progressPath, identity);
         if (done == 0)
         {
@@ -96,12 +102,40 @@ public static class ReferenceScorer
         };
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.MetaName), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.DoneName), sha + "\n");
+        // From here DONE marks the partial as finished, so progress.json can go before the rename: the published
+        // directory holds exactly scores.bin, meta.json and DONE whenever the kill lands.
+        File.Delete(progressPath);
+        return Publish(partial, outDir, meta);
+    }
+
+    static ScoreMeta Publish(string partial, string outDir, ScoreMeta meta)
+    {
         AtomicDirectory.Publish(partial, outDir); // under --force the old scores stay in place until this rename
-        // Deleted only now: a kill before the rename finds progress.json saying "all windows done" and just publishes.
-        File.Delete(Path.Combine(outDir, Path.GetFileName(progressPath)));
         Log.Information("scored {Tokens:N0} tokens ({Windows:N0} windows of {T}); mean reference loss {Loss:F4}; wrote {Out}",
-            windows * seqLen, windows, seqLen, meta.MeanLoss, outDir);
+            meta.Windows * meta.SeqLen, meta.Windows, meta.SeqLen, meta.MeanLoss, outDir);
         return meta;
+    }
+
+    /// <summary>The meta of a sealed partial (DONE written) made for this same request, or null.</summary>
+    static ScoreMeta? SealedMeta(string partial, JsonObject identity)
+    {
+        string done = Path.Combine(partial, ScoreFile.DoneName), metaPath = Path.Combine(partial, ScoreFile.MetaName);
+        if (!File.Exists(done) || !File.Exists(metaPath)) return null;
+        try
+        {
+            var meta = JsonSerializer.Deserialize<ScoreMeta>(File.ReadAllText(metaPath));
+            bool same = meta != null && meta.Sha256 == File.ReadAllText(done).Trim()
+                && meta.DatasetFingerprint == identity["dataset_fingerprint"]!.GetValue<string>()
+                && meta.Split == identity["split"]!.GetValue<string>() && meta.SeqLen == identity["seq_len"]!.GetValue<int>()
+                && meta.Reference == identity["reference"]!.GetValue<string>() && meta.Precision == identity["precision"]!.GetValue<string>();
+            if (!same) Log.Warning("{Partial} holds finished scores for a different request; starting over", partial);
+            return same ? meta : null;
+        }
+        catch (JsonException e)
+        {
+            Log.Warning("{Meta} is unreadable ({Error}); starting over", metaPath, e.Message);
+            return null;
+        }
     }
 
     static long ResumePoint(string partial, string progressPath, JsonObject identity)

@@ -11,14 +11,24 @@ public sealed class KillLoop(string[] args, int seed)
     public TimeSpan Typical { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Kills before the command is allowed to finish.</summary>
     public int Kills { get; init; } = 5;
+    /// <summary>Keep killing past <see cref="Kills"/>, with targeted attempts only, until one kill lands mid-write (a slow machine can miss the first tries).</summary>
+    public bool UntilMidWrite { get; init; }
+    /// <summary>Kills at most, whatever <see cref="UntilMidWrite"/> asks.</summary>
+    public int MaxKills { get; init; } = 10;
     /// <summary>Paths of unfinished writes on disk (temporary files or directories); targeted attempts (every third) wait for a new one.</summary>
     public Func<IEnumerable<string>>? PartialWrites { get; init; }
     /// <summary>Describes the output after a kill (e.g. the checkpoint directories), for the test log.</summary>
     public Func<string>? Describe { get; init; }
+    /// <summary>
+    /// Whether the output is complete; checked after each kill. A timed kill can land after the command's last
+    /// write (during logging or native teardown): the work is then done and the loop ends, since rerunning a
+    /// command whose output exists is refused by design.
+    /// </summary>
+    public Func<bool>? Finished { get; init; }
 
     public List<KillEvent> Events { get; } = [];
 
-    /// <summary>Runs until an attempt exits by itself; fails the test if that attempt's exit code is not 0.</summary>
+    /// <summary>Runs until an attempt exits by itself (or a kill finds the output finished); fails the test if that attempt's exit code is not 0.</summary>
     public void Run()
     {
         var rng = new Random(seed);
@@ -31,13 +41,14 @@ public sealed class KillLoop(string[] args, int seed)
             var clock = Stopwatch.StartNew();
             bool exited;
             string trigger;
-            if (Events.Count >= Kills)
+            bool midWriteSeen = !UntilMidWrite || Events.Any(e => e.MidWrite);
+            if (Events.Count >= Kills && midWriteSeen || Events.Count >= MaxKills)
             {
                 Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "the final attempt did not finish");
                 exited = true;
                 trigger = "none";
             }
-            else if (PartialWrites != null && attempt % 3 == 1)
+            else if (PartialWrites != null && (attempt % 3 == 1 || UntilMidWrite && Events.Count >= Kills))
             {
                 bool seen = WaitFor(p, Writing, Typical * 3);
                 trigger = seen ? "mid-write" : "mid-write (not seen in time)";
@@ -58,6 +69,7 @@ public sealed class KillLoop(string[] args, int seed)
             string left = Describe?.Invoke() ?? "";
             // Mid-write only if the interrupted write is still on disk: the kill beat the rename that completes it.
             Events.Add(new KillEvent(attempt, trigger, seconds, left, trigger == "mid-write" && Writing()));
+            if (Finished?.Invoke() == true) return;
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class KillResumeTests(ReliabilityWorkspace w, ITestOutputHelper ou
         var loop = new KillLoop([.. Train(verb, w.Noisy, killed, extra), "--resume", "auto"], seed)
         {
             Typical = clock.Elapsed,
+            UntilMidWrite = true,
             // A checkpoint being written is a hidden .tmp- directory beside the finished ones.
             PartialWrites = () => RunComparison.Leftovers(killed).Where(p => Path.GetFileName(p).StartsWith(".tmp-", StringComparison.Ordinal)),
             Describe = () => string.Join(" ", RunComparison.Checkpoints(killed).Concat(RunComparison.Leftovers(killed))),
@@ -65,6 +66,7 @@ public sealed class KillResumeTests(ReliabilityWorkspace w, ITestOutputHelper ou
             Typical = clock.Elapsed,
             // progress.json is replaced through a hidden temporary file after every batch.
             PartialWrites = () => Directory.Exists(partial) ? Directory.GetFiles(partial, ".progress.json.tmp-*") : [],
+            Finished = () => Directory.Exists(killed) && !Directory.Exists(partial),
             Describe = () =>
             {
                 if (!Directory.Exists(partial)) return Directory.Exists(killed) ? "published" : "nothing";
