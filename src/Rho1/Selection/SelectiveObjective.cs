@@ -32,13 +32,13 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores) =>
         new(setup.Config.Selection, ReferenceLoader.Open(refCheckpoint, refScores, setup), setup.Config.Train.Steps, setup.Config.Train.Seed);
 
-    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step)
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
     {
         _microInStep = step == _lastStep ? _microInStep + 1 : 0;
         _lastStep = step;
         var stats = new Dictionary<string, Tensor>();
         var refLosses = _reference?.Losses(batch);
-        if (refLosses is not null)
+        if (refLosses is not null && withStats)
         {
             var excess = (tokenLosses.detach() - refLosses).reshape(-1);
             stats["ref_loss"] = refLosses.mean();
@@ -47,7 +47,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         }
         if (_config.Ratio >= 1.0 || step < _startStep)
         {
-            stats["selected_fraction"] = torch.ones(1).squeeze();
+            if (withStats) stats["selected_fraction"] = torch.ones(1).squeeze();
             return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM
         }
         using var generator = _config.Score == "random" ? new Generator(RandomSeed(step)) : null;
@@ -58,10 +58,13 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             "global" => GlobalMask(scores),
             _ => TokenSelector.TopOfBatch(scores, _config.Ratio),
         };
-        var detached = tokenLosses.detach();
-        stats["selected_fraction"] = mask.mean();
-        stats["loss_selected"] = TokenSelector.MaskedMean(detached, mask);
-        stats["loss_unselected"] = TokenSelector.MaskedMean(detached, 1 - mask);
+        if (withStats)
+        {
+            var detached = tokenLosses.detach();
+            stats["selected_fraction"] = mask.mean();
+            stats["loss_selected"] = TokenSelector.MaskedMean(detached, mask);
+            stats["loss_unselected"] = TokenSelector.MaskedMean(detached, 1 - mask);
+        }
         return new ObjectiveOutput(TokenSelector.MaskedMean(tokenLosses, mask), stats);
     }
 

@@ -6,7 +6,7 @@ namespace Rho1.Training;
 
 public sealed class ClmObjective : ITrainingObjective
 {
-    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step) =>
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats) =>
         new(tokenLosses.mean(), new Dictionary<string, Tensor>());
 
     public double ExtraFlopsPerToken => 0;

@@ -13,8 +13,11 @@ public sealed record ObjectiveOutput(Tensor Loss, IReadOnlyDictionary<string, Te
 
 public interface ITrainingObjective
 {
-    /// <summary>Reduces per-token losses (B, T), fp32 with grad, at optimizer step <paramref name="step"/>.</summary>
-    ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step);
+    /// <summary>
+    /// Reduces per-token losses (B, T), fp32 with grad, at optimizer step <paramref name="step"/>. Statistics are
+    /// computed only when <paramref name="withStats"/> (the last micro-batch of a logged step): a quantile costs a sort.
+    /// </summary>
+    ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats);
 
     /// <summary>Extra forward FLOPs per trained token (an online reference model), for MFU.</summary>
     double ExtraFlopsPerToken { get; }

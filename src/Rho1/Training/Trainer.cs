@@ -106,11 +106,12 @@ public sealed class Trainer
             double lr = LrSchedule.At(step, t);
             var meanLoss = torch.zeros(1, device: device);
             IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
+            bool logStep = (step + 1) % t.LogEvery == 0 || step + 1 == t.Steps;
             for (int micro = 0; micro < t.GradAccum; micro++)
             {
                 var batch = loader.Next();
                 var tokenLosses = model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
-                var output = objective.Reduce(tokenLosses, batch, step);
+                var output = objective.Reduce(tokenLosses, batch, step, withStats: logStep && micro == t.GradAccum - 1);
                 (output.Loss / t.GradAccum).backward();
                 meanLoss += tokenLosses.detach().mean() / t.GradAccum;
                 stats = output.Stats;
@@ -137,7 +138,7 @@ public sealed class Trainer
             tokens += tokensPerStep;
             windowTokens += tokensPerStep;
 
-            if (step % t.LogEvery == 0 || step == t.Steps)
+            if (logStep)
             {
                 tokensPerSecond = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
                 lastLoss = meanLoss.item<float>();

@@ -28,7 +28,7 @@ public class SelectiveObjectiveTests
         var train = torch.tensor(new float[] { 5, 1, 4, 2, 3, 6, 1, 1 }, new long[] { 2, 4 });
         var reference = torch.tensor(new float[] { 1, 1, 1, 1, 1, 1, 1, 9 }, new long[] { 2, 4 });
         var objective = new SelectiveObjective(new SelectionConfig { Ratio = 0.5 }, new FixedReference(reference), 100, 1);
-        var output = objective.Reduce(train, DummyBatch(2, 4), step: 0);
+        var output = objective.Reduce(train, DummyBatch(2, 4), step: 0, withStats: true);
         // excess = 4,0,3,1,2,5,0,-8 -> top 4: 5 (idx5), 4 (idx0), 3 (idx2), 2 (idx4) -> losses 6,5,4,3
         Assert.Equal((6 + 5 + 4 + 3) / 4.0, output.Loss.item<float>(), 5);
         Assert.Equal(0.5, output.Stats["selected_fraction"].item<float>(), 6);
@@ -43,10 +43,10 @@ public class SelectiveObjectiveTests
         var train = torch.rand(4, 8);
         var plain = train.mean().item<float>();
         var all = new SelectiveObjective(new SelectionConfig { Ratio = 1.0, Score = "loss" }, null, 10, 1);
-        Assert.Equal(plain, all.Reduce(train, DummyBatch(4, 8), 0).Loss.item<float>());
+        Assert.Equal(plain, all.Reduce(train, DummyBatch(4, 8), 0, withStats: true).Loss.item<float>());
         var late = new SelectiveObjective(new SelectionConfig { Ratio = 0.3, Score = "loss", SlmStart = 0.5 }, null, 10, 1);
-        Assert.Equal(plain, late.Reduce(train, DummyBatch(4, 8), 4).Loss.item<float>());
-        Assert.NotEqual(plain, late.Reduce(train, DummyBatch(4, 8), 5).Loss.item<float>());
+        Assert.Equal(plain, late.Reduce(train, DummyBatch(4, 8), 4, withStats: true).Loss.item<float>());
+        Assert.NotEqual(plain, late.Reduce(train, DummyBatch(4, 8), 5, withStats: true).Loss.item<float>());
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class SelectiveObjectiveTests
         {
             // Scores drift upward over time, as losses would change in training.
             var losses = torch.randn(new long[] { 4, 64 }, generator: generator) + step * 0.002;
-            kept += objective.Reduce(losses, DummyBatch(4, 64), step).Stats["selected_fraction"].item<float>();
+            kept += objective.Reduce(losses, DummyBatch(4, 64), step, withStats: true).Stats["selected_fraction"].item<float>();
         }
         Assert.InRange(kept / steps, 0.55, 0.65);
     }
@@ -71,11 +71,35 @@ public class SelectiveObjectiveTests
         var config = new SelectionConfig { Ratio = 0.5, Select = "global", Score = "loss" };
         var a = new SelectiveObjective(config, null, 100, 1);
         var g = new Generator(9);
-        for (int s = 0; s < 5; s++) a.Reduce(torch.randn(new long[] { 2, 16 }, generator: g), DummyBatch(2, 16), s);
+        for (int s = 0; s < 5; s++) a.Reduce(torch.randn(new long[] { 2, 16 }, generator: g), DummyBatch(2, 16), s, withStats: true);
         var b = new SelectiveObjective(config, null, 100, 1);
         b.LoadState(JsonNode.Parse(a.SaveState()!.ToJsonString()));
         var next = torch.randn(new long[] { 2, 16 }, generator: g);
-        Assert.Equal(a.Reduce(next, DummyBatch(2, 16), 5).Loss.item<float>(), b.Reduce(next, DummyBatch(2, 16), 5).Loss.item<float>());
+        Assert.Equal(a.Reduce(next, DummyBatch(2, 16), 5, withStats: false).Loss.item<float>(), b.Reduce(next, DummyBatch(2, 16), 5, withStats: true).Loss.item<float>());
+    }
+
+    [Theory]
+    [InlineData("global", "excess")]
+    [InlineData("batch", "random")]
+    public void Steps_without_statistics_train_exactly_as_logged_ones(string select, string score)
+    {
+        // Statistics are skipped on steps that are not logged; the loss, the running threshold and the random
+        // draws must not depend on whether they were computed.
+        var config = new SelectionConfig { Ratio = 0.6, Select = select, Score = score };
+        var reference = torch.rand(new long[] { 2, 16 }, generator: new Generator(2));
+        var logged = new SelectiveObjective(config, new FixedReference(reference), 100, 1);
+        var quiet = new SelectiveObjective(config, new FixedReference(reference), 100, 1);
+        var g = new Generator(4);
+        for (int step = 0; step < 12; step++)
+        {
+            var losses = torch.rand(new long[] { 2, 16 }, generator: g) * 3;
+            var a = logged.Reduce(losses, DummyBatch(2, 16), step, withStats: true);
+            var b = quiet.Reduce(losses, DummyBatch(2, 16), step, withStats: false);
+            Assert.Equal(a.Loss.item<float>(), b.Loss.item<float>());
+            Assert.Contains("excess_p50", a.Stats.Keys);
+            Assert.Empty(b.Stats);
+        }
+        Assert.Equal(logged.SaveState()?.ToJsonString(), quiet.SaveState()?.ToJsonString());
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Rho1.Tests.Training;
 
 public sealed class FaultyObjective(Func<int, bool> nanLoss, Func<int, bool>? nanGradient = null) : ITrainingObjective
 {
-    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step)
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
     {
         var loss = tokenLosses.mean();
         if (nanLoss(step + 1))
