@@ -24,7 +24,8 @@ timed() { # output-file-for-time, command...
 }
 
 if [[ $quick == 1 ]]; then models=(tiny small); windows=6; else models=(tiny small gpt2-124m); windows=8; fi
-declare -A every=([tiny]=10 [small]=4 [gpt2-124m]=1) # steps per logged window
+declare -A every=([tiny]=10 [small]=4 [gpt2-124m]=1)  # steps per logged window
+declare -A repeats=([tiny]=5 [small]=1 [gpt2-124m]=1) # processes per configuration: tiny's 20 ms steps are noisy
 
 # Data: the quickstart's generated corpora (bytes tokenizer), and a small noisy set for scoring the large models.
 log "generating data"
@@ -36,12 +37,20 @@ dotnet "$rho1" prepare --input "$work/noisy-small.jsonl" --output "$work/data" -
 input_mb=$(awk -v b="$(wc -c < "$work/qs/corpus/noisy.jsonl")" 'BEGIN{printf "%.2f", b/1e6}')
 wall() { awk '/Elapsed \(wall clock\)/ {n=split($NF,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$1"; }
 
-median_of() { # metrics.jsonl key format -> median over step records after the first two
+summarize() { # run-prefix mode repeats -> "tokens/s | MFU | step time ratio to plain": medians over repeats of each
+    # repeat's median window (after two warm-up windows); the ratio pairs each repeat with the plain run beside it.
     python3 - "$1" "$2" "$3" <<'PY'
 import json, sys, statistics
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"loss"' in l]
-vals = [r[sys.argv[2]] for r in rows[2:] if r.get(sys.argv[2]) is not None]
-print(format(statistics.median(vals), sys.argv[3]) if vals else "nan")
+prefix, mode, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def window_median(run, key):
+    rows = [json.loads(l) for l in open(f"{run}/metrics.jsonl") if '"loss"' in l][2:]
+    return statistics.median(r[key] for r in rows)
+tps = [window_median(f"{prefix}-{mode}-{r}", "tokens_per_s") for r in range(1, repeats + 1)]
+mfu = [window_median(f"{prefix}-{mode}-{r}", "mfu") for r in range(1, repeats + 1)]
+plain = [window_median(f"{prefix}-plain-{r}", "tokens_per_s") for r in range(1, repeats + 1)]
+ratios = [p / t for p, t in zip(plain, tps)]
+spread = f" ({min(ratios):.2f}–{max(ratios):.2f})" if repeats > 1 and mode != "plain" else ""
+print(f"{statistics.median(tps):,.0f} | {statistics.median(mfu):.1%} | {statistics.median(ratios):.2f}{spread}")
 PY
 }
 
@@ -66,24 +75,24 @@ for model in "${models[@]}"; do
     score_rows+="| $model | $(printf "%'d" $scored) | $(wall "$work/time-score-$model") | $(awk -v n=$scored -v s="$(wall "$work/time-score-$model")" 'BEGIN{printf "%.0f", n/s}') | $(peak_mb "$work/time-score-$model") |
 "
     for precision in fp32 bf16; do
-        plain_tps=""
+        # Repeats alternate the modes, so that a slow spell of this shared machine hits all of them alike.
+        for rep in $(seq "${repeats[$model]}"); do
+            for mode in plain offline online; do
+                case $mode in
+                    plain) extra=(train-ref) ;;
+                    offline) extra=(train --ratio 0.6 --ref-scores "$work/scores-$model") ;;
+                    online) extra=(train --ratio 0.6 --ref "$work/ref-$model") ;;
+                esac
+                log "$model $precision $mode (repeat $rep)"
+                peak=$peak_fp32; [[ $precision == bf16 ]] && peak=$peak_bf16
+                timed "$work/time-$model-$precision-$mode-$rep" "${extra[@]}" "${common[@]}" --set train.precision=$precision --set train.peak_gflops=$peak \
+                    --data "$work/data" --out "$work/run-$model-$precision-$mode-$rep" --force -q > /dev/null
+            done
+        done
         for mode in plain offline online; do
-            run="$work/run-$model-$precision-$mode"
-            case $mode in
-                plain) extra=(train-ref) ;;
-                offline) extra=(train --ratio 0.6 --ref-scores "$work/scores-$model") ;;
-                online) extra=(train --ratio 0.6 --ref "$work/ref-$model") ;;
-            esac
-            log "$model $precision $mode"
-            peak=$peak_fp32; [[ $precision == bf16 ]] && peak=$peak_bf16
-            timed "$work/time-$model-$precision-$mode" "${extra[@]}" "${common[@]}" --set train.precision=$precision --set train.peak_gflops=$peak \
-                --data "$work/data" --out "$run" --force -q > /dev/null
-            tps=$(median_of "$run/metrics.jsonl" tokens_per_s ",.0f")
-            mfu=$(median_of "$run/metrics.jsonl" mfu ".1%")
-            [[ $mode == plain ]] && plain_tps=$tps
-            ratio=$(awk -v p="${plain_tps//,/}" -v t="${tps//,/}" 'BEGIN{printf "%.2f", p/t}')
+            rss=$(for t in "$work/time-$model-$precision-$mode"-*; do peak_mb "$t"; echo; done | sort -n | tail -1)
             table+="
-| $model | $precision | $mode | $tps | $mfu | $ratio | $(peak_mb "$work/time-$model-$precision-$mode") |"
+| $model | $precision | $mode | $(summarize "$work/run-$model-$precision" "$mode" "${repeats[$model]}") | $rss |"
         done
     done
 done
@@ -93,7 +102,7 @@ selection=$(dotnet "$rho1" bench-selection --batch-size 16 --seq-len 1024 --repe
 step_ms=$(python3 - "$work" <<'PY'
 import json, sys, statistics, glob
 # a plain small-model bf16 step for scale (tokens per step / tokens per second)
-rows = [json.loads(l) for l in open(f"{sys.argv[1]}/run-small-bf16-plain/metrics.jsonl") if '"loss"' in l][2:]
+rows = [json.loads(l) for l in open(f"{sys.argv[1]}/run-small-bf16-plain-1/metrics.jsonl") if '"loss"' in l][2:]
 print(f"{statistics.median([16*256/r['tokens_per_s'] for r in rows])*1000:.1f}")
 PY
 )
@@ -114,7 +123,8 @@ report="Measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git -C "$repo" rev-pars
 load average before the run: $(cut -d' ' -f1-3 /proc/loadavg). Matmul peak from \`rho1 info\`: $peaks. $([[ $quick == 1 ]] && echo '(--quick)')
 
 Training: ${windows} logged windows per process of ${every[tiny]} (tiny), ${every[small]} (small) or ${every[gpt2-124m]} (gpt2-124m) steps,
-medians over windows 3..${windows} of \`metrics.jsonl\` (tokens/s over each window); batch 16 (gpt2-124m: 4) at
+medians over windows 3..${windows} of \`metrics.jsonl\` (tokens/s over each window); tiny runs ${repeats[tiny]} times, modes
+alternating, and shows medians over the repeats with the range of the ratio in brackets; batch 16 (gpt2-124m: 4) at
 each preset's seq_len; bytes vocabulary (257). MFU = (6·N + 12·L·C·T [+ reference forward]) · tokens/s / bf16-or-fp32
 peak. SLM rows select 60% by excess loss; *online* also runs the reference forward each step.
 
