@@ -1,5 +1,6 @@
 // metrics.jsonl (one JSON object per logged step or evaluation) plus TensorBoard scalars. On resume the
-// file is cut back to the resumed step, so a resumed run's file equals an uninterrupted run's. A non-finite
+// file is cut back to the resumed step, so a resumed run's file equals an uninterrupted run's, and the
+// TensorBoard events are rebuilt from it. A non-finite
 // value (a skipped step's NaN loss) is written as null: JSON has no NaN, and the run must not die logging it.
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -18,17 +19,30 @@ public sealed class MetricsLog : IDisposable
     public MetricsLog(string runDir, int resumedStep, bool tensorboard)
     {
         _path = Path.Combine(runDir, "metrics.jsonl");
+        var kept = new List<JsonObject>();
         if (File.Exists(_path))
         {
             // A line cut short by a kill does not parse and is dropped with the lines past the checkpoint.
-            var kept = File.ReadAllLines(_path).Where(l => StepOf(l) is { } s && s <= resumedStep).ToArray();
-            AtomicFile.WriteAllText(_path, kept.Length == 0 ? "" : string.Join("\n", kept) + "\n");
-            foreach (string line in kept)
-                Remember(JsonNode.Parse(line)!.AsObject());
+            var lines = File.ReadAllLines(_path).Where(l => StepOf(l) is { } s && s <= resumedStep).ToArray();
+            AtomicFile.WriteAllText(_path, lines.Length == 0 ? "" : string.Join("\n", lines) + "\n");
+            kept.AddRange(lines.Select(l => JsonNode.Parse(l)!.AsObject()));
+            foreach (var record in kept)
+                Remember(record);
         }
         _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         if (tensorboard)
-            _tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(runDir, "tensorboard"));
+        {
+            // Event files cannot be cut back like metrics.jsonl, and an interrupted process may have logged steps
+            // past the checkpoint that the resumed run logs again. They only mirror metrics.jsonl, so they are
+            // rebuilt from its kept lines: the scalars then equal an uninterrupted run's, each step once.
+            string dir = Path.Combine(runDir, "tensorboard");
+            if (Directory.Exists(dir))
+                foreach (string events in Directory.GetFiles(dir, "events.out.tfevents.*"))
+                    File.Delete(events);
+            _tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(dir);
+            foreach (var record in kept)
+                AddScalars(record);
+        }
     }
 
     public string FilePath => _path;
@@ -43,10 +57,15 @@ public sealed class MetricsLog : IDisposable
                 record[key] = null;
         _writer.WriteLine(record.ToJsonString());
         Remember(record);
+        AddScalars(record);
+    }
+
+    void AddScalars(JsonObject record)
+    {
         if (_tensorboard is null || record["step"] is not JsonValue stepValue) return;
         int step = stepValue.GetValue<int>();
         foreach (var (key, value) in record)
-            if (key != "step" && value is JsonValue v && v.TryGetValue(out double d))
+            if (key != "step" && Number(value) is { } d)
                 _tensorboard.add_scalar(key, (float)d, step);
     }
 

@@ -58,6 +58,12 @@ public class TrainerTests(SyntheticData data)
         new Trainer(new TrainOptions(config, data.Noisy, resumed, "cpu", Resume: "auto"), _ => new ClmObjective()).Run();
 
         Assert.Equal(Deterministic(Metrics(straight)), Deterministic(Metrics(resumed)));
+        // TensorBoard: each (tag, step) once, although steps 10 and 12 were logged before the stop and again after.
+        string[] timing = ["tokens_per_s", "mfu"];
+        var expected = TensorBoardEvents.Scalars(straight).Where(s => !timing.Contains(s.Tag)).Order().ToList();
+        var actual = TensorBoardEvents.Scalars(resumed).Where(s => !timing.Contains(s.Tag)).Order().ToList();
+        Assert.Contains(expected, s => s.Tag == "loss" && s.Step == 12);
+        Assert.Equal(expected, actual);
         var a = TensorFile.Load(Path.Combine(straight, "final", Checkpoint.ModelFile));
         var b = TensorFile.Load(Path.Combine(resumed, "final", Checkpoint.ModelFile));
         foreach (var (name, t) in a)
