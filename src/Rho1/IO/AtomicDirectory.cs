@@ -16,14 +16,17 @@ public static class AtomicDirectory
     public static void Publish(string temp, string target)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
+        DirectorySync.Flush(temp); // its entries first, then the rename that publishes them
         if (!Directory.Exists(full))
         {
             Directory.Move(temp, full);
+            DirectorySync.FlushParent(full);
             return;
         }
         string old = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
         Directory.Move(full, old);
         Directory.Move(temp, full);
+        DirectorySync.FlushParent(full);
         Directory.Delete(old, recursive: true);
     }
 }

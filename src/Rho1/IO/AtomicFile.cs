@@ -30,6 +30,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, path, overwrite: true);
+            DirectorySync.Flush(dir);
         }
         catch
         {

@@ -31,6 +31,7 @@ public static class Checkpoint
             foreach (string f in new[] { ModelFile, OptimizerFile, StateFile })
                 done["files"]![f] = AtomicFile.Sha256(System.IO.Path.Combine(tmp, f));
             AtomicFile.WriteAllText(System.IO.Path.Combine(tmp, DoneFile), done.ToJsonString(Json));
+            DirectorySync.Flush(tmp);
             if (Directory.Exists(dir))
             {
                 string old = System.IO.Path.Combine(parent, $".old-{System.IO.Path.GetFileName(dir)}-{Guid.NewGuid():N}");
@@ -40,6 +41,7 @@ public static class Checkpoint
             }
             else
                 Directory.Move(tmp, dir);
+            DirectorySync.Flush(parent);
         }
         catch
         {

@@ -5,6 +5,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Rho1.Data.Tokenizers;
+using Rho1.IO;
 using Serilog;
 
 namespace Rho1.Data;
@@ -194,9 +195,11 @@ public static class DatasetPreparer
 
     static void Publish(string temp, string output, PrepareOptions options)
     {
+        DirectorySync.Flush(temp);
         if (!Path.Exists(output))
         {
             Directory.Move(temp, output);
+            DirectorySync.FlushParent(output);
             return;
         }
         if (!options.Force)
@@ -208,6 +211,7 @@ public static class DatasetPreparer
         else
             File.Move(output, old);
         Directory.Move(temp, output);
+        DirectorySync.FlushParent(output);
         if (Directory.Exists(old))
             Directory.Delete(old, recursive: true);
         else
