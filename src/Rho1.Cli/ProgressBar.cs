@@ -1,33 +1,40 @@
-// A one-line progress bar on stderr for interactive terminals: redrawn in place at most 10 times a second.
-// When stderr is redirected it draws nothing; the library's periodic log lines stand in for it.
+// The one progress renderer of the CLI: a line on stderr redrawn in place, for interactive terminals, at most
+// 10 times a second. When stderr is redirected it draws nothing; the library's periodic log lines stand in for it.
 using System.Diagnostics;
 
 namespace Rho1.Cli;
 
-public sealed class ProgressBar
+/// <param name="error">Where to draw; Console.Error by default.</param>
+/// <param name="terminal">Whether that is an interactive terminal; by default, whether stderr is not redirected.</param>
+public sealed class ProgressBar(TextWriter? error = null, bool? terminal = null)
 {
+    readonly TextWriter _error = error ?? Console.Error;
     readonly Stopwatch _sinceDraw = Stopwatch.StartNew();
-    readonly bool _enabled = !Console.IsErrorRedirected;
     string _last = "";
+
+    /// <summary>Whether this bar draws at all (stderr is a terminal).</summary>
+    public bool Enabled { get; } = terminal ?? !Console.IsErrorRedirected;
 
     public void Draw(double fraction, string text, bool force = false)
     {
-        if (!_enabled || (!force && _sinceDraw.ElapsedMilliseconds < 100)) return;
+        if (!Enabled || (!force && _last.Length > 0 && _sinceDraw.ElapsedMilliseconds < 100)) return;
         _sinceDraw.Restart();
         const int width = 24;
         int filled = (int)Math.Round(Math.Clamp(fraction, 0, 1) * width);
         string line = $"\r[{new string('#', filled)}{new string('.', width - filled)}] {fraction * 100,5:F1}% {text}";
-        Console.Error.Write(line.PadRight(_last.Length));
+        _error.Write(line.PadRight(_last.Length));
         _last = line;
         if (fraction >= 1) Finish();
     }
 
+    /// <summary>Ends the drawn line, so that later output starts on a fresh one.</summary>
     public void Finish()
     {
-        if (!_enabled || _last.Length == 0) return;
-        Console.Error.WriteLine();
+        if (!Enabled || _last.Length == 0) return;
+        _error.WriteLine();
         _last = "";
     }
 
+    /// <summary>h:mm:ss from an hour up, mm:ss below.</summary>
     public static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:D2}:{t.Seconds:D2}" : $"{t.Minutes:D2}:{t.Seconds:D2}";
 }
