@@ -97,6 +97,31 @@ for model in "${models[@]}"; do
     done
 done
 
+# SLM overhead measured inside one process (`rho1 bench-step`): the modes alternate run by run, so the machine's
+# slow spells hit them alike; process-to-process noise at millisecond steps is larger than the overhead itself.
+step_rows=""
+for model in "${models[@]}"; do
+    case $model in
+        tiny) bs=(300 5) ;;
+        small) [[ $quick == 1 ]] && continue; bs=(20 3) ;;
+        *) continue ;;
+    esac
+    log "$model: bench-step (${bs[0]} steps, ${bs[1]} repeats)"
+    precision=$(python3 -c "import json,re,sys;t=open(sys.argv[1]).read();print(json.loads(re.sub(r'//[^\n]*','',t))['train']['precision'])" "$repo/configs/$model.json")
+    dotnet "$rho1" bench-step --config "$model" --set train.batch_size=16 --set train.steps=${bs[0]} --set train.warmup_steps=1 \
+        --data "$work/data" --ref-scores "$work/scores-$model" --ref "$work/ref-$model" --out "$work/bench-step-$model" \
+        --repeats ${bs[1]} --device cpu --json -q > "$work/bench-step-$model.json"
+    step_rows+=$(python3 - "$work/bench-step-$model.json" "$model" "$precision" "${bs[0]}" "${bs[1]}" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for o in d["overheads"]:
+    span = "" if o["Mode"] == "plain" else f" ({o['RatioMin']:.2f}–{o['RatioMax']:.2f})"
+    print(f"| {sys.argv[2]} | {sys.argv[3]} | {o['Mode']} | {sys.argv[4]} × {sys.argv[5]} | {o['MedianMs']:,.1f} | {o['Ratio']:.2f}{span} |")
+PY
+)
+    step_rows+=$'\n'
+done
+
 log "selection step alone"
 selection=$(dotnet "$rho1" bench-selection --batch-size 16 --seq-len 1024 --repeats 30 --device cpu --json)
 step_ms=$(python3 - "$work" <<'PY'
@@ -130,6 +155,13 @@ peak. SLM rows select 60% by excess loss; *online* also runs the reference forwa
 
 $table
 
+SLM overhead in one process (\`rho1 bench-step\`: plain, offline and online runs alternating, batch 16 at the preset's
+seq_len and precision; median step time over steps after a fifth of warm-up; the ratio pairs each run with the plain
+run of its repeat: median, range in brackets):
+
+| model | precision | mode | steps × repeats | median step ms | step time ratio to plain |
+|---|---|---|---:|---:|---:|
+${step_rows}
 Selection step alone (\`rho1 bench-selection\`, B=16, T=1024, excess scores, 60%):
 
 $sel_table

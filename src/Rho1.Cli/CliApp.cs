@@ -20,7 +20,7 @@ public static class CliApp
         {
             QuickstartCommand.Create(), InfoCommand.Create(), PrepareCommand.Create(), InspectCommand.Create(),
             TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(), SweepCommand.Create(), AnalyzeCommand.Create(),
-            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(), BenchSelectionCommand.Create(),
+            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(), BenchSelectionCommand.Create(), BenchStepCommand.Create(),
         })
             root.Subcommands.Add(verb);
         return root;

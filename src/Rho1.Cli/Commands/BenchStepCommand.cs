@@ -1,0 +1,51 @@
+// `rho1 bench-step`: step time of plain training against SLM (offline, online) in one process, modes
+// alternating, for scripts/bench.sh; the honest measure of selection's overhead on a noisy machine.
+using System.CommandLine;
+using System.Text.Json;
+using Rho1.Configuration;
+using Rho1.Experiments;
+
+namespace Rho1.Cli.Commands;
+
+public static class BenchStepCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config", "-c") { Description = "Config file or preset name.", Required = true };
+        var data = new Option<string>("--data", "-d") { Description = "Prepared dataset to train on.", Required = true };
+        var work = new Option<string>("--out", "-o") { Description = "Directory for the benchmark's runs (replaced).", Required = true };
+        var scores = new Option<string?>("--ref-scores") { Description = "Score directory: adds the offline SLM mode." };
+        var reference = new Option<string?>("--ref") { Description = "Reference checkpoint: adds the online SLM mode." };
+        var ratio = new Option<double>("--ratio") { Description = "Selection ratio of the SLM modes.", DefaultValueFactory = _ => 0.6 };
+        var repeats = new Option<int>("--repeats") { Description = "Runs per mode; modes alternate within each repeat.", DefaultValueFactory = _ => 3 };
+        var set = new Option<string[]>("--set") { Description = "Override a config key: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var json = new Option<bool>("--json") { Description = "Print JSON: {runs, overheads}." };
+        var device = GlobalOptions.Device();
+        var command = new Command("bench-step",
+            "Time training steps of plain training and of SLM with offline scores and/or an online reference, in one process " +
+            "with the modes alternating; prints each mode's median step time and its ratio to plain (paired per repeat).\n\n" +
+            "Examples:\n  rho1 bench-step --config tiny --data data/noisy --ref-scores runs/scores --ref runs/ref --out /tmp/bench-step\n" +
+            "  rho1 bench-step --config small --data data/noisy --ref-scores runs/scores --out /tmp/bs --set train.steps=30 --json")
+        {
+            config, data, work, scores, reference, ratio, repeats, set, json, device,
+        };
+        command.SetAction(parse =>
+        {
+            double k = parse.GetValue(ratio);
+            if (!(k > 0 && k < 1)) throw new UserErrorException($"--ratio {k}: must be in (0, 1); 1 is the plain baseline itself");
+            var loaded = ConfigLoader.Load(Presets.Resolve(parse.GetValue(config)!), parse.GetValue(set) ?? []);
+            var options = new StepBenchmarkOptions(loaded, parse.GetValue(data)!, parse.GetValue(work)!, parse.GetValue(scores), parse.GetValue(reference),
+                parse.GetValue(repeats), k, parse.GetValue(device)!);
+            var runs = StepBenchmark.Run(options, run => Serilog.Log.Information("bench-step: {Run}", run));
+            var overheads = StepBenchmark.Overheads(runs);
+            var o = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+                o.WriteLine(JsonSerializer.Serialize(new { runs, overheads }));
+            else
+                foreach (var r in overheads)
+                    o.WriteLine($"{r.Mode,-8} median step {r.MedianMs,9:F2} ms  ratio to plain {r.Ratio:F3} (range {r.RatioMin:F3}–{r.RatioMax:F3})");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
