@@ -88,6 +88,10 @@ public static class BadInputCases
         new("sample-negative-max-tokens", "--max-tokens -1", w => ["sample", "--model", w.Reference, "--max-tokens", "-1", "--device", "cpu"], ["--max-tokens -1"]),
         new("export-out-exists", "--out is an existing directory", w => ["export", "--model", w.Reference, "--out", w.Clean], ["already exists", "--force"]),
         new("inspect-missing", "dataset directory does not exist", w => ["inspect", Missing(w)], ["no-such-path", "does not exist"]),
+
+        // bench-step
+        new("bench-step-no-reference", "neither --ref-scores nor --ref", w => ["bench-step", "--config", "tiny", "--data", w.Noisy, "--out", w.NewRun("bench-step"), "--device", "cpu"], ["--ref-scores", "--ref"]),
+        new("bench-step-ratio-one", "--ratio 1", w => ["bench-step", "--config", "tiny", "--data", w.Noisy, "--out", w.NewRun("bench-step"), "--ref-scores", w.Scores, "--ratio", "1"], ["--ratio 1", "(0, 1)"]),
     ];
 
     public static TheoryData<string> Names
