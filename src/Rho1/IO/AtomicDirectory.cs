@@ -12,8 +12,12 @@ public static class AtomicDirectory
         return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
     }
 
-    /// <summary>Renames the complete directory <paramref name="temp"/> to <paramref name="target"/>, replacing what is there.</summary>
-    public static void Publish(string temp, string target)
+    /// <summary>
+    /// Renames the complete directory <paramref name="temp"/> to <paramref name="target"/>, replacing the directory
+    /// there; the old one is moved to <paramref name="aside"/> (default: a hidden ".NAME.old-*" sibling) until then.
+    /// On Linux both directories' entries are synced, so the publish also survives a power cut.
+    /// </summary>
+    public static void Publish(string temp, string target, string? aside = null)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
         DirectorySync.Flush(temp); // its entries first, then the rename that publishes them
@@ -23,7 +27,7 @@ public static class AtomicDirectory
             DirectorySync.FlushParent(full);
             return;
         }
-        string old = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
+        string old = aside ?? Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
         Directory.Move(full, old);
         Directory.Move(temp, full);
         DirectorySync.FlushParent(full);

@@ -31,17 +31,8 @@ public static class Checkpoint
             foreach (string f in new[] { ModelFile, OptimizerFile, StateFile })
                 done["files"]![f] = AtomicFile.Sha256(System.IO.Path.Combine(tmp, f));
             AtomicFile.WriteAllText(System.IO.Path.Combine(tmp, DoneFile), done.ToJsonString(Json));
-            DirectorySync.Flush(tmp);
-            if (Directory.Exists(dir))
-            {
-                string old = System.IO.Path.Combine(parent, $".old-{System.IO.Path.GetFileName(dir)}-{Guid.NewGuid():N}");
-                Directory.Move(dir, old);
-                Directory.Move(tmp, dir);
-                Directory.Delete(old, recursive: true);
-            }
-            else
-                Directory.Move(tmp, dir);
-            DirectorySync.Flush(parent);
+            // ".old-" like ".tmp-": RunDirectory deletes both kinds of leftovers a kill can leave.
+            AtomicDirectory.Publish(tmp, dir, aside: System.IO.Path.Combine(parent, $".old-{System.IO.Path.GetFileName(dir)}-{Guid.NewGuid():N}"));
         }
         catch
         {

@@ -195,26 +195,18 @@ public static class DatasetPreparer
 
     static void Publish(string temp, string output, PrepareOptions options)
     {
-        DirectorySync.Flush(temp);
-        if (!Path.Exists(output))
+        if (Path.Exists(output) && !options.Force)
+            throw new UserErrorException($"output {options.Output} appeared while preparing; pass --force to replace it");
+        // The old dataset is moved aside first, so that at every instant the output path holds a complete dataset or nothing.
+        if (!File.Exists(output))
         {
-            Directory.Move(temp, output);
-            DirectorySync.FlushParent(output);
+            AtomicDirectory.Publish(temp, output);
             return;
         }
-        if (!options.Force)
-            throw new UserErrorException($"output {options.Output} appeared while preparing; pass --force to replace it");
-        // Move the old one aside first, so that at every instant the output path holds a complete dataset or nothing.
-        string old = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.old-{Guid.NewGuid():N}");
-        if (Directory.Exists(output))
-            Directory.Move(output, old);
-        else
-            File.Move(output, old);
-        Directory.Move(temp, output);
-        DirectorySync.FlushParent(output);
-        if (Directory.Exists(old))
-            Directory.Delete(old, recursive: true);
-        else
-            File.Delete(old);
+        // --force over a plain file: set it aside the same way, and delete it once the dataset is in place.
+        string old = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, $".{Path.GetFileName(output)}.old-{Guid.NewGuid():N}");
+        File.Move(output, old);
+        AtomicDirectory.Publish(temp, output);
+        File.Delete(old);
     }
 }
