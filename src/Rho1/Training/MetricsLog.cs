@@ -1,7 +1,7 @@
 // metrics.jsonl (one JSON object per logged step or evaluation) plus TensorBoard scalars. On resume the
 // file is cut back to the resumed step, so a resumed run's file equals an uninterrupted run's, and the
-// TensorBoard events are rebuilt from it. A non-finite
-// value (a skipped step's NaN loss) is written as null: JSON has no NaN, and the run must not die logging it.
+// TensorBoard events are rebuilt from it. A non-finite value (a skipped step's NaN loss) is written as null:
+// JSON has no NaN, and the run must not die logging it.
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Rho1.IO;
@@ -23,11 +23,15 @@ public sealed class MetricsLog : IDisposable
         if (File.Exists(_path))
         {
             // A line cut short by a kill does not parse and is dropped with the lines past the checkpoint.
-            var lines = File.ReadAllLines(_path).Where(l => StepOf(l) is { } s && s <= resumedStep).ToArray();
-            AtomicFile.WriteAllText(_path, lines.Length == 0 ? "" : string.Join("\n", lines) + "\n");
-            kept.AddRange(lines.Select(l => JsonNode.Parse(l)!.AsObject()));
-            foreach (var record in kept)
-                Remember(record);
+            var lines = new List<string>();
+            foreach (string line in File.ReadAllLines(_path))
+                if (Parse(line) is { } record && StepOf(record) is { } s && s <= resumedStep)
+                {
+                    lines.Add(line);
+                    kept.Add(record);
+                    Remember(record);
+                }
+            AtomicFile.WriteAllText(_path, lines.Count == 0 ? "" : string.Join("\n", lines) + "\n");
         }
         _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         if (tensorboard)
@@ -87,10 +91,16 @@ public sealed class MetricsLog : IDisposable
         return null;
     }
 
-    static int? StepOf(string line)
+    /// <summary>The line as a JSON object; null for a line a kill cut short (or anything else that is not one).</summary>
+    static JsonObject? Parse(string line)
     {
-        try { return JsonNode.Parse(line)?["step"]?.GetValue<int>(); }
+        try { return JsonNode.Parse(line) as JsonObject; }
         catch (System.Text.Json.JsonException) { return null; }
+    }
+
+    static int? StepOf(JsonObject record)
+    {
+        try { return record["step"]?.GetValue<int>(); }
         catch (FormatException) { return null; }
         catch (InvalidOperationException) { return null; }
     }
