@@ -1,8 +1,10 @@
 // The CLI's one progress renderer: what it draws on a terminal, that it draws nothing when stderr is
 // redirected, and prepare's display built on it.
+
+
 using Rho1.Cli;
 using Rho1.Cli.Commands;
-using Rho1.Data;
+using Rho1.Data.Prepare;
 
 namespace Rho1.Cli.Tests;
 

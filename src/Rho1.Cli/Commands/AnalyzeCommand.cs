@@ -1,6 +1,6 @@
 // `rho1 analyze`: the paper's token-dynamics analysis over a run's checkpoints.
 using System.CommandLine;
-using Rho1.Experiments;
+using Rho1.Evaluation.Dynamics;
 
 namespace Rho1.Cli.Commands;
 

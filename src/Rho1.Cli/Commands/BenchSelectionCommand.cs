@@ -1,7 +1,7 @@
 // `rho1 bench-selection`: the selection step's cost per mode, for scripts/bench.sh.
 using System.CommandLine;
 using System.Text.Json;
-using Rho1.Experiments;
+using Rho1.Benchmarks;
 
 namespace Rho1.Cli.Commands;
 

@@ -2,8 +2,8 @@
 // one run, for scripts/bench.sh; the honest measure of selection's overhead on a noisy machine.
 using System.CommandLine;
 using System.Text.Json;
-using Rho1.Configuration;
-using Rho1.Experiments;
+using Rho1.Benchmarks;
+using Rho1.Training.Configuration;
 
 namespace Rho1.Cli.Commands;
 

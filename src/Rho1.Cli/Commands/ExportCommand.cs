@@ -1,6 +1,7 @@
 // `rho1 export`: safetensors + Hugging Face config for PyTorch / transformers.
 using System.CommandLine;
-using Rho1.Training;
+using Rho1.Model.Storage;
+using Rho1.Training.Runs;
 
 namespace Rho1.Cli.Commands;
 

@@ -2,7 +2,8 @@
 // decoded. A failed checksum is a runtime failure (exit 1), not bad usage.
 using System.CommandLine;
 using System.Text.Json;
-using Rho1.Data;
+using Rho1.Data.Format;
+using Rho1.Data.Reading;
 using Rho1.Data.Tokenizers;
 
 namespace Rho1.Cli.Commands;

@@ -1,6 +1,6 @@
 // `rho1 prepare`: options only; the action builds PrepareOptions and calls DatasetPreparer.Run.
 using System.CommandLine;
-using Rho1.Data;
+using Rho1.Data.Prepare;
 
 namespace Rho1.Cli.Commands;
 

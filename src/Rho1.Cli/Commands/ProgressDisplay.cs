@@ -1,6 +1,6 @@
 // Shows prepare's progress: the CLI's progress bar when stderr is a terminal, otherwise a Serilog line every
 // 10 seconds (logs and CI output stay readable). Stdout is never touched.
-using Rho1.Data;
+using Rho1.Data.Prepare;
 using Serilog;
 
 namespace Rho1.Cli.Commands;

@@ -1,6 +1,6 @@
 // `rho1 score`: offline reference losses for every token of a prepared split.
 using System.CommandLine;
-using Rho1.Scoring;
+using Rho1.Reference;
 
 namespace Rho1.Cli.Commands;
 

@@ -2,8 +2,8 @@
 // Flags become selection.* overrides, so the resolved config (and checkpoint) records them.
 using System.CommandLine;
 using System.Globalization;
-using Rho1.Selection;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 
 namespace Rho1.Cli.Commands;
 

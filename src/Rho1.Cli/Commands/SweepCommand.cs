@@ -1,8 +1,8 @@
 // `rho1 sweep`: the selection-ratio ablation with one command.
 using System.CommandLine;
 using System.Globalization;
-using Rho1.Configuration;
 using Rho1.Experiments;
+using Rho1.Training.Configuration;
 
 namespace Rho1.Cli.Commands;
 

@@ -1,6 +1,7 @@
 // `rho1 train-ref`: plain next-token training (every token counts), for the reference model or a baseline.
 using System.CommandLine;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 
 namespace Rho1.Cli.Commands;
 

@@ -1,8 +1,8 @@
 // Options shared by the training verbs (train-ref, train, sweep): config, data, output, overrides, resume.
 // Declared once here; each verb adds its own and builds a TrainOptions through Build().
 using System.CommandLine;
-using Rho1.Configuration;
 using Rho1.Training;
+using Rho1.Training.Configuration;
 
 namespace Rho1.Cli.Commands;
 

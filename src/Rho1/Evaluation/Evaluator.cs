@@ -1,8 +1,8 @@
 // Mean next-token loss of a model over the first windows of a split, in order (no sampling), so every
 // evaluation of every run sees the same tokens. Bits per byte use the split's tokens-per-byte ratio.
-using Rho1.Data;
+using Rho1.Data.Batches;
+using Rho1.Data.Reading;
 using Rho1.Model;
-using Rho1.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

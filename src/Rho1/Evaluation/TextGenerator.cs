@@ -1,8 +1,8 @@
 // `rho1 sample`: autoregressive generation from a checkpoint with temperature and top-k, seeded. Decodes
 // with the tokenizer the training data was prepared with. Dimensions: T time, V vocabulary.
 using Rho1.Data.Tokenizers;
+using Rho1.Model.Storage;
 using Rho1.Platform;
-using Rho1.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

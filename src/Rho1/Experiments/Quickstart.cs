@@ -2,13 +2,13 @@
 // clean and noisy corpora, a reference trained on clean text, offline scores, then SLM at 60% against a
 // plain baseline on the noisy corpus, both evaluated on clean held-out text.
 using System.Text.Json;
-using Rho1.Configuration;
-using Rho1.Data;
+using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
 using Rho1.IO;
-using Rho1.Scoring;
-using Rho1.Selection;
+using Rho1.Reference;
 using Rho1.Training;
+using Rho1.Training.Configuration;
+using Rho1.Training.Objectives;
 using Serilog;
 
 namespace Rho1.Experiments;

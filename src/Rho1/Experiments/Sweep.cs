@@ -4,9 +4,11 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Rho1.Evaluation.Reports;
 using Rho1.IO;
-using Rho1.Selection;
 using Rho1.Training;
+using Rho1.Training.Objectives;
+using Rho1.Training.Runs;
 using Serilog;
 
 namespace Rho1.Experiments;

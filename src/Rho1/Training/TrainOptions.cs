@@ -1,5 +1,7 @@
 // What a training run is asked to do: config, data, output, device and resume policy. Built by the CLI.
-using Rho1.Configuration;
+
+
+using Rho1.Training.Configuration;
 
 namespace Rho1.Training;
 

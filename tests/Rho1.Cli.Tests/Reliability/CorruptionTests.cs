@@ -1,7 +1,6 @@
 // A flipped byte or a truncation in a shard, a score file or a checkpoint is caught by its checksum before
 // use: one line naming the file, exit 2, nothing written. --resume auto steps back past a damaged or
 // incomplete newest checkpoint, says so, and still ends bit-identical to an undamaged run.
-using Rho1.Training;
 
 namespace Rho1.Cli.Tests.Reliability;
 

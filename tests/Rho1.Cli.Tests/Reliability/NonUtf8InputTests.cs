@@ -3,7 +3,7 @@
 // U+FFFD, the first file with one is named, the total is reported and recorded in meta.json; exit 0.
 using System.Text;
 using System.Text.Json.Nodes;
-using Rho1.Data;
+using Rho1.Data.Reading;
 
 namespace Rho1.Cli.Tests.Reliability;
 

@@ -1,6 +1,8 @@
 // Config files and --set overrides: values land where they should, and every mistake is an error that
 // names the key (and, for files, the line).
-using Rho1.Configuration;
+
+
+using Rho1.Training.Configuration;
 
 namespace Rho1.Tests.Configuration;
 
@@ -28,7 +30,7 @@ public class ConfigLoaderTests : IDisposable
         Assert.Equal(3e-4, c.Train.Lr);
         Assert.Equal("bf16", c.Train.Precision);
         Assert.False(c.Model.TiedEmbeddings);
-        Assert.Equal(new Rho1.Training.TrainConfig().BatchSize, c.Train.BatchSize); // untouched default
+        Assert.Equal(new TrainConfig().BatchSize, c.Train.BatchSize); // untouched default
     }
 
     [Theory]

@@ -4,7 +4,8 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using Rho1.Data;
+using Rho1.Data.Format;
+using Rho1.Data.Prepare;
 using Rho1.Data.Tokenizers;
 
 namespace Rho1.Tests.Data;

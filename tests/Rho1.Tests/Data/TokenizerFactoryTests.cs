@@ -1,5 +1,7 @@
 // TokenizerFactory's failure modes (each a one-line UserErrorException naming the culprit) and the
 // id-based re-creation used by datasets.
+
+
 using Rho1.Data.Tokenizers;
 
 namespace Rho1.Tests.Data;

@@ -1,8 +1,11 @@
 // The step benchmark: which intervals count and for which mode, ratios taken within a run, and real runs in
 // the promised order.
-using Rho1.Experiments;
+
+
+using Rho1.Benchmarks;
 using Rho1.Tests.Training;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 
 namespace Rho1.Tests.Experiments;
 

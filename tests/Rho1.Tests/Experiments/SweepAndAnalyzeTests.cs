@@ -1,10 +1,11 @@
 // `sweep` and `analyze` on generated data: the reports have the promised columns and agree with the runs.
 using System.Globalization;
-using Rho1.Configuration;
+using Rho1.Evaluation.Dynamics;
 using Rho1.Experiments;
-using Rho1.Scoring;
+using Rho1.Reference;
 using Rho1.Tests.Training;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 
 namespace Rho1.Tests.Experiments;
 

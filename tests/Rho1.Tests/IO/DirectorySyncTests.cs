@@ -1,5 +1,7 @@
 // DirectorySync reaches libc on Linux: a directory that cannot be opened is reported with its path and the
 // system's reason (a no-op or a swallowed error would not throw).
+
+
 using Rho1.IO;
 
 namespace Rho1.Tests.IO;

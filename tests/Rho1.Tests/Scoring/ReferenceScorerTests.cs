@@ -1,9 +1,12 @@
 // `rho1 score` interrupted at each stage ends with the bytes of an uninterrupted run: stopped between
 // batches it resumes from progress.json; stopped after sealing it only publishes; and a leftover made for
 // another request is never reused.
-using Rho1.Scoring;
+
+
+using Rho1.Reference;
 using Rho1.Tests.Training;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 
 namespace Rho1.Tests.Scoring;
 

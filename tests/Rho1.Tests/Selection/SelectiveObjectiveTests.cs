@@ -1,9 +1,9 @@
 // The objective that plugs selection into training: the kept share and normalisation, the running global
 // threshold's long-run rate, the plain-training start, and state that survives a resume.
-using Rho1.Selection;
-using Rho1.Scoring;
-using Rho1.Training;
 using System.Text.Json.Nodes;
+using Rho1.Reference;
+using Rho1.Training.Configuration;
+using Rho1.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,9 +1,11 @@
 // Selection inside real training runs on generated data: ratio 1.0 is train-ref bit for bit, offline and
 // online reference losses agree, and SLM beats the plain baseline on clean held-out text for several seeds.
-using Rho1.Scoring;
-using Rho1.Selection;
+using Rho1.Data.Batches;
+using Rho1.Data.Reading;
+using Rho1.Reference;
 using Rho1.Tests.Training;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,7 +39,7 @@ public class SelectiveTrainingTests(SyntheticData data)
         string scores = data.NewRunDir();
         ReferenceScorer.Run(new ScoreOptions(reference, data.Noisy, scores, BatchSize: 7, Device: "cpu"));
         var config = TrainerTests.Tiny();
-        using var dataset = Rho1.Data.TokenDataset.Open(data.Noisy);
+        using var dataset = TokenDataset.Open(data.Noisy);
         var setup = new TrainingSetup(config with { Model = config.Model with { VocabSize = dataset.Meta.VocabSize } }, torch.CPU, dataset);
         using var online = ReferenceLoader.Open(reference, null, setup)!;
         using var offline = ReferenceLoader.Open(null, scores, setup)!;

@@ -1,11 +1,11 @@
 // Our AdamW against TorchSharp's reference AdamW: identical parameters after several steps, with and
 // without weight decay, and vectors (norm weights) left undecayed.
-using Rho1.Training;
+using AdamW = Rho1.Training.Optimization.AdamW;
+using Rho1.Training.Optimization;
+using TorchAdamW = TorchSharp.Modules.AdamW;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using TorchAdamW = TorchSharp.Modules.AdamW;
-using AdamW = Rho1.Training.AdamW;
 
 namespace Rho1.Tests.Training;
 

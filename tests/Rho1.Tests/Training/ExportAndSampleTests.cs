@@ -2,8 +2,9 @@
 // continues the prompt, respects the token budget, and greedy decoding is deterministic.
 using System.Text.Json.Nodes;
 using Rho1.Evaluation;
-using Rho1.Model;
+using Rho1.Model.Storage;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 using TorchSharp;
 
 namespace Rho1.Tests.Training;

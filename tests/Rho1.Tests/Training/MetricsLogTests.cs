@@ -1,7 +1,7 @@
 // metrics.jsonl across faults and resumes: a non-finite value is written as null (JSON has no NaN) and never
 // becomes a "last" value; resuming cuts the file back to the checkpoint's step, dropping a line torn by a kill.
 using System.Text.Json.Nodes;
-using Rho1.Training;
+using Rho1.Training.Runs;
 
 namespace Rho1.Tests.Training;
 

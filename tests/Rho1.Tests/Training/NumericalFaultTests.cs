@@ -3,6 +3,8 @@
 // max_bad_steps in a row stop the run with TrainingFailedException naming the last good checkpoint.
 using System.Text.Json.Nodes;
 using Rho1.Training;
+using Rho1.Training.Objectives;
+using Rho1.Training.Runs;
 
 namespace Rho1.Tests.Training;
 

@@ -1,6 +1,8 @@
 // Prepared datasets for training tests, built once per test run from the synthetic corpus with the bytes
 // tokenizer: clean (reference data), noisy (training data), heldout (clean evaluation data).
-using Rho1.Data;
+
+
+using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
 
 namespace Rho1.Tests.Training;

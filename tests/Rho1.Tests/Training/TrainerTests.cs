@@ -1,9 +1,11 @@
 // End-to-end training on generated data: the loss falls, the run directory holds what it promises, a resumed
 // run is bit-identical to an uninterrupted one, and bad set-ups are refused before anything is written.
 using System.Text.Json.Nodes;
-using Rho1.Configuration;
 using Rho1.IO;
 using Rho1.Training;
+using Rho1.Training.Configuration;
+using Rho1.Training.Objectives;
+using Rho1.Training.Runs;
 
 namespace Rho1.Tests.Training;
 

@@ -2,7 +2,7 @@
 // so its presence means the dataset is complete. Field meanings are in docs/data-format.md.
 using System.Text.Json.Serialization;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Format;
 
 /// <summary>meta.json of a prepared dataset.</summary>
 public sealed record DatasetMeta

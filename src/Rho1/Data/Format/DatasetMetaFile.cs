@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Format;
 
 internal static class DatasetMetaFile
 {

@@ -1,8 +1,9 @@
 // The fixed 64-byte header at the start of every shard file: magic, version, token width, counts, checksum.
 // It does not validate against meta.json; TokenDataset does that, because only it knows what was expected.
 using System.Buffers.Binary;
+using Rho1.Data.Reading;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Format;
 
 internal readonly record struct ShardHeader(int Version, int TokenBytes, long Tokens, long Documents, byte[] Sha256)
 {

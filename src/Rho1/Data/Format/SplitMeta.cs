@@ -1,7 +1,7 @@
 // One split's entry in meta.json: totals and its shards in reading order.
 using System.Text.Json.Serialization;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Format;
 
 /// <summary>
 /// A split (train or val). <see cref="SourceBytes"/> is the UTF-8 size of its documents' text (EOS excluded),

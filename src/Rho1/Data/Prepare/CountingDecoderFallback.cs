@@ -2,7 +2,7 @@
 // counts the replacements so that prepare can warn once and record the total in meta.json.
 using System.Text;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Prepare;
 
 internal sealed class CountingDecoderFallback : DecoderFallback
 {

@@ -4,11 +4,13 @@
 // temporary directory beside the output and renamed into place only when complete.
 using System.Collections.Concurrent;
 using System.Text;
+using Rho1.Data.Format;
+using Rho1.Data.Reading;
 using Rho1.Data.Tokenizers;
 using Rho1.IO;
 using Serilog;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Prepare;
 
 /// <summary>Tokenizes a corpus into a dataset directory that <see cref="TokenDataset.Open"/> reads.</summary>
 public static class DatasetPreparer

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Serilog;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Prepare;
 
 internal sealed class DocumentReader(string jsonlField, bool splitBlankLines)
 {

@@ -3,7 +3,7 @@
 // train/val split, independent of the file system's enumeration order.
 using System.Text.RegularExpressions;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Prepare;
 
 internal static class InputResolver
 {

@@ -1,5 +1,5 @@
 // What `rho1 prepare` was asked to do; the CLI builds it from its options and hands it to DatasetPreparer.
-namespace Rho1.Data;
+namespace Rho1.Data.Prepare;
 
 /// <summary>Options of <see cref="DatasetPreparer.Run"/>.</summary>
 /// <param name="Inputs">Files, directories (searched recursively) and globs; .txt, .jsonl, .json, each optionally .gz.</param>

@@ -2,8 +2,9 @@
 // then the real header once counts and checksum are known. Memory use is one buffer, whatever the shard size.
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Rho1.Data.Format;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Prepare;
 
 internal sealed class ShardWriter : IDisposable
 {

@@ -1,8 +1,9 @@
 // One memory-mapped shard file, opened read-only after its header has been checked against meta.json.
 // Reads widen uint16/uint32 ids to int64 because that is what torch's embedding lookup takes.
 using System.IO.MemoryMappedFiles;
+using Rho1.Data.Format;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Reading;
 
 internal sealed class ShardView : IDisposable
 {

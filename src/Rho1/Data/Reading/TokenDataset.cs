@@ -1,8 +1,10 @@
 // Opens a prepared dataset directory: meta.json plus memory-mapped shards. Opening does the cheap checks
 // (headers, sizes, counts against meta.json); Verify() does the expensive one (every payload's SHA-256).
 using System.Security.Cryptography;
+using Rho1.Data.Format;
+using Rho1.Data.Prepare;
 
-namespace Rho1.Data;
+namespace Rho1.Data.Reading;
 
 /// <summary>A dataset written by <see cref="DatasetPreparer"/>.</summary>
 public sealed class TokenDataset : IDisposable

@@ -1,6 +1,9 @@
 // One split of a prepared dataset as a single array of token ids, stitched across its memory-mapped shards.
 // It is not a sampler: WindowSampler decides which ranges to read.
-namespace Rho1.Data;
+using Rho1.Data.Format;
+using Rho1.Data.Sampling;
+
+namespace Rho1.Data.Reading;
 
 /// <summary>The tokens of one split (train or val), read as int64. Thread-safe for reading.</summary>
 public sealed class TokenSplit

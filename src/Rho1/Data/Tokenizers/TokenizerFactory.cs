@@ -2,6 +2,7 @@
 // id and the files copied into DIR/tokenizer/. It is the only place that knows the list of names.
 using System.Security.Cryptography;
 using Microsoft.ML.Tokenizers;
+using Rho1.Data.Format;
 
 namespace Rho1.Data.Tokenizers;
 

@@ -1,0 +1,41 @@
+// `rho1 export`: weights as safetensors under Hugging Face Llama names ("model." prefix, lm_head), plus a
+// LlamaForCausalLM config.json, so `transformers.AutoModelForCausalLM.from_pretrained(DIR)` loads them.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Rho1.IO;
+using static TorchSharp.torch;
+
+namespace Rho1.Model.Storage;
+
+public static class HuggingFaceExport
+{
+    /// <summary>Hugging Face name of one of our state-dict keys.</summary>
+    public static string Name(string key) => key switch
+    {
+        "embed_tokens" => "model.embed_tokens.weight",
+        "lm_head.weight" => "lm_head.weight",
+        _ => "model." + key,
+    };
+
+    public static void Write(Transformer model, int eosId, string outDir)
+    {
+        var c = model.Config;
+        Directory.CreateDirectory(outDir);
+        var tensors = model.state_dict().ToDictionary(kv => Name(kv.Key), kv => kv.Value.detach().cpu().contiguous());
+        string weights = Path.Combine(outDir, "model.safetensors");
+        string tmp = weights + ".tmp";
+        TorchSharp.PyBridge.Safetensors.SaveStateDict(tmp, tensors);
+        File.Move(tmp, weights, overwrite: true);
+        var config = new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["model_type"] = "llama",
+            ["vocab_size"] = c.VocabSize, ["hidden_size"] = c.Dim, ["intermediate_size"] = c.FfnDim,
+            ["num_hidden_layers"] = c.Layers, ["num_attention_heads"] = c.Heads, ["num_key_value_heads"] = c.EffectiveKvHeads,
+            ["max_position_embeddings"] = c.ContextLength, ["rms_norm_eps"] = c.NormEps, ["rope_theta"] = c.RopeTheta,
+            ["hidden_act"] = "silu", ["tie_word_embeddings"] = c.TiedEmbeddings, ["torch_dtype"] = "float32",
+            ["bos_token_id"] = eosId, ["eos_token_id"] = eosId, ["attention_bias"] = false, ["mlp_bias"] = false,
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+}

@@ -1,0 +1,32 @@
+// The hook through which token selection plugs into the one training loop: given unreduced per-token
+// losses of a micro-batch, return the scalar to backpropagate plus statistics (read only at log steps).
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace Rho1.Training.Objectives;
+
+/// <summary>A micro-batch: inputs and targets (B, T) int64 on the device, and each row's window start in the split.</summary>
+public sealed record Batch(Tensor Inputs, Tensor Targets, long[] Starts);
+
+/// <summary>The loss to backpropagate and named scalar statistics (0-dim tensors, not yet synchronised).</summary>
+public sealed record ObjectiveOutput(Tensor Loss, IReadOnlyDictionary<string, Tensor> Stats);
+
+public interface ITrainingObjective
+{
+    /// <summary>
+    /// Reduces per-token losses (B, T), fp32 with grad, at optimizer step <paramref name="step"/>. Statistics are
+    /// computed only when <paramref name="withStats"/> (the last micro-batch of a logged step): a quantile costs a sort.
+    /// </summary>
+    ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats);
+
+    /// <summary>Extra forward FLOPs per trained token (an online reference model), for MFU.</summary>
+    double ExtraFlopsPerToken { get; }
+
+    /// <summary>What summary.json should say about the objective.</summary>
+    JsonObject Describe();
+
+    /// <summary>State that must survive a resume (e.g. a running threshold); null if none.</summary>
+    JsonNode? SaveState();
+
+    void LoadState(JsonNode? state);
+}

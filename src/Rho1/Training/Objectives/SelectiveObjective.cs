@@ -1,0 +1,116 @@
+// Selective language modelling as a training objective: score each token (excess loss by default), keep
+// the top k% (per batch, per sequence, or above a running global threshold), and minimise the mean loss of
+// the kept tokens. Before slm_start, and at ratio 1.0, it is exactly plain CLM.
+using System.Text.Json.Nodes;
+using Rho1.Reference;
+using Rho1.Selection;
+using Rho1.Training.Configuration;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Training.Objectives;
+
+public sealed class SelectiveObjective : ITrainingObjective, IDisposable
+{
+    readonly SelectionConfig _config;
+    readonly IReferenceLosses? _reference;
+    readonly int _startStep;
+    readonly long _seed;
+    Tensor? _threshold; // global mode: running cutoff, 0-dim, on the device
+    int _lastStep = -1, _microInStep;
+
+    public SelectiveObjective(SelectionConfig config, IReferenceLosses? reference, int totalSteps, long seed)
+    {
+        if (config.NeedsReference && reference is null)
+            throw new UserErrorException($"--score {config.Score} needs a reference: pass --ref CKPT or --ref-scores DIR");
+        _config = config;
+        _reference = reference;
+        _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
+        _seed = seed;
+    }
+
+    /// <summary>The objective for a run the trainer has set up, with its reference from a checkpoint or a score directory (null: none).</summary>
+    public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores) =>
+        new(setup.Config.Selection, ReferenceLoader.Open(refCheckpoint, refScores, setup), setup.Config.Train.Steps, setup.Config.Train.Seed);
+
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
+    {
+        _microInStep = step == _lastStep ? _microInStep + 1 : 0;
+        _lastStep = step;
+        var stats = new Dictionary<string, Tensor>();
+        var refLosses = _reference?.Losses(batch);
+        if (refLosses is not null && withStats)
+        {
+            var excess = (tokenLosses.detach() - refLosses).reshape(-1);
+            stats["ref_loss"] = refLosses.mean();
+            var q = torch.quantile(excess, torch.tensor(new[] { 0.1, 0.5, 0.9 }, dtype: excess.dtype, device: excess.device));
+            (stats["excess_p10"], stats["excess_p50"], stats["excess_p90"]) = (q[0], q[1], q[2]);
+        }
+        if (_config.Ratio >= 1.0 || step < _startStep)
+        {
+            if (withStats) stats["selected_fraction"] = torch.ones(1).squeeze();
+            return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM
+        }
+        using var generator = _config.Score == "random" ? new Generator(RandomSeed(step)) : null;
+        var scores = TokenScores.Compute(_config.Score, tokenLosses.detach(), refLosses, generator);
+        var mask = _config.Select switch
+        {
+            "sequence" => TokenSelector.TopOfEachSequence(scores, _config.Ratio),
+            "global" => GlobalMask(scores),
+            _ => TokenSelector.TopOfBatch(scores, _config.Ratio),
+        };
+        if (withStats)
+        {
+            var detached = tokenLosses.detach();
+            stats["selected_fraction"] = mask.mean();
+            stats["loss_selected"] = TokenSelector.MaskedMean(detached, mask);
+            stats["loss_unselected"] = TokenSelector.MaskedMean(detached, 1 - mask);
+        }
+        return new ObjectiveOutput(TokenSelector.MaskedMean(tokenLosses, mask), stats);
+    }
+
+    Tensor GlobalMask(Tensor scores)
+    {
+        var cutoff = TokenSelector.Cutoff(scores, _config.Ratio);
+        _threshold ??= cutoff.detach().clone().DetachFromDisposeScope();
+        var mask = TokenSelector.AboveThreshold(scores, _threshold);
+        var updated = (_threshold * _config.GlobalMomentum + cutoff * (1 - _config.GlobalMomentum)).DetachFromDisposeScope();
+        _threshold.Dispose();
+        _threshold = updated;
+        return mask;
+    }
+
+    ulong RandomSeed(int step) => unchecked((ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)_microInStep);
+
+    public double ExtraFlopsPerToken => _reference?.FlopsPerToken ?? 0;
+
+    public JsonObject Describe()
+    {
+        var d = new JsonObject
+        {
+            ["objective"] = _config.Ratio >= 1.0 ? "clm" : "slm",
+            ["ratio"] = _config.Ratio, ["select"] = _config.Select, ["score"] = _config.Score, ["slm_start"] = _config.SlmStart,
+        };
+        if (_reference != null)
+            foreach (var (k, v) in _reference.Describe()) d[k] = v?.DeepClone();
+        return d;
+    }
+
+    public JsonNode? SaveState() =>
+        _threshold is null ? null : new JsonObject { ["threshold"] = _threshold.to(ScalarType.Float64).item<double>() };
+
+    public void LoadState(JsonNode? state)
+    {
+        if (state?["threshold"] is JsonValue v)
+        {
+            _threshold?.Dispose();
+            _threshold = torch.tensor(v.GetValue<double>(), dtype: ScalarType.Float32).DetachFromDisposeScope();
+        }
+    }
+
+    public void Dispose()
+    {
+        _threshold?.Dispose();
+        _reference?.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+// Global gradient-norm clipping without a host read: the norm stays a device tensor until logging asks for it.
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rho1.Training.Optimization;
+
+public static class GradientClipping
+{
+    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping, on the device.</summary>
+    public static Tensor ClipGlobalNorm(IEnumerable<Parameter> parameters, double maxNorm)
+    {
+        using var noGrad = torch.no_grad();
+        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        var norm = torch.stack(grads.Select(g => g.pow(2).sum())).sum().sqrt();
+        if (maxNorm > 0)
+        {
+            var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
+            foreach (var g in grads) g.mul_(scale);
+        }
+        return norm;
+    }
+}

@@ -1,0 +1,24 @@
+// summary.json of a finished run: final losses, throughput, size and what objective was used.
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Rho1.Training.Runs;
+
+public sealed record TrainSummary
+{
+    [JsonPropertyName("steps")] public int Steps { get; init; }
+    [JsonPropertyName("tokens")] public long Tokens { get; init; }
+    /// <summary>Last finite training loss logged; null if none was.</summary>
+    [JsonPropertyName("final_loss")] public double? FinalLoss { get; init; }
+    [JsonPropertyName("final_val_loss")] public double? FinalValLoss { get; init; }
+    [JsonPropertyName("final_val_bpb")] public double? FinalValBpb { get; init; }
+    [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
+    [JsonPropertyName("tokens_per_s")] public double TokensPerSecond { get; init; }
+    [JsonPropertyName("mfu")] public double Mfu { get; init; }
+    [JsonPropertyName("peak_gflops")] public double PeakGflops { get; init; }
+    [JsonPropertyName("parameters")] public long Parameters { get; init; }
+    [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+    [JsonPropertyName("objective")] public JsonObject Objective { get; init; } = new();
+    [JsonPropertyName("final_checkpoint")] public string FinalCheckpoint { get; init; } = "";
+}
