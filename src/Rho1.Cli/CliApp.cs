@@ -18,9 +18,10 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Quiet);
         foreach (var verb in new[]
         {
-            QuickstartCommand.Create(), InfoCommand.Create(), PrepareCommand.Create(), InspectCommand.Create(),
-            TrainRefCommand.Create(), ScoreCommand.Create(), TrainCommand.Create(), SweepCommand.Create(), AnalyzeCommand.Create(),
-            EvalCommand.Create(), SampleCommand.Create(), ExportCommand.Create(), BenchSelectionCommand.Create(), BenchStepCommand.Create(),
+            new QuickstartCommand().Create(), new InfoCommand().Create(), new PrepareCommand().Create(), new InspectCommand().Create(),
+            new TrainRefCommand().Create(), new ScoreCommand().Create(), new TrainCommand().Create(), new SweepCommand().Create(),
+            new AnalyzeCommand().Create(), new EvalCommand().Create(), new SampleCommand().Create(), new ExportCommand().Create(),
+            new BenchSelectionCommand().Create(), new BenchStepCommand().Create(),
         })
             root.Subcommands.Add(verb);
         return root;

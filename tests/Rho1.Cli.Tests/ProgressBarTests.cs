@@ -2,6 +2,11 @@
 // redirected, and prepare's display built on it.
 
 
+
+
+
+
+
 using Rho1.Cli;
 using Rho1.Cli.Commands;
 using Rho1.Data.Prepare;

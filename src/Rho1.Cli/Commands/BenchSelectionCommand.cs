@@ -5,28 +5,29 @@ using Rho1.Benchmarks;
 
 namespace Rho1.Cli.Commands;
 
-public static class BenchSelectionCommand
+public sealed class BenchSelectionCommand
 {
-    public static Command Create()
+    readonly Option<int> _batch = new("--batch-size") { Description = "Sequences per batch B.", DefaultValueFactory = _ => 16 };
+    readonly Option<int> _seqLen = new("--seq-len") { Description = "Tokens per sequence T.", DefaultValueFactory = _ => 1024 };
+    readonly Option<int> _repeats = new("--repeats") { Description = "Timed repetitions (after two warm-ups).", DefaultValueFactory = _ => 50 };
+    readonly Option<bool> _json = new("--json") { Description = "Print JSON." };
+    readonly Option<string> _device = GlobalOptions.Device();
+
+    public Command Create()
     {
-        var batch = new Option<int>("--batch-size") { Description = "Sequences per batch B.", DefaultValueFactory = _ => 16 };
-        var seqLen = new Option<int>("--seq-len") { Description = "Tokens per sequence T.", DefaultValueFactory = _ => 1024 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed repetitions (after two warm-ups).", DefaultValueFactory = _ => 50 };
-        var json = new Option<bool>("--json") { Description = "Print JSON." };
-        var device = GlobalOptions.Device();
         var command = new Command("bench-selection",
             "Time the token-selection step alone (excess scores, top-k% mask, masked mean) for each --select mode.\n\n" +
             "Examples:\n  rho1 bench-selection\n  rho1 bench-selection --batch-size 8 --seq-len 2048 --json")
         {
-            batch, seqLen, repeats, json, device,
+            _batch, _seqLen, _repeats, _json, _device,
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(batch) <= 0 || parse.GetValue(seqLen) <= 0 || parse.GetValue(repeats) <= 0)
+            if (parse.GetValue(_batch) <= 0 || parse.GetValue(_seqLen) <= 0 || parse.GetValue(_repeats) <= 0)
                 throw new UserErrorException("--batch-size, --seq-len and --repeats must be positive");
-            var rows = SelectionBenchmark.Run(parse.GetValue(batch), parse.GetValue(seqLen), parse.GetValue(repeats), parse.GetValue(device)!);
+            var rows = SelectionBenchmark.Run(parse.GetValue(_batch), parse.GetValue(_seqLen), parse.GetValue(_repeats), parse.GetValue(_device)!);
             var o = parse.InvocationConfiguration.Output;
-            if (parse.GetValue(json))
+            if (parse.GetValue(_json))
                 o.WriteLine(JsonSerializer.Serialize(rows));
             else
                 foreach (var r in rows)

@@ -5,24 +5,25 @@ using Rho1.Platform;
 
 namespace Rho1.Cli.Commands;
 
-public static class InfoCommand
+public sealed class InfoCommand
 {
-    public static Command Create()
+    readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of text." };
+    readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<bool> _noBench = new("--no-bench") { Description = "Skip the matmul measurement (a few seconds on CPU)." };
+
+    public Command Create()
     {
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var device = GlobalOptions.Device();
-        var noBench = new Option<bool>("--no-bench") { Description = "Skip the matmul measurement (a few seconds on CPU)." };
         var command = new Command("info",
             "Show Rho1, .NET, TorchSharp and libtorch versions, devices, and measured matmul GFLOP/s.\n\n" +
             "Examples:\n  rho1 info\n  rho1 info --json\n  rho1 info --device cuda:0 --json")
         {
-            json, device, noBench,
+            _json, _device, _noBench,
         };
         command.SetAction(parse =>
         {
-            var info = SystemInfo.Collect(DeviceSpec.Resolve(parse.GetValue(device)!), measure: !parse.GetValue(noBench));
+            var info = SystemInfo.Collect(DeviceSpec.Resolve(parse.GetValue(_device)!), measure: !parse.GetValue(_noBench));
             var output = parse.InvocationConfiguration.Output;
-            if (parse.GetValue(json))
+            if (parse.GetValue(_json))
                 output.WriteLine(JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
             else
                 WriteText(info, output);

@@ -8,29 +8,30 @@ using Rho1.Data.Tokenizers;
 
 namespace Rho1.Cli.Commands;
 
-public static class InspectCommand
+public sealed class InspectCommand
 {
-    public static Command Create()
+    readonly Argument<string> _dir = new("dir") { Description = "Dataset directory written by 'rho1 prepare'." };
+    readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of text." };
+    readonly Option<bool> _verify = new("--verify") { Description = "Recompute every shard's SHA-256; exit 1 naming a corrupt shard." };
+    readonly Option<int> _decode = new("--decode") { Description = "Decode and print the first N train tokens." };
+
+    public Command Create()
     {
-        var dir = new Argument<string>("dir") { Description = "Dataset directory written by 'rho1 prepare'." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var verify = new Option<bool>("--verify") { Description = "Recompute every shard's SHA-256; exit 1 naming a corrupt shard." };
-        var decode = new Option<int>("--decode") { Description = "Decode and print the first N train tokens." };
         var command = new Command("inspect",
             "Show a prepared dataset: tokenizer, vocabulary, per-split tokens, documents and shards.\n\n" +
             "Examples:\n  rho1 inspect data/web\n  rho1 inspect data/web --verify --json\n  rho1 inspect data/web --decode 200")
         {
-            dir, json, verify, decode,
+            _dir, _json, _verify, _decode,
         };
         command.SetAction(parse =>
         {
-            string path = parse.GetValue(dir)!;
-            int n = parse.GetValue(decode);
+            string path = parse.GetValue(_dir)!;
+            int n = parse.GetValue(_decode);
             if (n < 0)
                 throw new UserErrorException($"--decode {n} must not be negative");
             using var dataset = TokenDataset.Open(path);
             bool? verified = null;
-            if (parse.GetValue(verify))
+            if (parse.GetValue(_verify))
             {
                 try
                 {
@@ -45,7 +46,7 @@ public static class InspectCommand
             }
             string? decoded = n > 0 ? Decode(dataset, path, n) : null;
             var o = parse.InvocationConfiguration.Output;
-            if (parse.GetValue(json))
+            if (parse.GetValue(_json))
                 o.WriteLine(JsonSerializer.Serialize(Summary(dataset.Meta, verified, decoded), new JsonSerializerOptions { WriteIndented = true }));
             else
                 WriteText(dataset.Meta, verified, decoded, o);

@@ -4,52 +4,44 @@ using Rho1.Data.Prepare;
 
 namespace Rho1.Cli.Commands;
 
-public static class PrepareCommand
+public sealed class PrepareCommand
 {
-    public static Command Create()
+    readonly Option<string[]> _input = new("--input", "-i")
     {
-        var input = new Option<string[]>("--input", "-i")
-        {
-            Description = "Input files, directories (recursive) or globs; .txt, .jsonl, .json, each optionally .gz. Repeatable.",
-            Required = true,
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var output = new Option<string>("--output", "-o") { Description = "Dataset directory to create.", Required = true };
-        var tokenizer = new Option<string>("--tokenizer", "-t")
-        {
-            Description = "gpt2, r50k, p50k, cl100k, o200k, bytes, a SentencePiece .model, or a BPE vocab.json (merges.txt beside it) or its directory.",
-            Required = true,
-        };
-        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of documents held out for val.", DefaultValueFactory = _ => 0.05 };
-        var jsonlField = new Option<string>("--jsonl-field") { Description = "JSON string field holding each document.", DefaultValueFactory = _ => "text" };
-        var seed = new Option<long>("--seed") { Description = "Seed of the train/val split.", DefaultValueFactory = _ => 1234 };
-        var force = new Option<bool>("--force") { Description = "Replace an existing output (only after the new dataset is complete)." };
-        var shardTokens = new Option<long>("--shard-tokens") { Description = "Tokens per shard file.", DefaultValueFactory = _ => 100_000_000 };
-        var splitBlankLines = new Option<bool>("--split-blank-lines")
-        {
-            Description = "Plain text: each blank-line-separated block is a document (default: each file is one document).",
-        };
-        var threads = new Option<int>("--threads") { Description = "Tokenizer threads (the output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        Description = "Input files, directories (recursive) or globs; .txt, .jsonl, .json, each optionally .gz. Repeatable.",
+        Required = true,
+        AllowMultipleArgumentsPerToken = true,
+    };
+    readonly Option<string> _output = new("--output", "-o") { Description = "Dataset directory to create.", Required = true };
+    readonly Option<string> _tokenizer = new("--tokenizer", "-t")
+    {
+        Description = "gpt2, r50k, p50k, cl100k, o200k, bytes, a SentencePiece .model, or a BPE vocab.json (merges.txt beside it) or its directory.",
+        Required = true,
+    };
+    readonly Option<double> _valFraction = new("--val-fraction") { Description = "Fraction of documents held out for val.", DefaultValueFactory = _ => 0.05 };
+    readonly Option<string> _jsonlField = new("--jsonl-field") { Description = "JSON string field holding each document.", DefaultValueFactory = _ => "text" };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of the train/val split.", DefaultValueFactory = _ => 1234 };
+    readonly Option<bool> _force = new("--force") { Description = "Replace an existing output (only after the new dataset is complete)." };
+    readonly Option<long> _shardTokens = new("--shard-tokens") { Description = "Tokens per shard file.", DefaultValueFactory = _ => 100_000_000 };
+    readonly Option<bool> _splitBlankLines = new("--split-blank-lines")
+    {
+        Description = "Plain text: each blank-line-separated block is a document (default: each file is one document).",
+    };
+    readonly Option<int> _threads = new("--threads") { Description = "Tokenizer threads (the output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public Command Create()
+    {
         var command = new Command("prepare",
             "Tokenize a corpus into train/val token shards with checksums and meta.json. Each document is followed by the " +
             "tokenizer's end-of-text id; documents go to val by a seeded hash of their index.\n\n" +
             "Examples:\n  rho1 prepare --input corpus/ --output data/web --tokenizer gpt2\n" +
             "  rho1 prepare -i 'dumps/*.jsonl.gz' -o data/clean -t tokenizer.model --val-fraction 0.01 --force")
         {
-            input, output, tokenizer, valFraction, jsonlField, seed, force, shardTokens, splitBlankLines, threads,
+            _input, _output, _tokenizer, _valFraction, _jsonlField, _seed, _force, _shardTokens, _splitBlankLines, _threads,
         };
         command.SetAction(parse =>
         {
-            var options = new PrepareOptions(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(tokenizer)!)
-            {
-                ValFraction = parse.GetValue(valFraction),
-                JsonlField = parse.GetValue(jsonlField)!,
-                Seed = parse.GetValue(seed),
-                Force = parse.GetValue(force),
-                ShardTokens = parse.GetValue(shardTokens),
-                SplitBlankLines = parse.GetValue(splitBlankLines),
-                Threads = parse.GetValue(threads),
-            };
+            var options = Options(parse);
             using var progress = new ProgressDisplay(parse.InvocationConfiguration.Error);
             var meta = DatasetPreparer.Run(options, progress);
             progress.Finish();
@@ -61,4 +53,16 @@ public static class PrepareCommand
         });
         return command;
     }
+
+    public PrepareOptions Options(ParseResult parse) =>
+        new(parse.GetValue(_input)!, parse.GetValue(_output)!, parse.GetValue(_tokenizer)!)
+        {
+            ValFraction = parse.GetValue(_valFraction),
+            JsonlField = parse.GetValue(_jsonlField)!,
+            Seed = parse.GetValue(_seed),
+            Force = parse.GetValue(_force),
+            ShardTokens = parse.GetValue(_shardTokens),
+            SplitBlankLines = parse.GetValue(_splitBlankLines),
+            Threads = parse.GetValue(_threads),
+        };
 }

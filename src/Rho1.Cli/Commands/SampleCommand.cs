@@ -4,30 +4,34 @@ using Rho1.Evaluation;
 
 namespace Rho1.Cli.Commands;
 
-public static class SampleCommand
+public sealed class SampleCommand
 {
-    public static Command Create()
+    readonly Option<string> _model = new("--model", "-m") { Description = "Checkpoint or run directory.", Required = true };
+    readonly Option<string> _prompt = new("--prompt", "-p") { Description = "Text to continue.", DefaultValueFactory = _ => "" };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 200 };
+    readonly Option<double> _temperature = new("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 0.8 };
+    readonly Option<int> _topK = new("--top-k") { Description = "Sample among the k likeliest tokens; 0 = all.", DefaultValueFactory = _ => 50 };
+    readonly Option<long> _seed = new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
+    readonly Option<string?> _data = new("--data") { Description = "Dataset whose tokenizer to use (default: the one the model was trained on)." };
+    readonly Option<string> _device = GlobalOptions.Device();
+
+    public Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "Checkpoint or run directory.", Required = true };
-        var prompt = new Option<string>("--prompt", "-p") { Description = "Text to continue.", DefaultValueFactory = _ => "" };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 200 };
-        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 0.8 };
-        var topK = new Option<int>("--top-k") { Description = "Sample among the k likeliest tokens; 0 = all.", DefaultValueFactory = _ => 50 };
-        var seed = new Option<long>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
-        var data = new Option<string?>("--data") { Description = "Dataset whose tokenizer to use (default: the one the model was trained on)." };
-        var device = GlobalOptions.Device();
         var command = new Command("sample",
             "Generate text from a trained model.\n\n" +
             "Examples:\n  rho1 sample --model runs/slm60 --prompt \"The jury said\"\n  rho1 sample --model runs/ref/final --prompt \"It was\" --temperature 0 --max-tokens 50")
         {
-            model, prompt, maxTokens, temperature, topK, seed, data, device,
+            _model, _prompt, _maxTokens, _temperature, _topK, _seed, _data, _device,
         };
         command.SetAction(parse =>
         {
-            parse.InvocationConfiguration.Output.WriteLine(TextGenerator.Generate(parse.GetValue(model)!, parse.GetValue(prompt)!, parse.GetValue(maxTokens),
-                parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(data)));
+            parse.InvocationConfiguration.Output.WriteLine(TextGenerator.Generate(Options(parse)));
             return ExitCodes.Success;
         });
         return command;
     }
+
+    public SampleOptions Options(ParseResult parse) =>
+        new(parse.GetValue(_model)!, parse.GetValue(_prompt)!, parse.GetValue(_maxTokens), parse.GetValue(_temperature), parse.GetValue(_topK),
+            parse.GetValue(_seed), parse.GetValue(_device)!, parse.GetValue(_data));
 }

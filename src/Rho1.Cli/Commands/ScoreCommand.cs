@@ -4,40 +4,47 @@ using Rho1.Reference;
 
 namespace Rho1.Cli.Commands;
 
-public static class ScoreCommand
+public sealed class ScoreCommand
 {
-    public static Command Create()
+    readonly Option<string> _reference = new("--ref") { Description = "Reference checkpoint or run directory.", Required = true };
+    readonly Option<string> _data = new("--data", "-d") { Description = "Prepared dataset to score.", Required = true };
+    readonly Option<string> _output = new("--out", "-o") { Description = "Score directory to create.", Required = true };
+    readonly Option<string> _split = new("--split") { Description = "Split to score.", DefaultValueFactory = _ => "train" };
+    readonly Option<int> _batch = new("--batch-size") { Description = "Windows per forward pass.", DefaultValueFactory = _ => 16 };
+    readonly Option<int> _seqLen = new("--seq-len") { Description = "Window length T; must equal the training run's train.seq_len. 0 = the reference's.", DefaultValueFactory = _ => 0 };
+    readonly Option<string> _precision = new("--precision") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
+    readonly Option<double> _saveEvery = new("--save-every") { Description = "Seconds between progress saves; a killed run resumes from the last one. 0 = after every batch.", DefaultValueFactory = _ => 10 };
+    readonly Option<bool> _force = new("--force") { Description = "Replace an existing score directory." };
+    readonly Option<string> _device = GlobalOptions.Device();
+
+    public Command Create()
     {
-        var reference = new Option<string>("--ref") { Description = "Reference checkpoint or run directory.", Required = true };
-        var data = new Option<string>("--data", "-d") { Description = "Prepared dataset to score.", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Score directory to create.", Required = true };
-        var split = new Option<string>("--split") { Description = "Split to score.", DefaultValueFactory = _ => "train" };
-        var batch = new Option<int>("--batch-size") { Description = "Windows per forward pass.", DefaultValueFactory = _ => 16 };
-        var seqLen = new Option<int>("--seq-len") { Description = "Window length T; must equal the training run's train.seq_len. 0 = the reference's.", DefaultValueFactory = _ => 0 };
-        var precision = new Option<string>("--precision") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
-        var saveEvery = new Option<double>("--save-every") { Description = "Seconds between progress saves; a killed run resumes from the last one. 0 = after every batch.", DefaultValueFactory = _ => 10 };
-        var force = new Option<bool>("--force") { Description = "Replace an existing score directory." };
-        var device = GlobalOptions.Device();
         var command = new Command("score",
             "Compute the reference model's loss on every token of a dataset once, for offline selection. Resumable: after a kill, " +
             "rerun the same command and it continues from OUT.partial/.\n\n" +
             "Examples:\n  rho1 score --ref runs/ref --data data/noisy --out runs/scores\n" +
             "  rho1 score --ref runs/ref/final --data data/noisy --out runs/scores --batch-size 64 --precision bf16")
         {
-            reference, data, output, split, batch, seqLen, precision, saveEvery, force, device,
+            _reference, _data, _output, _split, _batch, _seqLen, _precision, _saveEvery, _force, _device,
         };
         command.SetAction((parse, cancel) =>
         {
             var bar = new ProgressBar();
-            var meta = ReferenceScorer.Run(new ScoreOptions(parse.GetValue(reference)!, parse.GetValue(data)!, parse.GetValue(output)!,
-                parse.GetValue(split)!, parse.GetValue(batch), parse.GetValue(seqLen), parse.GetValue(device)!, parse.GetValue(precision)!, parse.GetValue(force))
+            var options = Options(parse) with
             {
-                SaveEverySeconds = parse.GetValue(saveEvery),
                 OnProgress = (done, total) => bar.Draw((double)done / total, $"{done:N0}/{total:N0} windows", force: done == total),
-            }, cancel);
-            parse.InvocationConfiguration.Output.WriteLine($"scored {meta.Windows * meta.SeqLen:N0} tokens, mean reference loss {meta.MeanLoss:F4}: {parse.GetValue(output)}");
+            };
+            var meta = ReferenceScorer.Run(options, cancel);
+            parse.InvocationConfiguration.Output.WriteLine($"scored {meta.Windows * meta.SeqLen:N0} tokens, mean reference loss {meta.MeanLoss:F4}: {options.OutDir}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
+
+    public ScoreOptions Options(ParseResult parse) =>
+        new(parse.GetValue(_reference)!, parse.GetValue(_data)!, parse.GetValue(_output)!, parse.GetValue(_split)!, parse.GetValue(_batch),
+            parse.GetValue(_seqLen), parse.GetValue(_device)!, parse.GetValue(_precision)!, parse.GetValue(_force))
+        {
+            SaveEverySeconds = parse.GetValue(_saveEvery),
+        };
 }

@@ -2,8 +2,6 @@
 // Flags become selection.* overrides, so the resolved config (and checkpoint) records them.
 using System.CommandLine;
 using System.Globalization;
-using Rho1.Training;
-using Rho1.Training.Objectives;
 
 namespace Rho1.Cli.Commands;
 
@@ -22,6 +20,13 @@ public sealed class SelectionArguments
         Score.AcceptOnlyFromAmong("excess", "loss", "ref", "random");
     }
 
+    /// <summary>Adds --ref and --ref-scores only.</summary>
+    public void AddReferencesTo(Command command)
+    {
+        command.Options.Add(Ref);
+        command.Options.Add(RefScores);
+    }
+
     public void AddTo(Command command, bool withRatio = true)
     {
         foreach (var option in new Option[] { Ref, RefScores, Select, Score, SlmStart })
@@ -36,7 +41,4 @@ public sealed class SelectionArguments
         if (parse.GetValue(Score) is { } c) yield return "selection.score=" + c;
         if (parse.GetValue(SlmStart) is { } f) yield return "selection.slm_start=" + f.ToString("R", CultureInfo.InvariantCulture);
     }
-
-    public SelectiveObjective CreateObjective(ParseResult parse, TrainingSetup setup) =>
-        SelectiveObjective.For(setup, parse.GetValue(Ref), parse.GetValue(RefScores));
 }

@@ -2,38 +2,40 @@
 using System.CommandLine;
 using System.Globalization;
 using Rho1.Experiments;
-using Rho1.Training.Configuration;
 
 namespace Rho1.Cli.Commands;
 
-public static class SweepCommand
+public sealed class SweepCommand
 {
-    public static Command Create()
+    readonly TrainingArguments _args = new();
+    readonly SelectionArguments _selection = new();
+    readonly Option<string> _ratios = new("--ratios") { Description = "Comma-separated ratios; include 1.0 for the plain baseline.", DefaultValueFactory = _ => "0.4,0.5,0.6,0.7,0.8,1.0" };
+
+    public Command Create()
     {
-        var args = new TrainingArguments();
-        var sel = new SelectionArguments();
-        var ratios = new Option<string>("--ratios") { Description = "Comma-separated ratios; include 1.0 for the plain baseline.", DefaultValueFactory = _ => "0.4,0.5,0.6,0.7,0.8,1.0" };
         var command = new Command("sweep",
             "Train one run per selection ratio (same seed and data order), evaluate each on clean held-out data, and write\n" +
             "summary.csv, summary.md and loss-vs-tokens.png. Rerunning the same command reuses finished runs and resumes the rest.\n\n" +
             "Examples:\n  rho1 sweep --config tiny --data data/noisy --ref-scores runs/scores --eval-data data/heldout --out runs/sweep\n" +
             "  rho1 sweep --ratios 0.6,1.0 --score loss --config small --data data/noisy --eval-data data/heldout --out runs/sweep-loss");
-        args.AddTo(command);
-        sel.AddTo(command, withRatio: false);
-        command.Options.Add(ratios);
-        args.EvalData.Required = true;
-        command.SetAction((parse, cancel) =>
-        {
-            var list = ParseRatios(parse.GetValue(ratios)!);
-            var config = ConfigLoader.Load(Presets.Resolve(parse.GetValue(args.Config)!), (parse.GetValue(args.Set) ?? Array.Empty<string>()).Concat(sel.Overrides(parse)));
-            var rows = Sweep.Run(new SweepOptions(list, config, parse.GetValue(args.Data)!, parse.GetValue(args.EvalData)!, parse.GetValue(args.Out)!,
-                parse.GetValue(sel.Ref), parse.GetValue(sel.RefScores), parse.GetValue(args.Device)!), cancel);
-            var o = parse.InvocationConfiguration.Output;
-            o.Write(File.ReadAllText(Path.Combine(parse.GetValue(args.Out)!, "summary.md")));
-            o.WriteLine($"plot: {Path.Combine(parse.GetValue(args.Out)!, "loss-vs-tokens.png")}");
-            return Task.FromResult(rows.Count > 0 ? ExitCodes.Success : ExitCodes.Failure);
-        });
+        _args.AddTo(command);
+        _selection.AddTo(command, withRatio: false);
+        command.Options.Add(_ratios);
+        _args.EvalData.Required = true;
+        command.SetAction((parse, cancel) => Task.FromResult(Run(Options(parse), parse.InvocationConfiguration.Output, cancel)));
         return command;
+    }
+
+    public SweepOptions Options(ParseResult parse) =>
+        new(ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)), parse.GetValue(_args.Data)!,
+            parse.GetValue(_args.EvalData)!, parse.GetValue(_args.Out)!, parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_args.Device)!);
+
+    static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)
+    {
+        var rows = Sweep.Run(options, cancel);
+        o.Write(File.ReadAllText(Path.Combine(options.OutDir, "summary.md")));
+        o.WriteLine($"plot: {Path.Combine(options.OutDir, "loss-vs-tokens.png")}");
+        return rows.Count > 0 ? ExitCodes.Success : ExitCodes.Failure;
     }
 
     static List<double> ParseRatios(string text)

@@ -2,29 +2,34 @@
 // online from a checkpoint (--ref) or offline from `rho1 score` output (--ref-scores).
 using System.CommandLine;
 using Rho1.Training;
+using Rho1.Training.Objectives;
 
 namespace Rho1.Cli.Commands;
 
-public static class TrainCommand
+public sealed class TrainCommand
 {
-    public static Command Create()
+    readonly TrainingArguments _args = new();
+    readonly SelectionArguments _selection = new();
+
+    public Command Create()
     {
-        var args = new TrainingArguments();
-        var sel = new SelectionArguments();
         var command = new Command("train",
             "Train with selective language modelling: backpropagate only the top-k% tokens by excess loss.\n\n" +
             "Examples:\n  rho1 train --config tiny --data data/noisy --ref-scores runs/scores --ratio 0.6 --out runs/slm60\n" +
             "  rho1 train --config tiny --data data/noisy --ref runs/ref --ratio 0.6 --select sequence --out runs/slm60-seq\n" +
             "  rho1 train --config tiny --data data/noisy --ratio 0.6 --score random --out runs/random60");
-        args.AddTo(command);
-        sel.AddTo(command);
+        _args.AddTo(command);
+        _selection.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
-            var options = args.Build(parse, sel.Overrides(parse));
-            var summary = new Trainer(options, setup => sel.CreateObjective(parse, setup)).Run(cancel);
+            var (refCheckpoint, refScores) = (parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores));
+            var summary = new Trainer(Options(parse), setup => SelectiveObjective.For(setup, refCheckpoint, refScores)).Run(cancel);
             parse.InvocationConfiguration.Output.WriteLine($"final checkpoint: {summary.FinalCheckpoint}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
+
+    /// <summary>The run's options; the selection flags are folded into the config as selection.* overrides.</summary>
+    public TrainOptions Options(ParseResult parse) => _args.Build(parse, _selection.Overrides(parse));
 }

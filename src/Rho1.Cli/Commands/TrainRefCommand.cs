@@ -5,23 +5,26 @@ using Rho1.Training.Objectives;
 
 namespace Rho1.Cli.Commands;
 
-public static class TrainRefCommand
+public sealed class TrainRefCommand
 {
-    public static Command Create()
+    readonly TrainingArguments _args = new();
+
+    public Command Create()
     {
-        var args = new TrainingArguments();
         var command = new Command("train-ref",
             "Train a model with plain causal language modelling (all tokens), e.g. the reference model on clean data.\n\n" +
             "Examples:\n  rho1 train-ref --config tiny --data data/clean --out runs/ref\n" +
             "  rho1 train-ref --config small --data data/clean --out runs/ref --set train.steps=2000 --set train.lr=6e-4\n" +
             "  rho1 train-ref --config small --data data/clean --out runs/ref --resume auto");
-        args.AddTo(command);
+        _args.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
-            var summary = new Trainer(args.Build(parse), _ => new ClmObjective()).Run(cancel);
+            var summary = new Trainer(Options(parse), _ => new ClmObjective()).Run(cancel);
             parse.InvocationConfiguration.Output.WriteLine($"final checkpoint: {summary.FinalCheckpoint}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
+
+    public TrainOptions Options(ParseResult parse) => _args.Build(parse);
 }

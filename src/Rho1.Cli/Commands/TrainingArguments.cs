@@ -1,5 +1,5 @@
-// Options shared by the training verbs (train-ref, train, sweep): config, data, output, overrides, resume.
-// Declared once here; each verb adds its own and builds a TrainOptions through Build().
+// Options shared by the training verbs (train-ref, train, sweep, bench-step): config, data, output, overrides,
+// resume. Declared once here; each verb adds the ones it takes and builds its options record from them.
 using System.CommandLine;
 using Rho1.Training;
 using Rho1.Training.Configuration;
@@ -17,19 +17,29 @@ public sealed class TrainingArguments
     public readonly Option<string?> EvalData = new("--eval-data") { Description = "Evaluate on this prepared dataset (e.g. clean held-out text) instead of --data's val split." };
     public readonly Option<string> Device = GlobalOptions.Device();
 
+    /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device })
             command.Options.Add(option);
     }
 
-    /// <summary>Loads the config with overrides; <paramref name="extra"/> are overrides the verb's own flags imply (applied last).</summary>
+    /// <summary>Adds config, data, output, overrides and device only (verbs that neither resume nor evaluate).</summary>
+    public void AddCoreTo(Command command)
+    {
+        foreach (var option in new Option[] { Config, Data, Out, Set, Device })
+            command.Options.Add(option);
+    }
+
+    /// <summary>The preset or file with --set overrides, then <paramref name="extra"/> (overrides the verb's own flags imply, applied last).</summary>
+    public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null) =>
+        ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(extra ?? []));
+
+    /// <summary>The options of one training run, with a progress bar on the terminal.</summary>
     public TrainOptions Build(ParseResult parse, IEnumerable<string>? extra = null)
     {
-        var overrides = (parse.GetValue(Set) ?? Array.Empty<string>()).Concat(extra ?? Array.Empty<string>());
-        var config = ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), overrides);
         var progress = new ProgressBar();
-        return new TrainOptions(config, parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
+        return new TrainOptions(LoadConfig(parse, extra), parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
         {
             EvalDataDir = parse.GetValue(EvalData),
             StepLinesOnConsole = Console.IsErrorRedirected,

@@ -22,13 +22,13 @@ public static class SelectionBenchmark
         var threshold = torch.tensor(0.5f).to(dev);
         var modes = new (string Name, Func<Tensor> Step)[]
         {
-            ("batch", () => TokenSelector.MaskedMean(losses, TokenSelector.TopOfBatch(TokenScores.Compute("excess", losses, reference, null), 0.6))),
-            ("sequence", () => TokenSelector.MaskedMean(losses, TokenSelector.TopOfEachSequence(TokenScores.Compute("excess", losses, reference, null), 0.6))),
+            ("batch", () => TokenSelector.MaskedMean(losses, TokenSelector.TopOfBatch(TokenScores.Compute(ScoreMode.Excess, losses, reference, null), 0.6))),
+            ("sequence", () => TokenSelector.MaskedMean(losses, TokenSelector.TopOfEachSequence(TokenScores.Compute(ScoreMode.Excess, losses, reference, null), 0.6))),
             ("global", () =>
             {
-                var scores = TokenScores.Compute("excess", losses, reference, null);
+                var scores = TokenScores.Compute(ScoreMode.Excess, losses, reference, null);
                 var mask = TokenSelector.AboveThreshold(scores, threshold);
-                threshold = (threshold * 0.9 + TokenSelector.Cutoff(scores, 0.6) * 0.1).DetachFromDisposeScope();
+                threshold = RunningThreshold.Next(threshold, TokenSelector.Cutoff(scores, 0.6), 0.9).DetachFromDisposeScope();
                 return TokenSelector.MaskedMean(losses, mask);
             }),
         };

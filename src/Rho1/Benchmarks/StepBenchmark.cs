@@ -5,6 +5,7 @@
 // the overhead being measured.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using Rho1.Training;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;

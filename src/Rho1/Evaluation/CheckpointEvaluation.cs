@@ -2,6 +2,7 @@
 // the data was tokenized the way the model expects.
 
 
+
 using Rho1.Data.Reading;
 using Rho1.Model.Storage;
 using Rho1.Platform;
@@ -10,21 +11,18 @@ namespace Rho1.Evaluation;
 
 public static class CheckpointEvaluation
 {
-    /// <param name="seqLen">0 = the checkpoint's train.seq_len.</param>
-    /// <param name="maxBatches">0 = the whole split.</param>
-    public static EvalResult Run(string modelPath, string dataDir, string splitName, string device, int batchSize = 16, int seqLen = 0, int maxBatches = 0)
+    public static EvalResult Run(EvalOptions o)
     {
-        var dev = DeviceSpec.Resolve(device);
-        using var dataset = TokenDataset.OpenVerified(dataDir);
-        var (model, state) = ModelCheckpoint.Load(modelPath, dev);
-        using var _ = model;
-        TokenizerMatch.Require($"model {modelPath}", state.Tokenizer, state.VocabSize, dataset);
-        if (!dataset.Meta.Splits.TryGetValue(splitName, out var meta) || meta.Tokens == 0)
-            throw new UserErrorException($"{dataDir} has no '{splitName}' split with tokens (splits: {string.Join(", ", dataset.Meta.Splits.Keys)})");
-        int t = seqLen > 0 ? seqLen : state.Config.Train.SeqLen;
+        var dev = DeviceSpec.Resolve(o.Device);
+        using var dataset = TokenDataset.OpenVerified(o.DataDir);
+        using var loaded = ModelLoader.Load(o.Model, dev);
+        var (model, info) = (loaded.Model, loaded.Info);
+        TokenizerMatch.Require($"model {o.Model}", info.Tokenizer, info.VocabSize, dataset);
+        if (!dataset.Meta.Splits.TryGetValue(o.Split, out var meta) || meta.Tokens == 0)
+            throw new UserErrorException($"{o.DataDir} has no '{o.Split}' split with tokens (splits: {string.Join(", ", dataset.Meta.Splits.Keys)})");
+        int t = o.SeqLen > 0 ? o.SeqLen : info.SeqLen;
         if (t > model.Config.ContextLength)
             throw new UserErrorException($"--seq-len {t} exceeds the model's context_length={model.Config.ContextLength}");
-        model.ComputeType = state.Config.Train.Precision == "bf16" ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32;
-        return Evaluator.Evaluate(model, dataset.Split(splitName), (double)meta.SourceBytes / meta.Tokens, batchSize, t, maxBatches, dev);
+        return Evaluator.Evaluate(model, dataset.Split(o.Split), (double)meta.SourceBytes / meta.Tokens, o.BatchSize, t, o.MaxBatches, dev);
     }
 }

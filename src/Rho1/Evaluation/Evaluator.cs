@@ -3,7 +3,6 @@
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.Model;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Evaluation;
@@ -24,16 +23,11 @@ public static class Evaluator
         long count = 0;
         try
         {
-            using var noGrad = torch.no_grad();
-            for (long i = 0; i < batches; i++)
+            WindowLosses.ForEach(model, split, seqLen, 0, Math.Min(windows, batches * batchSize), batchSize, device, (_, rows, losses) =>
             {
-                using var scope = torch.NewDisposeScope();
-                int rows = (int)Math.Min(batchSize, windows - i * batchSize);
-                var all = SequentialWindows.Read(split, i * batchSize, rows, seqLen, device); // (B, T+1)
-                var losses = model.TokenLosses(all.narrow(1, 0, seqLen), all.narrow(1, 1, seqLen)); // (B, T)
                 sum += losses.to(ScalarType.Float64).sum().item<double>();
                 count += rows * (long)seqLen;
-            }
+            });
         }
         finally
         {

@@ -10,23 +10,23 @@ namespace Rho1.Evaluation;
 
 public static class TextGenerator
 {
-    /// <param name="dataDir">Dataset whose tokenizer to use; null = the one the model was trained on.</param>
-    public static string Generate(string modelPath, string prompt, int maxTokens, double temperature, int topK, long seed, string device, string? dataDir = null)
+    public static string Generate(SampleOptions o)
     {
+        var (prompt, maxTokens, temperature, topK) = (o.Prompt, o.MaxTokens, o.Temperature, o.TopK);
         if (maxTokens < 0) throw new UserErrorException($"--max-tokens {maxTokens}: must be >= 0");
         if (temperature < 0) throw new UserErrorException($"--temperature {temperature}: must be >= 0 (0 = greedy)");
         if (topK < 0) throw new UserErrorException($"--top-k {topK}: must be >= 0 (0 = no limit)");
-        var dev = DeviceSpec.Resolve(device);
-        var (model, state) = ModelCheckpoint.Load(modelPath, dev);
-        using var _ = model;
-        string tokenizerSource = dataDir ?? state.DataDir;
+        var dev = DeviceSpec.Resolve(o.Device);
+        using var loaded = ModelLoader.Load(o.Model, dev, precision: "fp32");
+        var (model, state) = (loaded.Model, loaded.Info);
+        string tokenizerSource = o.DataDir ?? state.DataDir;
         var tokenizer = Directory.Exists(tokenizerSource) ? TokenizerFactory.ForDataset(tokenizerSource) : TokenizerFactory.Create(state.Tokenizer);
         if (tokenizer.Id != state.Tokenizer)
             throw new UserErrorException($"tokenizer {tokenizer.Id} of {tokenizerSource} is not the model's ({state.Tokenizer})");
         var ids = new List<long> { tokenizer.EosId }; // generation starts as a new document
         ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
         int promptLength = ids.Count;
-        var generator = new Generator((ulong)seed);
+        var generator = new Generator((ulong)o.Seed);
         using var noGrad = torch.no_grad();
         for (int i = 0; i < maxTokens; i++)
         {

@@ -13,17 +13,13 @@ using Serilog;
 
 namespace Rho1.Experiments;
 
-public sealed record QuickstartRow(string Run, double Ratio, double HeldoutLoss, double HeldoutBpb, int? StepsToBaseline, double TokensPerSecond, string Dir);
-
-public sealed record QuickstartResult(IReadOnlyList<QuickstartRow> Rows, int Steps, string OutDir, double WallSeconds);
-
 public static class Quickstart
 {
     const string Marker = "quickstart.json";
 
-    /// <param name="configPath">Model/training preset (tiny by default).</param>
-    public static QuickstartResult Run(string outDir, string configPath, IEnumerable<string> overrides, string device, long seed, double noiseShare = 0.35, CancellationToken cancel = default)
+    public static QuickstartResult Run(QuickstartOptions o, CancellationToken cancel = default)
     {
+        var (outDir, device, seed, noiseShare) = (o.OutDir, o.Device, o.Seed, o.NoiseShare);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
         {
@@ -36,7 +32,7 @@ public static class Quickstart
         AtomicFile.WriteAllText(Path.Combine(outDir, Marker), JsonSerializer.Serialize(new { seed, started = DateTime.UtcNow }));
         // Enough steps for the curves to separate, and evaluations often enough to see when they do.
         var defaults = new[] { "train.steps=800", "train.eval_every=40", "train.lr=2e-3", "train.checkpoint_every=0", $"train.seed={seed}" };
-        var config = ConfigLoader.Load(configPath, defaults.Concat(overrides));
+        var config = ConfigLoader.Load(o.ConfigPath, defaults.Concat(o.Overrides));
         string P(params string[] parts) => Path.Combine([outDir, .. parts]);
 
         if (!(noiseShare >= 0 && noiseShare < 1))

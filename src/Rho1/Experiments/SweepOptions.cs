@@ -1,6 +1,11 @@
 // What `rho1 sweep` is asked to do: one training run per selection ratio, same seed and data order.
 
 
+
+
+
+
+
 using Rho1.Training.Configuration;
 
 namespace Rho1.Experiments;

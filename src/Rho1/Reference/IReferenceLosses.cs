@@ -1,7 +1,7 @@
 // Where a training step gets L_ref, the reference model's per-token loss on the batch: computed online by
 // running the reference forward, or gathered offline from a score file made once by `rho1 score`.
 using System.Text.Json.Nodes;
-using Rho1.Training.Objectives;
+using Rho1.Data.Batches;
 using static TorchSharp.torch;
 
 namespace Rho1.Reference;

@@ -1,7 +1,7 @@
 // Reference losses gathered from a score file: row b of a batch takes values start_b+1 .. start_b+T, the
 // losses of exactly the targets the trainer sees in that window.
 using System.Text.Json.Nodes;
-using Rho1.Training.Objectives;
+using Rho1.Data.Batches;
 using TorchSharp;
 using static TorchSharp.torch;
 

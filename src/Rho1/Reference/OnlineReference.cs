@@ -1,7 +1,7 @@
 // Reference losses computed each step by a forward pass of the reference model under no-grad.
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using Rho1.Model;
-using Rho1.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 

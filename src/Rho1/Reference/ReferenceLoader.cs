@@ -2,7 +2,6 @@
 // ones) and refuses any that does not match the training data: tokenizer, vocabulary, dataset, window length.
 using Rho1.Data.Reading;
 using Rho1.Model.Storage;
-using Rho1.Training;
 using static TorchSharp.torch;
 
 namespace Rho1.Reference;
@@ -10,7 +9,7 @@ namespace Rho1.Reference;
 public static class ReferenceLoader
 {
     /// <summary>Null when neither is given. Giving both is a user error.</summary>
-    public static IReferenceLosses? Open(string? refCheckpoint, string? refScores, TrainingSetup setup)
+    public static IReferenceLosses? Open(string? refCheckpoint, string? refScores, ReferenceRequest setup)
     {
         if (refCheckpoint != null && refScores != null)
             throw new UserErrorException("--ref and --ref-scores are alternatives: give one");
@@ -23,8 +22,8 @@ public static class ReferenceLoader
                 TokenizerMatch.Require($"--ref-scores {refScores}", s.Tokenizer, s.VocabSize, setup.Dataset);
                 if (s.DatasetFingerprint != setup.Dataset.Fingerprint || s.Split != "train")
                     throw new UserErrorException($"--ref-scores {refScores}: computed for another dataset or split ({s.Split}, fingerprint {s.DatasetFingerprint[..Math.Min(12, s.DatasetFingerprint.Length)]}); run `rho1 score` on this --data");
-                if (s.SeqLen != setup.Config.Train.SeqLen)
-                    throw new UserErrorException($"--ref-scores {refScores}: computed with windows of seq_len {s.SeqLen}, but train.seq_len={setup.Config.Train.SeqLen}; use --set train.seq_len={s.SeqLen} or rescore");
+                if (s.SeqLen != setup.SeqLen)
+                    throw new UserErrorException($"--ref-scores {refScores}: computed with windows of seq_len {s.SeqLen}, but train.seq_len={setup.SeqLen}; use --set train.seq_len={s.SeqLen} or rescore");
                 return new OfflineReference(store);
             }
             catch
@@ -35,23 +34,19 @@ public static class ReferenceLoader
         }
         if (refCheckpoint != null)
         {
-            var (model, state) = ModelCheckpoint.Load(refCheckpoint, setup.Device);
+            var loaded = ModelLoader.Load(refCheckpoint, setup.Device, setup.Precision);
             try
             {
-                TokenizerMatch.Require($"--ref {refCheckpoint}", state.Tokenizer, state.VocabSize, setup.Dataset);
+                TokenizerMatch.Require($"--ref {refCheckpoint}", loaded.Info.Tokenizer, loaded.Info.VocabSize, setup.Dataset);
+                if (setup.SeqLen > loaded.Model.Config.ContextLength)
+                    throw new UserErrorException($"--ref {refCheckpoint}: its context_length {loaded.Model.Config.ContextLength} is shorter than train.seq_len={setup.SeqLen}");
             }
             catch
             {
-                model.Dispose();
+                loaded.Dispose();
                 throw;
             }
-            if (setup.Config.Train.SeqLen > model.Config.ContextLength)
-            {
-                model.Dispose();
-                throw new UserErrorException($"--ref {refCheckpoint}: its context_length {model.Config.ContextLength} is shorter than train.seq_len={setup.Config.Train.SeqLen}");
-            }
-            model.ComputeType = setup.Config.Train.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
-            return new OnlineReference(model, ModelCheckpoint.Resolve(refCheckpoint), setup.Config.Train.SeqLen);
+            return new OnlineReference(loaded.Model, loaded.Path, setup.SeqLen);
         }
         return null;
     }

@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.IO;
+using Rho1.Model;
 using Rho1.Model.Storage;
 using Rho1.Platform;
 using Serilog;
@@ -29,13 +30,12 @@ public static class ReferenceScorer
         var device = DeviceSpec.Resolve(o.Device);
         using var dataset = TokenDataset.OpenVerified(o.DataDir);
         var split = dataset.Split(o.Split);
-        var (model, state) = ModelCheckpoint.Load(o.Reference, device);
-        using var _ = model;
+        using var loaded = ModelLoader.Load(o.Reference, device, o.Precision);
+        var (model, state) = (loaded.Model, loaded.Info);
         TokenizerMatch.Require($"reference {o.Reference}", state.Tokenizer, state.VocabSize, dataset);
-        int seqLen = o.SeqLen > 0 ? o.SeqLen : state.Config.Train.SeqLen;
+        int seqLen = o.SeqLen > 0 ? o.SeqLen : state.SeqLen;
         if (seqLen > model.Config.ContextLength)
             throw new UserErrorException($"--seq-len {seqLen} exceeds the reference's model.context_length={model.Config.ContextLength}");
-        model.ComputeType = o.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
         long windows = SequentialWindows.Count(split, seqLen);
         if (windows < 1)
             throw new UserErrorException($"split '{o.Split}' of {o.DataDir} has {split.Length} tokens, fewer than one window of {seqLen + 1}");
@@ -43,7 +43,7 @@ public static class ReferenceScorer
         var identity = new JsonObject
         {
             ["dataset_fingerprint"] = dataset.Fingerprint, ["split"] = o.Split, ["seq_len"] = seqLen,
-            ["reference"] = Path.GetFullPath(ModelCheckpoint.Resolve(o.Reference)), ["precision"] = o.Precision, ["batch_size"] = o.BatchSize,
+            ["reference"] = Path.GetFullPath(loaded.Path), ["precision"] = o.Precision, ["batch_size"] = o.BatchSize,
         };
         string partial = outDir + ".partial", payload = Path.Combine(partial, ScoreFile.FileName), progressPath = Path.Combine(partial, "progress.json");
         if (SealedMeta(partial, identity) is { } finished)
@@ -69,20 +69,14 @@ public static class ReferenceScorer
         var values = new float[o.BatchSize * seqLen];
         var sinceSave = Stopwatch.StartNew();
         using (var file = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite))
-        using (var noGrad = torch.no_grad())
         {
-            while (done < windows)
+            WindowLosses.ForEach(model, split, seqLen, done, windows - done, o.BatchSize, device, (first, rows, losses) =>
             {
-                cancel.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                int rows = (int)Math.Min(o.BatchSize, windows - done);
-                var all = SequentialWindows.Read(split, done, rows, seqLen, device); // (B, T+1)
-                var losses = model.TokenLosses(all.narrow(1, 0, seqLen), all.narrow(1, 1, seqLen)).cpu();      // (B, T)
-                losses.data<float>().CopyTo(values.AsSpan(0, rows * seqLen));
+                losses.cpu().data<float>().CopyTo(values.AsSpan(0, rows * seqLen)); // (B, T)
                 // Windows k*T .. are consecutive, so their targets k*T+1 .. (k+rows)*T form one contiguous run.
-                file.Position = ScoreFile.HeaderBytes + (done * seqLen + 1) * 4;
+                file.Position = ScoreFile.HeaderBytes + (first * seqLen + 1) * 4;
                 file.Write(MemoryMarshal.AsBytes(values.AsSpan(0, rows * seqLen)));
-                done += rows;
+                done = first + rows;
                 if (sinceSave.Elapsed.TotalSeconds >= o.SaveEverySeconds || done == windows)
                 {
                     file.Flush(flushToDisk: true);
@@ -91,7 +85,7 @@ public static class ReferenceScorer
                 }
                 o.OnProgress?.Invoke(done, windows);
                 o.AfterBatch?.Invoke(done);
-            }
+            }, cancel);
         }
 
         string sha = ScoreFile.Seal(payload, split.Length, seqLen);

@@ -15,6 +15,15 @@ public static class TokenSelector
         return Math.Clamp((long)Math.Ceiling(ratio * n - 1e-9), 1, n);
     }
 
+    /// <summary>The mask of <paramref name="mode"/>: Batch and Sequence rank <paramref name="scores"/>; Global keeps scores at or above <paramref name="threshold"/>.</summary>
+    public static Tensor Select(SelectMode mode, Tensor scores, double ratio, Tensor? threshold = null) => mode switch
+    {
+        SelectMode.Batch => TopOfBatch(scores, ratio),
+        SelectMode.Sequence => TopOfEachSequence(scores, ratio),
+        SelectMode.Global => AboveThreshold(scores, threshold ?? throw new ArgumentNullException(nameof(threshold), "global selection needs a threshold")),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown select mode"),
+    };
+
     /// <summary>Mask (B, T) of 1s on the top ceil(k·B·T) scores of the whole batch, 0s elsewhere.</summary>
     public static Tensor TopOfBatch(Tensor scores, double ratio)
     {

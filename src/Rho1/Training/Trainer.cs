@@ -1,29 +1,18 @@
-// The one training loop, shared by `train-ref` (plain CLM) and `train` (selective): set-up and resume,
-// then per step forward → per-token losses → objective → backward → clip → AdamW, with metrics, evaluation
-// and checkpoints. Token selection enters only through ITrainingObjective.
-using System.Diagnostics;
+// The one training loop, shared by `train-ref` (plain CLM) and `train` (selective): set-up and resume
+// (TrainingRun), then per step forward → per-token losses → objective → backward → clip → AdamW, with
+// logging, evaluation and checkpoints around it. Token selection enters only through ITrainingObjective.
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Rho1.Data.Batches;
-using Rho1.Data.Reading;
-using Rho1.Data.Sampling;
 using Rho1.Evaluation;
 using Rho1.IO;
-using Rho1.Model;
-using Rho1.Model.Storage;
 using Rho1.Platform;
-using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
 using Rho1.Training.Optimization;
 using Rho1.Training.Runs;
-using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Training;
-
-/// <summary>What an objective factory may look at: the resolved config, the device and the training data.</summary>
-public sealed record TrainingSetup(RunConfig Config, Device Device, TokenDataset Dataset);
 
 public sealed class Trainer
 {
@@ -38,197 +27,157 @@ public sealed class Trainer
 
     public TrainSummary Run(CancellationToken cancel = default)
     {
-        var o = _options;
-        var device = DeviceSpec.Resolve(o.Device);
-        using var dataset = TokenDataset.OpenVerified(o.DataDir);
-        var config = RunCompatibility.ResolveVocabulary(o.Config, dataset);
-        config.Validate();
-        var t = config.Train;
-        // Everything that can refuse the run (resume point, evaluation data, reference, sampler) is checked before
-        // RunDirectory.Create, so a refused run creates, overwrites and deletes nothing.
-        var run = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
-        LoadedCheckpoint? resumed = run.ResumeFrom is null ? null : Checkpoint.Load(run.ResumeFrom);
-        if (resumed != null)
-            RunCompatibility.CheckResumable(resumed.State, config, dataset, resumed.Path);
-        using var evalData = o.EvalDataDir is null ? null : TokenDataset.OpenVerified(o.EvalDataDir);
-        if (evalData != null)
-            TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
-        var objective = _objectiveFactory(new TrainingSetup(config, device, dataset));
-        using var objectiveLifetime = objective as IDisposable;
-        var (valSplit, bytesPerToken) = RunCompatibility.EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
-
-        if (device.type == DeviceType.CUDA)
-            torch.backends.cuda.matmul.allow_tf32 = true;
-        using var model = new Transformer(config.Model, t.Seed);
-        model.to(device);
-        model.ComputeType = t.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
-        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay);
-        var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device);
-        int step = 0, badSteps = 0, skipped = 0;
-        long tokens = 0;
-        double priorWall = 0;
-        string? lastCheckpoint = resumed?.Path;
-        if (resumed != null)
-        {
-            ModelCheckpoint.LoadWeights(model, resumed.Model, resumed.Path);
-            optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
-            loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
-            objective.LoadState(resumed.State.Objective);
-            (step, tokens, priorWall) = (resumed.State.Step, resumed.State.TokensSeen, resumed.State.WallSeconds);
-            foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
-        }
-
-        run.Create();
-        using var fileLog = new LoggerConfiguration().MinimumLevel.Debug()
-            .WriteTo.File(Path.Combine(run.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
-            .CreateLogger();
-        using var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Log.Logger).WriteTo.Logger(fileLog).CreateLogger();
-        var stepLog = o.StepLinesOnConsole ? log : fileLog;
-        foreach (string damaged in run.Skipped)
-            log.Warning("skipping checkpoint {Damaged}", damaged);
-        if (resumed != null)
-            log.Information("resumed from {Checkpoint} at step {Step}", resumed.Path, step);
-        if (valSplit is null)
-            log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", dataset.Directory, t.SeqLen);
-        AtomicFile.WriteAllText(Path.Combine(run.Dir, "config.json"), ConfigLoader.ToJson(config));
-        long parameters = model.ParameterCount;
-        double flopsPerToken = FlopCounter.TrainFlopsPerToken(config.Model, parameters, t.SeqLen) + objective.ExtraFlopsPerToken;
-        double peak = t.PeakGflops > 0 ? t.PeakGflops
-            : MatmulThroughput.Measure(device, model.ComputeType, n: device.type == DeviceType.CUDA ? 8192 : 1024, repeats: 3);
-        log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
-            parameters, flopsPerToken, peak, t.Precision, DeviceSpec.Name(device));
-
-        using var metrics = new MetricsLog(run.Dir, step, o.TensorBoard);
-        var wall = Stopwatch.StartNew();
-        var window = Stopwatch.StartNew();
-        long windowTokens = 0;
-        double lastLoss = double.NaN, tokensPerSecond = 0;
-        long tokensPerStep = (long)t.BatchSize * t.SeqLen * t.GradAccum;
-
-        while (step < t.Steps)
+        using var run = TrainingRun.Open(_options, _objectiveFactory);
+        var t = run.Config.Train;
+        while (run.Step < t.Steps)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            double lr = LrSchedule.At(step, t);
-            var meanLoss = torch.zeros(1, device: device);
-            IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
-            bool logStep = (step + 1) % t.LogEvery == 0 || step + 1 == t.Steps;
-            for (int micro = 0; micro < t.GradAccum; micro++)
-            {
-                var batch = loader.Next();
-                var tokenLosses = model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
-                var output = objective.Reduce(tokenLosses, batch, step, withStats: logStep && micro == t.GradAccum - 1);
-                (output.Loss / t.GradAccum).backward();
-                meanLoss += tokenLosses.detach().mean() / t.GradAccum;
-                stats = output.Stats;
-            }
-            var gradNorm = GradientClipping.ClipGlobalNorm(model.parameters(), t.GradClip);
-            // One host read per step: a non-finite loss or gradient must skip the update before it lands.
-            bool finite = torch.isfinite(meanLoss + gradNorm).all().item<bool>();
-            if (finite)
-            {
-                optimizer.Update(lr);
-                badSteps = 0;
-            }
-            else if (++badSteps >= t.MaxBadSteps)
-                throw new TrainingFailedException($"steps {step + 2 - badSteps}-{step + 1}: {badSteps} consecutive non-finite losses or gradients " +
-                    $"(train.max_bad_steps={t.MaxBadSteps}); {(lastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {lastCheckpoint}")}; " +
-                    "lower train.lr or check the data, then rerun with --resume auto");
-            else
-            {
-                skipped++;
-                log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max} in a row)", step + 1, badSteps, t.MaxBadSteps);
-            }
-            optimizer.ZeroGrad();
-            step++;
-            tokens += tokensPerStep;
-            windowTokens += tokensPerStep;
-
+            bool logStep = (run.Step + 1) % t.LogEvery == 0 || run.Step + 1 == t.Steps;
+            var result = Step(run, logStep);
             if (logStep)
-            {
-                tokensPerSecond = windowTokens / Math.Max(1e-9, window.Elapsed.TotalSeconds);
-                lastLoss = meanLoss.item<float>();
-                float gradNormValue = gradNorm.item<float>();
-                var record = new JsonObject
-                {
-                    ["step"] = step, ["tokens"] = tokens, ["loss"] = lastLoss, ["lr"] = lr,
-                    ["grad_norm"] = gradNormValue, ["tokens_per_s"] = MetricsLog.Round(tokensPerSecond, 4),
-                    ["mfu"] = MetricsLog.Round(flopsPerToken * tokensPerSecond / (peak * 1e9), 4),
-                };
-                foreach (var (name, value) in stats)
-                    record[name] = value.to(ScalarType.Float64).item<double>();
-                if (skipped > 0)
-                    record["skipped_updates"] = skipped;
-                metrics.Write(record);
-                stepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
-                    step, t.Steps, lastLoss, lr, gradNormValue, tokensPerSecond);
-                skipped = 0;
-                window.Restart();
-                windowTokens = 0;
-            }
-            bool last = step == t.Steps;
-            if (valSplit != null && (last || (t.EvalEvery > 0 && step % t.EvalEvery == 0)))
-            {
-                var lastEval = Evaluator.Evaluate(model, valSplit, bytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, device);
-                metrics.Write(new JsonObject { ["step"] = step, ["tokens"] = tokens, ["val_loss"] = lastEval.Loss, ["val_bpb"] = lastEval.BitsPerByte });
-                log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", step, lastEval.Loss, lastEval.BitsPerByte);
-            }
-            o.AfterStep?.Invoke(step);
-            var cursor = loader.Sampler.Cursor;
-            TrainerState State() => new()
-            {
-                Step = step, TokensSeen = tokens, SamplerEpoch = cursor.Epoch, SamplerPosition = cursor.Position,
-                OptimizerStep = optimizer.Step, Objective = objective.SaveState(), Config = config,
-                Tokenizer = dataset.Meta.Tokenizer, VocabSize = dataset.Meta.VocabSize, EosId = dataset.Meta.EosId,
-                DatasetFingerprint = dataset.Fingerprint, DataDir = Path.GetFullPath(o.DataDir), WallSeconds = priorWall + wall.Elapsed.TotalSeconds,
-            };
-            void Save(string dir)
-            {
-                try
-                {
-                    Checkpoint.Save(dir, State(), model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer.State());
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Checkpoint.Save removed its temporary directory and touched no complete checkpoint.
-                    throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
-                        $"{(lastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {lastCheckpoint} is intact")}; " +
-                        "free disk space, then rerun with --resume auto", e);
-                }
-                lastCheckpoint = dir;
-            }
-            if (last)
-                Save(run.FinalDir);
-            else if (t.CheckpointEvery > 0 && step % t.CheckpointEvery == 0)
-            {
-                Save(run.StepDir(step));
-                run.PruneCheckpoints(t.KeepCheckpoints);
-            }
-            ReportProgress(step, t.Steps, step % t.LogEvery == 0 ? lastLoss : null, tokensPerSecond, wall.Elapsed, resumedAt: resumed?.State.Step ?? 0);
+                Log(run, result);
+            MaybeEvaluate(run);
+            _options.AfterStep?.Invoke(run.Step);
+            MaybeCheckpoint(run);
+            ReportProgress(run);
         }
-
-        double totalWall = priorWall + wall.Elapsed.TotalSeconds;
-        double overall = tokens / Math.Max(1e-9, totalWall);
-        var summary = new TrainSummary
-        {
-            // From metrics.jsonl, not this process's last step: a run resumed from its final checkpoint (killed
-            // before summary.json was written) runs no step but must write the same summary.
-            Steps = step, Tokens = tokens, FinalLoss = metrics.Last("loss"), FinalValLoss = metrics.Last("val_loss"), FinalValBpb = metrics.Last("val_bpb"),
-            WallSeconds = Math.Round(totalWall, 3), TokensPerSecond = Math.Round(overall, 2),
-            Mfu = Math.Round(flopsPerToken * overall / (peak * 1e9), 4), PeakGflops = Math.Round(peak, 1), Parameters = parameters,
-            Precision = t.Precision, Device = DeviceSpec.Name(device), Objective = objective.Describe(), FinalCheckpoint = run.FinalDir,
-        };
-        AtomicFile.WriteAllText(Path.Combine(run.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",
-            step, tokens, totalWall, overall, run.FinalDir);
-        return summary;
+        return Summarise(run);
     }
 
-    void ReportProgress(int step, int steps, double? loss, double tokensPerSecond, TimeSpan elapsed, int resumedAt)
+    /// <summary>One optimizer step over train.grad_accum micro-batches; skips the update if the loss or gradient is not finite.</summary>
+    static StepResult Step(TrainingRun run, bool logStep)
+    {
+        var t = run.Config.Train;
+        double lr = LrSchedule.At(run.Step, t);
+        var meanLoss = torch.zeros(1, device: run.Device);
+        IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
+        for (int micro = 0; micro < t.GradAccum; micro++)
+        {
+            var batch = run.Loader.Next();
+            var tokenLosses = run.Model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
+            var output = run.Objective.Reduce(tokenLosses, batch, run.Step, withStats: logStep && micro == t.GradAccum - 1);
+            (output.Loss / t.GradAccum).backward();
+            meanLoss += tokenLosses.detach().mean() / t.GradAccum;
+            stats = output.Stats;
+        }
+        var gradNorm = GradientClipping.ClipGlobalNorm(run.Model.parameters(), t.GradClip);
+        // One host read per step: a non-finite loss or gradient must skip the update before it lands.
+        if (torch.isfinite(meanLoss + gradNorm).all().item<bool>())
+        {
+            run.Optimizer.Update(lr);
+            run.BadSteps = 0;
+        }
+        else
+            SkipUpdate(run);
+        run.Optimizer.ZeroGrad();
+        run.Step++;
+        run.Tokens += run.TokensPerStep;
+        run.WindowTokens += run.TokensPerStep;
+        return new StepResult(lr, meanLoss, gradNorm, stats);
+    }
+
+    static void SkipUpdate(TrainingRun run)
+    {
+        int max = run.Config.Train.MaxBadSteps, step = run.Step;
+        if (++run.BadSteps >= max)
+            throw new TrainingFailedException($"steps {step + 2 - run.BadSteps}-{step + 1}: {run.BadSteps} consecutive non-finite losses or gradients " +
+                $"(train.max_bad_steps={max}); {(run.LastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {run.LastCheckpoint}")}; " +
+                "lower train.lr or check the data, then rerun with --resume auto");
+        run.SkippedSinceLog++;
+        run.Log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max} in a row)", step + 1, run.BadSteps, max);
+    }
+
+    /// <summary>A metrics line and a log line: the step's values are read from the device only here.</summary>
+    static void Log(TrainingRun run, StepResult result)
+    {
+        run.TokensPerSecond = run.WindowTokens / Math.Max(1e-9, run.Window.Elapsed.TotalSeconds);
+        run.LastLoss = result.MeanLoss.item<float>();
+        float gradNorm = result.GradNorm.item<float>();
+        var record = new JsonObject
+        {
+            ["step"] = run.Step, ["tokens"] = run.Tokens, ["loss"] = run.LastLoss, ["lr"] = result.Lr,
+            ["grad_norm"] = gradNorm, ["tokens_per_s"] = MetricsLog.Round(run.TokensPerSecond, 4),
+            ["mfu"] = MetricsLog.Round(run.FlopsPerToken * run.TokensPerSecond / (run.PeakGflops * 1e9), 4),
+        };
+        foreach (var (name, value) in result.Stats)
+            record[name] = value.to(ScalarType.Float64).item<double>();
+        if (run.SkippedSinceLog > 0)
+            record["skipped_updates"] = run.SkippedSinceLog;
+        run.Metrics.Write(record);
+        run.StepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
+            run.Step, run.Config.Train.Steps, run.LastLoss, result.Lr, gradNorm, run.TokensPerSecond);
+        run.SkippedSinceLog = 0;
+        run.Window.Restart();
+        run.WindowTokens = 0;
+    }
+
+    /// <summary>Held-out loss every train.eval_every steps and after the last.</summary>
+    static void MaybeEvaluate(TrainingRun run)
+    {
+        var t = run.Config.Train;
+        if (run.ValSplit is null || !(run.Step == t.Steps || (t.EvalEvery > 0 && run.Step % t.EvalEvery == 0)))
+            return;
+        var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device);
+        run.Metrics.Write(new JsonObject { ["step"] = run.Step, ["tokens"] = run.Tokens, ["val_loss"] = eval.Loss, ["val_bpb"] = eval.BitsPerByte });
+        run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", run.Step, eval.Loss, eval.BitsPerByte);
+    }
+
+    /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few.</summary>
+    static void MaybeCheckpoint(TrainingRun run)
+    {
+        var t = run.Config.Train;
+        if (run.Step == t.Steps)
+            Save(run, run.Directory.FinalDir);
+        else if (t.CheckpointEvery > 0 && run.Step % t.CheckpointEvery == 0)
+        {
+            Save(run, run.Directory.StepDir(run.Step));
+            run.Directory.PruneCheckpoints(t.KeepCheckpoints);
+        }
+    }
+
+    static void Save(TrainingRun run, string dir)
+    {
+        try
+        {
+            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), run.Optimizer.State());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Checkpoint.Save removed its temporary directory and touched no complete checkpoint.
+            throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
+                $"{(run.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.LastCheckpoint} is intact")}; " +
+                "free disk space, then rerun with --resume auto", e);
+        }
+        run.LastCheckpoint = dir;
+    }
+
+    void ReportProgress(TrainingRun run)
     {
         if (_options.OnProgress is null) return;
-        int done = Math.Max(1, step - resumedAt);
-        var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / done * (steps - step));
-        _options.OnProgress(new TrainProgress(step, steps, loss, tokensPerSecond, eta));
+        var t = run.Config.Train;
+        int done = Math.Max(1, run.Step - run.ResumedAt);
+        var eta = TimeSpan.FromSeconds(run.Wall.Elapsed.TotalSeconds / done * (t.Steps - run.Step));
+        _options.OnProgress(new TrainProgress(run.Step, t.Steps, run.Step % t.LogEvery == 0 ? run.LastLoss : null, run.TokensPerSecond, eta));
+    }
+
+    /// <summary>summary.json, from metrics.jsonl rather than this process's last step: a run resumed from its final
+    /// checkpoint (killed before summary.json was written) runs no step but must write the same summary.</summary>
+    static TrainSummary Summarise(TrainingRun run)
+    {
+        var t = run.Config.Train;
+        double wall = run.WallSeconds, overall = run.Tokens / Math.Max(1e-9, wall);
+        var summary = new TrainSummary
+        {
+            Steps = run.Step, Tokens = run.Tokens, FinalLoss = run.Metrics.Last("loss"), FinalValLoss = run.Metrics.Last("val_loss"),
+            FinalValBpb = run.Metrics.Last("val_bpb"), WallSeconds = Math.Round(wall, 3), TokensPerSecond = Math.Round(overall, 2),
+            Mfu = Math.Round(run.FlopsPerToken * overall / (run.PeakGflops * 1e9), 4), PeakGflops = Math.Round(run.PeakGflops, 1),
+            Parameters = run.Parameters, Precision = t.Precision, Device = DeviceSpec.Name(run.Device), Objective = run.Objective.Describe(),
+            FinalCheckpoint = run.Directory.FinalDir,
+        };
+        AtomicFile.WriteAllText(Path.Combine(run.Directory.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        run.Log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",
+            run.Step, run.Tokens, wall, overall, run.Directory.FinalDir);
+        return summary;
     }
 }

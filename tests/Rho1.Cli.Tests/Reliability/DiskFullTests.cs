@@ -3,6 +3,12 @@
 // checkpoint stays complete, and resuming from it once space is back ends exactly where an unbroken run ends.
 
 
+
+
+
+
+
+using Rho1.Model.Storage;
 using Rho1.IO;
 using Rho1.Training.Runs;
 
@@ -26,7 +32,7 @@ public sealed class DiskFullTests(ReliabilityWorkspace w)
 
         // The second checkpoint's optimizer state hits a full disk after its model weights were written.
         AtomicFile.InjectFault = path => path.StartsWith(run, StringComparison.Ordinal) && path.Contains(".tmp-step-0000008", StringComparison.Ordinal)
-            && path.EndsWith(Checkpoint.OptimizerFile, StringComparison.Ordinal) ? new IOException("No space left on device") : null;
+            && path.EndsWith(CheckpointFiles.OptimizerFile, StringComparison.Ordinal) ? new IOException("No space left on device") : null;
         CliResult r;
         try { r = CliRunner.Run(TrainRef(run)); }
         finally { AtomicFile.InjectFault = null; }
@@ -37,7 +43,7 @@ public sealed class DiskFullTests(ReliabilityWorkspace w)
         Assert.StartsWith("rho1: failed: ", lines[0]);
         foreach (string fragment in new[] { "writing checkpoint", "step-0000008", "No space left on device", "step-0000004 is intact", "--resume auto" })
             Assert.Contains(fragment, lines[0]);
-        Assert.Null(Checkpoint.Problem(Path.Combine(run, "checkpoints", "step-0000004")));
+        Assert.Null(CheckpointFiles.Problem(Path.Combine(run, "checkpoints", "step-0000004")));
         Assert.Equal(["checkpoints/step-0000004"], RunComparison.Checkpoints(run));
         Assert.Empty(RunComparison.Leftovers(run)); // the half-written checkpoint was removed
 

@@ -3,6 +3,11 @@
 // offline scores, and broken input files. Fixed/ is what the bad-input matrix snapshots; Runs/ is scratch.
 
 
+
+
+
+
+
 using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
 using Rho1.Reference;

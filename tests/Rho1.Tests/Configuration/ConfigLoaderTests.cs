@@ -2,6 +2,11 @@
 // names the key (and, for files, the line).
 
 
+
+
+
+
+
 using Rho1.Training.Configuration;
 
 namespace Rho1.Tests.Configuration;

@@ -2,6 +2,11 @@
 // missing files) and the full checksum check of Verify (a flipped payload byte).
 
 
+
+
+
+
+
 using Rho1.Data.Prepare;
 using Rho1.Data.Reading;
 

@@ -2,6 +2,11 @@
 // id-based re-creation used by datasets.
 
 
+
+
+
+
+
 using Rho1.Data.Tokenizers;
 
 namespace Rho1.Tests.Data;

@@ -2,6 +2,11 @@
 // the order is pinned by our own SplitMix64 (reference values), not by System.Random.
 
 
+
+
+
+
+
 using Rho1.Data;
 using Rho1.Data.Sampling;
 

@@ -2,6 +2,11 @@
 // the promised order.
 
 
+
+
+
+
+
 using Rho1.Benchmarks;
 using Rho1.Tests.Training;
 using Rho1.Training;

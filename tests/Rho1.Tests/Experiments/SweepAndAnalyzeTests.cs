@@ -47,8 +47,8 @@ public class SweepAndAnalyzeTests(SyntheticData data)
         new Trainer(new TrainOptions(TrainerTests.Tiny("train.steps=30", "train.eval_every=0", "train.checkpoint_every=10", "train.keep_checkpoints=5"),
             data.Clean, run, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
         string outDir = data.NewRunDir();
-        var r = Analyze.Run(new[] { Path.Combine(run, "checkpoints", "step-0000010"), Path.Combine(run, "checkpoints", "step-0000020"), Path.Combine(run, "final") },
-            data.Heldout, outDir, split: "train", maxTokens: 4096, device: "cpu");
+        var r = Analyze.Run(new AnalyzeOptions([Path.Combine(run, "checkpoints", "step-0000010"), Path.Combine(run, "checkpoints", "step-0000020"), Path.Combine(run, "final")],
+            data.Heldout, outDir, Split: "train", MaxTokens: 4096, Device: "cpu"));
         Assert.Equal(4096, r.Tokens);
         Assert.Equal(1.0, r.Shares.Values.Sum(), 9);
         Assert.True(r.Shares["H->L"] > 0.5, "early training: most held-out tokens should be falling");

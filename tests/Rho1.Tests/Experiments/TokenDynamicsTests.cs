@@ -1,6 +1,11 @@
 // The trajectory classification against hand-computed slopes, and sweep/analyze end to end on generated data.
 
 
+
+
+
+
+
 using Rho1.Evaluation.Dynamics;
 
 namespace Rho1.Tests.Experiments;

@@ -2,6 +2,11 @@
 // writer throws leaves the previous complete version and no temporary file; a reader never sees new bytes early.
 
 
+
+
+
+
+
 using Rho1.IO;
 
 namespace Rho1.Tests.IO;

@@ -2,6 +2,11 @@
 // system's reason (a no-op or a swallowed error would not throw).
 
 
+
+
+
+
+
 using Rho1.IO;
 
 namespace Rho1.Tests.IO;

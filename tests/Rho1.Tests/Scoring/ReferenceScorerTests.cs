@@ -3,6 +3,11 @@
 // another request is never reused.
 
 
+
+
+
+
+
 using Rho1.Reference;
 using Rho1.Tests.Training;
 using Rho1.Training;

@@ -1,6 +1,7 @@
 // The objective that plugs selection into training: the kept share and normalisation, the running global
 // threshold's long-run rate, the plain-training start, and state that survives a resume.
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using Rho1.Reference;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;

@@ -40,7 +40,7 @@ public class SelectiveTrainingTests(SyntheticData data)
         ReferenceScorer.Run(new ScoreOptions(reference, data.Noisy, scores, BatchSize: 7, Device: "cpu"));
         var config = TrainerTests.Tiny();
         using var dataset = TokenDataset.Open(data.Noisy);
-        var setup = new TrainingSetup(config with { Model = config.Model with { VocabSize = dataset.Meta.VocabSize } }, torch.CPU, dataset);
+        var setup = new ReferenceRequest(dataset, config.Train.SeqLen, config.Train.Precision, torch.CPU);
         using var online = ReferenceLoader.Open(reference, null, setup)!;
         using var offline = ReferenceLoader.Open(null, scores, setup)!;
         var loader = new BatchLoader(dataset.Split("train"), 4, config.Train.SeqLen, 99, torch.CPU);
@@ -59,7 +59,7 @@ public class SelectiveTrainingTests(SyntheticData data)
         ReferenceScorer.Run(new ScoreOptions(reference, data.Clean, scores, Device: "cpu"));
         var e = Assert.Throws<UserErrorException>(() => new Trainer(
             new TrainOptions(TrainerTests.Tiny("train.steps=2", "selection.ratio=0.6"), data.Noisy, data.NewRunDir(), "cpu"),
-            s => new SelectiveObjective(s.Config.Selection, ReferenceLoader.Open(null, scores, s), 2, 1)).Run());
+            s => new SelectiveObjective(s.Config.Selection, ReferenceLoader.Open(null, scores, Request(s)), 2, 1)).Run());
         Assert.Contains("another dataset", e.Message);
     }
 
@@ -75,11 +75,13 @@ public class SelectiveTrainingTests(SyntheticData data)
             {
                 var config = TrainerTests.Tiny("train.steps=300", "train.eval_every=0", "train.lr=2e-3", $"train.seed={seed}", $"selection.ratio={ratio}");
                 var summary = new Trainer(new TrainOptions(config, data.Noisy, data.NewRunDir(), "cpu", TensorBoard: false) { EvalDataDir = data.Heldout },
-                    s => new SelectiveObjective(s.Config.Selection, ratio < 1 ? ReferenceLoader.Open(null, scores, s) : null, 300, seed)).Run();
+                    s => new SelectiveObjective(s.Config.Selection, ratio < 1 ? ReferenceLoader.Open(null, scores, Request(s)) : null, 300, seed)).Run();
                 return summary.FinalValLoss!.Value;
             }
             double baseline = Final(1.0), slm = Final(0.6);
             Assert.True(slm < baseline, $"seed {seed}: SLM {slm:F4} vs baseline {baseline:F4}");
         }
     }
+
+    static ReferenceRequest Request(TrainingSetup s) => new(s.Dataset, s.Config.Train.SeqLen, s.Config.Train.Precision, s.Device);
 }

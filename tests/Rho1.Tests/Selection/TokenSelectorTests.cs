@@ -78,11 +78,11 @@ public class TokenSelectorTests
     {
         var train = torch.tensor(new float[] { 3, 1, 2 });
         var reference = torch.tensor(new float[] { 1, 1, 5 });
-        Assert.Equal(new float[] { 2, 0, -3 }, TokenScores.Compute("excess", train, reference, null).data<float>().ToArray());
-        Assert.Equal(new float[] { 3, 1, 2 }, TokenScores.Compute("loss", train, null, null).data<float>().ToArray());
-        Assert.Equal(new float[] { -1, -1, -5 }, TokenScores.Compute("ref", train, reference, null).data<float>().ToArray());
-        var r1 = TokenScores.Compute("random", train, null, new Generator(7)).data<float>().ToArray();
-        var r2 = TokenScores.Compute("random", train, null, new Generator(7)).data<float>().ToArray();
+        Assert.Equal(new float[] { 2, 0, -3 }, TokenScores.Compute(ScoreMode.Excess, train, reference, null).data<float>().ToArray());
+        Assert.Equal(new float[] { 3, 1, 2 }, TokenScores.Compute(ScoreMode.Loss, train, null, null).data<float>().ToArray());
+        Assert.Equal(new float[] { -1, -1, -5 }, TokenScores.Compute(ScoreMode.Ref, train, reference, null).data<float>().ToArray());
+        var r1 = TokenScores.Compute(ScoreMode.Random, train, null, new Generator(7)).data<float>().ToArray();
+        var r2 = TokenScores.Compute(ScoreMode.Random, train, null, new Generator(7)).data<float>().ToArray();
         Assert.Equal(r1, r2);
         Assert.All(r1, v => Assert.InRange(v, 0f, 1f));
     }

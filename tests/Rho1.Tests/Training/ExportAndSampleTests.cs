@@ -24,9 +24,10 @@ public class ExportAndSampleTests(SyntheticData data)
     {
         string run = TrainedRun();
         string outDir = data.NewRunDir();
-        ModelExport.Run(run, outDir, force: false);
+        HuggingFaceExport.Run(run, outDir, force: false);
         var exported = TorchSharp.PyBridge.Safetensors.LoadStateDict(Path.Combine(outDir, "model.safetensors"));
-        var (model, _) = ModelCheckpoint.Load(run, torch.CPU);
+        using var loaded = ModelLoader.Load(run, torch.CPU);
+        var model = loaded.Model;
         foreach (var (key, tensor) in model.state_dict())
         {
             string name = HuggingFaceExport.Name(key);
@@ -41,21 +42,21 @@ public class ExportAndSampleTests(SyntheticData data)
         Assert.Equal(model.Config.Layers, config["num_hidden_layers"]!.GetValue<int>());
         Assert.Equal(257, config["vocab_size"]!.GetValue<int>());
         Assert.True(config["tie_word_embeddings"]!.GetValue<bool>());
-        Assert.Throws<UserErrorException>(() => ModelExport.Run(run, outDir, force: false)); // never overwrites silently
+        Assert.Throws<UserErrorException>(() => HuggingFaceExport.Run(run, outDir, force: false)); // never overwrites silently
     }
 
     [Fact]
     public void Sampling_is_seeded_and_continues_the_prompt()
     {
         string run = TrainedRun();
-        string a = TextGenerator.Generate(run, "The ", 30, 0.8, 20, seed: 5, "cpu");
-        string b = TextGenerator.Generate(run, "The ", 30, 0.8, 20, seed: 5, "cpu");
-        string greedy1 = TextGenerator.Generate(run, "The ", 30, 0, 0, seed: 1, "cpu");
-        string greedy2 = TextGenerator.Generate(run, "The ", 30, 0, 0, seed: 2, "cpu");
+        string a = TextGenerator.Generate(new SampleOptions(run, "The ", 30, 0.8, 20, Seed: 5, Device: "cpu"));
+        string b = TextGenerator.Generate(new SampleOptions(run, "The ", 30, 0.8, 20, Seed: 5, Device: "cpu"));
+        string greedy1 = TextGenerator.Generate(new SampleOptions(run, "The ", 30, 0, 0, Seed: 1, Device: "cpu"));
+        string greedy2 = TextGenerator.Generate(new SampleOptions(run, "The ", 30, 0, 0, Seed: 2, Device: "cpu"));
         Assert.Equal(a, b);
         Assert.Equal(greedy1, greedy2); // greedy ignores the seed
         Assert.StartsWith("The ", a);
         Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(a) - 4, 1, 30); // bytes tokenizer: one byte per token
-        Assert.Equal("The ", TextGenerator.Generate(run, "The ", 0, 0.8, 20, seed: 5, "cpu"));
+        Assert.Equal("The ", TextGenerator.Generate(new SampleOptions(run, "The ", 0, 0.8, 20, Seed: 5, Device: "cpu")));
     }
 }

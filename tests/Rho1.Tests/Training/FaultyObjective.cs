@@ -1,6 +1,7 @@
 // Plain CLM with injected numerical faults, for the trainer's fault handling: at chosen steps (1-based) the
 // loss is NaN, or the loss stays finite while its gradient is NaN (0 * d sqrt(z)/dz at z = 0).
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using Rho1.Training.Objectives;
 using static TorchSharp.torch;
 

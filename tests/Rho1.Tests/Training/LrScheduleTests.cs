@@ -1,6 +1,11 @@
 // Exact learning-rate values at chosen steps, computed by hand from the schedule definitions.
 
 
+
+
+
+
+
 using Rho1.Training.Configuration;
 using Rho1.Training.Optimization;
 

@@ -2,6 +2,7 @@
 // (so a checkpoint after it holds exactly the weights from before it), is logged, and is marked in metrics;
 // max_bad_steps in a row stop the run with TrainingFailedException naming the last good checkpoint.
 using System.Text.Json.Nodes;
+using Rho1.Model.Storage;
 using Rho1.Training;
 using Rho1.Training.Objectives;
 using Rho1.Training.Runs;
@@ -23,7 +24,7 @@ public class NumericalFaultTests(SyntheticData data)
         new Trainer(new TrainOptions(config, data.Clean, run, "cpu", TensorBoard: false),
             _ => new FaultyObjective(s => s is 3 or 4, s => s == 6)).Run();
 
-        foreach (string file in new[] { Checkpoint.ModelFile, Checkpoint.OptimizerFile })
+        foreach (string file in new[] { CheckpointFiles.ModelFile, CheckpointFiles.OptimizerFile })
         {
             Assert.Equal(Bytes(run, "step-0000002", file), Bytes(run, "step-0000004", file));
             Assert.NotEqual(Bytes(run, "step-0000004", file), Bytes(run, "step-0000006", file)); // step 5 did update
@@ -59,8 +60,8 @@ public class NumericalFaultTests(SyntheticData data)
         Assert.Contains("steps 5-7", e.Message);
         Assert.Contains("train.max_bad_steps=3", e.Message);
         Assert.Contains($"last good checkpoint: {last}", e.Message);
-        Assert.Null(Checkpoint.Problem(last));
-        Assert.Equal(Bytes(run, "step-0000004", Checkpoint.ModelFile), Bytes(run, "step-0000006", Checkpoint.ModelFile));
+        Assert.Null(CheckpointFiles.Problem(last));
+        Assert.Equal(Bytes(run, "step-0000004", CheckpointFiles.ModelFile), Bytes(run, "step-0000006", CheckpointFiles.ModelFile));
         Assert.False(Directory.Exists(Path.Combine(run, "final")));
 
         // Usable: once the fault is gone, --resume auto continues from it to the end.

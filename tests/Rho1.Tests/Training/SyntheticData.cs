@@ -2,6 +2,11 @@
 // tokenizer: clean (reference data), noisy (training data), heldout (clean evaluation data).
 
 
+
+
+
+
+
 using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
 

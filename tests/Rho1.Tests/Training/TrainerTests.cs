@@ -1,6 +1,7 @@
 // End-to-end training on generated data: the loss falls, the run directory holds what it promises, a resumed
 // run is bit-identical to an uninterrupted one, and bad set-ups are refused before anything is written.
 using System.Text.Json.Nodes;
+using Rho1.Model.Storage;
 using Rho1.IO;
 using Rho1.Training;
 using Rho1.Training.Configuration;
@@ -43,8 +44,8 @@ public class TrainerTests(SyntheticData data)
         Assert.Equal(60L * 8 * 64, summary.Tokens);
         foreach (string f in new[] { "config.json", "summary.json", "train.log", "metrics.jsonl" })
             Assert.True(File.Exists(Path.Combine(run, f)), f);
-        Assert.Null(Checkpoint.Problem(Path.Combine(run, "final")));
-        Assert.Null(Checkpoint.Problem(Path.Combine(run, "checkpoints", "step-0000030")));
+        Assert.Null(CheckpointFiles.Problem(Path.Combine(run, "final")));
+        Assert.Null(CheckpointFiles.Problem(Path.Combine(run, "checkpoints", "step-0000030")));
     }
 
     [Fact]
@@ -66,8 +67,8 @@ public class TrainerTests(SyntheticData data)
         var actual = TensorBoardEvents.Scalars(resumed).Where(s => !timing.Contains(s.Tag)).Order().ToList();
         Assert.Contains(expected, s => s.Tag == "loss" && s.Step == 12);
         Assert.Equal(expected, actual);
-        var a = TensorFile.Load(Path.Combine(straight, "final", Checkpoint.ModelFile));
-        var b = TensorFile.Load(Path.Combine(resumed, "final", Checkpoint.ModelFile));
+        var a = TensorFile.Load(Path.Combine(straight, "final", CheckpointFiles.ModelFile));
+        var b = TensorFile.Load(Path.Combine(resumed, "final", CheckpointFiles.ModelFile));
         foreach (var (name, t) in a)
             Assert.True(t.eq(b[name]).all().item<bool>(), name);
     }

@@ -2,7 +2,6 @@
 // sampler's cursor, so a restored cursor reproduces the batch sequence exactly.
 using Rho1.Data.Reading;
 using Rho1.Data.Sampling;
-using Rho1.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -7,6 +7,7 @@ using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.Evaluation.Reports;
 using Rho1.IO;
+using Rho1.Model;
 using Rho1.Model.Storage;
 using Rho1.Platform;
 using TorchSharp;
@@ -14,53 +15,45 @@ using static TorchSharp.torch;
 
 namespace Rho1.Evaluation.Dynamics;
 
-public sealed record AnalyzeResult(IReadOnlyDictionary<string, double> Shares, long Tokens, IReadOnlyList<string> Checkpoints);
-
 public static class Analyze
 {
     static readonly string[] Labels = { "H->H", "L->H", "H->L", "L->L" };
 
-    public static AnalyzeResult Run(IReadOnlyList<string> checkpoints, string dataDir, string outDir, string split = "val", long maxTokens = 65536,
-        int batchSize = 16, string device = "auto")
+    public static AnalyzeResult Run(AnalyzeOptions o)
     {
+        var checkpoints = o.Checkpoints;
         if (checkpoints.Count < 2) throw new UserErrorException($"--checkpoints: give at least two (got {checkpoints.Count})");
-        var dev = DeviceSpec.Resolve(device);
-        using var dataset = TokenDataset.Open(dataDir);
-        if (!dataset.Meta.Splits.TryGetValue(split, out var meta) || meta.Tokens < 2)
-            throw new UserErrorException($"{dataDir} has no '{split}' split with tokens; use --split train");
+        var dev = DeviceSpec.Resolve(o.Device);
+        using var dataset = TokenDataset.Open(o.DataDir);
+        if (!dataset.Meta.Splits.TryGetValue(o.Split, out var meta) || meta.Tokens < 2)
+            throw new UserErrorException($"{o.DataDir} has no '{o.Split}' split with tokens; use --split train");
         var losses = new List<float[]>();
         var progress = new List<double>();
         foreach (string path in checkpoints)
         {
-            var (model, state) = ModelCheckpoint.Load(path, dev);
-            using var _ = model;
+            using var loaded = ModelLoader.Load(path, dev, precision: "fp32");
+            var state = loaded.Info;
             TokenizerMatch.Require($"checkpoint {path}", state.Tokenizer, state.VocabSize, dataset);
-            losses.Add(TokenLosses(model, dataset.Split(split), state.Config.Train.SeqLen, maxTokens, batchSize, dev));
+            losses.Add(TokenLosses(loaded.Model, dataset.Split(o.Split), state.SeqLen, o.MaxTokens, o.BatchSize, dev));
             progress.Add(state.Step);
             if (losses[^1].Length != losses[0].Length)
-                throw new UserErrorException($"checkpoint {path} has seq_len {state.Config.Train.SeqLen}, unlike the first checkpoint; analyze checkpoints of one run");
+                throw new UserErrorException($"checkpoint {path} has seq_len {state.SeqLen}, unlike the first checkpoint; analyze checkpoints of one run");
         }
         if (progress.Distinct().Count() < 2) // e.g. finals of different runs: fall back to their order
             progress = Enumerable.Range(0, checkpoints.Count).Select(i => (double)i).ToList();
         var categories = TokenDynamics.Classify(losses, progress);
         var shares = Labels.Select((l, k) => (l, categories.Count(c => (int)c == k) / (double)categories.Length)).ToDictionary(p => p.l, p => p.Item2);
-        Write(outDir, checkpoints, progress, losses, categories, shares);
+        Write(o.OutDir, checkpoints, progress, losses, categories, shares);
         return new AnalyzeResult(shares, categories.Length, checkpoints);
     }
 
-    static float[] TokenLosses(Model.Transformer model, TokenSplit split, int seqLen, long maxTokens, int batchSize, Device dev)
+    static float[] TokenLosses(Transformer model, TokenSplit split, int seqLen, long maxTokens, int batchSize, Device dev)
     {
         long windows = Math.Min(SequentialWindows.Count(split, seqLen), Math.Max(1, maxTokens / seqLen));
         if (windows < 1) throw new UserErrorException($"split '{split.Name}' is shorter than one window of {seqLen + 1} tokens");
         var result = new float[windows * seqLen];
-        using var noGrad = torch.no_grad();
-        for (long w = 0; w < windows; w += batchSize)
-        {
-            using var scope = torch.NewDisposeScope();
-            int rows = (int)Math.Min(batchSize, windows - w);
-            var all = SequentialWindows.Read(split, w, rows, seqLen, dev); // (B, T+1)
-            model.TokenLosses(all.narrow(1, 0, seqLen), all.narrow(1, 1, seqLen)).cpu().data<float>().CopyTo(result.AsSpan((int)(w * seqLen), rows * seqLen));
-        }
+        WindowLosses.ForEach(model, split, seqLen, 0, windows, batchSize, dev, (first, rows, losses) =>
+            losses.cpu().data<float>().CopyTo(result.AsSpan((int)(first * seqLen), rows * seqLen)));
         return result;
     }
 

@@ -1,5 +1,7 @@
 // `rho1 export`: weights as safetensors under Hugging Face Llama names ("model." prefix, lm_head), plus a
-// LlamaForCausalLM config.json, so `transformers.AutoModelForCausalLM.from_pretrained(DIR)` loads them.
+// LlamaForCausalLM config.json, so `transformers.AutoModelForCausalLM.from_pretrained(DIR)` loads them. The
+// export is written to a hidden temporary directory and renamed into place, so --out never holds weights
+// from one checkpoint beside a config.json from another.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rho1.IO;
@@ -16,6 +18,28 @@ public static class HuggingFaceExport
         "lm_head.weight" => "lm_head.weight",
         _ => "model." + key,
     };
+
+    /// <summary>Exports the model of a checkpoint or run directory to <paramref name="outDir"/>; returns the weights file.</summary>
+    public static string Run(string modelPath, string outDir, bool force)
+    {
+        if (File.Exists(outDir))
+            throw new UserErrorException($"--out {outDir}: is a file, not a directory");
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !force)
+            throw new UserErrorException($"--out {outDir}: already exists; use --force to overwrite");
+        using var loaded = ModelLoader.Load(modelPath, CPU, precision: "fp32");
+        string temp = AtomicDirectory.TempFor(outDir);
+        try
+        {
+            Write(loaded.Model, loaded.Info.EosId, temp);
+            AtomicDirectory.Publish(temp, outDir);
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+        return Path.Combine(outDir, "model.safetensors");
+    }
 
     public static void Write(Transformer model, int eosId, string outDir)
     {

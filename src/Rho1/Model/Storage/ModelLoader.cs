@@ -1,43 +1,45 @@
-// Loads a trained model for evaluation, sampling, scoring or export: from a checkpoint directory, or from a
-// run directory (its final checkpoint, else its newest complete one).
-using Rho1.Training.Runs;
+// The one way to read a trained model for inference (eval, sample, score, analyze, export, an online
+// reference): resolve the path, verify the checkpoint, build the model it describes and copy its weights.
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Model.Storage;
 
-public static class ModelCheckpoint
+/// <summary>A model read from a checkpoint, in eval mode, and what its checkpoint says about it.</summary>
+public sealed record LoadedModel(Transformer Model, CheckpointInfo Info, string Path) : IDisposable
 {
-    /// <summary>Resolves a run or checkpoint directory to a checkpoint directory.</summary>
-    public static string Resolve(string path)
-    {
-        if (!Directory.Exists(path))
-            throw new UserErrorException($"{path}: no such checkpoint or run directory");
-        if (File.Exists(Path.Combine(path, Checkpoint.DoneFile)) || File.Exists(Path.Combine(path, Checkpoint.StateFile)))
-            return path;
-        var skipped = new List<string>();
-        string? latest = RunDirectory.LatestComplete(path, skipped);
-        if (latest is null)
-            // One line that names every damaged candidate, instead of a warning per candidate and then an error.
-            throw new UserErrorException(skipped.Count == 0
-                ? $"{path}: holds no complete checkpoint (expected final/ or checkpoints/step-N/ with a DONE marker)"
-                : $"{path}: holds no usable checkpoint ({string.Join("; ", skipped)})");
-        foreach (string s in skipped)
-            Serilog.Log.Warning("using {Latest}, skipping damaged checkpoint {Skipped}", latest, s);
-        return latest;
-    }
+    public void Dispose() => Model.Dispose();
+}
 
-    /// <summary>The model (on <paramref name="device"/>, in eval mode) and the state it was saved with.</summary>
-    public static (Transformer Model, TrainerState State) Load(string path, Device device)
+public static class ModelLoader
+{
+    /// <summary>
+    /// Loads the model of a checkpoint or run directory onto <paramref name="device"/>, in eval mode, computing in
+    /// <paramref name="precision"/> (fp32 or bf16; null = the precision it was trained in).
+    /// </summary>
+    public static LoadedModel Load(string path, Device device, string? precision = null)
     {
-        string dir = Resolve(path);
-        var loaded = Checkpoint.Load(dir);
-        var model = new Transformer(loaded.State.Config.Model, loaded.State.Config.Train.Seed);
-        LoadWeights(model, loaded.Model, dir);
-        foreach (var t in loaded.Model.Values.Concat(loaded.Optimizer.Values)) t.Dispose();
+        string dir = CheckpointSearch.Resolve(path);
+        var info = CheckpointInfo.Parse(CheckpointFiles.ReadState(dir), dir);
+        var weights = CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile);
+        var model = new Transformer(info.Config.Model, info.Config.Train.Seed);
+        try
+        {
+            LoadWeights(model, weights, dir);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
         model.to(device);
         model.eval();
-        return (model, loaded.State);
+        model.ComputeType = ComputePrecision.Parse(precision ?? info.Precision);
+        return new LoadedModel(model, info, dir);
     }
 
     /// <summary>Copies checkpoint weights into <paramref name="model"/>, checking names and shapes.</summary>

@@ -2,6 +2,7 @@
 // --slm-start set these. ratio 1.0 with any score is plain next-token training.
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Rho1.Selection;
 
 namespace Rho1.Training.Configuration;
 
@@ -19,6 +20,20 @@ public sealed record SelectionConfig
     [JsonPropertyName("global_momentum")] public double GlobalMomentum { get; init; } = 0.9;
 
     [JsonIgnore] public bool NeedsReference => Ratio < 1.0 && Score is "excess" or "ref";
+
+    /// <summary>Score parsed (validate first).</summary>
+    [JsonIgnore] public ScoreMode ScoreMode => Score switch
+    {
+        "excess" => ScoreMode.Excess, "loss" => ScoreMode.Loss, "ref" => ScoreMode.Ref, "random" => ScoreMode.Random,
+        _ => throw new InvalidOperationException($"selection.score '{Score}' was not validated"),
+    };
+
+    /// <summary>Select parsed (validate first).</summary>
+    [JsonIgnore] public SelectMode SelectMode => Select switch
+    {
+        "batch" => SelectMode.Batch, "sequence" => SelectMode.Sequence, "global" => SelectMode.Global,
+        _ => throw new InvalidOperationException($"selection.select '{Select}' was not validated"),
+    };
 
     public void Validate()
     {

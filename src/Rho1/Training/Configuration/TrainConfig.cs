@@ -1,6 +1,7 @@
 // Optimisation knobs (config section "train"). Immutable; every key is overridable with --set train.KEY=VALUE.
 using System.Text.Json.Serialization;
-using Rho1.Training.Runs;
+using Rho1.Model;
+using static TorchSharp.torch;
 
 namespace Rho1.Training.Configuration;
 
@@ -50,6 +51,9 @@ public sealed record TrainConfig
     /// <summary>Stop with an error after this many consecutive non-finite steps.</summary>
     [JsonPropertyName("max_bad_steps")] public int MaxBadSteps { get; init; } = 5;
 
+    /// <summary>Precision parsed into the dtype activations and matmuls use (validate first).</summary>
+    [JsonIgnore] public ScalarType ComputeType => ComputePrecision.Parse(Precision);
+
     public void Validate(int contextLength)
     {
         ConfigRule.Require(Steps > 0, "train.steps", Steps, "must be positive");
@@ -72,7 +76,7 @@ public sealed record TrainConfig
         ConfigRule.Require(LogEvery > 0, "train.log_every", LogEvery, "must be positive");
         ConfigRule.Require(CheckpointEvery >= 0, "train.checkpoint_every", CheckpointEvery, "must be >= 0");
         ConfigRule.Require(KeepCheckpoints > 0, "train.keep_checkpoints", KeepCheckpoints, "must be positive");
-        ConfigRule.Require(Precision is "fp32" or "bf16", "train.precision", Precision, "must be fp32 or bf16");
+        ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32 or bf16");
         ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
     }

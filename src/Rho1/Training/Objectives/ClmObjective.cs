@@ -1,5 +1,6 @@
 // Plain causal language modelling: the mean loss over every token. What `train-ref` trains with.
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using static TorchSharp.torch;
 
 namespace Rho1.Training.Objectives;

@@ -1,15 +1,10 @@
 // The hook through which token selection plugs into the one training loop: given unreduced per-token
 // losses of a micro-batch, return the scalar to backpropagate plus statistics (read only at log steps).
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using static TorchSharp.torch;
 
 namespace Rho1.Training.Objectives;
-
-/// <summary>A micro-batch: inputs and targets (B, T) int64 on the device, and each row's window start in the split.</summary>
-public sealed record Batch(Tensor Inputs, Tensor Targets, long[] Starts);
-
-/// <summary>The loss to backpropagate and named scalar statistics (0-dim tensors, not yet synchronised).</summary>
-public sealed record ObjectiveOutput(Tensor Loss, IReadOnlyDictionary<string, Tensor> Stats);
 
 public interface ITrainingObjective
 {

@@ -1,7 +1,9 @@
 // Selective language modelling as a training objective: score each token (excess loss by default), keep
 // the top k% (per batch, per sequence, or above a running global threshold), and minimise the mean loss of
-// the kept tokens. Before slm_start, and at ratio 1.0, it is exactly plain CLM.
+// the kept tokens. Before slm_start, and at ratio 1.0, it is exactly plain CLM. The math is Selection's;
+// this class adds what a run needs around it: the reference, the schedule, resumable state and statistics.
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using Rho1.Reference;
 using Rho1.Selection;
 using Rho1.Training.Configuration;
@@ -13,6 +15,8 @@ namespace Rho1.Training.Objectives;
 public sealed class SelectiveObjective : ITrainingObjective, IDisposable
 {
     readonly SelectionConfig _config;
+    readonly ScoreMode _score;
+    readonly SelectMode _select;
     readonly IReferenceLosses? _reference;
     readonly int _startStep;
     readonly long _seed;
@@ -24,14 +28,19 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         if (config.NeedsReference && reference is null)
             throw new UserErrorException($"--score {config.Score} needs a reference: pass --ref CKPT or --ref-scores DIR");
         _config = config;
+        (_score, _select) = (config.ScoreMode, config.SelectMode);
         _reference = reference;
         _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
         _seed = seed;
     }
 
     /// <summary>The objective for a run the trainer has set up, with its reference from a checkpoint or a score directory (null: none).</summary>
-    public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores) =>
-        new(setup.Config.Selection, ReferenceLoader.Open(refCheckpoint, refScores, setup), setup.Config.Train.Steps, setup.Config.Train.Seed);
+    public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores)
+    {
+        var t = setup.Config.Train;
+        var reference = ReferenceLoader.Open(refCheckpoint, refScores, new ReferenceRequest(setup.Dataset, t.SeqLen, t.Precision, setup.Device));
+        return new(setup.Config.Selection, reference, t.Steps, t.Seed);
+    }
 
     public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
     {
@@ -40,25 +49,15 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var stats = new Dictionary<string, Tensor>();
         var refLosses = _reference?.Losses(batch);
         if (refLosses is not null && withStats)
-        {
-            var excess = (tokenLosses.detach() - refLosses).reshape(-1);
-            stats["ref_loss"] = refLosses.mean();
-            var q = torch.quantile(excess, torch.tensor(new[] { 0.1, 0.5, 0.9 }, dtype: excess.dtype, device: excess.device));
-            (stats["excess_p10"], stats["excess_p50"], stats["excess_p90"]) = (q[0], q[1], q[2]);
-        }
+            ReferenceStats(stats, tokenLosses.detach(), refLosses);
         if (_config.Ratio >= 1.0 || step < _startStep)
         {
             if (withStats) stats["selected_fraction"] = torch.ones(1).squeeze();
             return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM
         }
-        using var generator = _config.Score == "random" ? new Generator(RandomSeed(step)) : null;
-        var scores = TokenScores.Compute(_config.Score, tokenLosses.detach(), refLosses, generator);
-        var mask = _config.Select switch
-        {
-            "sequence" => TokenSelector.TopOfEachSequence(scores, _config.Ratio),
-            "global" => GlobalMask(scores),
-            _ => TokenSelector.TopOfBatch(scores, _config.Ratio),
-        };
+        using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step)) : null;
+        var scores = TokenScores.Compute(_score, tokenLosses.detach(), refLosses, generator);
+        var mask = _select == SelectMode.Global ? GlobalMask(scores) : TokenSelector.Select(_select, scores, _config.Ratio);
         if (withStats)
         {
             var detached = tokenLosses.detach();
@@ -69,12 +68,20 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return new ObjectiveOutput(TokenSelector.MaskedMean(tokenLosses, mask), stats);
     }
 
+    static void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
+    {
+        var excess = ExcessLoss.Of(trainLosses, refLosses).reshape(-1);
+        stats["ref_loss"] = refLosses.mean();
+        var q = torch.quantile(excess, torch.tensor(new[] { 0.1, 0.5, 0.9 }, dtype: excess.dtype, device: excess.device));
+        (stats["excess_p10"], stats["excess_p50"], stats["excess_p90"]) = (q[0], q[1], q[2]);
+    }
+
     Tensor GlobalMask(Tensor scores)
     {
         var cutoff = TokenSelector.Cutoff(scores, _config.Ratio);
         _threshold ??= cutoff.detach().clone().DetachFromDisposeScope();
-        var mask = TokenSelector.AboveThreshold(scores, _threshold);
-        var updated = (_threshold * _config.GlobalMomentum + cutoff * (1 - _config.GlobalMomentum)).DetachFromDisposeScope();
+        var mask = TokenSelector.Select(SelectMode.Global, scores, _config.Ratio, _threshold);
+        var updated = RunningThreshold.Next(_threshold, cutoff, _config.GlobalMomentum).DetachFromDisposeScope();
         _threshold.Dispose();
         _threshold = updated;
         return mask;

@@ -2,6 +2,11 @@
 // run it would resume, and which split evaluations read. All refusals are user errors naming the setting.
 
 
+
+
+
+
+
 using Rho1.Data.Reading;
 using Rho1.Training.Configuration;
 

@@ -1,7 +1,7 @@
 // Layout and guards of a run directory: refuses to mix two runs, finds the checkpoint to resume from
 // (skipping incomplete or damaged ones, and saying so), and prunes old step checkpoints. Deciding (Plan)
 // and touching the disk (Create) are separate, so a run refused for bad input creates or deletes nothing.
-using System.Globalization;
+using Rho1.Model.Storage;
 using Serilog;
 
 namespace Rho1.Training.Runs;
@@ -30,7 +30,7 @@ public sealed class RunDirectory
         string? from = null;
         var skipped = new List<string>();
         if (resume == "auto")
-            from = holdsRun ? LatestComplete(dir, skipped) : null;
+            from = holdsRun ? CheckpointSearch.LatestComplete(dir, skipped) : null;
         else if (resume != null)
             from = resume;
         else if (holdsRun && !force)
@@ -51,33 +51,6 @@ public sealed class RunDirectory
         // files (AtomicFile); none is ever read, and keeping them would fill the disk one kill at a time.
         DeleteLeftovers(Dir);
         DeleteLeftovers(CheckpointsDir);
-    }
-
-    /// <summary>
-    /// The newest complete, verified checkpoint (final or step-N) under a run directory, or null. Each newer one
-    /// passed over is added to <paramref name="skipped"/> as "path: problem", for the caller to report.
-    /// </summary>
-    public static string? LatestComplete(string dir, List<string> skipped)
-    {
-        var candidates = new List<(int Step, string Path)>();
-        string final = Path.Combine(dir, "final");
-        if (Directory.Exists(final))
-            candidates.Add((int.MaxValue, final));
-        string checkpoints = Path.Combine(dir, "checkpoints");
-        if (Directory.Exists(checkpoints))
-            foreach (string d in Directory.GetDirectories(checkpoints, "step-*"))
-                if (int.TryParse(Path.GetFileName(d)["step-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int s))
-                    candidates.Add((s, d));
-        foreach (var (_, path) in candidates.OrderByDescending(c => c.Step))
-        {
-            if (Checkpoint.Problem(path) is { } problem)
-            {
-                skipped.Add($"{path}: {problem}");
-                continue;
-            }
-            return path;
-        }
-        return null;
     }
 
     public void PruneCheckpoints(int keep)

@@ -1,0 +1,12 @@
+// The global selection mode's threshold: an exponential moving average of each batch's top-k cutoff, so
+// that tokens are kept by absolute score and about k of them on average. Pure; the caller keeps the state.
+using static TorchSharp.torch;
+
+namespace Rho1.Selection;
+
+public static class RunningThreshold
+{
+    /// <summary>momentum·threshold + (1 − momentum)·cutoff, with <paramref name="momentum"/> in [0, 1).</summary>
+    public static Tensor Next(Tensor threshold, Tensor cutoff, double momentum) =>
+        threshold * momentum + cutoff * (1 - momentum);
+}

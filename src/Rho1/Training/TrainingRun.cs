@@ -1,0 +1,188 @@
+// Everything one training run holds between steps, and its set-up: the checks that may refuse the run (all
+// before the run directory is touched, so a refused run creates, overwrites and deletes nothing), the resume,
+// then the run directory, logs and metrics. The loop itself is Trainer's.
+using System.Diagnostics;
+using Rho1.Data.Batches;
+using Rho1.Data.Reading;
+using Rho1.Data.Sampling;
+using Rho1.IO;
+using Rho1.Model;
+using Rho1.Model.Storage;
+using Rho1.Platform;
+using Rho1.Training.Configuration;
+using Rho1.Training.Objectives;
+using Rho1.Training.Optimization;
+using Rho1.Training.Runs;
+using Serilog;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Training;
+
+public sealed class TrainingRun : IDisposable
+{
+    readonly List<IDisposable> _owned = [];
+
+    public required TrainOptions Options { get; init; }
+    public required RunConfig Config { get; init; }
+    public required Device Device { get; init; }
+    public required TokenDataset Dataset { get; init; }
+    public required RunDirectory Directory { get; init; }
+    public required Transformer Model { get; init; }
+    public required AdamW Optimizer { get; init; }
+    public required BatchLoader Loader { get; init; }
+    public required ITrainingObjective Objective { get; init; }
+    /// <summary>Held-out split evaluated during training; null = no evaluation.</summary>
+    public TokenSplit? ValSplit { get; init; }
+    public double BytesPerToken { get; init; }
+    /// <summary>Checkpoint the run resumed from; null for a fresh run.</summary>
+    public string? ResumedFrom { get; init; }
+    /// <summary>Step the run resumed at (0 for a fresh run).</summary>
+    public int ResumedAt { get; init; }
+    /// <summary>Both train.log and the console.</summary>
+    public ILogger Log { get; private set; } = Serilog.Log.Logger;
+    /// <summary>Per-log-step lines: the console too unless a progress bar shows them; always train.log.</summary>
+    public ILogger StepLog { get; private set; } = Serilog.Log.Logger;
+    public MetricsLog Metrics { get; private set; } = null!;
+    public long Parameters { get; private set; }
+    public double FlopsPerToken { get; private set; }
+    public double PeakGflops { get; private set; }
+
+    /// <summary>Optimizer steps completed.</summary>
+    public int Step { get; set; }
+    public long Tokens { get; set; }
+    /// <summary>Consecutive steps whose update was skipped as non-finite.</summary>
+    public int BadSteps { get; set; }
+    /// <summary>Updates skipped since the last logged step.</summary>
+    public int SkippedSinceLog { get; set; }
+    public string? LastCheckpoint { get; set; }
+    public double LastLoss { get; set; } = double.NaN;
+    public double TokensPerSecond { get; set; }
+    public double PriorWallSeconds { get; init; }
+    public Stopwatch Wall { get; } = new();
+    /// <summary>Time and tokens since the last logged step, for tokens/s.</summary>
+    public Stopwatch Window { get; } = new();
+    public long WindowTokens { get; set; }
+
+    public long TokensPerStep => (long)Config.Train.BatchSize * Config.Train.SeqLen * Config.Train.GradAccum;
+    public double WallSeconds => PriorWallSeconds + Wall.Elapsed.TotalSeconds;
+
+    TrainingRun() { }
+
+    /// <summary>Checks, resumes and creates the run; throws UserErrorException before touching the disk if it cannot start.</summary>
+    public static TrainingRun Open(TrainOptions o, Func<TrainingSetup, ITrainingObjective> objectiveFactory)
+    {
+        var owned = new List<IDisposable>();
+        try
+        {
+            var run = Prepare(o, objectiveFactory, owned);
+            run._owned.AddRange(owned);
+            run.Start();
+            return run;
+        }
+        catch
+        {
+            for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
+            throw;
+        }
+    }
+
+    static TrainingRun Prepare(TrainOptions o, Func<TrainingSetup, ITrainingObjective> objectiveFactory, List<IDisposable> owned)
+    {
+        var device = DeviceSpec.Resolve(o.Device);
+        var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
+        var config = RunCompatibility.ResolveVocabulary(o.Config, dataset);
+        config.Validate();
+        var t = config.Train;
+        var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
+        LoadedCheckpoint? resumed = dir.ResumeFrom is null ? null : Checkpoint.Load(dir.ResumeFrom);
+        if (resumed != null)
+            RunCompatibility.CheckResumable(resumed.State, config, dataset, resumed.Path);
+        var evalData = o.EvalDataDir is null ? null : Own(owned, TokenDataset.OpenVerified(o.EvalDataDir));
+        if (evalData != null)
+            TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
+        var objective = objectiveFactory(new TrainingSetup(config, device, dataset));
+        if (objective is IDisposable disposable) owned.Add(disposable);
+        var (valSplit, bytesPerToken) = RunCompatibility.EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
+
+        if (device.type == DeviceType.CUDA)
+            torch.backends.cuda.matmul.allow_tf32 = true;
+        var model = Own(owned, new Transformer(config.Model, t.Seed));
+        model.to(device);
+        model.ComputeType = t.ComputeType;
+        var optimizer = Own(owned, new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay));
+        var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device);
+        var run = new TrainingRun
+        {
+            Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
+            Loader = loader, Objective = objective, ValSplit = valSplit, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path,
+            ResumedAt = resumed?.State.Step ?? 0, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
+        };
+        if (resumed != null)
+        {
+            ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
+            optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
+            loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
+            objective.LoadState(resumed.State.Objective);
+            (run.Step, run.Tokens) = (resumed.State.Step, resumed.State.TokensSeen);
+            foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
+        }
+        return run;
+    }
+
+    static T Own<T>(List<IDisposable> owned, T item) where T : IDisposable
+    {
+        owned.Add(item);
+        return item;
+    }
+
+    /// <summary>From here on the run directory exists: logs, config.json, the throughput peak, metrics.</summary>
+    void Start()
+    {
+        var t = Config.Train;
+        Directory.Create();
+        var fileLog = new LoggerConfiguration().MinimumLevel.Debug()
+            .WriteTo.File(Path.Combine(Directory.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        _owned.Add(fileLog);
+        var log = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Logger(Serilog.Log.Logger).WriteTo.Logger(fileLog).CreateLogger();
+        _owned.Add(log);
+        (Log, StepLog) = (log, Options.StepLinesOnConsole ? log : fileLog);
+        foreach (string damaged in Directory.Skipped)
+            Log.Warning("skipping checkpoint {Damaged}", damaged);
+        if (ResumedFrom != null)
+            Log.Information("resumed from {Checkpoint} at step {Step}", ResumedFrom, Step);
+        if (ValSplit is null)
+            Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", Dataset.Directory, t.SeqLen);
+        AtomicFile.WriteAllText(Path.Combine(Directory.Dir, "config.json"), ConfigLoader.ToJson(Config));
+        Parameters = Model.ParameterCount;
+        FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
+        PeakGflops = t.PeakGflops > 0 ? t.PeakGflops
+            : MatmulThroughput.Measure(Device, Model.ComputeType, n: Device.type == DeviceType.CUDA ? 8192 : 1024, repeats: 3);
+        Log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
+            Parameters, FlopsPerToken, PeakGflops, t.Precision, DeviceSpec.Name(Device));
+        Metrics = new MetricsLog(Directory.Dir, Step, Options.TensorBoard);
+        _owned.Add(Metrics);
+        Wall.Start();
+        Window.Start();
+    }
+
+    /// <summary>What a checkpoint written now must hold besides tensors.</summary>
+    public TrainerState State()
+    {
+        var cursor = Loader.Sampler.Cursor;
+        return new TrainerState
+        {
+            Step = Step, TokensSeen = Tokens, SamplerEpoch = cursor.Epoch, SamplerPosition = cursor.Position,
+            OptimizerStep = Optimizer.Step, Objective = Objective.SaveState(), Config = Config,
+            Tokenizer = Dataset.Meta.Tokenizer, VocabSize = Dataset.Meta.VocabSize, EosId = Dataset.Meta.EosId,
+            DatasetFingerprint = Dataset.Fingerprint, DataDir = Path.GetFullPath(Options.DataDir), WallSeconds = WallSeconds,
+        };
+    }
+
+    public void Dispose()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+        _owned.Clear();
+    }
+}
