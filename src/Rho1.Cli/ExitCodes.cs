@@ -1,4 +1,5 @@
 // Process exit codes shared by every verb.
+
 namespace Rho1.Cli;
 
 public static class ExitCodes

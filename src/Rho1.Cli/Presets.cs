@@ -1,4 +1,5 @@
 // Resolves --config: an existing file, or the name of a preset shipped in configs/ beside the binary.
+
 namespace Rho1.Cli;
 
 public static class Presets

@@ -1,4 +1,5 @@
 // The one way config validation reports a broken rule: "key=value: rule", as a user error (exit 2).
+
 namespace Rho1;
 
 internal static class ConfigRule

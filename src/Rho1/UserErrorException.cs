@@ -1,5 +1,6 @@
 // The one exception type for bad input or bad usage: the CLI prints its message as one line and exits 2.
 // Its message says what is wrong, where (file, line, key or value) and, where useful, what to do.
+
 namespace Rho1;
 
 public sealed class UserErrorException : Exception

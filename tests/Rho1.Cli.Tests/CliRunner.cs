@@ -1,4 +1,5 @@
 // Runs the CLI in-process and captures its exit code and output.
+
 namespace Rho1.Cli.Tests;
 
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr);

@@ -1,12 +1,5 @@
 // The CLI's one progress renderer: what it draws on a terminal, that it draws nothing when stderr is
 // redirected, and prepare's display built on it.
-
-
-
-
-
-
-
 using Rho1.Cli;
 using Rho1.Cli.Commands;
 using Rho1.Data.Prepare;

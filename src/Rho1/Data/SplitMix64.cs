@@ -1,5 +1,6 @@
 // SplitMix64 (Steele, Lea and Flood 2014): the one PRNG of the data pipeline, so that the train/val split and
 // the window order are fixed by the seed alone and never depend on the .NET version's System.Random.
+
 namespace Rho1.Data;
 
 internal struct SplitMix64(ulong seed)

@@ -1,8 +1,5 @@
 // `rho1 eval`: a checkpoint's loss, perplexity and bits per byte on a prepared split, after checking that
 // the data was tokenized the way the model expects.
-
-
-
 using Rho1.Data.Reading;
 using Rho1.Model.Storage;
 using Rho1.Platform;

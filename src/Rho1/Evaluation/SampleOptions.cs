@@ -1,4 +1,5 @@
 // What `rho1 sample` is asked to do.
+
 namespace Rho1.Evaluation;
 
 /// <param name="Model">Checkpoint or run directory.</param>

@@ -1,4 +1,5 @@
 // What `rho1 quickstart` is asked to do.
+
 namespace Rho1.Experiments;
 
 /// <param name="OutDir">Where corpora, datasets and runs go; replaced if an earlier quickstart made it.</param>

@@ -1,11 +1,4 @@
 // What `rho1 sweep` is asked to do: one training run per selection ratio, same seed and data order.
-
-
-
-
-
-
-
 using Rho1.Training.Configuration;
 
 namespace Rho1.Experiments;

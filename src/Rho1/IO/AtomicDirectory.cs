@@ -1,6 +1,7 @@
 // Publishing a directory written under a temporary name: rename it into place, and when it replaces an
 // older one, move the old aside first and delete it last, so the target path always holds a complete version
 // (old or new). A kill between the two renames leaves the old one under a hidden ".NAME.old-*" name.
+
 namespace Rho1.IO;
 
 public static class AtomicDirectory

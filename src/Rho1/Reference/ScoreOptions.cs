@@ -1,4 +1,5 @@
 // What `rho1 score` is asked to do.
+
 namespace Rho1.Reference;
 
 /// <param name="SeqLen">Window length T; 0 = the reference checkpoint's train.seq_len. Training must use the same.</param>

@@ -1,4 +1,5 @@
 // How tokens are ranked for selection (config selection.score, flag --score).
+
 namespace Rho1.Selection;
 
 public enum ScoreMode

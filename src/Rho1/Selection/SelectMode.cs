@@ -1,4 +1,5 @@
 // Over which tokens the top k% is taken (config selection.select, flag --select).
+
 namespace Rho1.Selection;
 
 public enum SelectMode

@@ -1,11 +1,4 @@
 // What a training run is asked to do: config, data, output, device and resume policy. Built by the CLI.
-
-
-
-
-
-
-
 using Rho1.Training.Configuration;
 
 namespace Rho1.Training;

@@ -1,4 +1,5 @@
 // A run that cannot continue for a reason found while running (e.g. repeated non-finite losses): exit 1.
+
 namespace Rho1.Training;
 
 public sealed class TrainingFailedException : Exception

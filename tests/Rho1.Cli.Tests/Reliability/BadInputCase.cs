@@ -1,5 +1,6 @@
 // One row of the bad-input matrix: a command line built against the shared workspace, and the fragments its
 // one-line error must contain (the file, key or value at fault). Listed in docs/reliability.md by Name.
+
 namespace Rho1.Cli.Tests.Reliability;
 
 public sealed record BadInputCase(string Name, string Problem, Func<ReliabilityWorkspace, string[]> Args, string[] Expect)

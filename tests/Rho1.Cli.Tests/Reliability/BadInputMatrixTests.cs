@@ -1,5 +1,6 @@
 // Runs every row of the bad-input matrix through the CLI: exit 2, exactly one line on stderr (the error, naming
 // what is wrong), nothing on stdout, and the workspace byte-for-byte as it was. Also keeps the doc's table honest.
+
 namespace Rho1.Cli.Tests.Reliability;
 
 [Collection("reliability")]

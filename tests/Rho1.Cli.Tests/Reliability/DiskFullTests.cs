@@ -1,15 +1,8 @@
 // Disk full while checkpointing, simulated through AtomicFile's fault seam (root ignores permissions, so chmod
 // cannot make a write fail): the run stops with exit 1 and one line naming the checkpoint, the previous
 // checkpoint stays complete, and resuming from it once space is back ends exactly where an unbroken run ends.
-
-
-
-
-
-
-
-using Rho1.Model.Storage;
 using Rho1.IO;
+using Rho1.Model.Storage;
 using Rho1.Training.Runs;
 
 namespace Rho1.Cli.Tests.Reliability;

@@ -1,13 +1,6 @@
 // The shared ground of the reliability tests, built once through the library: prepared datasets (bytes
 // tokenizer on clean and noisy synthetic text, gpt2 on held-out text for mismatches), a tiny reference run,
 // offline scores, and broken input files. Fixed/ is what the bad-input matrix snapshots; Runs/ is scratch.
-
-
-
-
-
-
-
 using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
 using Rho1.Reference;

@@ -1,11 +1,4 @@
 // Helpers that read a prepared dataset back as plain arrays, so tests compare against naive expectations.
-
-
-
-
-
-
-
 using Rho1.Data.Reading;
 
 namespace Rho1.Tests.Data;

@@ -7,6 +7,7 @@ using System.Text;
 using Rho1.Data.Format;
 using Rho1.Data.Prepare;
 using Rho1.Data.Tokenizers;
+using Rho1.Tests.Fixtures;
 
 namespace Rho1.Tests.Data;
 

@@ -1,14 +1,8 @@
 // Reading a prepared dataset: reads across shard boundaries, cheap checks on Open (truncation, header edits,
 // missing files) and the full checksum check of Verify (a flipped payload byte).
-
-
-
-
-
-
-
 using Rho1.Data.Prepare;
 using Rho1.Data.Reading;
+using Rho1.Tests.Fixtures;
 
 namespace Rho1.Tests.Data;
 

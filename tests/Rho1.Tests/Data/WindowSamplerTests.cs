@@ -1,12 +1,5 @@
 // WindowSampler: every window exactly once per epoch, a resumed cursor continues the identical sequence, and
 // the order is pinned by our own SplitMix64 (reference values), not by System.Random.
-
-
-
-
-
-
-
 using Rho1.Data;
 using Rho1.Data.Sampling;
 

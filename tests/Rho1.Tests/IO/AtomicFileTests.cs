@@ -1,12 +1,5 @@
 // AtomicFile under failure: a write that fails part-way (disk full, simulated through the fault seam) or whose
 // writer throws leaves the previous complete version and no temporary file; a reader never sees new bytes early.
-
-
-
-
-
-
-
 using Rho1.IO;
 
 namespace Rho1.Tests.IO;

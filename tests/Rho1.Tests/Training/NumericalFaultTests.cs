@@ -3,6 +3,7 @@
 // max_bad_steps in a row stop the run with TrainingFailedException naming the last good checkpoint.
 using System.Text.Json.Nodes;
 using Rho1.Model.Storage;
+using Rho1.Tests.Fixtures;
 using Rho1.Training;
 using Rho1.Training.Objectives;
 using Rho1.Training.Runs;
@@ -18,7 +19,7 @@ public class NumericalFaultTests(SyntheticData data)
     public void Non_finite_steps_are_skipped_leaving_weights_and_optimizer_exactly_as_before()
     {
         string run = data.NewRunDir();
-        var config = TrainerTests.Tiny("train.steps=8", "train.checkpoint_every=2", "train.keep_checkpoints=10", "train.log_every=1",
+        var config = TinyRun.Config("train.steps=8", "train.checkpoint_every=2", "train.keep_checkpoints=10", "train.log_every=1",
             "train.eval_every=0", "train.max_bad_steps=3");
         // Steps 3 and 4: NaN loss; step 6: finite loss, NaN gradient.
         new Trainer(new TrainOptions(config, data.Clean, run, "cpu", TensorBoard: false),
@@ -31,7 +32,7 @@ public class NumericalFaultTests(SyntheticData data)
         }
         Assert.Equal(5, Checkpoint.ReadState(Path.Combine(run, "final")).OptimizerStep); // 8 steps, 3 skipped
 
-        var metrics = TrainerTests.Metrics(run).Where(m => m.ContainsKey("loss")).ToDictionary(m => m["step"]!.GetValue<int>());
+        var metrics = TinyRun.Metrics(run).Where(m => m.ContainsKey("loss")).ToDictionary(m => m["step"]!.GetValue<int>());
         // "loss" is the model's token loss, finite here; the objective's NaN shows in the gradient norm.
         foreach (int step in new[] { 3, 4, 6 })
         {
@@ -51,7 +52,7 @@ public class NumericalFaultTests(SyntheticData data)
     public void Max_bad_steps_in_a_row_stop_the_run_naming_a_usable_last_checkpoint()
     {
         string run = data.NewRunDir();
-        var config = TrainerTests.Tiny("train.steps=20", "train.checkpoint_every=2", "train.keep_checkpoints=10", "train.eval_every=0", "train.max_bad_steps=3");
+        var config = TinyRun.Config("train.steps=20", "train.checkpoint_every=2", "train.keep_checkpoints=10", "train.eval_every=0", "train.max_bad_steps=3");
         var e = Assert.Throws<TrainingFailedException>(() => new Trainer(new TrainOptions(config, data.Clean, run, "cpu", TensorBoard: false),
             _ => new FaultyObjective(s => s >= 5)).Run());
 
@@ -75,7 +76,7 @@ public class NumericalFaultTests(SyntheticData data)
     {
         // The state of a run killed after its final checkpoint but before summary.json.
         string run = data.NewRunDir();
-        var config = TrainerTests.Tiny("train.steps=6", "train.eval_every=3", "train.log_every=2");
+        var config = TinyRun.Config("train.steps=6", "train.eval_every=3", "train.log_every=2");
         new Trainer(new TrainOptions(config, data.Clean, run, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
         var before = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "summary.json")))!.AsObject();
         File.Delete(Path.Combine(run, "summary.json"));

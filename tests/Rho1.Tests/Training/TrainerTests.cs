@@ -1,8 +1,9 @@
 // End-to-end training on generated data: the loss falls, the run directory holds what it promises, a resumed
 // run is bit-identical to an uninterrupted one, and bad set-ups are refused before anything is written.
 using System.Text.Json.Nodes;
-using Rho1.Model.Storage;
 using Rho1.IO;
+using Rho1.Model.Storage;
+using Rho1.Tests.Fixtures;
 using Rho1.Training;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
@@ -13,24 +14,13 @@ namespace Rho1.Tests.Training;
 [Collection("synthetic")]
 public class TrainerTests(SyntheticData data)
 {
-    internal static RunConfig Tiny(params string[] overrides) => ConfigLoader.Load(
-        Path.Combine(AppContext.BaseDirectory, "configs", "tiny.json"),
-        new[] { "train.peak_gflops=100", "train.eval_batches=4" }.Concat(overrides));
-
-    internal static List<JsonObject> Metrics(string run) =>
-        File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
-
-    // Values that must match between runs (timings excluded).
-    internal static string Deterministic(List<JsonObject> metrics) => string.Join("\n", metrics.Select(m =>
-        string.Join(",", m.Where(kv => kv.Key is not ("tokens_per_s" or "mfu")).Select(kv => $"{kv.Key}={kv.Value?.ToJsonString()}"))));
-
     [Fact]
     public void Tiny_training_lowers_the_loss_and_writes_the_run_directory()
     {
         string run = data.NewRunDir();
-        var summary = new Trainer(new TrainOptions(Tiny("train.steps=60", "train.eval_every=30", "train.checkpoint_every=30"), data.Clean, run, "cpu"),
+        var summary = new Trainer(new TrainOptions(TinyRun.Config("train.steps=60", "train.eval_every=30", "train.checkpoint_every=30"), data.Clean, run, "cpu"),
             _ => new ClmObjective()).Run();
-        var metrics = Metrics(run);
+        var metrics = TinyRun.Metrics(run);
         var train = metrics.Where(m => m.ContainsKey("loss")).ToList();
         double first = train[0]["loss"]!.GetValue<double>(), last = train[^1]["loss"]!.GetValue<double>();
         Assert.True(first > 4.0, $"untrained byte model should start near ln 257 = 5.55, got {first}");
@@ -51,16 +41,16 @@ public class TrainerTests(SyntheticData data)
     [Fact]
     public void A_run_stopped_and_resumed_is_bit_identical_to_an_uninterrupted_one()
     {
-        var config = Tiny("train.steps=24", "train.checkpoint_every=8", "train.eval_every=8", "train.log_every=2");
+        var config = TinyRun.Config("train.steps=24", "train.checkpoint_every=8", "train.eval_every=8", "train.log_every=2");
         string straight = data.NewRunDir(), resumed = data.NewRunDir();
         new Trainer(new TrainOptions(config, data.Noisy, straight, "cpu"), _ => new ClmObjective()).Run();
 
         var stopAt13 = new TrainOptions(config, data.Noisy, resumed, "cpu") { AfterStep = s => { if (s == 13) throw new OperationCanceledException(); } };
         Assert.Throws<OperationCanceledException>(() => new Trainer(stopAt13, _ => new ClmObjective()).Run());
-        Assert.Contains(Metrics(resumed), m => m["step"]!.GetValue<int>() == 12); // progress past the checkpoint is redone
+        Assert.Contains(TinyRun.Metrics(resumed), m => m["step"]!.GetValue<int>() == 12); // progress past the checkpoint is redone
         new Trainer(new TrainOptions(config, data.Noisy, resumed, "cpu", Resume: "auto"), _ => new ClmObjective()).Run();
 
-        Assert.Equal(Deterministic(Metrics(straight)), Deterministic(Metrics(resumed)));
+        Assert.Equal(TinyRun.Deterministic(TinyRun.Metrics(straight)), TinyRun.Deterministic(TinyRun.Metrics(resumed)));
         // TensorBoard: each (tag, step) once, although steps 10 and 12 were logged before the stop and again after.
         string[] timing = ["tokens_per_s", "mfu"];
         var expected = TensorBoardEvents.Scalars(straight).Where(s => !timing.Contains(s.Tag)).Order().ToList();
@@ -80,7 +70,7 @@ public class TrainerTests(SyntheticData data)
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "metrics.jsonl"), "{\"step\":1}\n");
         var e = Assert.Throws<UserErrorException>(() =>
-            new Trainer(new TrainOptions(Tiny("train.steps=2"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run());
+            new Trainer(new TrainOptions(TinyRun.Config("train.steps=2"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run());
         Assert.Contains("already holds a run", e.Message);
         Assert.Equal("{\"step\":1}\n", File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
     }
@@ -90,7 +80,7 @@ public class TrainerTests(SyntheticData data)
     {
         string run = data.NewRunDir();
         var e = Assert.Throws<UserErrorException>(() =>
-            new Trainer(new TrainOptions(Tiny("train.seq_len=4096"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run());
+            new Trainer(new TrainOptions(TinyRun.Config("train.seq_len=4096"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run());
         Assert.Contains("context_length", e.Message);
         Assert.False(Directory.Exists(run));
     }
@@ -99,9 +89,9 @@ public class TrainerTests(SyntheticData data)
     public void Resuming_with_another_model_shape_is_refused_by_name()
     {
         string run = data.NewRunDir();
-        new Trainer(new TrainOptions(Tiny("train.steps=4", "train.checkpoint_every=2"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run();
+        new Trainer(new TrainOptions(TinyRun.Config("train.steps=4", "train.checkpoint_every=2"), data.Clean, run, "cpu"), _ => new ClmObjective()).Run();
         var e = Assert.Throws<UserErrorException>(() =>
-            new Trainer(new TrainOptions(Tiny("train.steps=8", "model.dim=96", "model.heads=4"), data.Clean, run, "cpu", Resume: "auto"), _ => new ClmObjective()).Run());
+            new Trainer(new TrainOptions(TinyRun.Config("train.steps=8", "model.dim=96", "model.heads=4"), data.Clean, run, "cpu", Resume: "auto"), _ => new ClmObjective()).Run());
         Assert.Contains("model shape", e.Message);
     }
 }

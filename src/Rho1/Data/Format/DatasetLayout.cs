@@ -1,5 +1,6 @@
 // Names and constants of a prepared dataset directory, shared by the writer and the reader.
 // The byte layout itself is documented in docs/data-format.md; this file only holds its fixed numbers.
+
 namespace Rho1.Data.Format;
 
 internal static class DatasetLayout

@@ -1,5 +1,6 @@
 // A read-only pass-through stream that reports how many bytes were read from the file on disk, so progress
 // and ETA work in compressed bytes for .gz inputs (the only size known up front).
+
 namespace Rho1.Data.Prepare;
 
 internal sealed class CountingStream(Stream inner, Action<int> onRead) : Stream

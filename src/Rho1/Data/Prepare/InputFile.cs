@@ -1,4 +1,5 @@
 // One input file after path, directory and glob expansion: its format, compression and size on disk.
+
 namespace Rho1.Data.Prepare;
 
 internal sealed record InputFile(string Path, InputFormat Format, bool Gzip, long Bytes)

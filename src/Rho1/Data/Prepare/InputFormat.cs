@@ -1,4 +1,5 @@
 // How an input file's bytes become documents; chosen from the file extension (.txt, .jsonl, .json, each +.gz).
+
 namespace Rho1.Data.Prepare;
 
 internal enum InputFormat

@@ -1,4 +1,5 @@
 // What `rho1 prepare` was asked to do; the CLI builds it from its options and hands it to DatasetPreparer.
+
 namespace Rho1.Data.Prepare;
 
 /// <summary>Options of <see cref="DatasetPreparer.Run"/>.</summary>

@@ -1,5 +1,6 @@
 // A progress snapshot of `rho1 prepare`, reported after each batch of documents. The CLI turns it into a
 // terminal progress line or periodic log lines; the library itself never writes to the console.
+
 namespace Rho1.Data.Prepare;
 
 /// <summary>Progress of <see cref="DatasetPreparer.Run"/>. Bytes are input bytes on disk (compressed for .gz).</summary>

@@ -1,10 +1,5 @@
 // Appends documents to one split (train or val), rolling over to a new shard every `shardTokens` tokens.
 // A document may straddle two shards; it is counted in the shard that holds its EOS.
-
-
-
-
-
 using Rho1.Data.Format;
 
 namespace Rho1.Data.Prepare;

@@ -1,10 +1,5 @@
 // One split of a prepared dataset as a single array of token ids, stitched across its memory-mapped shards.
 // It is not a sampler: WindowSampler decides which ranges to read.
-
-
-
-
-
 using Rho1.Data.Format;
 using Rho1.Data.Sampling;
 

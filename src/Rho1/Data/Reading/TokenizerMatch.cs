@@ -1,5 +1,6 @@
 // One check, used wherever ids made by one tokenizer meet a model, score file or dataset made by another:
 // the same tokenizer id and vocabulary size, or a user error naming both sides.
+
 namespace Rho1.Data.Reading;
 
 public static class TokenizerMatch

@@ -2,11 +2,6 @@
 // in a seeded permutation without replacement, a fresh one per epoch. The permutation is SplitMix64 driving
 // Fisher-Yates, seeded by (seed, epoch), so a cursor (epoch, position) fully determines what comes next.
 // It is not a reader: the caller reads the window with TokenSplit.Read(start, span of T+1).
-
-
-
-
-
 using Rho1.Data.Reading;
 
 namespace Rho1.Data.Sampling;

@@ -1,5 +1,6 @@
 // Decoding shared by every tokenizer: the end-of-document id is rendered as one visible marker, whatever the
 // underlying library would do with it (tiktoken spells it, SentencePiece drops it, a synthetic id is unknown).
+
 namespace Rho1.Data.Tokenizers;
 
 internal static class EosAwareDecoder

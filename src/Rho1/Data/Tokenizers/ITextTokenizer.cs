@@ -1,5 +1,6 @@
 // The tokenizer contract of the data pipeline: text to ids and back, plus the end-of-document id.
 // It is not a training-time component: the trainer only sees the ids that `rho1 prepare` wrote.
+
 namespace Rho1.Data.Tokenizers;
 
 /// <summary>A tokenizer as the data pipeline uses it. Implementations are thread-safe.</summary>

@@ -1,4 +1,5 @@
 // What `rho1 analyze` is asked to do.
+
 namespace Rho1.Evaluation.Dynamics;
 
 /// <param name="Checkpoints">Two or more checkpoints of one run, in training order.</param>

@@ -1,4 +1,5 @@
 // The four token-loss trajectories of the Rho-1 paper's analysis (section 2.1).
+
 namespace Rho1.Evaluation.Dynamics;
 
 public enum TokenCategory

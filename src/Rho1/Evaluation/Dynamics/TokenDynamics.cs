@@ -2,6 +2,7 @@
 // token's loss against training progress (0 at the first checkpoint, 1 at the last); ΔL is its slope, i.e. the
 // fitted change over the whole span. ΔL < −0.2 → H→L, ΔL > 0.2 → L→H; otherwise L→L when the token's final
 // loss is at most the mean final loss of all tokens, else H→H.
+
 namespace Rho1.Evaluation.Dynamics;
 
 public static class TokenDynamics

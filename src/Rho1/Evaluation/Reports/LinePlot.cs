@@ -1,4 +1,5 @@
 // Line charts as PNG files (ScottPlot): labelled axes, a title and a legend. Used by sweep and analyze.
+
 namespace Rho1.Evaluation.Reports;
 
 public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y);

@@ -1,10 +1,5 @@
 // Learning rate as a pure function of the step: linear warm-up, then cosine decay, warmup-stable-decay
 // (constant, then a linear decay over the last decay_fraction of steps) or constant. Steps count from 0.
-
-
-
-
-
 using Rho1.Training.Configuration;
 
 namespace Rho1.Training.Optimization;

@@ -1,12 +1,5 @@
 // Checks that decide whether a run may start or continue: vocabulary against the data, a checkpoint against the
 // run it would resume, and which split evaluations read. All refusals are user errors naming the setting.
-
-
-
-
-
-
-
 using Rho1.Data.Reading;
 using Rho1.Training.Configuration;
 

@@ -1,19 +1,12 @@
 // `rho1 score` interrupted at each stage ends with the bytes of an uninterrupted run: stopped between
 // batches it resumes from progress.json; stopped after sealing it only publishes; and a leftover made for
 // another request is never reused.
-
-
-
-
-
-
-
 using Rho1.Reference;
-using Rho1.Tests.Training;
+using Rho1.Tests.Fixtures;
 using Rho1.Training;
 using Rho1.Training.Objectives;
 
-namespace Rho1.Tests.Scoring;
+namespace Rho1.Tests.Reference;
 
 [Collection("synthetic")]
 public class ReferenceScorerTests(SyntheticData data)
@@ -23,7 +16,7 @@ public class ReferenceScorerTests(SyntheticData data)
     (string Reference, string Straight) ReferenceAndScores()
     {
         string reference = data.NewRunDir();
-        new Trainer(new TrainOptions(TrainerTests.Tiny("train.steps=4", "train.eval_every=0"), data.Clean, reference, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
+        new Trainer(new TrainOptions(TinyRun.Config("train.steps=4", "train.eval_every=0"), data.Clean, reference, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
         string straight = data.NewRunDir();
         ReferenceScorer.Run(new ScoreOptions(reference, data.Noisy, straight, BatchSize: 8, Device: "cpu"));
         return (reference, straight);

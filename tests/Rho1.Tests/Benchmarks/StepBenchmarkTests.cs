@@ -1,18 +1,11 @@
 // The step benchmark: which intervals count and for which mode, ratios taken within a run, and real runs in
 // the promised order.
-
-
-
-
-
-
-
 using Rho1.Benchmarks;
-using Rho1.Tests.Training;
+using Rho1.Tests.Fixtures;
 using Rho1.Training;
 using Rho1.Training.Objectives;
 
-namespace Rho1.Tests.Experiments;
+namespace Rho1.Tests.Benchmarks;
 
 [Collection("synthetic")]
 public class StepBenchmarkTests(SyntheticData data)
@@ -46,8 +39,8 @@ public class StepBenchmarkTests(SyntheticData data)
     public void Runs_cover_each_mode_in_each_repeat_and_time_the_steps_after_warm_up()
     {
         string reference = data.NewRunDir();
-        new Trainer(new TrainOptions(TrainerTests.Tiny("train.steps=2", "train.eval_every=0"), data.Clean, reference, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
-        var runs = StepBenchmark.Run(new StepBenchmarkOptions(TrainerTests.Tiny("train.steps=20"), data.Noisy, data.NewRunDir(), null, reference, Repeats: 2, Device: "cpu"));
+        new Trainer(new TrainOptions(TinyRun.Config("train.steps=2", "train.eval_every=0"), data.Clean, reference, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
+        var runs = StepBenchmark.Run(new StepBenchmarkOptions(TinyRun.Config("train.steps=20"), data.Noisy, data.NewRunDir(), null, reference, Repeats: 2, Device: "cpu"));
         Assert.Equal(["online/1", "online/2"], runs.Select(r => $"{r.Mode}/{r.Repeat}"));
         // 20 steps, warm-up 4: steps 4..18 timed; odd ones (5, 7, ..., 17) are selective.
         Assert.All(runs, r => Assert.Equal(7, r.Steps));
@@ -57,5 +50,5 @@ public class StepBenchmarkTests(SyntheticData data)
     [Fact]
     public void Without_a_reference_there_is_nothing_to_compare() =>
         Assert.Contains("--ref", Assert.Throws<UserErrorException>(() =>
-            StepBenchmark.Run(new StepBenchmarkOptions(TrainerTests.Tiny("train.steps=20"), data.Noisy, data.NewRunDir(), null, null))).Message);
+            StepBenchmark.Run(new StepBenchmarkOptions(TinyRun.Config("train.steps=20"), data.Noisy, data.NewRunDir(), null, null))).Message);
 }

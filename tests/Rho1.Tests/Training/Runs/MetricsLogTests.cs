@@ -3,7 +3,7 @@
 using System.Text.Json.Nodes;
 using Rho1.Training.Runs;
 
-namespace Rho1.Tests.Training;
+namespace Rho1.Tests.Training.Runs;
 
 public class MetricsLogTests : IDisposable
 {

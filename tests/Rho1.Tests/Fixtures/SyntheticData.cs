@@ -1,16 +1,9 @@
 // Prepared datasets for training tests, built once per test run from the synthetic corpus with the bytes
 // tokenizer: clean (reference data), noisy (training data), heldout (clean evaluation data).
-
-
-
-
-
-
-
 using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
 
-namespace Rho1.Tests.Training;
+namespace Rho1.Tests.Fixtures;
 
 public sealed class SyntheticData : IDisposable
 {

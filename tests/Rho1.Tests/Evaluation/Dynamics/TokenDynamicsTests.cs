@@ -1,14 +1,7 @@
 // The trajectory classification against hand-computed slopes, and sweep/analyze end to end on generated data.
-
-
-
-
-
-
-
 using Rho1.Evaluation.Dynamics;
 
-namespace Rho1.Tests.Experiments;
+namespace Rho1.Tests.Evaluation.Dynamics;
 
 public class TokenDynamicsTests
 {

@@ -7,7 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Rho1.Tests.Training;
+namespace Rho1.Tests.Training.Optimization;
 
 public class AdamWTests
 {

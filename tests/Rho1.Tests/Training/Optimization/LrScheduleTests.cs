@@ -1,15 +1,8 @@
 // Exact learning-rate values at chosen steps, computed by hand from the schedule definitions.
-
-
-
-
-
-
-
 using Rho1.Training.Configuration;
 using Rho1.Training.Optimization;
 
-namespace Rho1.Tests.Training;
+namespace Rho1.Tests.Training.Optimization;
 
 public class LrScheduleTests
 {

@@ -1,5 +1,6 @@
 // A scratch directory per test, deleted afterwards, so tests generate their data and leave nothing behind.
-namespace Rho1.Tests.Data;
+
+namespace Rho1.Tests.Fixtures;
 
 public sealed class TempDirectory : IDisposable
 {

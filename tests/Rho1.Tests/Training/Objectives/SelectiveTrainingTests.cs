@@ -3,33 +3,34 @@
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.Reference;
-using Rho1.Tests.Training;
+using Rho1.Tests.Fixtures;
 using Rho1.Training;
 using Rho1.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Rho1.Tests.Selection;
+namespace Rho1.Tests.Training.Objectives;
 
 [Collection("synthetic")]
 public class SelectiveTrainingTests(SyntheticData data)
 {
-    string TrainReference(int steps = 120)
-    {
-        string run = data.NewRunDir();
-        new Trainer(new TrainOptions(TrainerTests.Tiny($"train.steps={steps}", "train.eval_every=0"), data.Clean, run, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
-        return run;
-    }
+    string TrainReference(int steps = 120) => TinyRun.TrainPlain(data, data.Clean, steps);
 
     [Fact]
-    public void Ratio_one_reproduces_train_ref_exactly()
+    public void Ratio_one_reproduces_train_ref_exactly_even_with_a_reference()
     {
-        var config = TrainerTests.Tiny("train.steps=12", "train.log_every=1", "train.eval_every=6");
+        // With a reference the selective path computes reference losses and their statistics every log step; at
+        // ratio 1.0 none of that may touch the loss.
+        string scores = data.NewRunDir();
+        ReferenceScorer.Run(new ScoreOptions(TrainReference(20), data.Noisy, scores, BatchSize: 64, Device: "cpu"));
+        var config = TinyRun.Config("train.steps=12", "train.log_every=1", "train.eval_every=6");
         string plain = data.NewRunDir(), selective = data.NewRunDir();
         new Trainer(new TrainOptions(config, data.Noisy, plain, "cpu"), _ => new ClmObjective()).Run();
-        new Trainer(new TrainOptions(config, data.Noisy, selective, "cpu"), s => new SelectiveObjective(s.Config.Selection, null, 12, 1)).Run();
-        string Losses(string run) => string.Join(",", TrainerTests.Metrics(run).Select(m => (m["loss"] ?? m["val_loss"])!.ToJsonString()));
+        new Trainer(new TrainOptions(config, data.Noisy, selective, "cpu"),
+            s => new SelectiveObjective(s.Config.Selection, ReferenceLoader.Open(null, scores, Request(s)), 12, 1)).Run();
+        string Losses(string run) => string.Join(",", TinyRun.Metrics(run).Select(m => (m["loss"] ?? m["val_loss"])!.ToJsonString()));
         Assert.Equal(Losses(plain), Losses(selective));
+        Assert.All(TinyRun.Metrics(selective).Where(m => m.ContainsKey("loss")), m => Assert.True(m.ContainsKey("ref_loss"), "the reference was used"));
     }
 
     [Fact]
@@ -38,7 +39,7 @@ public class SelectiveTrainingTests(SyntheticData data)
         string reference = TrainReference(30);
         string scores = data.NewRunDir();
         ReferenceScorer.Run(new ScoreOptions(reference, data.Noisy, scores, BatchSize: 7, Device: "cpu"));
-        var config = TrainerTests.Tiny();
+        var config = TinyRun.Config();
         using var dataset = TokenDataset.Open(data.Noisy);
         var setup = new ReferenceRequest(dataset, config.Train.SeqLen, config.Train.Precision, torch.CPU);
         using var online = ReferenceLoader.Open(reference, null, setup)!;
@@ -58,7 +59,7 @@ public class SelectiveTrainingTests(SyntheticData data)
         string scores = data.NewRunDir();
         ReferenceScorer.Run(new ScoreOptions(reference, data.Clean, scores, Device: "cpu"));
         var e = Assert.Throws<UserErrorException>(() => new Trainer(
-            new TrainOptions(TrainerTests.Tiny("train.steps=2", "selection.ratio=0.6"), data.Noisy, data.NewRunDir(), "cpu"),
+            new TrainOptions(TinyRun.Config("train.steps=2", "selection.ratio=0.6"), data.Noisy, data.NewRunDir(), "cpu"),
             s => new SelectiveObjective(s.Config.Selection, ReferenceLoader.Open(null, scores, Request(s)), 2, 1)).Run());
         Assert.Contains("another dataset", e.Message);
     }
@@ -73,7 +74,7 @@ public class SelectiveTrainingTests(SyntheticData data)
         {
             double Final(double ratio)
             {
-                var config = TrainerTests.Tiny("train.steps=300", "train.eval_every=0", "train.lr=2e-3", $"train.seed={seed}", $"selection.ratio={ratio}");
+                var config = TinyRun.Config("train.steps=300", "train.eval_every=0", "train.lr=2e-3", $"train.seed={seed}", $"selection.ratio={ratio}");
                 var summary = new Trainer(new TrainOptions(config, data.Noisy, data.NewRunDir(), "cpu", TensorBoard: false) { EvalDataDir = data.Heldout },
                     s => new SelectiveObjective(s.Config.Selection, ratio < 1 ? ReferenceLoader.Open(null, scores, Request(s)) : null, 300, seed)).Run();
                 return summary.FinalValLoss!.Value;

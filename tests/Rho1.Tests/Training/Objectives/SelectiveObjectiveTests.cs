@@ -3,33 +3,23 @@
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
 using Rho1.Reference;
+using Rho1.Tests.Fixtures;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Rho1.Tests.Selection;
+namespace Rho1.Tests.Training.Objectives;
 
 public class SelectiveObjectiveTests
 {
-    sealed class FixedReference(Tensor losses) : IReferenceLosses
-    {
-        public Tensor Losses(Batch batch) => losses;
-        public double FlopsPerToken => 0;
-        public JsonObject Describe() => new() { ["reference"] = "fixed" };
-        public void Dispose() { }
-    }
-
-    static Batch DummyBatch(long b, long t) =>
-        new(torch.zeros(new[] { b, t }, ScalarType.Int64), torch.zeros(new[] { b, t }, ScalarType.Int64), new long[b]);
-
     [Fact]
     public void Batch_mode_keeps_the_top_excess_tokens_and_averages_over_them()
     {
         var train = torch.tensor(new float[] { 5, 1, 4, 2, 3, 6, 1, 1 }, new long[] { 2, 4 });
         var reference = torch.tensor(new float[] { 1, 1, 1, 1, 1, 1, 1, 9 }, new long[] { 2, 4 });
         var objective = new SelectiveObjective(new SelectionConfig { Ratio = 0.5 }, new FixedReference(reference), 100, 1);
-        var output = objective.Reduce(train, DummyBatch(2, 4), step: 0, withStats: true);
+        var output = objective.Reduce(train, FixedReference.DummyBatch(2, 4), step: 0, withStats: true);
         // excess = 4,0,3,1,2,5,0,-8 -> top 4: 5 (idx5), 4 (idx0), 3 (idx2), 2 (idx4) -> losses 6,5,4,3
         Assert.Equal((6 + 5 + 4 + 3) / 4.0, output.Loss.item<float>(), 5);
         Assert.Equal(0.5, output.Stats["selected_fraction"].item<float>(), 6);
@@ -44,10 +34,10 @@ public class SelectiveObjectiveTests
         var train = torch.rand(4, 8);
         var plain = train.mean().item<float>();
         var all = new SelectiveObjective(new SelectionConfig { Ratio = 1.0, Score = "loss" }, null, 10, 1);
-        Assert.Equal(plain, all.Reduce(train, DummyBatch(4, 8), 0, withStats: true).Loss.item<float>());
+        Assert.Equal(plain, all.Reduce(train, FixedReference.DummyBatch(4, 8), 0, withStats: true).Loss.item<float>());
         var late = new SelectiveObjective(new SelectionConfig { Ratio = 0.3, Score = "loss", SlmStart = 0.5 }, null, 10, 1);
-        Assert.Equal(plain, late.Reduce(train, DummyBatch(4, 8), 4, withStats: true).Loss.item<float>());
-        Assert.NotEqual(plain, late.Reduce(train, DummyBatch(4, 8), 5, withStats: true).Loss.item<float>());
+        Assert.Equal(plain, late.Reduce(train, FixedReference.DummyBatch(4, 8), 4, withStats: true).Loss.item<float>());
+        Assert.NotEqual(plain, late.Reduce(train, FixedReference.DummyBatch(4, 8), 5, withStats: true).Loss.item<float>());
     }
 
     [Fact]
@@ -61,7 +51,7 @@ public class SelectiveObjectiveTests
         {
             // Scores drift upward over time, as losses would change in training.
             var losses = torch.randn(new long[] { 4, 64 }, generator: generator) + step * 0.002;
-            kept += objective.Reduce(losses, DummyBatch(4, 64), step, withStats: true).Stats["selected_fraction"].item<float>();
+            kept += objective.Reduce(losses, FixedReference.DummyBatch(4, 64), step, withStats: true).Stats["selected_fraction"].item<float>();
         }
         Assert.InRange(kept / steps, 0.55, 0.65);
     }
@@ -72,11 +62,11 @@ public class SelectiveObjectiveTests
         var config = new SelectionConfig { Ratio = 0.5, Select = "global", Score = "loss" };
         var a = new SelectiveObjective(config, null, 100, 1);
         var g = new Generator(9);
-        for (int s = 0; s < 5; s++) a.Reduce(torch.randn(new long[] { 2, 16 }, generator: g), DummyBatch(2, 16), s, withStats: true);
+        for (int s = 0; s < 5; s++) a.Reduce(torch.randn(new long[] { 2, 16 }, generator: g), FixedReference.DummyBatch(2, 16), s, withStats: true);
         var b = new SelectiveObjective(config, null, 100, 1);
         b.LoadState(JsonNode.Parse(a.SaveState()!.ToJsonString()));
         var next = torch.randn(new long[] { 2, 16 }, generator: g);
-        Assert.Equal(a.Reduce(next, DummyBatch(2, 16), 5, withStats: false).Loss.item<float>(), b.Reduce(next, DummyBatch(2, 16), 5, withStats: true).Loss.item<float>());
+        Assert.Equal(a.Reduce(next, FixedReference.DummyBatch(2, 16), 5, withStats: false).Loss.item<float>(), b.Reduce(next, FixedReference.DummyBatch(2, 16), 5, withStats: true).Loss.item<float>());
     }
 
     [Theory]
@@ -94,8 +84,8 @@ public class SelectiveObjectiveTests
         for (int step = 0; step < 12; step++)
         {
             var losses = torch.rand(new long[] { 2, 16 }, generator: g) * 3;
-            var a = logged.Reduce(losses, DummyBatch(2, 16), step, withStats: true);
-            var b = quiet.Reduce(losses, DummyBatch(2, 16), step, withStats: false);
+            var a = logged.Reduce(losses, FixedReference.DummyBatch(2, 16), step, withStats: true);
+            var b = quiet.Reduce(losses, FixedReference.DummyBatch(2, 16), step, withStats: false);
             Assert.Equal(a.Loss.item<float>(), b.Loss.item<float>());
             Assert.Contains("excess_p50", a.Stats.Keys);
             Assert.Empty(b.Stats);

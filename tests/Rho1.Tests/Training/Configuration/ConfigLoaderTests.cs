@@ -1,15 +1,8 @@
 // Config files and --set overrides: values land where they should, and every mistake is an error that
 // names the key (and, for files, the line).
-
-
-
-
-
-
-
 using Rho1.Training.Configuration;
 
-namespace Rho1.Tests.Configuration;
+namespace Rho1.Tests.Training.Configuration;
 
 public class ConfigLoaderTests : IDisposable
 {
