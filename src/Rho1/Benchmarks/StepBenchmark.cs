@@ -93,6 +93,9 @@ public static class StepBenchmark
         public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats) =>
             (step % 2 == 0 ? plain : selective).Reduce(tokenLosses, batch, step, withStats);
 
+        public bool RanksWholeStep(int step) => step % 2 == 1 && selective.RanksWholeStep(step);
+        public void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses) => selective.PrepareStep(step, batches, tokenLosses);
+
         public double ExtraFlopsPerToken => selective.ExtraFlopsPerToken / 2;
         public JsonObject Describe() => new() { ["objective"] = "alternating plain and selective (bench-step)" };
         public JsonNode? SaveState() => null;

@@ -1,6 +1,7 @@
 // Rho1's named-tensor file: magic "RHO1TNSR", uint32 version, uint32 count, then per tensor a UTF-8 name,
 // dtype code, shape and raw little-endian bytes, and a SHA-256 of everything before it as the trailer.
 // Used for model weights and optimizer state; read back only after the checksum verifies.
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using TorchSharp;
@@ -21,23 +22,28 @@ public static class TensorFile
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             void Put(ReadOnlySpan<byte> bytes) { stream.Write(bytes); hash.AppendData(bytes); }
             Put(Magic);
-            Put(BitConverter.GetBytes(Version));
-            Put(BitConverter.GetBytes((uint)list.Count));
+            Put(UInt32(Version));
+            Put(UInt32((uint)list.Count));
             foreach (var (name, tensor) in list)
             {
                 using var cpu = tensor.detach().cpu().contiguous();
                 byte[] nameBytes = Encoding.UTF8.GetBytes(name);
-                Put(BitConverter.GetBytes((ushort)nameBytes.Length));
+                Put(UInt16((ushort)nameBytes.Length));
                 Put(nameBytes);
                 Put(new[] { Code(cpu.dtype), (byte)cpu.dim() });
-                foreach (long d in cpu.shape) Put(BitConverter.GetBytes(d));
+                foreach (long d in cpu.shape) Put(Int64(d));
                 var data = cpu.bytes;
-                Put(BitConverter.GetBytes((long)data.Length));
+                Put(Int64(data.Length));
                 Put(data);
             }
             stream.Write(hash.GetHashAndReset());
         });
     }
+
+    // Header integers are little-endian whatever the host, as BinaryReader reads them back.
+    static byte[] UInt16(ushort v) { var b = new byte[2]; BinaryPrimitives.WriteUInt16LittleEndian(b, v); return b; }
+    static byte[] UInt32(uint v) { var b = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); return b; }
+    static byte[] Int64(long v) { var b = new byte[8]; BinaryPrimitives.WriteInt64LittleEndian(b, v); return b; }
 
     /// <summary>Verifies the checksum, then loads every tensor onto the CPU. Throws InvalidDataException naming the file.</summary>
     public static Dictionary<string, Tensor> Load(string path)

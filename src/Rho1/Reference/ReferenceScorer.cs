@@ -22,7 +22,7 @@ public static class ReferenceScorer
     public static ScoreMeta Run(ScoreOptions o, CancellationToken cancel = default)
     {
         if (o.BatchSize <= 0) throw new UserErrorException($"--batch-size {o.BatchSize}: must be positive");
-        if (o.Precision is not ("fp32" or "bf16")) throw new UserErrorException($"--precision {o.Precision}: must be fp32 or bf16");
+        if (!ComputePrecision.IsKnown(o.Precision)) throw new UserErrorException($"--precision {o.Precision}: must be fp32 or bf16");
         if (!(o.SaveEverySeconds >= 0)) throw new UserErrorException($"--save-every {o.SaveEverySeconds}: must be >= 0 seconds");
         string outDir = Path.GetFullPath(o.OutDir.TrimEnd('/'));
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !o.Force)

@@ -3,6 +3,7 @@
 // logging, evaluation and checkpoints around it. Token selection enters only through ITrainingObjective.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
 using Rho1.Evaluation;
 using Rho1.IO;
 using Rho1.Platform;
@@ -52,9 +53,12 @@ public sealed class Trainer
         double lr = LrSchedule.At(run.Step, t);
         var meanLoss = torch.zeros(1, device: run.Device);
         IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
+        var batches = Enumerable.Range(0, t.GradAccum).Select(_ => run.Loader.Next()).ToList();
+        if (t.GradAccum > 1 && run.Objective.RanksWholeStep(run.Step))
+            PrepareStep(run, batches);
         for (int micro = 0; micro < t.GradAccum; micro++)
         {
-            var batch = run.Loader.Next();
+            var batch = batches[micro];
             var tokenLosses = run.Model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
             var output = run.Objective.Reduce(tokenLosses, batch, run.Step, withStats: logStep && micro == t.GradAccum - 1);
             (output.Loss / t.GradAccum).backward();
@@ -75,6 +79,13 @@ public sealed class Trainer
         run.Tokens += run.TokensPerStep;
         run.WindowTokens += run.TokensPerStep;
         return new StepResult(lr, meanLoss, gradNorm, stats);
+    }
+
+    /// <summary>An extra forward without gradient over the step's micro-batches, so that the objective can rank the whole step.</summary>
+    static void PrepareStep(TrainingRun run, IReadOnlyList<Batch> batches)
+    {
+        using var noGrad = torch.no_grad();
+        run.Objective.PrepareStep(run.Step, batches, batches.Select(b => run.Model.TokenLosses(b.Inputs, b.Targets)).ToList());
     }
 
     static void SkipUpdate(TrainingRun run)

@@ -1,5 +1,6 @@
 // Gradient accumulation is a memory knob, not a change of method: 2 micro-batches of B/2 give the same steps
-// as 1 batch of B (the same windows in the same order), for plain training and for selection.
+// as 1 batch of B (the same windows in the same order), for plain training and for selection. Batch selection
+// ranks the whole step's tokens, so its mask is the one-batch mask too.
 using Rho1.Reference;
 using Rho1.Tests.Fixtures;
 using Rho1.Training;
@@ -24,6 +25,7 @@ public class GradientAccumulationTests(SyntheticData data)
 
     [Theory]
     [InlineData("batch", 1.0)]
+    [InlineData("batch", 0.5)]
     [InlineData("sequence", 0.5)]
     public void Two_half_batches_equal_one_whole_batch(string select, double ratio)
     {

@@ -14,6 +14,15 @@ public interface ITrainingObjective
     /// </summary>
     ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats);
 
+    /// <summary>
+    /// Whether step <paramref name="step"/> ranks tokens across all its micro-batches (gradient accumulation): the trainer
+    /// then calls PrepareStep with every micro-batch's losses before the first Reduce of the step.
+    /// </summary>
+    bool RanksWholeStep(int step) => false;
+
+    /// <summary>Fixes the step's selection from its micro-batches and their per-token losses (B, T) computed without gradient.</summary>
+    void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses) { }
+
     /// <summary>Extra forward FLOPs per trained token (an online reference model), for MFU.</summary>
     double ExtraFlopsPerToken { get; }
 

@@ -22,6 +22,10 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly long _seed;
     Tensor? _threshold; // global mode: running cutoff, 0-dim, on the device
     int _lastStep = -1, _microInStep;
+    StepSelection? _prepared; // batch mode under gradient accumulation: the step's selection, fixed by PrepareStep
+
+    /// <summary>One step's whole-batch selection: the step's losses, reference losses and mask (A·B, T), and the mask's rows per micro-batch.</summary>
+    sealed record StepSelection(int Step, Tensor Losses, Tensor? RefLosses, Tensor Mask, Tensor[] MicroMasks);
 
     public SelectiveObjective(SelectionConfig config, IReferenceLosses? reference, int totalSteps, long seed)
     {
@@ -42,10 +46,25 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return new(setup.Config.Selection, reference, t.Steps, t.Seed);
     }
 
+    /// <summary>Batch selection ranks the optimizer step's whole batch, so micro-batches of B/k rank like one batch of B.</summary>
+    public bool RanksWholeStep(int step) => _select == SelectMode.Batch && _config.Ratio < 1.0 && step >= _startStep;
+
+    public void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses)
+    {
+        var losses = torch.cat(tokenLosses.ToArray(), 0);                                                     // (A·B, T)
+        var refLosses = _reference is null ? null : torch.cat(batches.Select(_reference.Losses).ToArray(), 0); // (A·B, T)
+        using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro: 0)) : null;
+        var mask = TokenSelector.TopOfBatch(TokenScores.Compute(_score, losses, refLosses, generator), _config.Ratio);
+        var rows = tokenLosses.Select(l => l.shape[0]).ToArray();
+        _prepared = new StepSelection(step, losses, refLosses, mask, mask.split(rows, 0));
+    }
+
     public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
     {
         _microInStep = step == _lastStep ? _microInStep + 1 : 0;
         _lastStep = step;
+        if (_prepared is { } prepared && prepared.Step == step)
+            return ReducePrepared(prepared, tokenLosses, withStats);
         var stats = new Dictionary<string, Tensor>();
         var refLosses = _reference?.Losses(batch);
         if (refLosses is not null && withStats)
@@ -55,7 +74,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             if (withStats) stats["selected_fraction"] = torch.ones(1).squeeze();
             return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM
         }
-        using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step)) : null;
+        using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, _microInStep)) : null;
         var scores = TokenScores.Compute(_score, tokenLosses.detach(), refLosses, generator);
         var mask = _select == SelectMode.Global ? GlobalMask(scores) : TokenSelector.Select(_select, scores, _config.Ratio);
         if (withStats)
@@ -66,6 +85,26 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             stats["loss_unselected"] = TokenSelector.MaskedMean(detached, 1 - mask);
         }
         return new ObjectiveOutput(TokenSelector.MaskedMean(tokenLosses, mask), stats);
+    }
+
+    /// <summary>
+    /// A micro-batch's share of the step's masked mean: Σ(loss · mask) / kept · A, which the trainer divides by A. Statistics
+    /// describe the whole step, as they would for one batch of A·B.
+    /// </summary>
+    ObjectiveOutput ReducePrepared(StepSelection p, Tensor tokenLosses, bool withStats)
+    {
+        var mask = p.MicroMasks[_microInStep];
+        var loss = (tokenLosses * mask).sum() / p.Mask.sum().clamp_min(1.0) * p.MicroMasks.Length;
+        var stats = new Dictionary<string, Tensor>();
+        if (withStats)
+        {
+            if (p.RefLosses is not null)
+                ReferenceStats(stats, p.Losses, p.RefLosses);
+            stats["selected_fraction"] = p.Mask.mean();
+            stats["loss_selected"] = TokenSelector.MaskedMean(p.Losses, p.Mask);
+            stats["loss_unselected"] = TokenSelector.MaskedMean(p.Losses, 1 - p.Mask);
+        }
+        return new ObjectiveOutput(loss, stats);
     }
 
     static void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
@@ -87,7 +126,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return mask;
     }
 
-    ulong RandomSeed(int step) => unchecked((ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)_microInStep);
+    ulong RandomSeed(int step, int micro) => unchecked((ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)micro);
 
     public double ExtraFlopsPerToken => _reference?.FlopsPerToken ?? 0;
 

@@ -96,4 +96,40 @@ public class SelectiveObjectiveTests
     [Fact]
     public void Excess_without_a_reference_is_a_user_error() =>
         Assert.Contains("--ref", Assert.Throws<UserErrorException>(() => new SelectiveObjective(new SelectionConfig { Ratio = 0.6 }, null, 10, 1)).Message);
+
+    [Theory]
+    [InlineData("excess")]
+    [InlineData("random")]
+    public void Batch_mode_over_a_prepared_step_equals_one_batch_of_the_whole_step(string score)
+    {
+        var generator = new Generator(3);
+        var train = torch.rand(new long[] { 4, 6 }, generator: generator) * 5;
+        var reference = torch.rand(new long[] { 4, 6 }, generator: generator) * 5;
+        var config = new SelectionConfig { Ratio = 0.3, Score = score };
+        var whole = new SelectiveObjective(config, new FixedReference(reference), 100, 1).Reduce(train, FixedReference.DummyBatch(4, 6), 5, withStats: true);
+
+        // Two micro-batches of two rows: the reference hands out its rows in order.
+        var halves = new[] { reference.narrow(0, 0, 2), reference.narrow(0, 2, 2) };
+        int next = 0;
+        var split = new SelectiveObjective(config, new QueuedReference(() => halves[next++ % 2]), 100, 1);
+        var batches = new[] { FixedReference.DummyBatch(2, 6), FixedReference.DummyBatch(2, 6) };
+        var parts = new[] { train.narrow(0, 0, 2), train.narrow(0, 2, 2) };
+        Assert.True(split.RanksWholeStep(5));
+        split.PrepareStep(5, batches, parts);
+        var first = split.Reduce(parts[0], batches[0], 5, withStats: false);
+        var second = split.Reduce(parts[1], batches[1], 5, withStats: true);
+        // The trainer backpropagates each part / 2: their mean is the step's loss.
+        Assert.Equal(whole.Loss.item<float>(), (first.Loss.item<float>() + second.Loss.item<float>()) / 2, 5);
+        foreach (var (name, value) in whole.Stats)
+            Assert.Equal(value.item<float>(), second.Stats[name].item<float>(), 5);
+        Assert.False(new SelectiveObjective(config with { Select = "sequence" }, new FixedReference(reference), 100, 1).RanksWholeStep(5));
+    }
+
+    sealed class QueuedReference(Func<Tensor> next) : IReferenceLosses
+    {
+        public Tensor Losses(Batch batch) => next();
+        public double FlopsPerToken => 0;
+        public JsonObject Describe() => new();
+        public void Dispose() { }
+    }
 }
