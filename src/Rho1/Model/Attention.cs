@@ -16,16 +16,16 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     readonly int _heads, _kvHeads, _headDim;
     readonly Rotary _rotary;
 
-    public Attention(ModelConfig config, Rotary rotary) : base(nameof(Attention))
+    public Attention(ModelConfig config, Rotary rotary, ComputeCasts casts) : base(nameof(Attention))
     {
         _heads = config.Heads;
         _kvHeads = config.EffectiveKvHeads;
         _headDim = config.HeadDim;
         _rotary = rotary;
-        _qProj = new Linear(config.Dim, _heads * _headDim);
-        _kProj = new Linear(config.Dim, _kvHeads * _headDim);
-        _vProj = new Linear(config.Dim, _kvHeads * _headDim);
-        _oProj = new Linear(_heads * _headDim, config.Dim);
+        _qProj = new Linear(config.Dim, _heads * _headDim, casts);
+        _kProj = new Linear(config.Dim, _kvHeads * _headDim, casts);
+        _vProj = new Linear(config.Dim, _kvHeads * _headDim, casts);
+        _oProj = new Linear(_heads * _headDim, config.Dim, casts);
         RegisterComponents();
     }
 

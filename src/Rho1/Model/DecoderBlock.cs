@@ -1,4 +1,6 @@
-// One pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(x)). Names match Hugging Face Llama.
+// One pre-norm decoder block: x + attn(norm(x)), then + mlp(norm(x)). Names match Hugging Face Llama. The
+// residual stream x stays fp32 (attention and MLP outputs in the compute dtype are promoted when added), as
+// under PyTorch autocast.
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -12,12 +14,12 @@ public sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "post_attention_layernorm")] readonly RmsNorm _mlpNorm;
     [ComponentName(Name = "mlp")] readonly FeedForward _mlp;
 
-    public DecoderBlock(ModelConfig config, Rotary rotary) : base(nameof(DecoderBlock))
+    public DecoderBlock(ModelConfig config, Rotary rotary, ComputeCasts casts) : base(nameof(DecoderBlock))
     {
         _attentionNorm = new RmsNorm(config.Dim, config.NormEps);
-        _attention = new Attention(config, rotary);
+        _attention = new Attention(config, rotary, casts);
         _mlpNorm = new RmsNorm(config.Dim, config.NormEps);
-        _mlp = new FeedForward(config);
+        _mlp = new FeedForward(config, casts);
         RegisterComponents();
     }
 

@@ -11,11 +11,11 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "up_proj")] readonly Linear _upProj;
     [ComponentName(Name = "down_proj")] readonly Linear _downProj;
 
-    public FeedForward(ModelConfig config) : base(nameof(FeedForward))
+    public FeedForward(ModelConfig config, ComputeCasts casts) : base(nameof(FeedForward))
     {
-        _gateProj = new Linear(config.Dim, config.FfnDim);
-        _upProj = new Linear(config.Dim, config.FfnDim);
-        _downProj = new Linear(config.FfnDim, config.Dim);
+        _gateProj = new Linear(config.Dim, config.FfnDim, casts);
+        _upProj = new Linear(config.Dim, config.FfnDim, casts);
+        _downProj = new Linear(config.FfnDim, config.Dim, casts);
         RegisterComponents();
     }
 

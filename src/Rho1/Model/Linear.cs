@@ -1,5 +1,6 @@
-// Bias-free projection whose fp32 master weight is cast to the input's dtype on every call: this is the
-// explicit replacement for autocast (bf16 compute, fp32 weights, fp32 gradients through the cast).
+// Bias-free projection, the explicit replacement for autocast: the input is cast to the compute dtype and the
+// fp32 master weight is taken from the shared cast cache, so matmuls run in bf16 while gradients flow back to
+// fp32 weights through the cast.
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -10,14 +11,17 @@ namespace Rho1.Model;
 public sealed class Linear : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")] readonly Parameter _weight; // (out, in)
+    readonly ComputeCasts _casts;
 
-    public Linear(int inFeatures, int outFeatures) : base(nameof(Linear))
+    public Linear(int inFeatures, int outFeatures, ComputeCasts casts) : base(nameof(Linear))
     {
         _weight = new Parameter(torch.empty(outFeatures, inFeatures));
+        _casts = casts;
         RegisterComponents();
     }
 
     public Parameter Weight => _weight;
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, _weight.to(x.dtype), null);
+    /// <summary>x (…, in) in any float dtype → (…, out) in the compute dtype.</summary>
+    public override Tensor forward(Tensor x) => nn.functional.linear(x.to(_casts.ComputeType), _casts.Of(_weight), null);
 }

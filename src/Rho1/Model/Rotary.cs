@@ -1,13 +1,15 @@
 // Rotary position embeddings in the "rotate half" layout that Hugging Face Llama uses, so exported q/k
-// weights need no permutation. Tables are plain tensors kept outside the state dict (they are derived).
+// weights need no permutation. Tables are plain tensors kept outside the state dict (they are derived), made
+// once in fp32 on the CPU and cached per device and dtype, so no call of any layer moves or recasts them.
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Model;
 
-public sealed class Rotary
+public sealed class Rotary : IDisposable
 {
-    Tensor _cos, _sin; // (T_max, HD) each, fp32
+    readonly Tensor _cos, _sin; // (T_max, HD) each, fp32, CPU
+    readonly Dictionary<(DeviceType, int, ScalarType), (Tensor Cos, Tensor Sin)> _tables = [];
 
     public Rotary(int headDim, int maxLength, double theta)
     {
@@ -16,21 +18,40 @@ public sealed class Rotary
         var full = torch.cat(new[] { angles, angles }, 1);                                             // (T_max, HD)
         _cos = full.cos().to(ScalarType.Float32).DetachFromDisposeScope();
         _sin = full.sin().to(ScalarType.Float32).DetachFromDisposeScope();
+        _tables[(DeviceType.CPU, -1, ScalarType.Float32)] = (_cos, _sin);
+    }
+
+    /// <summary>The (T_max, HD) cos and sin tables on <paramref name="device"/> in <paramref name="dtype"/>, made on first use.</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Device device, ScalarType dtype)
+    {
+        var key = (device.type, device.type == DeviceType.CPU ? -1 : Math.Max(0, device.index), dtype);
+        if (!_tables.TryGetValue(key, out var tables))
+        {
+            tables = (_cos.to(dtype, device).DetachFromDisposeScope(), _sin.to(dtype, device).DetachFromDisposeScope());
+            _tables[key] = tables;
+        }
+        return tables;
     }
 
     /// <summary>Rotates x of shape (B, NH, T, HD) by the positions 0..T-1.</summary>
     public Tensor Apply(Tensor x)
     {
         long t = x.shape[2];
-        if (_cos.device != x.device)
-        {
-            _cos = _cos.to(x.device).DetachFromDisposeScope();
-            _sin = _sin.to(x.device).DetachFromDisposeScope();
-        }
-        var cos = _cos.narrow(0, 0, t).to(x.dtype); // (T, HD) broadcast over (B, NH)
-        var sin = _sin.narrow(0, 0, t).to(x.dtype);
+        var (cosTable, sinTable) = Tables(x.device, x.dtype);
+        var cos = cosTable.narrow(0, 0, t); // (T, HD) broadcast over (B, NH)
+        var sin = sinTable.narrow(0, 0, t);
         long half = x.shape[3] / 2;
         var rotated = torch.cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, 3);
         return x * cos + rotated * sin;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (cos, sin) in _tables.Values)
+        {
+            cos.Dispose();
+            sin.Dispose();
+        }
+        _tables.Clear();
     }
 }

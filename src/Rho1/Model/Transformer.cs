@@ -1,5 +1,6 @@
 // The decoder-only language model: embedding, L blocks, final norm, output projection (optionally tied).
-// Parameters are fp32 masters; ComputeType (fp32 or bf16) is the dtype activations and matmuls run in.
+// Parameters are fp32 masters; ComputeType (fp32 or bf16) is the dtype matmuls and attention run in, while the
+// residual stream and the norms stay fp32, as under PyTorch autocast.
 // State-dict keys follow Hugging Face Llama (without its "model." prefix, which export adds).
 // Dimensions: B batch, T time, C width, V vocabulary.
 using TorchSharp;
@@ -16,21 +17,31 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "norm")] readonly RmsNorm _norm;
     [ComponentName(Name = "lm_head")] readonly Linear? _lmHead; // null when tied
 
+    readonly Rotary _rotary;
+    readonly ComputeCasts _casts = new();
+
     public ModelConfig Config { get; }
 
-    /// <summary>Dtype of activations and matmuls: Float32 or BFloat16. Weights stay fp32.</summary>
-    public ScalarType ComputeType { get; set; } = ScalarType.Float32;
+    /// <summary>Dtype of matmuls and attention: Float32 or BFloat16. Weights, norms and the residual stream stay fp32.</summary>
+    public ScalarType ComputeType
+    {
+        get => _casts.ComputeType;
+        set => _casts.ComputeType = value;
+    }
+
+    /// <summary>The cast cache shared by every projection; the trainer drops it after each update (WeightsChanged).</summary>
+    public ComputeCasts Casts => _casts;
 
     /// <summary>Builds the model with weights drawn from <paramref name="seed"/> (same seed, same weights on CPU).</summary>
     public Transformer(ModelConfig config, long seed) : base(nameof(Transformer))
     {
         config.Validate();
         Config = config;
-        var rotary = new Rotary(config.HeadDim, config.ContextLength, config.RopeTheta);
+        _rotary = new Rotary(config.HeadDim, config.ContextLength, config.RopeTheta);
         _embedding = new Parameter(torch.empty(config.VocabSize, config.Dim));
-        _layers = new ModuleList<DecoderBlock>(Enumerable.Range(0, config.Layers).Select(_ => new DecoderBlock(config, rotary)).ToArray());
+        _layers = new ModuleList<DecoderBlock>(Enumerable.Range(0, config.Layers).Select(_ => new DecoderBlock(config, _rotary, _casts)).ToArray());
         _norm = new RmsNorm(config.Dim, config.NormEps);
-        _lmHead = config.TiedEmbeddings ? null : new Linear(config.Dim, config.VocabSize);
+        _lmHead = config.TiedEmbeddings ? null : new Linear(config.Dim, config.VocabSize, _casts);
         RegisterComponents();
         Initialise(seed);
     }
@@ -57,12 +68,12 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         long b = tokens.shape[0], t = tokens.shape[1];
         if (t > Config.ContextLength)
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
-        var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim).to(ComputeType); // (B, T, C)
+        var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
         foreach (var layer in _layers)
             x = layer.forward(x);
         x = _norm.forward(x);
         var logits = _lmHead is null
-            ? nn.functional.linear(x, _embedding.to(x.dtype), null)
+            ? nn.functional.linear(x.to(ComputeType), _casts.Of(_embedding), null)
             : _lmHead.forward(x); // (B, T, V)
         return logits.MoveToOuterDisposeScope();
     }
@@ -75,6 +86,19 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         long v = logits.shape[2];
         var losses = nn.functional.cross_entropy(logits.to(ScalarType.Float32).view(-1, v), targets.reshape(-1), reduction: nn.Reduction.None);
         return losses.view(tokens.shape[0], tokens.shape[1]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Drops cached weight casts: after an optimizer update, loading weights or moving the model.</summary>
+    public void WeightsChanged() => _casts.Invalidate();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _casts.Dispose();
+            _rotary.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     /// <summary>Number of parameters (tied embeddings counted once).</summary>

@@ -75,6 +75,7 @@ public sealed class Trainer
         else
             SkipUpdate(run);
         run.Optimizer.ZeroGrad();
+        run.Model.WeightsChanged(); // bf16 casts of the old weights must not serve the next step
         run.Step++;
         run.Tokens += run.TokensPerStep;
         run.WindowTokens += run.TokensPerStep;

@@ -58,5 +58,6 @@ public static class ModelLoader
         foreach (var name in weights.Keys)
             if (!own.ContainsKey(name))
                 throw new UserErrorException($"checkpoint {source} has unexpected weight '{name}': it is from a different model shape");
+        model.WeightsChanged();
     }
 }

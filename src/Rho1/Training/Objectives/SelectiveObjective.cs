@@ -46,13 +46,19 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return new(setup.Config.Selection, reference, t.Steps, t.Seed);
     }
 
+    /// <summary>Whether step <paramref name="step"/> selects tokens at all (ratio below 1, past slm_start).</summary>
+    bool Selects(int step) => _config.Ratio < 1.0 && step >= _startStep;
+
+    /// <summary>Whether step <paramref name="step"/> needs reference losses: a selecting step whose score is excess or ref.</summary>
+    bool UsesReference(int step) => _reference is not null && Selects(step) && (_score is ScoreMode.Excess or ScoreMode.Ref);
+
     /// <summary>Batch selection ranks the optimizer step's whole batch, so micro-batches of B/k rank like one batch of B.</summary>
-    public bool RanksWholeStep(int step) => _select == SelectMode.Batch && _config.Ratio < 1.0 && step >= _startStep;
+    public bool RanksWholeStep(int step) => _select == SelectMode.Batch && Selects(step);
 
     public void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses)
     {
         var losses = torch.cat(tokenLosses.ToArray(), 0);                                                     // (A·B, T)
-        var refLosses = _reference is null ? null : torch.cat(batches.Select(_reference.Losses).ToArray(), 0); // (A·B, T)
+        var refLosses = UsesReference(step) ? torch.cat(batches.Select(_reference!.Losses).ToArray(), 0) : null; // (A·B, T)
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro: 0)) : null;
         var mask = TokenSelector.TopOfBatch(TokenScores.Compute(_score, losses, refLosses, generator), _config.Ratio);
         var rows = tokenLosses.Select(l => l.shape[0]).ToArray();
@@ -66,10 +72,12 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         if (_prepared is { } prepared && prepared.Step == step)
             return ReducePrepared(prepared, tokenLosses, withStats);
         var stats = new Dictionary<string, Tensor>();
-        var refLosses = _reference?.Losses(batch);
+        // The reference (an online forward) runs only when the selection uses it: not before slm_start, not at ratio
+        // 1.0, not for --score loss or random.
+        var refLosses = UsesReference(step) ? _reference!.Losses(batch) : null;
         if (refLosses is not null && withStats)
             ReferenceStats(stats, tokenLosses.detach(), refLosses);
-        if (_config.Ratio >= 1.0 || step < _startStep)
+        if (!Selects(step))
         {
             if (withStats) stats["selected_fraction"] = torch.ones(1).squeeze();
             return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM

@@ -87,7 +87,8 @@ public class SelectiveObjectiveTests
             var a = logged.Reduce(losses, FixedReference.DummyBatch(2, 16), step, withStats: true);
             var b = quiet.Reduce(losses, FixedReference.DummyBatch(2, 16), step, withStats: false);
             Assert.Equal(a.Loss.item<float>(), b.Loss.item<float>());
-            Assert.Contains("excess_p50", a.Stats.Keys);
+            Assert.Equal(score == "excess", a.Stats.ContainsKey("excess_p50")); // random selection never consults the reference
+            Assert.Contains("selected_fraction", a.Stats.Keys);
             Assert.Empty(b.Stats);
         }
         Assert.Equal(logged.SaveState()?.ToJsonString(), quiet.SaveState()?.ToJsonString());
@@ -131,5 +132,22 @@ public class SelectiveObjectiveTests
         public double FlopsPerToken => 0;
         public JsonObject Describe() => new();
         public void Dispose() { }
+    }
+
+    [Theory]
+    [InlineData(1.0, "excess", 0.0, 0)]   // plain training: never
+    [InlineData(0.6, "excess", 0.5, 5)]   // only from slm_start (step 5 of 10) on
+    [InlineData(0.6, "loss", 0.0, 0)]     // the score does not use it
+    [InlineData(0.6, "random", 0.0, 0)]
+    [InlineData(0.6, "ref", 0.0, 10)]
+    public void The_reference_is_consulted_only_when_the_selection_uses_it(double ratio, string score, double slmStart, int calls)
+    {
+        int count = 0;
+        var reference = torch.rand(2, 4);
+        var objective = new SelectiveObjective(new SelectionConfig { Ratio = ratio, Score = score, SlmStart = slmStart },
+            new QueuedReference(() => { count++; return reference; }), totalSteps: 10, seed: 1);
+        for (int step = 0; step < 10; step++)
+            objective.Reduce(torch.rand(2, 4), FixedReference.DummyBatch(2, 4), step, withStats: true);
+        Assert.Equal(calls, count);
     }
 }
