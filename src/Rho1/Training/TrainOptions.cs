@@ -24,6 +24,13 @@ public sealed record TrainOptions(
     /// <summary>Also print the per-log-step lines on the console (they always go to train.log); off when a progress bar shows them.</summary>
     public bool StepLinesOnConsole { get; init; } = true;
 
+    /// <summary>
+    /// Decide "skip this update" on the device, so that a step reads nothing back to the host except at log steps
+    /// (non-finite steps are then reported, and max_bad_steps enforced, at the next log step). Null: on CUDA only,
+    /// where a host read stalls the GPU; on the CPU a read costs nothing and the host decides at once.
+    /// </summary>
+    public bool? DeviceSideSkip { get; init; }
+
     /// <summary>Test hook: called after each completed step, before checkpointing.</summary>
     public Action<int>? AfterStep { get; init; }
 }

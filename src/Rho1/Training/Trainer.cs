@@ -66,8 +66,12 @@ public sealed class Trainer
             stats = output.Stats;
         }
         var gradNorm = GradientClipping.ClipGlobalNorm(run.Model.parameters(), t.GradClip);
-        // One host read per step: a non-finite loss or gradient must skip the update before it lands.
-        if (torch.isfinite(meanLoss + gradNorm).all().item<bool>())
+        // A non-finite loss or gradient must skip the update before it lands: decided on the device (CUDA), or by
+        // one host read (CPU, where it costs nothing).
+        var finite = torch.isfinite(meanLoss + gradNorm).all();
+        if (run.DeviceSideSkip)
+            GatedUpdate(run, lr, finite);
+        else if (finite.item<bool>())
         {
             run.Optimizer.Update(lr);
             run.BadSteps = 0;
@@ -89,6 +93,35 @@ public sealed class Trainer
         run.Objective.PrepareStep(run.Step, batches, batches.Select(b => run.Model.TokenLosses(b.Inputs, b.Targets)).ToList());
     }
 
+    /// <summary>The update gated on the device, with the fault counters kept there too: no host read.</summary>
+    static void GatedUpdate(TrainingRun run, double lr, Tensor finite)
+    {
+        run.Optimizer.Update(lr, finite);
+        var bad = finite.logical_not().to(ScalarType.Int64);
+        run.BadRunOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
+        run.SkippedOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
+        run.BadRunOnDevice.add_(1).mul_(bad); // consecutive count: reset by a good step
+        run.SkippedOnDevice.add_(bad);
+    }
+
+    /// <summary>Device-side skip: at a log step, the faults since the last one are read, reported and checked against max_bad_steps.</summary>
+    static void CheckDeviceFaults(TrainingRun run)
+    {
+        if (run.BadRunOnDevice is null || run.SkippedOnDevice is null) return;
+        int max = run.Config.Train.MaxBadSteps, step = run.Step;
+        int bad = (int)run.BadRunOnDevice.item<long>(), skipped = (int)run.SkippedOnDevice.item<long>();
+        run.SkippedOnDevice.zero_();
+        if (skipped == 0) return;
+        run.SkippedSinceLog = skipped;
+        run.BadSteps = bad;
+        if (bad >= max)
+            throw new TrainingFailedException($"steps {step + 1 - bad}-{step}: {bad} consecutive non-finite losses or gradients " +
+                $"(train.max_bad_steps={max}); {(run.LastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {run.LastCheckpoint}")}; " +
+                "lower train.lr or check the data, then rerun with --resume auto");
+        run.Log.Warning("step {Step}: {Skipped} update(s) since the last log line skipped for a non-finite loss or gradient ({Bad}/{Max} in a row)",
+            step, skipped, bad, max);
+    }
+
     static void SkipUpdate(TrainingRun run)
     {
         int max = run.Config.Train.MaxBadSteps, step = run.Step;
@@ -103,6 +136,7 @@ public sealed class Trainer
     /// <summary>A metrics line and a log line: the step's values are read from the device only here.</summary>
     static void Log(TrainingRun run, StepResult result)
     {
+        CheckDeviceFaults(run);
         run.TokensPerSecond = run.WindowTokens / Math.Max(1e-9, run.Window.Elapsed.TotalSeconds);
         run.LastLoss = result.MeanLoss.item<float>();
         float gradNorm = result.GradNorm.item<float>();

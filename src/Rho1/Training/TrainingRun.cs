@@ -56,6 +56,11 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Updates skipped since the last logged step.</summary>
     public int SkippedSinceLog { get; set; }
     public string? LastCheckpoint { get; set; }
+    /// <summary>Whether the skip decision stays on the device (see TrainOptions.DeviceSideSkip).</summary>
+    public bool DeviceSideSkip { get; init; }
+    /// <summary>Device-side skip only: consecutive non-finite steps and non-finite steps since the last log, int64, 0-dim.</summary>
+    public Tensor? BadRunOnDevice { get; set; }
+    public Tensor? SkippedOnDevice { get; set; }
     public double LastLoss { get; set; } = double.NaN;
     public double TokensPerSecond { get; set; }
     public double PriorWallSeconds { get; init; }
@@ -115,7 +120,7 @@ public sealed class TrainingRun : IDisposable
         var run = new TrainingRun
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
-            Loader = loader, Objective = objective, ValSplit = valSplit, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path,
+            Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path,
             ResumedAt = resumed?.State.Step ?? 0, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
         if (resumed != null)
@@ -182,6 +187,8 @@ public sealed class TrainingRun : IDisposable
 
     public void Dispose()
     {
+        BadRunOnDevice?.Dispose();
+        SkippedOnDevice?.Dispose();
         for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
         _owned.Clear();
     }

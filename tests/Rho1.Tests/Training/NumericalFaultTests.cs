@@ -85,4 +85,30 @@ public class NumericalFaultTests(SyntheticData data)
         foreach (string key in new[] { "steps", "tokens", "final_loss", "final_val_loss", "final_val_bpb", "parameters", "objective" })
             Assert.Equal(before[key]!.ToJsonString(), after[key]!.ToJsonString());
     }
+
+    [Fact]
+    public void Deciding_the_skip_on_the_device_trains_like_the_host_and_reports_at_log_steps()
+    {
+        // The CUDA path, forced on the CPU: no host read per step, faults read at log steps (every 2 here).
+        var config = TinyRun.Config("train.steps=8", "train.log_every=2", "train.eval_every=0", "train.checkpoint_every=0", "train.max_bad_steps=3");
+        string host = data.NewRunDir(), device = data.NewRunDir();
+        new Trainer(new TrainOptions(config, data.Clean, host, "cpu", TensorBoard: false), _ => new FaultyObjective(s => s is 3 or 4, s => s == 6)).Run();
+        new Trainer(new TrainOptions(config, data.Clean, device, "cpu", TensorBoard: false) { DeviceSideSkip = true },
+            _ => new FaultyObjective(s => s is 3 or 4, s => s == 6)).Run();
+        Assert.Equal(5, Checkpoint.ReadState(Path.Combine(device, "final")).OptimizerStep);
+        var a = CheckpointFiles.ReadTensors(Path.Combine(host, "final"), CheckpointFiles.ModelFile);
+        var b = CheckpointFiles.ReadTensors(Path.Combine(device, "final"), CheckpointFiles.ModelFile);
+        foreach (var (name, tensor) in a)
+            Assert.True(TorchSharp.torch.allclose(tensor, b[name], rtol: 1e-5, atol: 1e-6), name);
+        var skipped = TinyRun.Metrics(device).Where(m => m.ContainsKey("skipped_updates"))
+            .ToDictionary(m => m["step"]!.GetValue<int>(), m => m["skipped_updates"]!.GetValue<int>());
+        Assert.Equal(new Dictionary<int, int> { [4] = 2, [6] = 1 }, skipped);
+        Assert.Contains("step 4: 2 update(s) since the last log line skipped", File.ReadAllText(Path.Combine(device, "train.log")));
+
+        // max_bad_steps is enforced at the log step that sees the run of faults.
+        string failing = data.NewRunDir();
+        var e = Assert.Throws<TrainingFailedException>(() => new Trainer(new TrainOptions(config with { Train = config.Train with { Steps = 20 } },
+            data.Clean, failing, "cpu", TensorBoard: false) { DeviceSideSkip = true }, _ => new FaultyObjective(s => s >= 5)).Run());
+        Assert.Contains("steps 5-8: 4 consecutive", e.Message);
+    }
 }

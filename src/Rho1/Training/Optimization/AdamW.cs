@@ -13,8 +13,11 @@ public sealed class AdamW : IDisposable
     readonly Tensor[] _m, _v; // first and second moments, fp32, same device as the parameter
     readonly double _beta1, _beta2, _eps, _weightDecay;
 
-    /// <summary>Completed update count (bias correction uses it).</summary>
-    public long Step { get; private set; }
+    long _step;
+    Tensor? _deviceStep; // gated updates count on the device (fp64), so the host never learns whether one applied
+
+    /// <summary>Completed update count (bias correction uses it). After gated updates, reading it waits for the device.</summary>
+    public long Step => _deviceStep is null ? _step : (long)_deviceStep.item<double>();
 
     public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double beta1, double beta2, double eps, double weightDecay)
     {
@@ -29,8 +32,9 @@ public sealed class AdamW : IDisposable
     /// <summary>One update with learning rate <paramref name="lr"/>; parameters without a gradient are skipped.</summary>
     public void Update(double lr)
     {
-        Step++;
-        double bc1 = 1 - Math.Pow(_beta1, Step), bc2 = 1 - Math.Pow(_beta2, Step);
+        SettleStep();
+        long step = ++_step;
+        double bc1 = 1 - Math.Pow(_beta1, step), bc2 = 1 - Math.Pow(_beta2, step);
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         for (int i = 0; i < _params.Length; i++)
@@ -45,6 +49,56 @@ public sealed class AdamW : IDisposable
             var denom = (_v[i].sqrt() / Math.Sqrt(bc2)).add_(_eps);
             p.addcdiv_(_m[i], denom, value: -lr / bc1);
         }
+    }
+
+    /// <summary>
+    /// One update that applies only where <paramref name="apply"/> (a 0-dim bool tensor on the parameters' device) is
+    /// true, decided on the device: a skipped update leaves parameters, moments and the step count exactly as they
+    /// were, and nothing is read back to the host. The arithmetic is the same as Update's up to rounding.
+    /// </summary>
+    public void Update(double lr, Tensor apply)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var device = _params.Length > 0 ? _params[0].Param.device : torch.CPU;
+        _deviceStep ??= torch.zeros(Array.Empty<long>(), ScalarType.Float64, device).add_(_step).DetachFromDisposeScope();
+        var k64 = apply.to(ScalarType.Float64);
+        _deviceStep.add_(k64);
+        // Bias corrections from the device count; a count of 0 (nothing applied yet) only meets k = 0 below.
+        var bc1 = BiasCorrection(_beta1, _deviceStep);
+        var bc2 = BiasCorrection(_beta2, _deviceStep);
+        var k = apply.to(ScalarType.Float32);
+        var stepSize = (k64 * -lr / bc1).to(ScalarType.Float32);
+        var invSqrtBc2 = bc2.rsqrt().to(ScalarType.Float32);
+        var keepM = 1 - k * (1 - _beta1);
+        var keepV = 1 - k * (1 - _beta2);
+        var decayFactor = 1 - k * (lr * _weightDecay);
+        var zero = torch.zeros(1, device: device);
+        for (int i = 0; i < _params.Length; i++)
+        {
+            var (_, p, decay) = _params[i];
+            if (p.grad is not { } grad) continue;
+            var g = torch.where(apply, grad, zero); // a NaN gradient must not reach the moments even times zero
+            if (decay && _weightDecay > 0)
+                p.mul_(decayFactor);
+            _m[i].mul_(keepM).add_(g * (k * (1 - _beta1)));
+            _v[i].mul_(keepV).add_(g * g * (k * (1 - _beta2)));
+            var denom = (_v[i].sqrt() * invSqrtBc2).add_(_eps);
+            p.add_(_m[i] / denom * stepSize);
+        }
+    }
+
+    /// <summary>1 − β^step on the device (β = 0: 1), kept away from 0 for a step count of 0, which only meets a skipped update.</summary>
+    static Tensor BiasCorrection(double beta, Tensor step) =>
+        beta == 0 ? torch.ones_like(step) : (1 - (step * Math.Log(beta)).exp()).clamp_min(1e-30); // 1e-30: its inverse root still fits fp32
+
+    /// <summary>Brings the host count up to date after gated updates (one read), before a host-decided update or a save.</summary>
+    void SettleStep()
+    {
+        if (_deviceStep is null) return;
+        _step = (long)_deviceStep.item<double>();
+        _deviceStep.Dispose();
+        _deviceStep = null;
     }
 
     public void ZeroGrad()
@@ -78,11 +132,14 @@ public sealed class AdamW : IDisposable
                 dst.copy_(src);
             }
         }
-        Step = step;
+        _deviceStep?.Dispose();
+        _deviceStep = null;
+        _step = step;
     }
 
     public void Dispose()
     {
+        _deviceStep?.Dispose();
         foreach (var t in _m.Concat(_v)) t.Dispose();
     }
 }
