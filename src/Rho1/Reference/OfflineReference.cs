@@ -2,6 +2,7 @@
 // losses of exactly the targets the trainer sees in that window.
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public sealed class OfflineReference : IReferenceLosses
         if (_buffer.Length != b * t) _buffer = new float[b * t];
         for (int row = 0; row < b; row++)
             _store.Read(batch.Starts[row] + 1, _buffer.AsSpan((int)(row * t), (int)t));
-        return torch.tensor(_buffer, new long[] { b, t }).to(batch.Targets.device); // (B, T)
+        return HostTransfer.ToDevice(torch.tensor(_buffer, new long[] { b, t }), batch.Targets.device); // (B, T)
     }
 
     public double FlopsPerToken => 0;

@@ -110,8 +110,7 @@ public sealed class TrainingRun : IDisposable
         if (objective is IDisposable disposable) owned.Add(disposable);
         var (valSplit, bytesPerToken) = RunCompatibility.EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
 
-        if (device.type == DeviceType.CUDA)
-            torch.backends.cuda.matmul.allow_tf32 = true;
+        AttentionBackend.Configure(device);
         var model = Own(owned, new Transformer(config.Model, t.Seed));
         model.to(device);
         model.ComputeType = t.ComputeType;
@@ -166,6 +165,8 @@ public sealed class TrainingRun : IDisposable
             : MatmulThroughput.Measure(Device, Model.ComputeType, n: Device.type == DeviceType.CUDA ? 8192 : 1024, repeats: 3);
         Log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             Parameters, FlopsPerToken, PeakGflops, t.Precision, DeviceSpec.Name(Device));
+        Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),
+            DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
         Metrics = new MetricsLog(Directory.Dir, Step, Options.TensorBoard);
         _owned.Add(Metrics);
         Wall.Start();

@@ -2,6 +2,7 @@
 // sampler's cursor, so a restored cursor reproduces the batch sequence exactly.
 using Rho1.Data.Reading;
 using Rho1.Data.Sampling;
+using Rho1.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public sealed class BatchLoader
             starts[b] = _sampler.NextStart();
             _split.Read(starts[b], _buffer.AsSpan(b * (_seqLen + 1), _seqLen + 1));
         }
-        var all = torch.tensor(_buffer, new long[] { _batchSize, _seqLen + 1 }).to(_device); // (B, T+1)
+        var all = HostTransfer.ToDevice(torch.tensor(_buffer, new long[] { _batchSize, _seqLen + 1 }), _device); // (B, T+1)
         return new Batch(all.narrow(1, 0, _seqLen), all.narrow(1, 1, _seqLen), starts);
     }
 }

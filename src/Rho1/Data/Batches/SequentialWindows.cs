@@ -1,6 +1,7 @@
 // Consecutive windows of a split, in order: window k is tokens [k·T, k·T + T]. Evaluation, offline scoring and
 // analysis read these, the same grid the training sampler draws from, so their per-token losses line up.
 using Rho1.Data.Reading;
+using Rho1.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,6 +18,6 @@ public static class SequentialWindows
         var buffer = new long[rows * (seqLen + 1)];
         for (int r = 0; r < rows; r++)
             split.Read((first + r) * seqLen, buffer.AsSpan(r * (seqLen + 1), seqLen + 1));
-        return torch.tensor(buffer, new long[] { rows, seqLen + 1 }).to(device);
+        return HostTransfer.ToDevice(torch.tensor(buffer, new long[] { rows, seqLen + 1 }), device);
     }
 }
