@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# One-shot proof that rho1 is right and fast on a GPU, in at most 8 minutes; prints one JSON summary and a
+# markdown table (also written to OUT/gpu-check.json and OUT/gpu-check.md).
+#   1. load: libtorch found and every symbol of TorchSharp's native shim resolved (ldd -r), then `rho1 info`
+#      (GPU name, memory, measured fp32 / TF32 / bf16 matmul throughput);
+#   2. parity: tiny fp32, same seed, 20 steps on the CPU and on the device, per-step loss within 1e-3, for plain,
+#      online SLM and --score random;
+#   3. speed: plain / offline-SLM / online-SLM tokens/s and MFU (gpt2-124m bf16, batch 16 x 1024), SLM step time
+#      against plain (bench-step), tinyllama-1b bf16 with gradient accumulation if memory allows, peak GPU memory
+#      (nvidia-smi), 100 steps logged every step against every 100 (host reads per step), `rho1 score` tokens/s.
+# Runs from the GPU bundle (scripts/gpu-bundle.sh; rho1 is ./rho1 beside it) or from a built checkout (the CUDA
+# build: dotnet build -c Release -p:TorchBackend=cuda). `--device cpu` runs every step on small shapes on the
+# CPU in a few minutes, so the script is known to work before anyone has a GPU (CI runs it).
+# Usage: scripts/gpu-check.sh [--device cuda|cpu] [--out DIR] [--budget SECONDS]
+set -uo pipefail
+
+device=cuda
+out=""
+budget=480
+while [ $# -gt 0 ]; do
+    case $1 in
+        --device) device=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --budget) budget=$2; shift 2 ;;
+        -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+        *) echo "gpu-check: unknown argument $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+case $device in cuda|cuda:*|cpu) ;; *) echo "gpu-check: --device must be cuda or cpu" >&2; exit 2 ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+out=${out:-$(mktemp -d /tmp/gpu-check.XXXXXX)}
+mkdir -p "$out"
+work="$out/work"
+rm -rf "$work"
+mkdir -p "$work"
+start=$SECONDS
+left() { echo $((budget - (SECONDS - start))); }
+log() { echo "[gpu-check $(date +%H:%M:%S) +$((SECONDS - start))s] $*" >&2; }
+
+# Where rho1 is: the bundle's launcher, else this checkout's build.
+if [ -x "$here/rho1" ]; then
+    rho1=("$here/rho1"); shim="$here/app/libLibTorchSharp.so"
+elif [ -f "$here/../src/Rho1.Cli/bin/Release/net10.0/rho1.dll" ]; then
+    rho1=(dotnet "$here/../src/Rho1.Cli/bin/Release/net10.0/rho1.dll"); shim="$here/../src/Rho1.Cli/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so"
+else
+    echo "gpu-check: no rho1: run it from the GPU bundle, or build first (dotnet build -c Release)" >&2; exit 2
+fi
+results="$work/results.jsonl" # one JSON object per finding; the summary is built from it
+note() { echo "$1" >> "$results"; }
+fail() { note "{\"stage\": \"$1\", \"what\": \"failed\", \"ok\": false, \"error\": $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$2")}"; finish 1; }
+
+finish() {
+    python3 - "$results" "$out" "$device" "$((SECONDS - start))" <<'PY'
+import json, sys
+path, out, device, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+rows = [json.loads(l) for l in open(path)] if __import__("os").path.exists(path) else []
+# Speed targets are an H100's; on the CPU they are reported, not judged.
+judged = lambda r: r.get("ok", True) or (device == "cpu" and r["stage"] == "speed")
+summary = {"device": device, "seconds": seconds, "ok": all(judged(r) for r in rows)}
+for r in rows:
+    summary.setdefault(r["stage"], []).append({k: v for k, v in r.items() if k != "stage"})
+json.dump(summary, open(f"{out}/gpu-check.json", "w"), indent=2)
+md = [f"gpu-check on `{device}`: {'passed' if summary['ok'] else 'FAILED'} in {seconds} s", "", "| stage | what | value | target | ok |", "|---|---|---|---|---|"]
+for r in rows:
+    verdict = "yes" if r.get("ok", True) else "no (not judged on cpu)" if judged(r) else "NO"
+    md.append(f"| {r['stage']} | {r.get('what', '')} | {r.get('value', r.get('error', ''))} | {r.get('target', '')} | {verdict} |")
+open(f"{out}/gpu-check.md", "w").write("\n".join(md) + "\n")
+print(json.dumps(summary, indent=2))
+print()
+print("\n".join(md))
+PY
+    exit "$1"
+}
+
+# GPU memory: the highest nvidia-smi reading while a command runs (TorchSharp reports none).
+peak_gpu_mib=0
+watch_memory() { # command...
+    local samples="$work/memory.$$" pid
+    : > "$samples"
+    if [ "$device" != cpu ] && command -v nvidia-smi > /dev/null; then
+        nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$samples" 2> /dev/null & pid=$!
+        "$@"; local rc=$?
+        kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null
+        peak_gpu_mib=$(sort -n "$samples" | tail -n 1); peak_gpu_mib=${peak_gpu_mib:-0}
+        return $rc
+    fi
+    "$@"
+}
+run() { # log-name, rho1 arguments...: runs rho1 with a time limit of what is left, stderr to a log
+    local name=$1; shift
+    local limit; limit=$(left)
+    [ "$limit" -gt 5 ] || { log "out of time before $name"; return 124; }
+    timeout "$limit" "${rho1[@]}" "$@" > "$work/$name.out" 2> "$work/$name.err"
+}
+median_window() { # run-dir key: median of logged windows after two warm-up windows
+    python3 -c '
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1] + "/metrics.jsonl") if "\"loss\"" in l]
+rows = rows[2:] or rows
+print(statistics.median(r[sys.argv[2]] for r in rows))' "$1" "$2"
+}
+
+# 1. Load -------------------------------------------------------------------------------------------------
+log "load: $device, rho1 = ${rho1[*]}"
+if [ -f "$here/app/rho1.dll" ] && [ -z "${RHO1_TORCH_LIB:-}" ]; then
+    RHO1_TORCH_LIB=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2> "$work/python.err") \
+        || fail load "python3 cannot import torch: $(tail -n 1 "$work/python.err")"
+    export RHO1_TORCH_LIB
+fi
+if [ -n "${RHO1_TORCH_LIB:-}" ]; then
+    torch_version=$(python3 -c 'import torch; print(torch.__version__)' 2> /dev/null || echo unknown)
+    note "{\"stage\": \"load\", \"what\": \"host libtorch\", \"value\": \"$torch_version at $RHO1_TORCH_LIB\"}"
+fi
+if [ -f "$shim" ] && command -v ldd > /dev/null; then
+    # Every symbol the shim needs, resolved against the libtorch it will load: a 2.10 shim on a 2.11 libtorch fails here, by name.
+    LD_LIBRARY_PATH="$(dirname "$shim")${RHO1_TORCH_LIB:+:$RHO1_TORCH_LIB}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd -r "$shim" > "$work/ldd.txt" 2>&1
+    missing=$(grep -E 'not found|undefined symbol' "$work/ldd.txt" | grep -v 'GLIBCXX_3.4.32' | head -n 20)
+    if [ -n "$missing" ]; then
+        demangled=$(echo "$missing" | sed -E 's/.*undefined symbol: ([^ ]*).*/\1/' | (command -v c++filt > /dev/null && c++filt || cat) | head -n 20)
+        echo "$missing" >&2
+        fail load "libLibTorchSharp.so does not link against this libtorch: $(echo "$demangled" | tr '\n' ';')"
+    fi
+    note '{"stage": "load", "what": "native symbols (ldd -r)", "value": "all resolved", "ok": true}'
+fi
+info_args=(info --json --device "$device")
+[ "$device" = cpu ] && info_args+=(--no-bench) # a CPU without native bf16 takes minutes over the bf16 matmul
+run info "${info_args[@]}" || fail load "rho1 info failed: $(tail -n 3 "$work/info.err" | tr '\n' ' ')"
+python3 - "$work/info.out" >> "$results" <<'PY'
+import json, sys
+i = json.load(open(sys.argv[1]))
+g = i.get("matmul_gflops") or {}
+names = ", ".join(i.get("cuda_device_names") or []) or "none"
+print(json.dumps({"stage": "load", "what": "rho1 info", "value": f"TorchSharp {i['torchsharp']}, devices {', '.join(i['devices'])} ({names})", "ok": True}))
+for k in ("fp32", "tf32", "bf16"):
+    if g.get(k) is not None:
+        print(json.dumps({"stage": "load", "what": f"matmul {k} TFLOP/s", "value": round(g[k] / 1000, 1)}))
+PY
+if [ "$device" != cpu ] && command -v nvidia-smi > /dev/null; then
+    mem=$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -n 1)
+    note "{\"stage\": \"load\", \"what\": \"GPU (nvidia-smi)\", \"value\": \"$mem\"}"
+fi
+
+# Data: the quickstart's generated corpora, a tiny reference and its scores.
+log "data: a short quickstart"
+run quickstart quickstart --out "$work/qs" --device "$device" --set train.steps=20 --set train.eval_every=10 -q \
+    || fail data "quickstart failed: $(tail -n 3 "$work/quickstart.err" | tr '\n' ' ')"
+noisy="$work/qs/data/noisy"; ref_tiny="$work/qs/runs/reference"; heldout="$work/qs/data/heldout"
+
+# 2. Parity -----------------------------------------------------------------------------------------------
+parity() { # name, extra train arguments...
+    local name=$1; shift
+    local side d
+    for side in host device; do
+        d=$([ $side = host ] && echo cpu || echo "$device")
+        run "parity-$name-$side" "$@" --config tiny --data "$noisy" --device "$d" --out "$work/parity-$name-$side" \
+            --set train.steps=20 --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.precision=fp32 -q \
+            || fail parity "$name on $d failed: $(tail -n 3 "$work/parity-$name-$side.err" | tr '\n' ' ')"
+    done
+    python3 - "$work/parity-$name-host" "$work/parity-$name-device" "$name" >> "$results" <<'PY'
+import json, sys
+def losses(run): return [json.loads(l)["loss"] for l in open(run + "/metrics.jsonl") if '"loss"' in l]
+a, b = losses(sys.argv[1]), losses(sys.argv[2])
+worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) == 20 else float("inf")
+print(json.dumps({"stage": "parity", "what": f"{sys.argv[3]}: max per-step loss difference, 20 steps", "value": f"{worst:.2e}", "target": "<= 1e-3", "ok": worst <= 1e-3}))
+PY
+}
+log "parity: plain, online SLM, random"
+parity plain train-ref
+parity online-slm train --ref "$ref_tiny" --ratio 0.6
+parity random train --score random --ratio 0.6
+
+# 3. Speed ------------------------------------------------------------------------------------------------
+if [ "$device" = cpu ]; then
+    model=tiny; precision=fp32; batch=8; seq=64; steps=30; every=5
+else
+    model=gpt2-124m; precision=bf16; batch=16; seq=1024; steps=60; every=10
+fi
+shape=(--set train.batch_size=$batch --set train.seq_len=$seq --set train.grad_accum=1 --set train.precision=$precision)
+quiet=(--set train.eval_every=0 --set train.checkpoint_every=0 -q)
+log "speed: a $model reference (same shape as the trained model) and its scores"
+run ref-train train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/ref-$model" "${shape[@]}" --set train.steps=3 "${quiet[@]}" \
+    || fail speed "reference training failed: $(tail -n 3 "$work/ref-train.err" | tr '\n' ' ')"
+score_start=$SECONDS
+watch_memory run score score --ref "$work/ref-$model" --data "$noisy" --out "$work/scores-$model" --device "$device" --precision "$precision" \
+    --batch-size "$batch" --seq-len "$seq" -q || fail speed "score failed: $(tail -n 3 "$work/score.err" | tr '\n' ' ')"
+score_seconds=$((SECONDS - score_start))
+score_tokens=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["windows"] * m["seq_len"])' "$work/scores-$model/meta.json")
+note "{\"stage\": \"speed\", \"what\": \"rho1 score, $model $precision\", \"value\": \"$(awk -v t="$score_tokens" -v s="$score_seconds" 'BEGIN{printf "%.0f tokens/s (%d tokens, %d s with start-up)", t/(s>0?s:1), t, s}')\"}"
+
+speed_run() { # mode, extra arguments...
+    local mode=$1; shift
+    watch_memory run "speed-$mode" train --config "$model" --data "$noisy" --device "$device" --out "$work/speed-$mode" "${shape[@]}" \
+        --set train.steps=$steps --set train.log_every=$every "${quiet[@]}" "$@" || fail speed "$mode training failed: $(tail -n 3 "$work/speed-$mode.err" | tr '\n' ' ')"
+    local tps mfu
+    tps=$(median_window "$work/speed-$mode" tokens_per_s); mfu=$(median_window "$work/speed-$mode" mfu)
+    local target="" ok=true
+    if [ "$mode" = plain ] && [ "$device" != cpu ]; then target=">= 45% MFU"; ok=$(python3 -c "print('true' if $mfu >= 0.45 else 'false')"); fi
+    note "{\"stage\": \"speed\", \"what\": \"$model $precision $batch x $seq $mode: tokens/s, MFU\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')")\", \"target\": \"$target\", \"ok\": $ok}"
+    [ "$device" != cpu ] && note "{\"stage\": \"speed\", \"what\": \"$model $mode: peak GPU memory (nvidia-smi)\", \"value\": \"$peak_gpu_mib MiB\"}"
+    return 0
+}
+log "speed: plain, offline SLM, online SLM ($model $precision, $batch x $seq)"
+speed_run plain --ratio 1.0
+speed_run offline-slm --ratio 0.6 --ref-scores "$work/scores-$model"
+speed_run online-slm --ratio 0.6 --ref "$work/ref-$model"
+
+log "speed: SLM step time against plain, alternating in one run (bench-step)"
+run bench-step bench-step --config "$model" --data "$noisy" --device "$device" --out "$work/bench-step" --ref-scores "$work/scores-$model" \
+    --ref "$work/ref-$model" --repeats 1 --json "${shape[@]}" --set train.steps=$((steps < 40 ? 40 : steps)) \
+    || fail speed "bench-step failed: $(tail -n 3 "$work/bench-step.err" | tr '\n' ' ')"
+python3 - "$work/bench-step.out" >> "$results" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+for o in d["overheads"]:
+    limit = 1.03 if o["Mode"] == "offline" else 1.38
+    print(json.dumps({"stage": "speed", "what": f"SLM {o['Mode']} step time / plain", "value": f"{o['Ratio']:.3f}", "target": f"<= {limit}", "ok": o["Ratio"] <= limit}))
+PY
+
+log "speed: logging every step against every 100 (a host read per step would show here)"
+n=$([ "$device" = cpu ] && echo 40 || echo 100)
+for e in "$n" 1; do
+    run "sync-$e" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/sync-$e" "${shape[@]}" \
+        --set train.steps=$n --set train.log_every=$e "${quiet[@]}" || fail speed "log_every=$e run failed: $(tail -n 3 "$work/sync-$e.err" | tr '\n' ' ')"
+done
+python3 - "$work/sync-$n" "$work/sync-1" "$n" >> "$results" <<'PY'
+import json, sys
+tps = lambda run: json.load(open(run + "/summary.json"))["tokens_per_s"]
+rare, every = tps(sys.argv[1]), tps(sys.argv[2])
+print(json.dumps({"stage": "speed", "what": f"{sys.argv[3]} steps: tokens/s logging every {sys.argv[3]} / every step", "value": f"{rare / every:.3f} ({rare:,.0f} / {every:,.0f})"}))
+PY
+
+if [ "$device" != cpu ]; then
+    total_mib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2> /dev/null | head -n 1)
+    if [ "${total_mib:-0}" -ge 60000 ] && [ "$(left)" -gt 120 ]; then
+        log "speed: tinyllama-1b bf16, batch 4 x 2048 x 4 accumulated"
+        watch_memory run speed-1b train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/speed-1b" \
+            --set train.batch_size=4 --set train.seq_len=2048 --set train.grad_accum=4 --set train.steps=8 --set train.log_every=2 "${quiet[@]}" \
+            && note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$(median_window "$work/speed-1b" tokens_per_s)"), $(python3 -c "print(f'{$(median_window "$work/speed-1b" mfu):.1%}')"), $peak_gpu_mib MiB\"}" \
+            || note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"failed: $(tail -n 1 "$work/speed-1b.err" | tr -d '\"')\", \"ok\": false}"
+    else
+        note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"skipped (${total_mib:-?} MiB GPU memory, $(left) s left)\"}"
+    fi
+fi
+log "done"
+finish 0

@@ -41,6 +41,6 @@ public sealed class InfoCommand
         o.WriteLine($"devices     {string.Join(", ", info.Devices)}{(info.CudaDeviceNames.Count > 0 ? " (" + string.Join(", ", info.CudaDeviceNames) + ")" : "")}");
         o.WriteLine($"threads     {info.Threads}");
         if (info.MatmulGflops is { } g)
-            o.WriteLine($"matmul      {g.Fp32:F1} GFLOP/s fp32, {g.Bf16:F1} GFLOP/s bf16 on {info.MeasuredOn}");
+            o.WriteLine($"matmul      {g.Fp32:F1} GFLOP/s fp32, {g.Bf16:F1} GFLOP/s bf16{(g.Tf32 is { } tf32 ? $", {tf32:F1} GFLOP/s tf32" : "")} on {info.MeasuredOn}");
     }
 }

@@ -7,9 +7,11 @@ using TorchSharp;
 
 namespace Rho1.Platform;
 
+/// <param name="Tf32">fp32 matmuls with TF32 tensor cores allowed (what training uses on CUDA); null on the CPU.</param>
 public sealed record MatmulGflops(
     [property: JsonPropertyName("fp32")] double Fp32,
-    [property: JsonPropertyName("bf16")] double Bf16);
+    [property: JsonPropertyName("bf16")] double Bf16,
+    [property: JsonPropertyName("tf32")] double? Tf32 = null);
 
 public sealed record SystemInfo(
     [property: JsonPropertyName("rho1")] string Rho1,
@@ -31,11 +33,7 @@ public sealed record SystemInfo(
         int cudaCount = torch.cuda.is_available() ? torch.cuda.device_count() : 0;
         for (int i = 0; i < cudaCount; i++)
             devices.Add($"cuda:{i}");
-        MatmulGflops? gflops = measure
-            ? new MatmulGflops(
-                Math.Round(MatmulThroughput.Measure(device, torch.ScalarType.Float32, matmulSize), 1),
-                Math.Round(MatmulThroughput.Measure(device, torch.ScalarType.BFloat16, matmulSize), 1))
-            : null;
+        MatmulGflops? gflops = measure ? Measure(device, matmulSize) : null;
         return new SystemInfo(
             typeof(SystemInfo).Assembly.GetName().Version?.ToString(3) ?? "unknown",
             RuntimeInformation.FrameworkDescription,
@@ -47,6 +45,24 @@ public sealed record SystemInfo(
             torch.get_num_threads(),
             DeviceSpec.Name(device),
             gflops);
+    }
+
+    static MatmulGflops Measure(torch.Device device, int matmulSize)
+    {
+        bool cuda = device.type == DeviceType.CUDA;
+        int n = cuda ? Math.Max(matmulSize, 8192) : matmulSize; // small matmuls measure launch overhead on a GPU
+        bool tf32 = cuda && torch.backends.cuda.matmul.allow_tf32;
+        if (cuda) torch.backends.cuda.matmul.allow_tf32 = false;
+        double fp32 = MatmulThroughput.Measure(device, torch.ScalarType.Float32, n);
+        double bf16 = MatmulThroughput.Measure(device, torch.ScalarType.BFloat16, n);
+        double? withTf32 = null;
+        if (cuda)
+        {
+            torch.backends.cuda.matmul.allow_tf32 = true;
+            withTf32 = Math.Round(MatmulThroughput.Measure(device, torch.ScalarType.Float32, n), 1);
+            torch.backends.cuda.matmul.allow_tf32 = tf32;
+        }
+        return new MatmulGflops(Math.Round(fp32, 1), Math.Round(bf16, 1), withTf32);
     }
 
     // TorchSharp exposes no device-name query; nvidia-smi does, where the driver is installed.
