@@ -1,7 +1,9 @@
 // `rho1 train-ref`: plain next-token training (every token counts), for the reference model or a baseline.
 using System.CommandLine;
 using Rho1.Training;
+using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
+using Rho1.Training.Runs;
 
 namespace Rho1.Cli.Commands;
 
@@ -26,5 +28,14 @@ public sealed class TrainRefCommand
         return command;
     }
 
-    public TrainOptions Options(ParseResult parse) => _args.Build(parse);
+    /// <summary>train-ref trains every token: a selection.* setting other than the defaults would be recorded but not used, so it is refused.</summary>
+    public TrainOptions Options(ParseResult parse)
+    {
+        var options = _args.Build(parse);
+        var unused = ResumeCheck.Diff(options.Config with { Selection = new SelectionConfig() }, options.Config)
+            .FirstOrDefault(c => c.Key.StartsWith("selection.", StringComparison.Ordinal));
+        if (unused.Key is not null)
+            throw new UserErrorException($"{unused.Key}={unused.To?.ToJsonString()}: train-ref trains on every token and does not select; use `rho1 train` for selection");
+        return options;
+    }
 }

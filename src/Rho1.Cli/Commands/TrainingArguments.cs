@@ -16,11 +16,17 @@ public sealed class TrainingArguments
     public readonly Option<bool> Force = new("--force") { Description = "Replace an existing run in --out." };
     public readonly Option<string?> EvalData = new("--eval-data") { Description = "Evaluate on this prepared dataset (e.g. clean held-out text) instead of --data's val split." };
     public readonly Option<string> Device = GlobalOptions.Device();
+    public readonly Option<string[]> AllowChange = new("--allow-change")
+    {
+        Description = "With --resume: let this setting differ from the checkpoint's (e.g. train.lr, selection.ratio, objective.reference); " +
+            "recorded in config.json with the step it took effect. Repeatable. train.steps (extended) and the log/eval/checkpoint cadence may always change.",
+        AllowMultipleArgumentsPerToken = false,
+    };
 
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device, AllowChange })
             command.Options.Add(option);
     }
 
@@ -42,6 +48,7 @@ public sealed class TrainingArguments
         return new TrainOptions(LoadConfig(parse, extra), parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
         {
             EvalDataDir = parse.GetValue(EvalData),
+            AllowChange = parse.GetValue(AllowChange) ?? [],
             StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),

@@ -21,10 +21,12 @@ public static class Quickstart
     {
         var (outDir, device, seed, noiseShare) = (o.OutDir, o.Device, o.Seed, o.NoiseShare);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+        var existing = OutputDirectory.Inspect(outDir);
+        if (existing.Kind is not (OutputDirectory.Kind.Missing or OutputDirectory.Kind.Empty))
         {
-            if (!File.Exists(Path.Combine(outDir, Marker)))
-                throw new UserErrorException($"--out {outDir}: exists and was not made by quickstart; choose another directory");
+            // Only a quickstart's own folder (its marker, nothing foreign) is replaced.
+            if (existing.Kind != OutputDirectory.Kind.Quickstart || existing.FirstForeign != null)
+                throw new UserErrorException(OutputDirectory.Refusal("--out", outDir, existing, OutputDirectory.Kind.Quickstart));
             Log.Information("replacing the previous quickstart in {Dir}", outDir);
             Directory.Delete(outDir, recursive: true);
         }

@@ -25,8 +25,7 @@ public static class ReferenceScorer
         if (!ComputePrecision.IsKnown(o.Precision)) throw new UserErrorException($"--precision {o.Precision}: must be fp32 or bf16");
         if (!(o.SaveEverySeconds >= 0)) throw new UserErrorException($"--save-every {o.SaveEverySeconds}: must be >= 0 seconds");
         string outDir = Path.GetFullPath(o.OutDir.TrimEnd('/'));
-        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !o.Force)
-            throw new UserErrorException($"--out {o.OutDir}: already exists; use --force to replace it");
+        OutputDirectory.RequireWritable("--out", o.OutDir, OutputDirectory.Kind.Scores, o.Force);
         var device = DeviceSpec.Resolve(o.Device);
         using var dataset = TokenDataset.OpenVerified(o.DataDir);
         var split = dataset.Split(o.Split);

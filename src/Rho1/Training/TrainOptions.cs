@@ -31,6 +31,9 @@ public sealed record TrainOptions(
     /// </summary>
     public bool? DeviceSideSkip { get; init; }
 
+    /// <summary>Settings a resumed run may change besides the always-mutable ones ("train.lr", "objective.reference", ...): see ResumeCheck.</summary>
+    public IReadOnlyList<string> AllowChange { get; init; } = [];
+
     /// <summary>Test hook: called after each completed step, before checkpointing.</summary>
     public Action<int>? AfterStep { get; init; }
 }

@@ -69,6 +69,9 @@ public sealed class TrainingRun : IDisposable
     public Stopwatch Window { get; } = new();
     public long WindowTokens { get; set; }
 
+    /// <summary>Settings changed on resumes (this one's included), recorded in config.json and every checkpoint.</summary>
+    public IReadOnlyList<ConfigChange> ConfigHistory { get; init; } = [];
+
     public long TokensPerStep => (long)Config.Train.BatchSize * Config.Train.SeqLen * Config.Train.GradAccum;
     public double WallSeconds => PriorWallSeconds + Wall.Elapsed.TotalSeconds;
 
@@ -102,12 +105,19 @@ public sealed class TrainingRun : IDisposable
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         LoadedCheckpoint? resumed = dir.ResumeFrom is null ? null : Checkpoint.Load(dir.ResumeFrom);
         if (resumed != null)
-            RunCompatibility.CheckResumable(resumed.State, config, dataset, resumed.Path);
+            RunCompatibility.CheckResumable(resumed.State, dataset, resumed.Path);
         var evalData = o.EvalDataDir is null ? null : Own(owned, TokenDataset.OpenVerified(o.EvalDataDir));
         if (evalData != null)
             TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
         var objective = objectiveFactory(new TrainingSetup(config, device, dataset));
         if (objective is IDisposable disposable) owned.Add(disposable);
+        var history = new List<ConfigChange>();
+        if (resumed != null)
+        {
+            UnknownKeys(o.AllowChange, config);
+            history.AddRange(resumed.State.ConfigChanges);
+            history.AddRange(ResumeCheck.Check(resumed.State, config, objective.Describe(), o.AllowChange, resumed.Path));
+        }
         var (valSplit, bytesPerToken) = RunCompatibility.EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
 
         AttentionBackend.Configure(device);
@@ -120,7 +130,7 @@ public sealed class TrainingRun : IDisposable
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
             Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path,
-            ResumedAt = resumed?.State.Step ?? 0, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
+            ResumedAt = resumed?.State.Step ?? 0, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
         if (resumed != null)
         {
@@ -132,6 +142,13 @@ public sealed class TrainingRun : IDisposable
             foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
         }
         return run;
+    }
+
+    static void UnknownKeys(IReadOnlyList<string> allowChange, RunConfig config)
+    {
+        var known = ResumeCheck.Flatten(config).Keys.Concat(["objective.reference", "objective.ref_scores", "objective.reference_mode"]).ToHashSet();
+        if (allowChange.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+            throw new UserErrorException($"--allow-change {unknown}: not a setting (e.g. train.lr, selection.ratio, objective.reference)");
     }
 
     static T Own<T>(List<IDisposable> owned, T item) where T : IDisposable
@@ -158,7 +175,7 @@ public sealed class TrainingRun : IDisposable
             Log.Information("resumed from {Checkpoint} at step {Step}", ResumedFrom, Step);
         if (ValSplit is null)
             Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", Dataset.Directory, t.SeqLen);
-        AtomicFile.WriteAllText(Path.Combine(Directory.Dir, "config.json"), ConfigLoader.ToJson(Config));
+        AtomicFile.WriteAllText(Path.Combine(Directory.Dir, "config.json"), ConfigLoader.ToJson(Config, ConfigHistory));
         Parameters = Model.ParameterCount;
         FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
         PeakGflops = t.PeakGflops > 0 ? t.PeakGflops
@@ -183,6 +200,7 @@ public sealed class TrainingRun : IDisposable
             OptimizerStep = Optimizer.Step, Objective = Objective.SaveState(), Config = Config,
             Tokenizer = Dataset.Meta.Tokenizer, VocabSize = Dataset.Meta.VocabSize, EosId = Dataset.Meta.EosId,
             DatasetFingerprint = Dataset.Fingerprint, DataDir = Path.GetFullPath(Options.DataDir), WallSeconds = WallSeconds,
+            ObjectiveDescription = Objective.Describe(), ConfigChanges = [.. ConfigHistory],
         };
     }
 

@@ -78,7 +78,7 @@ public static class BadInputCases
         new("score-ref-missing", "--ref does not exist", w => ScoreWith(w, reference: Missing(w)), ["no-such-path"]),
         new("score-other-tokenizer", "reference (bytes) for data tokenized with gpt2", w => ScoreWith(w, data: w.Gpt2), ["tokenizer bytes", "gpt2"]),
         new("score-seq-len-beyond-context", "--seq-len 4096", w => Score(w, "--seq-len", "4096"), ["--seq-len 4096", "context_length=128"]),
-        new("score-out-exists", "--out is an existing score directory", w => ScoreWith(w, output: w.Scores), ["scores-noisy", "already exists"]),
+        new("score-out-exists", "--out is an existing score directory", w => ScoreWith(w, output: w.Scores), ["scores-noisy", "already holds a score directory", "--force"]),
         new("score-batch-size-zero", "--batch-size 0", w => Score(w, "--batch-size", "0"), ["--batch-size 0"]),
         new("score-unknown-split", "--split test", w => Score(w, "--split", "test"), ["no split 'test'"]),
 
@@ -86,8 +86,17 @@ public static class BadInputCases
         new("eval-other-tokenizer", "model (bytes) on data tokenized with gpt2", w => ["eval", "--model", w.Reference, "--data", w.Gpt2, "--device", "cpu"], ["tokenizer bytes", "gpt2"]),
         new("eval-not-a-checkpoint", "--model is a dataset", w => ["eval", "--model", w.Clean, "--data", w.Clean, "--device", "cpu"], ["no complete checkpoint"]),
         new("sample-negative-max-tokens", "--max-tokens -1", w => ["sample", "--model", w.Reference, "--max-tokens", "-1", "--device", "cpu"], ["--max-tokens -1"]),
-        new("export-out-exists", "--out is an existing directory", w => ["export", "--model", w.Reference, "--out", w.Clean], ["already exists", "--force"]),
+        new("export-out-exists", "--out is a dataset, even with --force", w => ["export", "--model", w.Reference, "--out", w.Clean, "--force"], ["holds a prepared dataset", "not a Hugging Face export"]),
         new("inspect-missing", "dataset directory does not exist", w => ["inspect", Missing(w)], ["no-such-path", "does not exist"]),
+
+        // --force and --resume never touch what Rho1 did not make; resuming never changes settings silently
+        new("force-user-folder-train-ref", "train-ref --force on a folder of the user's files", w => TrainRefWith(w, output: w.Sandbox, extra: ["--force"]), ["sandbox", "holds sub and 1 other entry", "did not make"]),
+        new("force-user-folder-prepare", "prepare --force on a folder of the user's files", w => ["prepare", "-i", Path.Combine(w.Corpus, "clean.jsonl"), "-o", w.Sandbox, "-t", "bytes", "--force"], ["sandbox", "did not make"]),
+        new("force-user-folder-score", "score --force on a folder of the user's files", w => ScoreWith(w, output: w.Sandbox, extra: ["--force"]), ["sandbox", "did not make"]),
+        new("force-user-folder-export", "export --force on a folder of the user's files", w => ["export", "--model", w.Reference, "--out", w.Sandbox, "--force"], ["sandbox", "did not make"]),
+        new("resume-user-folder", "--resume auto into a folder of the user's files", w => TrainRefWith(w, output: w.Sandbox, extra: ["--resume", "auto"]), ["sandbox", "did not make"]),
+        new("resume-changed-setting", "--resume auto with another train.lr", w => TrainRefWith(w, output: w.Reference, extra: ["--resume", "auto", "--set", "train.lr=0.01"]), ["train.lr 0.003 → 0.01", "--allow-change train.lr"]),
+        new("train-ref-selection-setting", "train-ref --set selection.ratio=0.5", w => TrainRef(w, "--set", "selection.ratio=0.5"), ["selection.ratio=0.5", "does not select"]),
 
         // bench-step
         new("bench-step-no-reference", "neither --ref-scores nor --ref", w => ["bench-step", "--config", "tiny", "--data", w.Noisy, "--out", w.NewRun("bench-step"), "--device", "cpu"], ["--ref-scores", "--ref"]),

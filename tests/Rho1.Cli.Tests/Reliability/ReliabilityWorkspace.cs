@@ -25,6 +25,8 @@ public sealed class ReliabilityWorkspace : IDisposable
     public string Scores => Path.Combine(Fixed, "scores-noisy");
     public string ScoresClean => Path.Combine(Fixed, "scores-clean");
     public string Inputs => Path.Combine(Fixed, "inputs");
+    /// <summary>A user's own folder (thesis.tex, sub/data.csv) that no --force may delete.</summary>
+    public string Sandbox => Path.Combine(Fixed, "sandbox");
 
     /// <summary>Overrides every run here uses: no throughput measurement at start-up, short evaluations.</summary>
     public static readonly string[] Quick = { "train.peak_gflops=100", "train.eval_batches=2" };
@@ -52,6 +54,9 @@ public sealed class ReliabilityWorkspace : IDisposable
         File.WriteAllText(Path.Combine(Inputs, "malformed.json"), "{\n  \"train\": {\n    \"steps\": 10,,\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "typo.json"), "{\n  \"train\": {\n    \"stpes\": 10\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "wrong-section.json"), "{\n  \"optimizer\": { \"lr\": 0.1 }\n}\n");
+        Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
+        File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
+        File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");
     }
 
     /// <summary>Path of a preset shipped beside the test binary.</summary>

@@ -162,7 +162,7 @@ public sealed class DatasetPreparerTests : IDisposable
     }
 
     [Fact]
-    public void Existing_output_is_kept_without_force_and_replaced_with_it()
+    public void Existing_output_is_kept_without_force_and_only_a_dataset_is_replaced_with_it()
     {
         string input = _dir.File("a.txt", "new content");
         Directory.CreateDirectory(_dir.Combine("out"));
@@ -177,10 +177,15 @@ public sealed class DatasetPreparerTests : IDisposable
             DatasetPreparer.Run(new PrepareOptions([bad], _dir.Combine("out"), "bytes") { Force = true }));
         Assert.True(File.Exists(_dir.Combine("out", "keep.txt")));
 
-        DatasetPreparer.Run(new PrepareOptions([input], _dir.Combine("out"), "bytes") { Force = true, ValFraction = 0 });
-        Assert.False(File.Exists(_dir.Combine("out", "keep.txt")));
-        Assert.True(File.Exists(_dir.Combine("out", "meta.json")));
-        Assert.Equal(["a.txt", "bad.jsonl", "out"], Directory.EnumerateFileSystemEntries(_dir.Path).Select(Path.GetFileName).Order());
+        // Nor does a good one: --force replaces only a dataset Rho1 made, and keep.txt is the user's.
+        e = Assert.Throws<UserErrorException>(() => DatasetPreparer.Run(new PrepareOptions([input], _dir.Combine("out"), "bytes") { Force = true, ValFraction = 0 }));
+        Assert.Contains("keep.txt", e.Message);
+        Assert.True(File.Exists(_dir.Combine("out", "keep.txt")));
+
+        Prepare(_dir.Combine("dataset"), "bytes", input);
+        DatasetPreparer.Run(new PrepareOptions([input], _dir.Combine("dataset"), "bytes") { Force = true, ValFraction = 0 });
+        Assert.True(File.Exists(_dir.Combine("dataset", "meta.json")));
+        Assert.Equal(["a.txt", "bad.jsonl", "dataset", "out"], Directory.EnumerateFileSystemEntries(_dir.Path).Select(Path.GetFileName).Order());
     }
 
     [Fact]

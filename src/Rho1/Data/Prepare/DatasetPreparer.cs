@@ -27,8 +27,7 @@ public static class DatasetPreparer
     {
         Validate(options);
         string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Output));
-        if (Path.Exists(output) && !options.Force)
-            throw new UserErrorException($"output {options.Output} already exists; pass --force to replace it or choose another --output");
+        OutputDirectory.RequireWritable("--output", options.Output, OutputDirectory.Kind.Dataset, options.Force);
         var tokenizer = TokenizerFactory.Create(options.Tokenizer);
         var inputs = InputResolver.Resolve(options.Inputs);
         string parent = Path.GetDirectoryName(output)!;
@@ -197,18 +196,9 @@ public static class DatasetPreparer
 
     static void Publish(string temp, string output, PrepareOptions options)
     {
-        if (Path.Exists(output) && !options.Force)
-            throw new UserErrorException($"output {options.Output} appeared while preparing; pass --force to replace it");
-        // The old dataset is moved aside first, so that at every instant the output path holds a complete dataset or nothing.
-        if (!File.Exists(output))
-        {
-            AtomicDirectory.Publish(temp, output);
-            return;
-        }
-        // --force over a plain file: set it aside the same way, and delete it once the dataset is in place.
-        string old = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, $".{Path.GetFileName(output)}.old-{Guid.NewGuid():N}");
-        File.Move(output, old);
+        // Checked again: something may have appeared at the output while preparing. The old dataset is moved aside
+        // first, so that at every instant the output path holds a complete dataset or nothing.
+        OutputDirectory.RequireWritable("--output", options.Output, OutputDirectory.Kind.Dataset, options.Force);
         AtomicDirectory.Publish(temp, output);
-        File.Delete(old);
     }
 }

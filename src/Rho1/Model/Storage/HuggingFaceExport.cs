@@ -22,10 +22,7 @@ public static class HuggingFaceExport
     /// <summary>Exports the model of a checkpoint or run directory to <paramref name="outDir"/>; returns the weights file.</summary>
     public static string Run(string modelPath, string outDir, bool force)
     {
-        if (File.Exists(outDir))
-            throw new UserErrorException($"--out {outDir}: is a file, not a directory");
-        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !force)
-            throw new UserErrorException($"--out {outDir}: already exists; use --force to overwrite");
+        OutputDirectory.RequireWritable("--out", outDir, OutputDirectory.Kind.Export, force);
         using var loaded = ModelLoader.Load(modelPath, CPU, precision: "fp32");
         string temp = AtomicDirectory.TempFor(outDir);
         try

@@ -51,6 +51,18 @@ public static class ConfigLoader
 
     public static string ToJson(RunConfig config) => JsonSerializer.Serialize(config, Strict);
 
+    /// <summary>A run's config.json: the config, plus a "changes" list when resumes changed settings (ignored when the file is used as --config).</summary>
+    public static string ToJson<T>(RunConfig config, IReadOnlyCollection<T> changes)
+    {
+        if (changes.Count == 0) return ToJson(config);
+        var node = JsonSerializer.SerializeToNode(config, Strict)!.AsObject();
+        node[ChangesKey] = JsonSerializer.SerializeToNode(changes);
+        return node.ToJsonString(Strict);
+    }
+
+    /// <summary>The top-level key of a run's config.json that lists changed settings; skipped when a config file is read.</summary>
+    public const string ChangesKey = "changes";
+
     static void MergeFile(JsonObject merged, string path)
     {
         if (!File.Exists(path))
@@ -69,6 +81,7 @@ public static class ConfigLoader
             throw new UserErrorException($"{path}: expected a JSON object with sections such as \"model\" and \"train\"");
         foreach (var (section, value) in file)
         {
+            if (section == ChangesKey) continue; // a run's config.json given as --config: its history is not a setting
             if (merged[section] is not JsonObject target)
                 throw new UserErrorException($"{path}:{LineOf(text, section)}: unknown section '{section}' (known: {string.Join(", ", merged.Select(p => p.Key))})");
             if (value is not JsonObject entries)

@@ -28,19 +28,9 @@ public static class RunCompatibility
         return config;
     }
 
-    public static void CheckResumable(TrainerState state, RunConfig config, TokenDataset dataset, string path)
+    /// <summary>The data side of a resume: the same tokenizer and the same dataset. Settings are ResumeCheck's.</summary>
+    public static void CheckResumable(TrainerState state, TokenDataset dataset, string path)
     {
-        if (state.Config.Model != config.Model)
-            throw new UserErrorException($"checkpoint {path} was trained with a different model shape; resume with the same model.* settings");
-        foreach (var (key, a, b) in new (string, object, object)[]
-        {
-            ("train.batch_size", state.Config.Train.BatchSize, config.Train.BatchSize),
-            ("train.seq_len", state.Config.Train.SeqLen, config.Train.SeqLen),
-            ("train.grad_accum", state.Config.Train.GradAccum, config.Train.GradAccum),
-            ("train.seed", state.Config.Train.Seed, config.Train.Seed),
-        })
-            if (!a.Equals(b))
-                throw new UserErrorException($"checkpoint {path} has {key}={a} but this run asks for {b}; resuming would not be exact");
         TokenizerMatch.Require($"checkpoint {path}", state.Tokenizer, state.VocabSize, dataset);
         if (state.DatasetFingerprint != dataset.Fingerprint)
             throw new UserErrorException($"checkpoint {path} was trained on another dataset (fingerprint {state.DatasetFingerprint[..Math.Min(12, state.DatasetFingerprint.Length)]})");

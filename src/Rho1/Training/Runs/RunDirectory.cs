@@ -1,6 +1,7 @@
 // Layout and guards of a run directory: refuses to mix two runs, finds the checkpoint to resume from
 // (skipping incomplete or damaged ones, and saying so), and prunes old step checkpoints. Deciding (Plan)
 // and touching the disk (Create) are separate, so a run refused for bad input creates or deletes nothing.
+using Rho1.IO;
 using Rho1.Model.Storage;
 using Serilog;
 
@@ -24,18 +25,21 @@ public sealed class RunDirectory
     /// <summary>Validates the output directory against the resume/force policy without changing anything.</summary>
     public static RunDirectory Plan(string dir, string? resume, bool force)
     {
-        if (File.Exists(dir))
-            throw new UserErrorException($"--out {dir}: is a file, not a directory");
-        bool holdsRun = Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any();
+        var contents = OutputDirectory.Inspect(dir);
+        bool holds = contents.Kind is not (OutputDirectory.Kind.Missing or OutputDirectory.Kind.Empty);
+        // Training writes into --out (fresh, resumed or replacing): only ever into a run directory of Rho1's own, and
+        // --force deletes only a run directory that holds nothing else.
+        if (holds && (contents.Kind != OutputDirectory.Kind.Run || (force && resume == null && contents.FirstForeign != null)))
+            throw new UserErrorException(OutputDirectory.Refusal("--out", dir, contents, OutputDirectory.Kind.Run));
         string? from = null;
         var skipped = new List<string>();
         if (resume == "auto")
-            from = holdsRun ? CheckpointSearch.LatestComplete(dir, skipped) : null;
+            from = holds ? CheckpointSearch.LatestComplete(dir, skipped) : null;
         else if (resume != null)
             from = resume;
-        else if (holdsRun && !force)
+        else if (holds && !force)
             throw new UserErrorException($"--out {dir}: already holds a run; use --resume auto to continue it or --force to replace it");
-        return new RunDirectory(dir) { ResumeFrom = from, Skipped = skipped, _replace = holdsRun && force && resume == null };
+        return new RunDirectory(dir) { ResumeFrom = from, Skipped = skipped, _replace = holds && force && resume == null };
     }
 
     /// <summary>Creates the directory (deleting the run it replaces under --force) and clears what a killed writer left.</summary>

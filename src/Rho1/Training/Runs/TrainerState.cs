@@ -24,4 +24,8 @@ public sealed record TrainerState
     /// <summary>Where the training data was (absolute), so `sample` can find a file-based tokenizer.</summary>
     [JsonPropertyName("data_dir")] public string DataDir { get; init; } = "";
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
+    /// <summary>What the objective was (kind, ratio, reference), to refuse a resume against another reference; null in older checkpoints.</summary>
+    [JsonPropertyName("objective_description")] public JsonObject? ObjectiveDescription { get; init; }
+    /// <summary>Settings changed on earlier resumes, oldest first.</summary>
+    [JsonPropertyName("config_changes")] public List<ConfigChange> ConfigChanges { get; init; } = [];
 }
