@@ -15,10 +15,14 @@ public sealed class SweepCommand
     {
         var command = new Command("sweep",
             "Train one run per selection ratio (same seed and data order), evaluate each on clean held-out data, and write\n" +
-            "summary.csv, summary.md and loss-vs-tokens.png. Rerunning the same command reuses finished runs and resumes the rest.\n\n" +
+            "summary.csv, summary.md and loss-vs-tokens.png. Rerunning the same command reuses finished runs and resumes the rest;\n" +
+            "a run an earlier sweep trained with other settings is refused (--force retrains it).\n\n" +
             "Examples:\n  rho1 sweep --config tiny --data data/noisy --ref-scores runs/scores --eval-data data/heldout --out runs/sweep\n" +
             "  rho1 sweep --ratios 0.6,1.0 --score loss --config small --data data/noisy --eval-data data/heldout --out runs/sweep-loss");
-        _args.AddTo(command);
+        _args.AddCoreTo(command); // no --resume: a sweep always reuses finished runs and resumes the rest
+        command.Options.Add(_args.EvalData);
+        command.Options.Add(_args.Force);
+        _args.Force.Description = "Retrain runs in --out that an earlier sweep trained with other settings (without it they are refused).";
         _selection.AddTo(command, withRatio: false);
         command.Options.Add(_ratios);
         _args.EvalData.Required = true;
@@ -28,7 +32,10 @@ public sealed class SweepCommand
 
     public SweepOptions Options(ParseResult parse) =>
         new(ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)), parse.GetValue(_args.Data)!,
-            parse.GetValue(_args.EvalData)!, parse.GetValue(_args.Out)!, parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_args.Device)!);
+            parse.GetValue(_args.EvalData)!, parse.GetValue(_args.Out)!, parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_args.Device)!)
+        {
+            Force = parse.GetValue(_args.Force),
+        };
 
     static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)
     {

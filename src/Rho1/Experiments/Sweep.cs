@@ -6,7 +6,9 @@ using System.Text;
 using System.Text.Json;
 using Rho1.Evaluation.Reports;
 using Rho1.IO;
+using Rho1.Model.Storage;
 using Rho1.Training;
+using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
 using Rho1.Training.Runs;
 using Serilog;
@@ -23,6 +25,9 @@ public static class Sweep
         if (o.Ratios.Distinct().Count() != o.Ratios.Count) throw new UserErrorException("--ratios: a ratio is listed twice");
         if (o.Ratios.Any(r => r < 1) && o.Config.Selection.Score is "excess" or "ref" && o.RefCheckpoint is null && o.RefScores is null)
             throw new UserErrorException($"--score {o.Config.Selection.Score} needs --ref-scores DIR or --ref CKPT");
+        var outContents = OutputDirectory.Inspect(o.OutDir);
+        if (outContents.Kind is not (OutputDirectory.Kind.Missing or OutputDirectory.Kind.Empty or OutputDirectory.Kind.Sweep))
+            throw new UserErrorException(OutputDirectory.Refusal("--out", o.OutDir, outContents, OutputDirectory.Kind.Sweep));
         Directory.CreateDirectory(o.OutDir);
         var rows = new List<SweepRow>();
         for (int i = 0; i < o.Ratios.Count; i++)
@@ -31,6 +36,15 @@ public static class Sweep
             string dir = Path.Combine(o.OutDir, RunName(ratio));
             o.OnRunStart?.Invoke(i, o.Ratios.Count, dir);
             var config = o.Config with { Selection = o.Config.Selection with { Ratio = ratio } };
+            if (Stale(dir, config, o) is { } stale)
+            {
+                // A run left by an earlier sweep with other settings: reusing it would put its numbers under this sweep's header.
+                var contents = OutputDirectory.Inspect(dir);
+                if (!o.Force || contents.Kind != OutputDirectory.Kind.Run || contents.FirstForeign != null)
+                    throw new UserErrorException($"{dir}: trained with other settings ({stale}); rerun with --force to retrain it, or choose another --out");
+                Log.Warning("--force: retraining {Dir}, trained with other settings ({Stale})", dir, stale);
+                Directory.Delete(dir, recursive: true);
+            }
             string summaryPath = Path.Combine(dir, "summary.json");
             TrainSummary summary;
             if (File.Exists(summaryPath))
@@ -53,6 +67,36 @@ public static class Sweep
             rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Run), baseline.FinalLoss) }).ToList();
         WriteReports(o, rows);
         return rows;
+    }
+
+    /// <summary>Keys that do not change a run's results: a run differing only in these is reused.</summary>
+    static readonly string[] Cosmetic = ["train.log_every", "train.checkpoint_every", "train.keep_checkpoints"];
+
+    /// <summary>How an existing run in <paramref name="dir"/> differs from what this sweep asks of it, or null (none, or no run yet).</summary>
+    static string? Stale(string dir, RunConfig requested, SweepOptions o)
+    {
+        string configPath = Path.Combine(dir, "config.json");
+        if (!File.Exists(configPath)) return null;
+        var recorded = ConfigLoader.Load(configPath, []);
+        if (requested.Model.VocabSize == 0) // "the dataset's", resolved when the run started
+            requested = requested with { Model = requested.Model with { VocabSize = recorded.Model.VocabSize } };
+        var differences = ResumeCheck.Diff(recorded, requested)
+            .Where(d => !Cosmetic.Contains(d.Key)).Select(d => $"{d.Key} {d.From?.ToJsonString()} → {d.To?.ToJsonString()}").ToList();
+        string summaryPath = Path.Combine(dir, "summary.json");
+        if (File.Exists(summaryPath) && JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) is { } summary)
+        {
+            string Full(string? path) => path is null ? "" : Path.GetFullPath(path);
+            var objective = summary.Objective;
+            string mode = objective["reference_mode"]?.GetValue<string>() ?? "none";
+            string wanted = o.RefScores != null ? "offline" : o.RefCheckpoint != null ? "online" : "none";
+            if (mode != wanted)
+                differences.Add($"reference {mode} → {wanted}");
+            else if (mode == "offline" && Full(objective["ref_scores"]?.GetValue<string>()) != Full(o.RefScores))
+                differences.Add($"--ref-scores {objective["ref_scores"]} → {o.RefScores}");
+            else if (mode == "online" && Full(objective["reference"]?.GetValue<string>()) != Full(CheckpointSearch.Resolve(o.RefCheckpoint!)))
+                differences.Add($"--ref {objective["reference"]} → {o.RefCheckpoint}");
+        }
+        return differences.Count == 0 ? null : string.Join(", ", differences);
     }
 
     public static string RunName(double ratio) => "ratio-" + ratio.ToString("0.00", CultureInfo.InvariantCulture);

@@ -19,4 +19,7 @@ public sealed record SweepOptions(
 {
     /// <summary>Called before each run with (index, count, run directory).</summary>
     public Action<int, int, string>? OnRunStart { get; init; }
+
+    /// <summary>Retrain runs left in OutDir by a sweep with other settings, instead of refusing them.</summary>
+    public bool Force { get; init; }
 }

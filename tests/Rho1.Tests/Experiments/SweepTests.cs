@@ -34,7 +34,19 @@ public class SweepTests(SyntheticData data)
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
 
         var before = File.GetLastWriteTimeUtc(Path.Combine(outDir, "ratio-0.60", "summary.json"));
-        Sweep.Run(options);
+        Sweep.Run(options with { Config = options.Config with { Train = options.Config.Train with { LogEvery = 5 } } }); // cosmetic: reused
         Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(outDir, "ratio-0.60", "summary.json")));
+
+        // Another command over the same --out: its runs were trained otherwise, so they are refused, not relabelled.
+        var random = options with { Config = config with { Selection = config.Selection with { Score = "random" } }, RefScores = null };
+        var e = Assert.Throws<UserErrorException>(() => Sweep.Run(random));
+        Assert.Contains("selection.score \"excess\" → \"random\"", e.Message);
+        Assert.Contains("--force", e.Message);
+        var longer = options with { Config = TinyRun.Config("train.steps=24", "train.eval_every=12") };
+        Assert.Contains("train.steps 20 → 24", Assert.Throws<UserErrorException>(() => Sweep.Run(longer)).Message);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(outDir, "ratio-0.60", "summary.json")));
+        var retrained = Sweep.Run(longer with { Force = true });
+        Assert.All(retrained, r => Assert.Equal(24, r.Steps));
+        Assert.StartsWith("Score `excess`, selection `batch`, 24 steps", File.ReadAllText(Path.Combine(outDir, "summary.md")));
     }
 }
