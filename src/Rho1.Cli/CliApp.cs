@@ -51,23 +51,36 @@ public static class CliApp
             stderr.WriteLine($"rho1: error: {string.Join("; ", messages)} (try 'rho1 --help')");
             return ExitCodes.BadInput;
         }
+        using var interrupt = new InterruptSignals();
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // Our own signal handling, not System.CommandLine's: that one kills the process 2 s after Ctrl-C, too soon
+            // for a training step and a checkpoint to finish.
+            var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return parse.InvokeAsync(configuration, interrupt.Token).GetAwaiter().GetResult();
         }
         catch (UserErrorException e)
         {
+            ProgressBar.FinishActive();
             stderr.WriteLine($"rho1: error: {e.Message}");
             if (verbose) stderr.WriteLine(e);
             return ExitCodes.BadInput;
         }
+        catch (InterruptedException e)
+        {
+            ProgressBar.FinishActive();
+            stderr.WriteLine($"rho1: {e.Message}");
+            return ExitCodes.Interrupted;
+        }
         catch (OperationCanceledException)
         {
+            ProgressBar.FinishActive();
             stderr.WriteLine("rho1: interrupted");
             return ExitCodes.Interrupted;
         }
         catch (Exception e)
         {
+            ProgressBar.FinishActive();
             stderr.WriteLine($"rho1: failed: {e.GetType().Name}: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}");
             if (verbose) stderr.WriteLine(e);
             return ExitCodes.Failure;

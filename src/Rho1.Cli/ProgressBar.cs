@@ -11,6 +11,10 @@ public sealed class ProgressBar(TextWriter? error = null, bool? terminal = null)
     readonly TextWriter _error = error ?? Console.Error;
     readonly Stopwatch _sinceDraw = Stopwatch.StartNew();
     string _last = "";
+    static ProgressBar? _active; // the bar with an unterminated line, if any
+
+    /// <summary>Ends whatever progress line is drawn, so that an error or interruption message starts on its own line.</summary>
+    public static void FinishActive() => _active?.Finish();
 
     /// <summary>Whether this bar draws at all (stderr is a terminal).</summary>
     public bool Enabled { get; } = terminal ?? !Console.IsErrorRedirected;
@@ -24,6 +28,7 @@ public sealed class ProgressBar(TextWriter? error = null, bool? terminal = null)
         string line = $"\r[{new string('#', filled)}{new string('.', width - filled)}] {fraction * 100,5:F1}% {text}";
         _error.Write(line.PadRight(_last.Length));
         _last = line;
+        _active = this;
         if (fraction >= 1) Finish();
     }
 
@@ -33,6 +38,7 @@ public sealed class ProgressBar(TextWriter? error = null, bool? terminal = null)
         if (!Enabled || _last.Length == 0) return;
         _error.WriteLine();
         _last = "";
+        if (_active == this) _active = null;
     }
 
     /// <summary>h:mm:ss from an hour up, mm:ss below.</summary>

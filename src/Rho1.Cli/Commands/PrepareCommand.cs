@@ -39,17 +39,17 @@ public sealed class PrepareCommand
         {
             _input, _output, _tokenizer, _valFraction, _jsonlField, _seed, _force, _shardTokens, _splitBlankLines, _threads,
         };
-        command.SetAction(parse =>
+        command.SetAction((parse, cancel) =>
         {
             var options = Options(parse);
             using var progress = new ProgressDisplay(parse.InvocationConfiguration.Error);
-            var meta = DatasetPreparer.Run(options, progress);
+            var meta = DatasetPreparer.Run(options, progress, cancel);
             progress.Finish();
             var o = parse.InvocationConfiguration.Output;
             foreach (var (name, split) in meta.Splits)
                 o.WriteLine($"{name,-5} {split.Tokens,14:N0} tokens {split.Documents,10:N0} documents {split.Shards.Count,4} shards");
             o.WriteLine($"wrote {options.Output} (tokenizer {meta.Tokenizer}, fingerprint {meta.Fingerprint[..16]})");
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }

@@ -68,6 +68,7 @@ public static class ReferenceScorer
         var values = new float[o.BatchSize * seqLen];
         var sinceSave = Stopwatch.StartNew();
         using (var file = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite))
+        try
         {
             WindowLosses.ForEach(model, split, seqLen, done, windows - done, o.BatchSize, device, (first, rows, losses) =>
             {
@@ -85,6 +86,13 @@ public static class ReferenceScorer
                 o.OnProgress?.Invoke(done, windows);
                 o.AfterBatch?.Invoke(done);
             }, cancel);
+        }
+        catch (OperationCanceledException e)
+        {
+            // Ctrl-C or SIGTERM between batches: everything scored so far is kept for the rerun.
+            file.Flush(flushToDisk: true);
+            SaveProgress(progressPath, identity, done);
+            throw new InterruptedException($"interrupted after {done:N0} of {windows:N0} windows; progress saved in {partial}; rerun the same command to continue", e);
         }
 
         string sha = ScoreFile.Seal(payload, split.Length, seqLen);

@@ -32,7 +32,8 @@ public sealed class Trainer
         var t = run.Config.Train;
         while (run.Step < t.Steps)
         {
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested)
+                Interrupt(run);
             using var scope = torch.NewDisposeScope();
             bool logStep = (run.Step + 1) % t.LogEvery == 0 || run.Step + 1 == t.Steps;
             var result = Step(run, logStep);
@@ -196,6 +197,21 @@ public sealed class Trainer
                 "free disk space, then rerun with --resume auto", e);
         }
         run.LastCheckpoint = dir;
+        run.CheckpointedStep = run.Step;
+    }
+
+    /// <summary>Ctrl-C or SIGTERM between steps: the finished steps are checkpointed, then the run stops, resumable.</summary>
+    static void Interrupt(TrainingRun run)
+    {
+        if (run.Step == 0)
+            throw new InterruptedException("interrupted before the first step; nothing was trained; continue with --resume auto");
+        if (run.LastCheckpoint is null || run.Step != run.CheckpointedStep)
+        {
+            Save(run, run.Directory.StepDir(run.Step));
+            run.Directory.PruneCheckpoints(run.Config.Train.KeepCheckpoints);
+        }
+        run.Log.Warning("interrupted at step {Step}; checkpoint {Checkpoint}", run.Step, run.LastCheckpoint);
+        throw new InterruptedException($"interrupted at step {run.Step}; checkpoint {run.LastCheckpoint}; continue with --resume auto");
     }
 
     void ReportProgress(TrainingRun run)

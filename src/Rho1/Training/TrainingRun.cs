@@ -56,6 +56,8 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Updates skipped since the last logged step.</summary>
     public int SkippedSinceLog { get; set; }
     public string? LastCheckpoint { get; set; }
+    /// <summary>Step of LastCheckpoint (the resumed step for the checkpoint a run resumed from).</summary>
+    public int CheckpointedStep { get; set; }
     /// <summary>Whether the skip decision stays on the device (see TrainOptions.DeviceSideSkip).</summary>
     public bool DeviceSideSkip { get; init; }
     /// <summary>Device-side skip only: consecutive non-finite steps and non-finite steps since the last log, int64, 0-dim.</summary>
@@ -130,7 +132,7 @@ public sealed class TrainingRun : IDisposable
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
             Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path,
-            ResumedAt = resumed?.State.Step ?? 0, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
+            ResumedAt = resumed?.State.Step ?? 0, CheckpointedStep = resumed?.State.Step ?? -1, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
         if (resumed != null)
         {

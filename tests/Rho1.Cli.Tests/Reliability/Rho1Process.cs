@@ -69,6 +69,13 @@ public sealed class Rho1Process : IDisposable
         return true;
     }
 
+    /// <summary>SIGTERM, as a scheduler or `kill` sends it: the child may finish its step and exit on its own.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL (what Process.Kill sends on Unix): no handler, finally block or flush runs in the child.</summary>
     public void Kill()
     {

@@ -94,4 +94,20 @@ public class TrainerTests(SyntheticData data)
             new Trainer(new TrainOptions(TinyRun.Config("train.steps=8", "model.dim=96", "model.heads=4"), data.Clean, run, "cpu", Resume: "auto"), _ => new ClmObjective()).Run());
         Assert.Contains("model shape", e.Message);
     }
+
+    [Fact]
+    public void An_interrupted_run_checkpoints_its_finished_steps_and_resumes_to_the_same_end()
+    {
+        var config = TinyRun.Config("train.steps=12", "train.checkpoint_every=0", "train.eval_every=6", "train.log_every=1");
+        string straight = data.NewRunDir(), interrupted = data.NewRunDir();
+        new Trainer(new TrainOptions(config, data.Clean, straight, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
+        using var stop = new CancellationTokenSource();
+        var e = Assert.Throws<InterruptedException>(() => new Trainer(new TrainOptions(config, data.Clean, interrupted, "cpu", TensorBoard: false)
+            { AfterStep = s => { if (s == 5) stop.Cancel(); } }, _ => new ClmObjective()).Run(stop.Token));
+        string checkpoint = Path.Combine(interrupted, "checkpoints", "step-0000005");
+        Assert.Equal($"interrupted at step 5; checkpoint {checkpoint}; continue with --resume auto", e.Message);
+        Assert.Null(CheckpointFiles.Problem(checkpoint));
+        new Trainer(new TrainOptions(config, data.Clean, interrupted, "cpu", Resume: "auto", TensorBoard: false), _ => new ClmObjective()).Run();
+        Assert.Equal(TinyRun.Deterministic(TinyRun.Metrics(straight)), TinyRun.Deterministic(TinyRun.Metrics(interrupted)));
+    }
 }

@@ -45,10 +45,12 @@ public static class DatasetPreparer
                 output, meta.Splits["train"].Tokens, meta.Splits["train"].Documents, meta.Splits["val"].Tokens, meta.Splits["val"].Documents);
             return meta;
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(temp))
                 Directory.Delete(temp, recursive: true);
+            if (e is OperationCanceledException)
+                throw new InterruptedException($"interrupted; the unfinished dataset was removed and {options.Output} left as it was", e);
             throw;
         }
     }
