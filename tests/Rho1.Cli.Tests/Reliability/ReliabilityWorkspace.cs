@@ -54,6 +54,7 @@ public sealed class ReliabilityWorkspace : IDisposable
         File.WriteAllText(Path.Combine(Inputs, "malformed.json"), "{\n  \"train\": {\n    \"steps\": 10,,\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "typo.json"), "{\n  \"train\": {\n    \"stpes\": 10\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "wrong-section.json"), "{\n  \"optimizer\": { \"lr\": 0.1 }\n}\n");
+        File.WriteAllText(Path.Combine(Inputs, "tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}");
         Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
         File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
         File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");

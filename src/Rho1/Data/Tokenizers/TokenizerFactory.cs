@@ -9,7 +9,7 @@ namespace Rho1.Data.Tokenizers;
 /// <summary>Creates tokenizers by name (gpt2, r50k, p50k, cl100k, o200k, bytes) or by file path.</summary>
 public static class TokenizerFactory
 {
-    const string Names = "gpt2, r50k, p50k, cl100k, o200k, bytes, a SentencePiece .model file, or a BPE vocab.json (merges.txt beside it) or its directory";
+    const string Names = "gpt2, r50k, cl100k, o200k, bytes, a SentencePiece .model file, or a BPE vocab.json (merges.txt beside it) or its directory";
 
     /// <summary>
     /// Creates the tokenizer <paramref name="nameOrPath"/> names: a built-in name, a SentencePiece `.model` file,
@@ -41,6 +41,9 @@ public static class TokenizerFactory
         {
             if (nameOrPath.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
                 return SentencePieceTextTokenizer.Load(nameOrPath);
+            if (Path.GetFileName(nameOrPath).Equals("tokenizer.json", StringComparison.OrdinalIgnoreCase))
+                throw new UserErrorException($"tokenizer file {nameOrPath}: Hugging Face tokenizer.json files are not read yet (planned with continual pretraining from " +
+                    "Hugging Face models); give a SentencePiece tokenizer.model, or a GPT-2-style vocab.json with merges.txt beside it");
             if (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 return BpePair(nameOrPath);
             throw new UserErrorException($"tokenizer file {nameOrPath} is neither a SentencePiece .model nor a BPE vocab .json");

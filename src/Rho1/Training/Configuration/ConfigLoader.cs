@@ -31,7 +31,10 @@ public static class ConfigLoader
         catch (JsonException e)
         {
             string key = (e.Path ?? "$").TrimStart('$', '.');
-            throw new UserErrorException($"{key}: wrong type, expected {TypeOf(key)} ({FirstSentence(e.Message)})", e);
+            var parts = key.Split('.');
+            string given = parts.Length == 2 ? merged[parts[0]]?[parts[1]]?.ToJsonString() ?? "null" : "?";
+            // The serializer's own words name CLR types ("System.Int32"); say what the key needs instead.
+            throw new UserErrorException($"{key}={given}: expected {TypeOf(key)}", e);
         }
         return config;
     }
@@ -137,7 +140,10 @@ public static class ConfigLoader
         var parts = key.Split('.');
         var section = typeof(RunConfig).GetProperties().FirstOrDefault(p => Json(p) == parts[0]);
         var prop = parts.Length > 1 ? section?.PropertyType.GetProperties().FirstOrDefault(p => Json(p) == parts[1]) : null;
-        return prop?.PropertyType == typeof(int) || prop?.PropertyType == typeof(long) ? "an integer" : "a value of the right type";
+        return prop?.PropertyType == typeof(int) || prop?.PropertyType == typeof(long) ? "an integer"
+            : prop?.PropertyType == typeof(double) ? "a number"
+            : prop?.PropertyType == typeof(bool) ? "true or false"
+            : prop?.PropertyType == typeof(string) ? "a string" : "a value of the right type";
     }
 
     static string? Json(System.Reflection.PropertyInfo p) =>
