@@ -57,7 +57,7 @@ rho1 prepare --input "$out/text/heldout.jsonl" --output "$out/data/heldout" --to
 log "training the reference"
 rho1 train-ref --config "$config" "${sets[@]}" --data "$out/data/reference" --out "$out/runs/reference" --resume auto
 log "scoring the noisy corpus"
-[[ -d "$out/runs/scores" ]] || rho1 score --ref "$out/runs/reference" --data "$out/data/noisy" --out "$out/runs/scores" --batch-size 32 --precision bf16
+[[ -d "$out/runs/scores" ]] || rho1 score --ref "$out/runs/reference" --data "$out/data/noisy" --out "$out/runs/scores" --batch-size 32 --precision auto
 
 # 4. The ratio sweep (excess loss, batch selection); reruns reuse finished runs.
 log "sweep over ratios $ratios"

@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Rho1.Cli.Commands;
+using Rho1.Platform;
 using Serilog;
 
 namespace Rho1.Cli;
@@ -29,12 +30,12 @@ public static class CliApp
 
     /// <summary>A parse error without CLR type names ("System.Nullable`1[System.Double]") or a trailing period.</summary>
     static string Plain(string message) =>
-        Regex.Replace(message, @" as expected type '([^']+)'", m => m.Groups[1].Value switch
+        Regex.Replace(Regex.Replace(message, @"\s*\r?\n\s*", " "), @" as expected type '([^']+)'", m => m.Groups[1].Value switch
         {
             var t when t.Contains("Double", StringComparison.Ordinal) || t.Contains("Single", StringComparison.Ordinal) => " as a number",
             var t when t.Contains("Int32", StringComparison.Ordinal) || t.Contains("Int64", StringComparison.Ordinal) => " as an integer",
             _ => m.Value,
-        }).TrimEnd('.');
+        }).TrimEnd('.'); // one line: some parse errors (a value not among the allowed ones) span several
 
     /// <summary>Runs rho1 with <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -54,6 +55,9 @@ public static class CliApp
         using var interrupt = new InterruptSignals();
         try
         {
+            // The compute verbs take --threads (GlobalOptions.Threads); prepare's --threads is its tokenizer's, an Option<int>.
+            if (parse.CommandResult.Command.Options.OfType<Option<int?>>().FirstOrDefault(o => o.Name == "--threads") is { } threads)
+                ComputeThreads.Apply(parse.GetValue(threads));
             // Our own signal handling, not System.CommandLine's: that one kills the process 2 s after Ctrl-C, too soon
             // for a training step and a checkpoint to finish.
             var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
@@ -63,6 +67,14 @@ public static class CliApp
         {
             ProgressBar.FinishActive();
             stderr.WriteLine($"rho1: error: {e.Message}");
+            if (verbose) stderr.WriteLine(e);
+            return ExitCodes.BadInput;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            // A path the user may not write (an --out under a read-only folder) is bad input, not a failure of the run.
+            ProgressBar.FinishActive();
+            stderr.WriteLine($"rho1: error: permission denied: {e.Message}");
             if (verbose) stderr.WriteLine(e);
             return ExitCodes.BadInput;
         }

@@ -17,6 +17,13 @@ public static class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>--threads: libtorch's CPU threads for the compute verbs (see Platform/ComputeThreads).</summary>
+    public static Option<int?> Threads() => new("--threads")
+    {
+        Description = "CPU threads for libtorch [default: $RHO1_THREADS, else the CPUs this process may use]. " +
+            "On a machine shared with another job, fewer threads (even 1) are often faster.",
+    };
+
     public static Option<string> Device() => new("--device")
     {
         Description = "auto (CUDA when available), cpu, cuda or cuda:N.",

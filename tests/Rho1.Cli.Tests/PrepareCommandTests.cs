@@ -91,16 +91,24 @@ public sealed class PrepareCommandTests : IDisposable
     }
 
     [Fact]
-    public void Existing_output_without_force_is_refused_and_kept()
+    public void An_output_holding_the_users_files_is_refused_and_kept_even_with_force()
     {
         Directory.CreateDirectory(Out);
         File.WriteAllText(Path.Combine(Out, "precious.txt"), "keep me");
-        var r = CliRunner.Run("prepare", "-i", Write("a.txt", "x"), "-o", Out, "-t", "bytes");
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--force", r.Stderr);
-        Assert.Equal("keep me", File.ReadAllText(Path.Combine(Out, "precious.txt")));
-        Assert.Equal(0, CliRunner.Run("prepare", "-i", Path.Combine(_dir, "a.txt"), "-o", Out, "-t", "bytes", "--force").ExitCode);
-        Assert.False(File.Exists(Path.Combine(Out, "precious.txt")));
+        foreach (var force in new[] { false, true })
+        {
+            string[] args = ["prepare", "-i", Write("a.txt", "x"), "-o", Out, "-t", "bytes", .. force ? new[] { "--force" } : []];
+            var r = CliRunner.Run(args);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("precious.txt", r.Stderr);
+            Assert.Contains("did not make", r.Stderr);
+            Assert.Equal("keep me", File.ReadAllText(Path.Combine(Out, "precious.txt")));
+        }
+        // A dataset it made is replaced with --force (and only then).
+        string dataset = Out + "-dataset";
+        Assert.Equal(0, CliRunner.Run("prepare", "-i", Path.Combine(_dir, "a.txt"), "-o", dataset, "-t", "bytes").ExitCode);
+        Assert.Contains("--force", CliRunner.Run("prepare", "-i", Path.Combine(_dir, "a.txt"), "-o", dataset, "-t", "bytes").Stderr);
+        Assert.Equal(0, CliRunner.Run("prepare", "-i", Path.Combine(_dir, "a.txt"), "-o", dataset, "-t", "bytes", "--force").ExitCode);
     }
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class AnalyzeCommand
     readonly Option<string> _split = new("--split") { Description = "Split to analyse.", DefaultValueFactory = _ => "val" };
     readonly Option<long> _maxTokens = new("--max-tokens") { Description = "Analyse at most this many tokens.", DefaultValueFactory = _ => 65536 };
     readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
 
     public Command Create()
     {
@@ -19,11 +20,11 @@ public sealed class AnalyzeCommand
             "Classify held-out tokens by how their loss moves across checkpoints (H->H, L->H, H->L, L->L), as in the Rho-1 paper.\n\n" +
             "Examples:\n  rho1 analyze --checkpoints runs/base/checkpoints/step-* runs/base/final --data data/heldout --split train --out runs/analysis")
         {
-            _checkpoints, _data, _output, _split, _maxTokens, _device,
+            _checkpoints, _data, _output, _split, _maxTokens, _device, _threads,
         };
         command.SetAction(parse =>
         {
-            var options = Options(parse);
+            var options = Options(parse) with { OnProgress = new PeriodicProgress("analyze", "windows").Report };
             Analyze.Run(options);
             var o = parse.InvocationConfiguration.Output;
             o.Write(File.ReadAllText(Path.Combine(options.OutDir, "token-categories.md")));

@@ -12,6 +12,7 @@ public sealed class BenchSelectionCommand
     readonly Option<int> _repeats = new("--repeats") { Description = "Timed repetitions (after two warm-ups).", DefaultValueFactory = _ => 50 };
     readonly Option<bool> _json = new("--json") { Description = "Print JSON." };
     readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
 
     public Command Create()
     {
@@ -19,7 +20,7 @@ public sealed class BenchSelectionCommand
             "Time the token-selection step alone (excess scores, top-k% mask, masked mean) for each --select mode.\n\n" +
             "Examples:\n  rho1 bench-selection\n  rho1 bench-selection --batch-size 8 --seq-len 2048 --json")
         {
-            _batch, _seqLen, _repeats, _json, _device,
+            _batch, _seqLen, _repeats, _json, _device, _threads,
         };
         command.SetAction(parse =>
         {

@@ -9,6 +9,7 @@ public sealed class InfoCommand
 {
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of text." };
     readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
     readonly Option<bool> _noBench = new("--no-bench") { Description = "Skip the matmul measurement (a few seconds on CPU)." };
 
     public Command Create()
@@ -17,7 +18,7 @@ public sealed class InfoCommand
             "Show Rho1, .NET, TorchSharp and libtorch versions, devices, and measured matmul GFLOP/s.\n\n" +
             "Examples:\n  rho1 info\n  rho1 info --json\n  rho1 info --device cuda:0 --json")
         {
-            _json, _device, _noBench,
+            _json, _device, _threads, _noBench,
         };
         command.SetAction(parse =>
         {

@@ -28,6 +28,10 @@ public sealed class PrepareCommand
     {
         Description = "Plain text: each blank-line-separated block is a document (default: each file is one document).",
     };
+    readonly Option<bool> _allowBinary = new("--allow-binary")
+    {
+        Description = "Prepare files that look binary (NUL in over 0.1% of characters, or invalid UTF-8 in over 20%); refused by default.",
+    };
     readonly Option<int> _threads = new("--threads") { Description = "Tokenizer threads (the output does not depend on it).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
     public Command Create()
@@ -38,7 +42,7 @@ public sealed class PrepareCommand
             "Examples:\n  rho1 prepare --input corpus/ --output data/web --tokenizer gpt2\n" +
             "  rho1 prepare -i 'dumps/*.jsonl.gz' -o data/clean -t tokenizer.model --val-fraction 0.01 --force")
         {
-            _input, _output, _tokenizer, _valFraction, _jsonlField, _seed, _force, _shardTokens, _splitBlankLines, _threads,
+            _input, _output, _tokenizer, _valFraction, _jsonlField, _seed, _force, _shardTokens, _splitBlankLines, _allowBinary, _threads,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -64,6 +68,7 @@ public sealed class PrepareCommand
             Force = parse.GetValue(_force),
             ShardTokens = parse.GetValue(_shardTokens),
             SplitBlankLines = parse.GetValue(_splitBlankLines),
+            AllowBinary = parse.GetValue(_allowBinary),
             Threads = parse.GetValue(_threads),
         };
 }

@@ -12,6 +12,7 @@ public sealed class QuickstartCommand
     readonly Option<long> _seed = new("--seed") { Description = "Seed of corpora, weights and data order.", DefaultValueFactory = _ => 1234 };
     readonly Option<double> _noise = new("--noise-share") { Description = "Share of the noisy corpus's characters that are noise.", DefaultValueFactory = _ => 0.35 };
     readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
 
     public Command Create()
     {
@@ -20,7 +21,7 @@ public sealed class QuickstartCommand
             "train a reference on clean text, score a noisy corpus, train SLM at 60% and a plain baseline, compare on clean held-out text.\n\n" +
             "Examples:\n  rho1 quickstart\n  rho1 quickstart --out /tmp/qs --set train.steps=400")
         {
-            _output, _config, _set, _seed, _noise, _device,
+            _output, _config, _set, _seed, _noise, _device, _threads,
         };
         command.SetAction((parse, cancel) => Task.FromResult(Run(Quickstart.Run(Options(parse), cancel), parse.InvocationConfiguration.Output)));
         return command;

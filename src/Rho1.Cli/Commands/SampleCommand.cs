@@ -14,6 +14,7 @@ public sealed class SampleCommand
     readonly Option<long> _seed = new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1234 };
     readonly Option<string?> _data = new("--data") { Description = "Dataset whose tokenizer to use (default: the one the model was trained on)." };
     readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
 
     public Command Create()
     {
@@ -21,7 +22,7 @@ public sealed class SampleCommand
             "Generate text from a trained model.\n\n" +
             "Examples:\n  rho1 sample --model runs/slm60 --prompt \"The jury said\"\n  rho1 sample --model runs/ref/final --prompt \"It was\" --temperature 0 --max-tokens 50")
         {
-            _model, _prompt, _maxTokens, _temperature, _topK, _seed, _data, _device,
+            _model, _prompt, _maxTokens, _temperature, _topK, _seed, _data, _device, _threads,
         };
         command.SetAction(parse =>
         {

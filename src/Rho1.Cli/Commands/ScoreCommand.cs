@@ -12,10 +12,11 @@ public sealed class ScoreCommand
     readonly Option<string> _split = new("--split") { Description = "Split to score.", DefaultValueFactory = _ => "train" };
     readonly Option<int> _batch = new("--batch-size") { Description = "Windows per forward pass.", DefaultValueFactory = _ => 16 };
     readonly Option<int> _seqLen = new("--seq-len") { Description = "Window length T; must equal the training run's train.seq_len. 0 = the reference's.", DefaultValueFactory = _ => 0 };
-    readonly Option<string> _precision = new("--precision") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
+    readonly Option<string> _precision = new("--precision") { Description = "fp32, bf16, or auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16, AMX), else fp32.", DefaultValueFactory = _ => "auto" };
     readonly Option<double> _saveEvery = new("--save-every") { Description = "Seconds between progress saves; a killed run resumes from the last one. 0 = after every batch.", DefaultValueFactory = _ => 10 };
     readonly Option<bool> _force = new("--force") { Description = "Replace an existing score directory." };
     readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
 
     public Command Create()
     {
@@ -25,15 +26,12 @@ public sealed class ScoreCommand
             "Examples:\n  rho1 score --ref runs/ref --data data/noisy --out runs/scores\n" +
             "  rho1 score --ref runs/ref/final --data data/noisy --out runs/scores --batch-size 64 --precision bf16")
         {
-            _reference, _data, _output, _split, _batch, _seqLen, _precision, _saveEvery, _force, _device,
+            _reference, _data, _output, _split, _batch, _seqLen, _precision, _saveEvery, _force, _device, _threads,
         };
         command.SetAction((parse, cancel) =>
         {
-            var bar = new ProgressBar();
-            var options = Options(parse) with
-            {
-                OnProgress = (done, total) => bar.Draw((double)done / total, $"{done:N0}/{total:N0} windows", force: done == total),
-            };
+            var progress = new PeriodicProgress("score", "windows");
+            var options = Options(parse) with { OnProgress = progress.Report };
             var meta = ReferenceScorer.Run(options, cancel);
             parse.InvocationConfiguration.Output.WriteLine($"scored {meta.Windows * meta.SeqLen:N0} tokens, mean reference loss {meta.MeanLoss:F4}: {options.OutDir}");
             return Task.FromResult(ExitCodes.Success);

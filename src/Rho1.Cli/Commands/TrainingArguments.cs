@@ -16,6 +16,7 @@ public sealed class TrainingArguments
     public readonly Option<bool> Force = new("--force") { Description = "Replace an existing run in --out." };
     public readonly Option<string?> EvalData = new("--eval-data") { Description = "Evaluate on this prepared dataset (e.g. clean held-out text) instead of --data's val split." };
     public readonly Option<string> Device = GlobalOptions.Device();
+    public readonly Option<int?> Threads = GlobalOptions.Threads();
     public readonly Option<string[]> AllowChange = new("--allow-change")
     {
         Description = "With --resume: let this setting differ from the checkpoint's (e.g. train.lr, selection.ratio, objective.reference); " +
@@ -26,14 +27,14 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
     /// <summary>Adds config, data, output, overrides and device only (verbs that neither resume nor evaluate).</summary>
     public void AddCoreTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Device })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Device, Threads })
             command.Options.Add(option);
     }
 

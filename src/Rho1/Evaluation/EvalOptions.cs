@@ -4,7 +4,11 @@ namespace Rho1.Evaluation;
 
 /// <param name="Model">Checkpoint or run directory.</param>
 /// <param name="DataDir">Prepared dataset.</param>
-/// <param name="Split">val or train.</param>
+/// <param name="Split">val or train; null = val, or the only split that holds tokens (a held-out set prepared with --val-fraction 0).</param>
 /// <param name="SeqLen">Window length; 0 = the checkpoint's train.seq_len.</param>
 /// <param name="MaxBatches">Stop after this many batches; 0 = the whole split.</param>
-public sealed record EvalOptions(string Model, string DataDir, string Split = "val", string Device = "auto", int BatchSize = 16, int SeqLen = 0, int MaxBatches = 0);
+public sealed record EvalOptions(string Model, string DataDir, string? Split = null, string Device = "auto", int BatchSize = 16, int SeqLen = 0, int MaxBatches = 0)
+{
+    /// <summary>Called after each batch with (windows done, windows in all).</summary>
+    public Action<long, long>? OnProgress { get; init; }
+}

@@ -10,7 +10,9 @@ namespace Rho1.Evaluation;
 public static class Evaluator
 {
     /// <summary>Evaluates on up to <paramref name="maxBatches"/> batches of B windows of T+1 tokens; 0 = the whole split.</summary>
-    public static EvalResult Evaluate(Transformer model, TokenSplit split, double bytesPerToken, int batchSize, int seqLen, int maxBatches, Device device)
+    /// <param name="onProgress">Called after each batch with (windows done, windows in all); null: none.</param>
+    public static EvalResult Evaluate(Transformer model, TokenSplit split, double bytesPerToken, int batchSize, int seqLen, int maxBatches, Device device,
+        Action<long, long>? onProgress = null)
     {
         long windows = SequentialWindows.Count(split, seqLen);
         if (windows < 1)
@@ -23,10 +25,12 @@ public static class Evaluator
         long count = 0;
         try
         {
-            WindowLosses.ForEach(model, split, seqLen, 0, Math.Min(windows, batches * batchSize), batchSize, device, (_, rows, losses) =>
+            long total = Math.Min(windows, batches * batchSize);
+            WindowLosses.ForEach(model, split, seqLen, 0, total, batchSize, device, (first, rows, losses) =>
             {
                 sum += losses.to(ScalarType.Float64).sum().item<double>();
                 count += rows * (long)seqLen;
+                onProgress?.Invoke(first + rows, total);
             });
         }
         finally

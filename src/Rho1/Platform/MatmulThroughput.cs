@@ -30,6 +30,46 @@ public static class MatmulThroughput
         return flops / times[repeats / 2] / 1e9;
     }
 
+    /// <summary>
+    /// Median GFLOP/s within about <paramref name="budget"/>: the matmul grows from 128 while one takes under an eighth of the
+    /// budget (up to <paramref name="maxN"/>), then repeats. Bounded in time whatever the CPU: a fixed 1024-matmul in
+    /// emulated bf16 takes most of a minute.
+    /// </summary>
+    public static double MeasureWithin(Device device, ScalarType dtype, TimeSpan budget, int maxN = 2048)
+    {
+        var clock = Stopwatch.StartNew();
+        int n = 128;
+        while (n * 2 <= maxN)
+        {
+            double one = Time(device, dtype, n, repeats: 1);
+            if (one * 8 >= budget.TotalSeconds || clock.Elapsed > budget / 2) break;
+            n *= 2;
+        }
+        double single = Time(device, dtype, n, repeats: 1);
+        int repeats = Math.Clamp((int)((budget - clock.Elapsed).TotalSeconds / Math.Max(single, 1e-6)), 3, 50);
+        double seconds = Time(device, dtype, n, repeats);
+        return 2.0 * n * n * (double)n / seconds / 1e9;
+    }
+
+    /// <summary>Median seconds of <paramref name="repeats"/> n×n matmuls after one warm-up.</summary>
+    static double Time(Device device, ScalarType dtype, int n, int repeats)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new Generator(1234);
+        var a = torch.randn(new long[] { n, n }, generator: generator).to(dtype).to(device);
+        var b = torch.randn(new long[] { n, n }, generator: generator).to(dtype).to(device);
+        Sync(a.matmul(b));
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            Sync(a.matmul(b));
+            times[i] = watch.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[repeats / 2];
+    }
+
     static void Sync(Tensor t)
     {
         if (t.device_type == DeviceType.CUDA)

@@ -53,8 +53,9 @@ public sealed record SystemInfo(
         int n = cuda ? Math.Max(matmulSize, 8192) : matmulSize; // small matmuls measure launch overhead on a GPU
         bool tf32 = cuda && torch.backends.cuda.matmul.allow_tf32;
         if (cuda) torch.backends.cuda.matmul.allow_tf32 = false;
-        double fp32 = MatmulThroughput.Measure(device, torch.ScalarType.Float32, n);
-        double bf16 = MatmulThroughput.Measure(device, torch.ScalarType.BFloat16, n);
+        // On the CPU bounded in time (seconds), not in work: emulated bf16 would take minutes at a fixed size.
+        double fp32 = cuda ? MatmulThroughput.Measure(device, torch.ScalarType.Float32, n) : MatmulThroughput.MeasureWithin(device, torch.ScalarType.Float32, TimeSpan.FromSeconds(3), matmulSize);
+        double bf16 = cuda ? MatmulThroughput.Measure(device, torch.ScalarType.BFloat16, n) : MatmulThroughput.MeasureWithin(device, torch.ScalarType.BFloat16, TimeSpan.FromSeconds(3), matmulSize);
         double? withTf32 = null;
         if (cuda)
         {

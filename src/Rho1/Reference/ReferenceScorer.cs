@@ -22,14 +22,15 @@ public static class ReferenceScorer
     public static ScoreMeta Run(ScoreOptions o, CancellationToken cancel = default)
     {
         if (o.BatchSize <= 0) throw new UserErrorException($"--batch-size {o.BatchSize}: must be positive");
-        if (!ComputePrecision.IsKnown(o.Precision)) throw new UserErrorException($"--precision {o.Precision}: must be fp32 or bf16");
+        if (!ComputePrecision.IsKnown(o.Precision)) throw new UserErrorException($"--precision {o.Precision}: must be fp32, bf16 or auto");
         if (!(o.SaveEverySeconds >= 0)) throw new UserErrorException($"--save-every {o.SaveEverySeconds}: must be >= 0 seconds");
         string outDir = Path.GetFullPath(o.OutDir.TrimEnd('/'));
         OutputDirectory.RequireWritable("--out", o.OutDir, OutputDirectory.Kind.Scores, o.Force);
         var device = DeviceSpec.Resolve(o.Device);
         using var dataset = TokenDataset.OpenVerified(o.DataDir);
         var split = dataset.Split(o.Split);
-        using var loaded = ModelLoader.Load(o.Reference, device, o.Precision);
+        string precision = ComputePrecision.Resolve(o.Precision, device.type == DeviceType.CUDA, CpuFeatures.HasNativeBf16(CpuFeatures.CpuFlags));
+        using var loaded = ModelLoader.Load(o.Reference, device, precision);
         var (model, state) = (loaded.Model, loaded.Info);
         TokenizerMatch.Require($"reference {o.Reference}", state.Tokenizer, state.VocabSize, dataset);
         int seqLen = o.SeqLen > 0 ? o.SeqLen : state.SeqLen;
@@ -42,7 +43,7 @@ public static class ReferenceScorer
         var identity = new JsonObject
         {
             ["dataset_fingerprint"] = dataset.Fingerprint, ["split"] = o.Split, ["seq_len"] = seqLen,
-            ["reference"] = Path.GetFullPath(loaded.Path), ["precision"] = o.Precision, ["batch_size"] = o.BatchSize,
+            ["reference"] = Path.GetFullPath(loaded.Path), ["precision"] = precision, ["batch_size"] = o.BatchSize,
         };
         string partial = outDir + ".partial", payload = Path.Combine(partial, ScoreFile.FileName), progressPath = Path.Combine(partial, "progress.json");
         if (SealedMeta(partial, identity) is { } finished)
@@ -65,6 +66,9 @@ public static class ReferenceScorer
                 File.Delete(stale); // a progress.json replacement the kill interrupted
         }
 
+        // After every check that can refuse the command, so that a refusal stays one line.
+        if (device.type == DeviceType.CPU && ComputeThreads.BusyMachineWarning() is { } busy)
+            Log.Warning("{Busy}", busy);
         var values = new float[o.BatchSize * seqLen];
         var sinceSave = Stopwatch.StartNew();
         using (var file = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite))
@@ -100,7 +104,7 @@ public static class ReferenceScorer
         {
             DatasetFingerprint = dataset.Fingerprint, Split = o.Split, SeqLen = seqLen, Tokens = split.Length, Windows = windows,
             Tokenizer = dataset.Meta.Tokenizer, VocabSize = dataset.Meta.VocabSize, Reference = identity["reference"]!.GetValue<string>(),
-            Precision = o.Precision, MeanLoss = MeanLoss(payload, windows * seqLen), Sha256 = sha,
+            Precision = precision, MeanLoss = MeanLoss(payload, windows * seqLen), Sha256 = sha,
         };
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.MetaName), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.DoneName), sha + "\n");

@@ -3,6 +3,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Rho1.IO;
 
 namespace Rho1.Reference;
 
@@ -26,6 +27,12 @@ public sealed class ScoreStore : IDisposable
         if (!System.IO.Directory.Exists(dir))
             throw new UserErrorException($"--ref-scores {dir}: no such directory (make it with `rho1 score`)");
         string path = Path.Combine(dir, ScoreFile.FileName), metaPath = Path.Combine(dir, ScoreFile.MetaName);
+        var kind = OutputDirectory.Inspect(dir).Kind;
+        if (kind == OutputDirectory.Kind.Run)
+            throw new UserErrorException($"--ref-scores {dir}: is a Rho1 run directory, not a score directory; give it as --ref (reference losses online), " +
+                $"or make scores from it with `rho1 score --ref {dir} --data DATA --out SCORES`");
+        if (kind is OutputDirectory.Kind.Dataset or OutputDirectory.Kind.Export or OutputDirectory.Kind.Quickstart)
+            throw new UserErrorException($"--ref-scores {dir}: is {OutputDirectory.Describe(kind)}, not a score directory (make one with `rho1 score`)");
         if (!File.Exists(Path.Combine(dir, ScoreFile.DoneName)) || !File.Exists(metaPath) || !File.Exists(path))
             throw new UserErrorException($"--ref-scores {dir}: incomplete score directory (no DONE marker); rerun `rho1 score` to finish it");
         ScoreMeta meta;

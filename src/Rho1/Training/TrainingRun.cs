@@ -35,6 +35,8 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Held-out split evaluated during training; null = no evaluation.</summary>
     public TokenSplit? ValSplit { get; init; }
     public double BytesPerToken { get; init; }
+    /// <summary>train.precision as given (fp32, bf16 or auto); Config holds the concrete one.</summary>
+    public string RequestedPrecision { get; init; } = "fp32";
     /// <summary>Checkpoint the run resumed from; null for a fresh run.</summary>
     public string? ResumedFrom { get; init; }
     /// <summary>Step the run resumed at (0 for a fresh run).</summary>
@@ -103,6 +105,9 @@ public sealed class TrainingRun : IDisposable
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
         var config = RunCompatibility.ResolveVocabulary(o.Config, dataset);
         config.Validate();
+        string requestedPrecision = config.Train.Precision;
+        config = config with { Train = config.Train with { Precision = ComputePrecision.Resolve(requestedPrecision, device.type == DeviceType.CUDA,
+            CpuFeatures.HasNativeBf16(CpuFeatures.CpuFlags)) } };
         var t = config.Train;
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         LoadedCheckpoint? resumed = dir.ResumeFrom is null ? null : Checkpoint.Load(dir.ResumeFrom);
@@ -131,7 +136,7 @@ public sealed class TrainingRun : IDisposable
         var run = new TrainingRun
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
-            Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path,
+            Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision,
             ResumedAt = resumed?.State.Step ?? 0, CheckpointedStep = resumed?.State.Step ?? -1, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
         if (resumed != null)
@@ -181,15 +186,33 @@ public sealed class TrainingRun : IDisposable
         Parameters = Model.ParameterCount;
         FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
         PeakGflops = t.PeakGflops > 0 ? t.PeakGflops
-            : MatmulThroughput.Measure(Device, Model.ComputeType, n: Device.type == DeviceType.CUDA ? 8192 : 1024, repeats: 3);
+            : Device.type == DeviceType.CUDA ? MatmulThroughput.Measure(Device, Model.ComputeType, n: 8192, repeats: 3)
+            : MatmulThroughput.MeasureWithin(Device, Model.ComputeType, TimeSpan.FromSeconds(2), maxN: 1024);
+        LogPrecision();
         Log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             Parameters, FlopsPerToken, PeakGflops, t.Precision, DeviceSpec.Name(Device));
+        StartBanner.Log(this);
         Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),
             DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
         Metrics = new MetricsLog(Directory.Dir, Step, Options.TensorBoard);
         _owned.Add(Metrics);
         Wall.Start();
         Window.Start();
+    }
+
+    /// <summary>Says how "auto" was decided, and warns about bf16 asked for on a CPU that only emulates it.</summary>
+    void LogPrecision()
+    {
+        string precision = Config.Train.Precision, flags = CpuFeatures.Bf16Summary(CpuFeatures.CpuFlags);
+        if (RequestedPrecision == "auto")
+            Log.Information("precision auto: {Precision} ({Why})", precision, Device.type == DeviceType.CUDA ? "CUDA" : $"this CPU has {flags}");
+        else if (precision == "bf16" && Device.type == DeviceType.CPU && !CpuFeatures.HasNativeBf16(CpuFeatures.CpuFlags))
+        {
+            double fp32 = MatmulThroughput.MeasureWithin(Device, ScalarType.Float32, TimeSpan.FromSeconds(1), maxN: 1024);
+            double bf16 = Config.Train.PeakGflops > 0 ? MatmulThroughput.MeasureWithin(Device, ScalarType.BFloat16, TimeSpan.FromSeconds(1), maxN: 1024) : PeakGflops;
+            Log.Warning("bf16 on a CPU without native bf16 ({Flags}): matmuls measured {Bf16:F1} GFLOP/s against {Fp32:F1} in fp32 ({Ratio:F0}x slower); " +
+                "train.precision=auto or fp32 would be faster", flags, bf16, fp32, fp32 / Math.Max(bf16, 1e-9));
+        }
     }
 
     /// <summary>What a checkpoint written now must hold besides tensors.</summary>

@@ -38,6 +38,7 @@ public static class BadInputCases
         new("prepare-malformed-jsonl", "JSONL line 3 is not JSON", w => Prepare(w, "malformed.jsonl"), ["malformed.jsonl:3:", "malformed JSON"]),
         new("prepare-val-fraction-out-of-range", "--val-fraction 1.5", w => Prepare(w, "malformed.jsonl", "--val-fraction", "1.5"), ["--val-fraction 1.5"]),
         new("prepare-unknown-tokenizer", "tokenizer name gpt5", w => PrepareWith(w, "malformed.jsonl", tokenizer: "gpt5"), ["gpt5"]),
+        new("prepare-binary-as-text", "a binary file named .txt", w => Prepare(w, "program.txt"), ["program.txt", "looks binary", "--allow-binary"]),
         new("prepare-output-exists", "output is an existing dataset", w => ["prepare", "-i", Path.Combine(w.Corpus, "clean.jsonl"), "-o", w.Clean, "-t", "bytes"], ["data/clean", "--force"]),
 
         // configuration (train-ref shown; train, sweep and quickstart load configs the same way)
@@ -64,6 +65,7 @@ public static class BadInputCases
         new("eval-data-other-tokenizer", "--eval-data tokenized with gpt2, data with bytes", w => TrainRef(w, "--eval-data", w.Gpt2), ["--eval-data", "tokenizer gpt2"]),
 
         // selective training (train)
+        new("select-not-a-mode", "--select batches (the parser's message spans lines)", w => Train(w, w.Noisy, "--ratio", "0.6", "--select", "batches"), ["batches", "batch", "sequence", "global"]),
         new("ratio-zero", "--ratio 0", w => Train(w, w.Noisy, "--ref-scores", w.Scores, "--ratio", "0"), ["--ratio 0", "(0, 1]"]),
         new("ratio-above-one", "--ratio 1.5", w => Train(w, w.Noisy, "--ref-scores", w.Scores, "--ratio", "1.5"), ["--ratio 1.5", "(0, 1]"]),
         new("ratio-not-a-number", "--ratio abc", w => Train(w, w.Noisy, "--ratio", "abc"), ["Cannot parse argument 'abc' for option '--ratio' as a number"]),
@@ -86,10 +88,15 @@ public static class BadInputCases
 
         // eval, sample, export, inspect
         new("eval-other-tokenizer", "model (bytes) on data tokenized with gpt2", w => ["eval", "--model", w.Reference, "--data", w.Gpt2, "--device", "cpu"], ["tokenizer bytes", "gpt2"]),
-        new("eval-not-a-checkpoint", "--model is a dataset", w => ["eval", "--model", w.Clean, "--data", w.Clean, "--device", "cpu"], ["no complete checkpoint"]),
+        new("eval-not-a-checkpoint", "--model is a dataset", w => ["eval", "--model", w.Clean, "--data", w.Clean, "--device", "cpu"], ["data/clean", "is a prepared dataset, not a checkpoint"]),
         new("sample-negative-max-tokens", "--max-tokens -1", w => ["sample", "--model", w.Reference, "--max-tokens", "-1", "--device", "cpu"], ["--max-tokens -1"]),
         new("export-out-exists", "--out is a dataset, even with --force", w => ["export", "--model", w.Reference, "--out", w.Clean, "--force"], ["holds a prepared dataset", "not a Hugging Face export"]),
         new("inspect-missing", "dataset directory does not exist", w => ["inspect", Missing(w)], ["no-such-path", "does not exist"]),
+
+        // a Rho1 directory of one kind given where another is expected, or raw text where a dataset is
+        new("ref-is-score-directory", "--ref given a score directory", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Scores), ["scores-noisy", "is a score directory", "--ref-scores"]),
+        new("ref-scores-is-run", "--ref-scores given a run directory", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.Reference), ["is a Rho1 run directory", "--ref", "rho1 score"]),
+        new("data-is-text-file", "--data given a JSONL file", w => TrainRefWith(w, data: Path.Combine(w.Corpus, "clean.jsonl")), ["clean.jsonl", "is a text file", "rho1 prepare --input"]),
 
         // --force and --resume never touch what Rho1 did not make; resuming never changes settings silently
         new("force-user-folder-train-ref", "train-ref --force on a folder of the user's files", w => TrainRefWith(w, output: w.Sandbox, extra: ["--force"]), ["sandbox", "holds sub and 1 other entry", "did not make"]),

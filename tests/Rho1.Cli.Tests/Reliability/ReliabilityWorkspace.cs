@@ -38,6 +38,9 @@ public sealed class ReliabilityWorkspace : IDisposable
         // This collection runs alone, after the parallel ones: one torch thread keeps set-up fast on a busy
         // machine, where OpenMP threads spinning for a core make it several times slower.
         TorchSharp.torch.set_num_threads(1);
+        // The same for the CLI run in-process (which applies RHO1_THREADS); an explicit choice also keeps the busy-machine
+        // warning, which depends on whatever else the machine runs, out of the stderr these tests read line by line.
+        Environment.SetEnvironmentVariable("RHO1_THREADS", "1");
         SyntheticCorpus.Write(Corpus, seed: 7, cleanDocs: 200, noisyDocs: 120, heldoutDocs: 20);
         DatasetPreparer.Run(new PrepareOptions(new[] { Path.Combine(Corpus, "clean.jsonl") }, Clean, "bytes") { ValFraction = 0.1, Seed = 1 });
         DatasetPreparer.Run(new PrepareOptions(new[] { Path.Combine(Corpus, "noisy.jsonl") }, Noisy, "bytes") { ValFraction = 0.1, Seed = 1 });
@@ -55,6 +58,7 @@ public sealed class ReliabilityWorkspace : IDisposable
         File.WriteAllText(Path.Combine(Inputs, "typo.json"), "{\n  \"train\": {\n    \"stpes\": 10\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "wrong-section.json"), "{\n  \"optimizer\": { \"lr\": 0.1 }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}");
+        File.WriteAllBytes(Path.Combine(Inputs, "program.txt"), [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7 % 256))]); // a binary as "text"
         Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
         File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
         File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");

@@ -207,4 +207,19 @@ public sealed class DatasetPreparerTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void A_binary_file_is_refused_as_text_unless_allowed_while_latin1_prose_passes()
+    {
+        string binary = _dir.Combine("program.txt");
+        File.WriteAllBytes(binary, [.. Enumerable.Range(0, 2048).Select(i => (byte)(i * 7 % 256))]);
+        var e = Assert.Throws<UserErrorException>(() => Prepare(_dir.Combine("out"), "bytes", binary));
+        Assert.Contains("program.txt: looks binary", e.Message);
+        Assert.False(Directory.Exists(_dir.Combine("out")));
+        var meta = DatasetPreparer.Run(new PrepareOptions([binary], _dir.Combine("out"), "bytes") { AllowBinary = true, ValFraction = 0 });
+        Assert.True(meta.InvalidUtf8Replaced > 0);
+        string latin1 = _dir.Combine("prose.txt");
+        File.WriteAllBytes(latin1, System.Text.Encoding.Latin1.GetBytes("Le café de la rue était fermé; nous avons pris un thé à côté.\n"));
+        Assert.Equal(7, Prepare(_dir.Combine("prose"), "bytes", latin1).InvalidUtf8Replaced); // é é é é à ô é
+    }
 }

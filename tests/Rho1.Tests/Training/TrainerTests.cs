@@ -24,6 +24,9 @@ public class TrainerTests(SyntheticData data)
         var train = metrics.Where(m => m.ContainsKey("loss")).ToList();
         double first = train[0]["loss"]!.GetValue<double>(), last = train[^1]["loss"]!.GetValue<double>();
         Assert.True(first > 4.0, $"untrained byte model should start near ln 257 = 5.55, got {first}");
+        string trainLog = File.ReadAllText(Path.Combine(run, "train.log"));
+        Assert.Contains("objective: plain: every token", trainLog); // the start banner, in the file as well as on the console
+        Assert.Contains(" 512 tokens per step (8 x 64 x 1)", trainLog);
         Assert.True(last < first - 1.5, $"loss fell only from {first} to {last}");
         foreach (string key in new[] { "step", "tokens", "loss", "lr", "grad_norm", "tokens_per_s", "mfu" })
             Assert.True(train[0].ContainsKey(key), key);

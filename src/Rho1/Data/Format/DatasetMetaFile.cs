@@ -3,6 +3,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Rho1.IO;
 
 namespace Rho1.Data.Format;
 
@@ -13,10 +14,14 @@ internal static class DatasetMetaFile
     public static DatasetMeta Read(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new UserErrorException($"dataset directory {directory} does not exist; create it with 'rho1 prepare'");
+            throw new UserErrorException(File.Exists(directory)
+                ? $"{directory} is a text file, not a prepared dataset; prepare it first with `rho1 prepare --input {directory} --output DIR`, then pass DIR"
+                : $"dataset directory {directory} does not exist; create it with 'rho1 prepare'");
         string path = Path.Combine(directory, DatasetLayout.MetaFile);
         if (!File.Exists(path))
-            throw new UserErrorException($"{path} is missing: {directory} is not a prepared dataset (or preparing it did not finish)");
+            throw new UserErrorException(OutputDirectory.Inspect(directory).Kind is var kind && kind is OutputDirectory.Kind.Run or OutputDirectory.Kind.Scores or OutputDirectory.Kind.Export
+                ? $"{directory} is {OutputDirectory.Describe(kind)}, not a prepared dataset (no {DatasetLayout.MetaFile})"
+                : $"{path} is missing: {directory} is not a prepared dataset (or preparing it did not finish)");
         DatasetMeta? meta;
         try
         {

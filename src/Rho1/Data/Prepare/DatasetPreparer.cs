@@ -73,7 +73,7 @@ public static class DatasetPreparer
         int tokenBytes = DatasetLayout.TokenBytesFor(tokenizer.VocabSize);
         using var train = new SplitWriter(temp, "train", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         using var val = new SplitWriter(temp, "val", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
-        var reader = new DocumentReader(options.JsonlField, options.SplitBlankLines);
+        var reader = new DocumentReader(options.JsonlField, options.SplitBlankLines, options.AllowBinary);
         long bytesRead = 0, bytesTotal = inputs.Sum(f => f.Bytes), index = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 

@@ -8,8 +8,13 @@ using Serilog;
 
 namespace Rho1.Data.Prepare;
 
-internal sealed class DocumentReader(string jsonlField, bool splitBlankLines)
+internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bool allowBinary = false)
 {
+    /// <summary>A file looks binary when NUL is more than this share of its characters (text has none)...</summary>
+    public const double NulShare = 0.001;
+    /// <summary>... or invalid UTF-8 more than this share (Latin-1 prose stays far below it; executables do not).</summary>
+    public const double InvalidShare = 0.2;
+
     readonly CountingDecoderFallback _fallback = new();
     bool _warned;
 
@@ -26,15 +31,25 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines)
             InputFormat.Jsonl => JsonLines(bytes, file.Path),
             _ => JsonArray(bytes, file.Path),
         };
+        long replacedBefore = _fallback.Count, chars = 0, nuls = 0;
         foreach (string document in documents)
         {
-            if (!_warned && _fallback.Count > 0)
-            {
-                _warned = true;
-                Log.Warning("{File}: invalid UTF-8 replaced by U+FFFD; later occurrences are only counted (total in meta.json)", file.Path);
-            }
+            chars += document.Length;
+            nuls += document.AsSpan().Count('\0');
             if (document.Length > 0)
                 yield return document;
+        }
+        // Checked once the file is read (a refusal then removes the unfinished dataset): a share, so that a few bad bytes
+        // in a real text file pass while a binary file given as text does not.
+        long invalid = _fallback.Count - replacedBefore;
+        if (!allowBinary && chars > 0 && (nuls > NulShare * chars || invalid > InvalidShare * chars))
+            throw new UserErrorException($"{file.Path}: looks binary, not text ({(double)invalid / chars:P1} of its characters invalid UTF-8, " +
+                $"{(double)nuls / chars:P1} NUL); remove it from --input, or pass --allow-binary to prepare it anyway");
+        // Warned once the file is accepted, so that a refused binary file gives its one error line only.
+        if (!_warned && invalid > 0)
+        {
+            _warned = true;
+            Log.Warning("{File}: invalid UTF-8 replaced by U+FFFD; later occurrences are only counted (total in meta.json)", file.Path);
         }
     }
 

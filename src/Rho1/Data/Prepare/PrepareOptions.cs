@@ -20,6 +20,8 @@ public sealed record PrepareOptions(IReadOnlyList<string> Inputs, string Output,
     public long ShardTokens { get; init; } = 100_000_000;
     /// <summary>Plain text: each blank-line-separated block is a document (default: each file is one).</summary>
     public bool SplitBlankLines { get; init; }
+    /// <summary>Accept input that looks binary (NUL or invalid UTF-8 shares above DocumentReader's limits), refused by default.</summary>
+    public bool AllowBinary { get; init; }
     /// <summary>Tokenizer threads. Default: every core. The output does not depend on it.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 }

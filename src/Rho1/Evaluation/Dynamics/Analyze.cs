@@ -29,31 +29,43 @@ public static class Analyze
             throw new UserErrorException($"{o.DataDir} has no '{o.Split}' split with tokens; use --split train");
         var losses = new List<float[]>();
         var progress = new List<double>();
+        int index = 0;
         foreach (string path in checkpoints)
         {
             using var loaded = ModelLoader.Load(path, dev, precision: "fp32");
             var state = loaded.Info;
             TokenizerMatch.Require($"checkpoint {path}", state.Tokenizer, state.VocabSize, dataset);
-            losses.Add(TokenLosses(loaded.Model, dataset.Split(o.Split), state.SeqLen, o.MaxTokens, o.BatchSize, dev));
+            int at = index++;
+            losses.Add(TokenLosses(loaded.Model, dataset.Split(o.Split), state.SeqLen, o.MaxTokens, o.BatchSize, dev,
+                o.OnProgress is null ? null : (done, total) => o.OnProgress(at * total + done, checkpoints.Count * total)));
             progress.Add(state.Step);
             if (losses[^1].Length != losses[0].Length)
                 throw new UserErrorException($"checkpoint {path} has seq_len {state.SeqLen}, unlike the first checkpoint; analyze checkpoints of one run");
         }
         if (progress.Distinct().Count() < 2) // e.g. finals of different runs: fall back to their order
             progress = Enumerable.Range(0, checkpoints.Count).Select(i => (double)i).ToList();
+        else
+        {
+            // Training order, whatever order they were given in: "first" and "last" in the table mean earliest and latest.
+            var order = Enumerable.Range(0, checkpoints.Count).OrderBy(i => progress[i]).ToList();
+            (checkpoints, losses, progress) = (order.Select(i => checkpoints[i]).ToList(), order.Select(i => losses[i]).ToList(), order.Select(i => progress[i]).ToList());
+        }
         var categories = TokenDynamics.Classify(losses, progress);
         var shares = Labels.Select((l, k) => (l, categories.Count(c => (int)c == k) / (double)categories.Length)).ToDictionary(p => p.l, p => p.Item2);
         Write(o.OutDir, checkpoints, progress, losses, categories, shares);
         return new AnalyzeResult(shares, categories.Length, checkpoints);
     }
 
-    static float[] TokenLosses(Transformer model, TokenSplit split, int seqLen, long maxTokens, int batchSize, Device dev)
+    static float[] TokenLosses(Transformer model, TokenSplit split, int seqLen, long maxTokens, int batchSize, Device dev, Action<long, long>? onProgress)
     {
         long windows = Math.Min(SequentialWindows.Count(split, seqLen), Math.Max(1, maxTokens / seqLen));
         if (windows < 1) throw new UserErrorException($"split '{split.Name}' is shorter than one window of {seqLen + 1} tokens");
         var result = new float[windows * seqLen];
         WindowLosses.ForEach(model, split, seqLen, 0, windows, batchSize, dev, (first, rows, losses) =>
-            losses.cpu().data<float>().CopyTo(result.AsSpan((int)(first * seqLen), rows * seqLen)));
+        {
+            losses.cpu().data<float>().CopyTo(result.AsSpan((int)(first * seqLen), rows * seqLen));
+            onProgress?.Invoke(first + rows, windows);
+        });
         return result;
     }
 
@@ -67,7 +79,9 @@ public static class Analyze
             tokens = categories.Length, checkpoints, progress, shares, paper_shares = paper,
         }, new JsonSerializerOptions { WriteIndented = true }));
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{categories.Length:N0} held-out tokens across {checkpoints.Count} checkpoints.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"{categories.Length:N0} held-out tokens across {checkpoints.Count} checkpoints (in training order).");
+        md.AppendLine();
+        md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Each token's loss is fitted with a line against training progress (0 at the first checkpoint, 1 at the last); a fitted change below −{TokenDynamics.Threshold} is H→L, above {TokenDynamics.Threshold} L→H; otherwise L→L when its final loss is at most the mean final loss of all tokens, else H→H."));
         md.AppendLine();
         md.AppendLine("| category | share | paper (Rho-1, Fig. 2) | mean loss at first checkpoint | mean loss at last |");
         md.AppendLine("|---|---:|---:|---:|---:|");

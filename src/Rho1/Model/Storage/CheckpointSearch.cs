@@ -1,6 +1,7 @@
 // Finds checkpoints in a run directory (final/ and checkpoints/step-N/): the newest complete one for
 // `--resume auto`, and the one a model path names for eval, sample, score, export and references.
 using System.Globalization;
+using Rho1.IO;
 
 namespace Rho1.Model.Storage;
 
@@ -37,7 +38,12 @@ public static class CheckpointSearch
     public static string Resolve(string path)
     {
         if (!Directory.Exists(path))
-            throw new UserErrorException($"{path}: no such checkpoint or run directory");
+            throw new UserErrorException(File.Exists(path) ? $"{path}: is a file, not a checkpoint or run directory" : $"{path}: no such checkpoint or run directory");
+        var kind = OutputDirectory.Inspect(path).Kind;
+        if (kind is OutputDirectory.Kind.Scores)
+            throw new UserErrorException($"{path}: is a score directory, not a checkpoint or run directory; score directories are given as --ref-scores");
+        if (kind is OutputDirectory.Kind.Dataset or OutputDirectory.Kind.Export)
+            throw new UserErrorException($"{path}: is {OutputDirectory.Describe(kind)}, not a checkpoint or run directory");
         if (File.Exists(Path.Combine(path, CheckpointFiles.DoneFile)) || File.Exists(Path.Combine(path, CheckpointFiles.StateFile)))
             return path;
         var skipped = new List<string>();

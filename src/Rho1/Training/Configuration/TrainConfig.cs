@@ -44,7 +44,7 @@ public sealed record TrainConfig
     [JsonPropertyName("keep_checkpoints")] public int KeepCheckpoints { get; init; } = 3;
     /// <summary>Seed of weights, data order and random selection.</summary>
     [JsonPropertyName("seed")] public long Seed { get; init; } = 1234;
-    /// <summary>fp32, or bf16 (bf16 compute, fp32 master weights and optimizer state).</summary>
+    /// <summary>fp32, bf16 (bf16 compute, fp32 master weights and optimizer state), or auto: bf16 on CUDA and on CPUs with native bf16, else fp32.</summary>
     [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
     /// <summary>Peak GFLOP/s for MFU; 0 = measure with a matmul at start.</summary>
     [JsonPropertyName("peak_gflops")] public double PeakGflops { get; init; }
@@ -76,7 +76,7 @@ public sealed record TrainConfig
         ConfigRule.Require(LogEvery > 0, "train.log_every", LogEvery, "must be positive");
         ConfigRule.Require(CheckpointEvery >= 0, "train.checkpoint_every", CheckpointEvery, "must be >= 0");
         ConfigRule.Require(KeepCheckpoints > 0, "train.keep_checkpoints", KeepCheckpoints, "must be positive");
-        ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32 or bf16");
+        ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32, bf16 or auto");
         ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
     }

@@ -23,5 +23,12 @@ public class AnalyzeTests(SyntheticData data)
         Assert.True(r.Shares["H->L"] > 0.5, "early training: most held-out tokens should be falling");
         foreach (string f in new[] { "token-categories.json", "token-categories.md", "token-categories.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+
+        // Newest first gives the same analysis: checkpoints are put in training order by their step.
+        string reversed = data.NewRunDir();
+        var back = Analyze.Run(new AnalyzeOptions([Path.Combine(run, "final"), Path.Combine(run, "checkpoints", "step-0000020"), Path.Combine(run, "checkpoints", "step-0000010")],
+            data.Heldout, reversed, Split: "train", MaxTokens: 4096, Device: "cpu"));
+        Assert.Equal(r.Shares, back.Shares);
+        Assert.Equal(File.ReadAllText(Path.Combine(outDir, "token-categories.md")), File.ReadAllText(Path.Combine(reversed, "token-categories.md")));
     }
 }

@@ -1,0 +1,54 @@
+// The lines a training run starts with, in the console log and in train.log: where it runs and with what, the
+// objective in words, and where its files go, so that a log read later says what the run was.
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Rho1.Platform;
+using TorchSharp;
+
+namespace Rho1.Training;
+
+public static class StartBanner
+{
+    /// <summary>"selective: excess loss, top 60% per batch, offline scores runs/scores" or "plain: every token".</summary>
+    public static string Objective(JsonObject d)
+    {
+        string S(string key) => d[key]?.ToString() ?? "";
+        if (S("objective") != "slm")
+            return "plain: every token";
+        string score = S("score") switch
+        {
+            "excess" => "excess loss",
+            "loss" => "training loss (ablation)",
+            "ref" => "low reference loss (ablation)",
+            "random" => "random (ablation)",
+            var other => other,
+        };
+        string select = S("select") switch { "batch" => "per batch", "sequence" => "per sequence", "global" => "above a running threshold", var other => other };
+        double ratio = d["ratio"]?.GetValue<double>() ?? 1;
+        double start = d["slm_start"]?.GetValue<double>() ?? 0;
+        string reference = S("reference_mode") switch
+        {
+            "offline" => $", offline scores {S("ref_scores")}",
+            "online" => $", online reference {S("reference")}",
+            _ => "",
+        };
+        return string.Create(CultureInfo.InvariantCulture,
+            $"selective: {score}, top {ratio * 100:0.##}% {select}{(start > 0 ? $", plain for the first {start * 100:0.##}% of steps" : "")}{reference}");
+    }
+
+    /// <summary>Logs the banner of <paramref name="run"/> (after its directory exists).</summary>
+    public static void Log(TrainingRun run)
+    {
+        var t = run.Config.Train;
+        run.Log.Information("run {Dir}: {Device}, {Threads} CPU threads, {Precision}, {Params:N0} parameters, {Tokens:N0} tokens per step ({B} x {T} x {A})",
+            Path.GetFullPath(run.Directory.Dir), DeviceSpec.Name(run.Device), torch.get_num_threads(), t.Precision, run.Parameters, run.TokensPerStep,
+            t.BatchSize, t.SeqLen, t.GradAccum);
+        run.Log.Information("objective: {Objective}", Objective(run.Objective.Describe()));
+        if (run.Device.type == DeviceType.CPU)
+        {
+            run.Log.Information("CPU threads: {Threads} ({Source})", torch.get_num_threads(), ComputeThreads.Current?.Source ?? "libtorch's default");
+            if (ComputeThreads.BusyMachineWarning() is { } busy)
+                run.Log.Warning("{Busy}", busy);
+        }
+    }
+}
