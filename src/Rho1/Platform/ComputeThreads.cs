@@ -49,15 +49,12 @@ public static class ComputeThreads
     /// </summary>
     public static string? BusyMachineWarning()
     {
-        if (Current is { Source: not Usable }) return null;
         try
         {
             if (!File.Exists("/proc/loadavg")) return null;
             string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-            if (!double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double load)) return null;
-            int cores = Environment.ProcessorCount;
-            return load > cores
-                ? string.Create(CultureInfo.InvariantCulture, $"the machine's load ({load:0.0}) already exceeds its {cores} CPUs: another job is running, so speed will be lower and noisy; --threads 1 may help")
+            return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double load)
+                ? BusyMachineWarning(load, Environment.ProcessorCount, Current)
                 : null;
         }
         catch (IOException)
@@ -65,4 +62,10 @@ public static class ComputeThreads
             return null;
         }
     }
+
+    /// <summary>The decision itself: a warning when <paramref name="load"/> exceeds <paramref name="cores"/> and the threads were not chosen.</summary>
+    public static string? BusyMachineWarning(double load, int cores, Choice? current) =>
+        current is { Source: not Usable } || load <= cores
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"the machine's load ({load:0.0}) already exceeds its {cores} CPUs: another job is running, so speed will be lower and noisy; --threads 1 may help");
 }

@@ -222,4 +222,15 @@ public sealed class DatasetPreparerTests : IDisposable
         File.WriteAllBytes(latin1, System.Text.Encoding.Latin1.GetBytes("Le café de la rue était fermé; nous avons pris un thé à côté.\n"));
         Assert.Equal(7, Prepare(_dir.Combine("prose"), "bytes", latin1).InvalidUtf8Replaced); // é é é é à ô é
     }
+
+    [Fact]
+    public void An_interrupted_prepare_removes_its_unfinished_output_and_says_so()
+    {
+        string input = _dir.File("a.txt", "some text to tokenize\n");
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var e = Assert.Throws<InterruptedException>(() => DatasetPreparer.Run(new PrepareOptions([input], _dir.Combine("out"), "bytes"), cancel: stop.Token));
+        Assert.Contains("unfinished dataset was removed", e.Message);
+        Assert.Equal(["a.txt"], Directory.EnumerateFileSystemEntries(_dir.Path).Select(Path.GetFileName)); // no output, no hidden temporary
+    }
 }

@@ -45,6 +45,16 @@ public class PlatformChoicesTests
     }
 
     [Fact]
+    public void A_busy_machine_is_warned_about_only_when_the_threads_were_left_to_the_default()
+    {
+        var byDefault = new ComputeThreads.Choice(2, "the CPUs this process may use");
+        Assert.Contains("load (3.9) already exceeds its 2 CPUs", ComputeThreads.BusyMachineWarning(3.9, 2, byDefault));
+        Assert.Contains("exceeds", ComputeThreads.BusyMachineWarning(3.9, 2, null));
+        Assert.Null(ComputeThreads.BusyMachineWarning(1.5, 2, byDefault));
+        Assert.Null(ComputeThreads.BusyMachineWarning(3.9, 2, new ComputeThreads.Choice(1, "--threads")));
+    }
+
+    [Fact]
     public void The_banner_words_the_objective()
     {
         Assert.Equal("plain: every token", StartBanner.Objective(new JsonObject { ["objective"] = "clm" }));
