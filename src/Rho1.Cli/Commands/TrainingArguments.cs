@@ -17,6 +17,11 @@ public sealed class TrainingArguments
     public readonly Option<string?> EvalData = new("--eval-data") { Description = "Evaluate on this prepared dataset (e.g. clean held-out text) instead of --data's val split." };
     public readonly Option<string> Device = GlobalOptions.Device();
     public readonly Option<int?> Threads = GlobalOptions.Threads();
+    public readonly Option<string?> Init = new("--init")
+    {
+        Description = "Start from this model instead of random weights: a Rho1 checkpoint or run directory, or a Hugging Face Llama directory " +
+            "(config.json + safetensors). Its shape replaces the preset's model.*; the optimizer starts fresh. Ignored when resuming.",
+    };
     public readonly Option<string[]> AllowChange = new("--allow-change")
     {
         Description = "With --resume: let this setting differ from the checkpoint's (e.g. train.lr, selection.ratio, objective.reference); " +
@@ -27,7 +32,7 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Device, Threads, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Init, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
@@ -50,6 +55,8 @@ public sealed class TrainingArguments
         {
             EvalDataDir = parse.GetValue(EvalData),
             AllowChange = parse.GetValue(AllowChange) ?? [],
+            Init = parse.GetValue(Init),
+            SetKeys = [.. (parse.GetValue(Set) ?? []).Select(s => s.Split('=')[0])],
             StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),

@@ -16,7 +16,8 @@ public static class OutputDirectory
         [Kind.Run] = ["config.json", "metrics.jsonl", "train.log", "summary.json", "tensorboard", "checkpoints", "final"],
         [Kind.Dataset] = ["meta.json", "tokenizer"],
         [Kind.Scores] = ["scores.bin", "meta.json", "DONE", "progress.json"],
-        [Kind.Export] = ["model.safetensors", "config.json"],
+        [Kind.Export] = ["model.safetensors", "model.safetensors.index.json", "config.json", "rho1.json", "generation_config.json",
+            "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"],
         [Kind.Quickstart] = ["quickstart.json", "corpus", "data", "runs"],
         [Kind.Sweep] = ["summary.csv", "summary.md", "loss-vs-tokens.png"],
     };
@@ -32,7 +33,7 @@ public static class OutputDirectory
         var kind =
             Has("quickstart.json") ? Kind.Quickstart
             : Has("scores.bin") && Has("meta.json") ? Kind.Scores
-            : Has("model.safetensors") && Has("config.json") ? Kind.Export
+            : (Has("model.safetensors") || Has("model.safetensors.index.json")) && Has("config.json") ? Kind.Export
             : Has("train.log") || Has("metrics.jsonl") || Has("checkpoints") || Has("final") ? Kind.Run
             : Has("meta.json") && names.Any(IsShard) ? Kind.Dataset
             : Has("summary.csv") || names.Any(n => n.StartsWith("ratio-", StringComparison.Ordinal)) ? Kind.Sweep
@@ -54,6 +55,7 @@ public static class OutputDirectory
             Kind.Foreign => false,
             Kind.Dataset => Own[kind].Contains(name) || IsShard(name),
             Kind.Sweep => Own[kind].Contains(name) || name.StartsWith("ratio-", StringComparison.Ordinal),
+            Kind.Export => Own[kind].Contains(name) || (name.StartsWith("model-", StringComparison.Ordinal) && name.EndsWith(".safetensors", StringComparison.Ordinal)),
             _ => Own.TryGetValue(kind, out var own) && own.Contains(name),
         };
 

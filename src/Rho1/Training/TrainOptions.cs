@@ -31,6 +31,15 @@ public sealed record TrainOptions(
     /// </summary>
     public bool? DeviceSideSkip { get; init; }
 
+    /// <summary>
+    /// Start from this model instead of random weights (a Rho1 checkpoint or run directory, or a Hugging Face Llama
+    /// directory): the model.* section comes from it, the optimizer starts fresh. Ignored when the run resumes.
+    /// </summary>
+    public string? Init { get; init; }
+
+    /// <summary>The keys given with --set (e.g. "model.dim"), so that one conflicting with the --init model can be named.</summary>
+    public IReadOnlyList<string> SetKeys { get; init; } = [];
+
     /// <summary>Settings a resumed run may change besides the always-mutable ones ("train.lr", "objective.reference", ...): see ResumeCheck.</summary>
     public IReadOnlyList<string> AllowChange { get; init; } = [];
 

@@ -235,7 +235,7 @@ public sealed class Trainer
             FinalValBpb = run.Metrics.Last("val_bpb"), WallSeconds = Math.Round(wall, 3), TokensPerSecond = Math.Round(overall, 2),
             Mfu = Math.Round(run.FlopsPerToken * overall / (run.PeakGflops * 1e9), 4), PeakGflops = Math.Round(run.PeakGflops, 1),
             Parameters = run.Parameters, Precision = t.Precision, Device = DeviceSpec.Name(run.Device), Objective = run.Objective.Describe(),
-            FinalCheckpoint = run.Directory.FinalDir,
+            FinalCheckpoint = run.Directory.FinalDir, InitFrom = run.InitFrom,
         };
         AtomicFile.WriteAllText(Path.Combine(run.Directory.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         run.Log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",

@@ -35,6 +35,10 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Held-out split evaluated during training; null = no evaluation.</summary>
     public TokenSplit? ValSplit { get; init; }
     public double BytesPerToken { get; init; }
+    /// <summary>The model this run started from (--init), absolute; null for random weights.</summary>
+    public string? InitFrom { get; init; }
+    /// <summary>The --init model records no tokenizer (a Hugging Face model without rho1.json): only the vocabulary size was checked.</summary>
+    public bool InitTokenizerUnknown { get; init; }
     /// <summary>train.precision as given (fp32, bf16 or auto); Config holds the concrete one.</summary>
     public string RequestedPrecision { get; init; } = "fp32";
     /// <summary>Checkpoint the run resumed from; null for a fresh run.</summary>
@@ -103,13 +107,15 @@ public sealed class TrainingRun : IDisposable
     {
         var device = DeviceSpec.Resolve(o.Device);
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
-        var config = RunCompatibility.ResolveVocabulary(o.Config, dataset);
+        var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
+        string? initFrom = dir.ResumeFrom is null && o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
+        bool initTokenizerUnknown = false;
+        var config = RunCompatibility.ResolveVocabulary(initFrom is null ? o.Config : WithInitModel(o, initFrom, dataset, out initTokenizerUnknown), dataset);
         config.Validate();
         string requestedPrecision = config.Train.Precision;
         config = config with { Train = config.Train with { Precision = ComputePrecision.Resolve(requestedPrecision, device.type == DeviceType.CUDA,
             CpuFeatures.HasNativeBf16(CpuFeatures.CpuFlags)) } };
         var t = config.Train;
-        var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         LoadedCheckpoint? resumed = dir.ResumeFrom is null ? null : Checkpoint.Load(dir.ResumeFrom);
         if (resumed != null)
             RunCompatibility.CheckResumable(resumed.State, dataset, resumed.Path);
@@ -136,9 +142,11 @@ public sealed class TrainingRun : IDisposable
         var run = new TrainingRun
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
-            Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision,
+            Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision, InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
             ResumedAt = resumed?.State.Step ?? 0, CheckpointedStep = resumed?.State.Step ?? -1, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
+        if (initFrom != null)
+            ModelLoader.LoadWeightsFrom(initFrom, model);
         if (resumed != null)
         {
             ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
@@ -149,6 +157,25 @@ public sealed class TrainingRun : IDisposable
             foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
         }
         return run;
+    }
+
+    /// <summary>
+    /// The config with the --init model's shape: the preset's model.* gives way, but a --set model.* that disagrees with the
+    /// model is refused naming both values; the model's tokenizer must be the data's.
+    /// </summary>
+    static RunConfig WithInitModel(TrainOptions o, string initFrom, TokenDataset dataset, out bool tokenizerUnknown)
+    {
+        var info = ModelLoader.Info(initFrom);
+        var wanted = ResumeCheck.Flatten(o.Config);
+        var fromModel = ResumeCheck.Flatten(o.Config with { Model = info.Config.Model });
+        foreach (string key in o.SetKeys.Where(k => k.StartsWith("model.", StringComparison.Ordinal)))
+            if (!System.Text.Json.Nodes.JsonNode.DeepEquals(wanted.GetValueOrDefault(key), fromModel.GetValueOrDefault(key)))
+                throw new UserErrorException($"--set {key}={wanted.GetValueOrDefault(key)?.ToJsonString()} conflicts with --init {o.Init}, whose {key}={fromModel.GetValueOrDefault(key)?.ToJsonString()}; " +
+                    "the model's shape comes from the model");
+        tokenizerUnknown = info.Tokenizer.Length == 0; // warned about once the run starts, so that a refusal stays one line
+        if (!tokenizerUnknown)
+            TokenizerMatch.Require($"--init {o.Init}", info.Tokenizer, info.VocabSize, dataset);
+        return o.Config with { Model = info.Config.Model };
     }
 
     static void UnknownKeys(IReadOnlyList<string> allowChange, RunConfig config)
@@ -180,6 +207,10 @@ public sealed class TrainingRun : IDisposable
             Log.Warning("skipping checkpoint {Damaged}", damaged);
         if (ResumedFrom != null)
             Log.Information("resumed from {Checkpoint} at step {Step}", ResumedFrom, Step);
+        else if (InitFrom != null)
+            Log.Information("initialised from {Init} (its weights; optimizer state fresh)", InitFrom);
+        if (InitTokenizerUnknown && ResumedFrom is null)
+            Log.Warning("--init {Init} records no tokenizer (no rho1.json): make sure {Data} was prepared with the model's own tokenizer", InitFrom, Dataset.Directory);
         if (ValSplit is null)
             Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", Dataset.Directory, t.SeqLen);
         AtomicFile.WriteAllText(Path.Combine(Directory.Dir, "config.json"), ConfigLoader.ToJson(Config, ConfigHistory));
@@ -225,7 +256,7 @@ public sealed class TrainingRun : IDisposable
             OptimizerStep = Optimizer.Step, Objective = Objective.SaveState(), Config = Config,
             Tokenizer = Dataset.Meta.Tokenizer, VocabSize = Dataset.Meta.VocabSize, EosId = Dataset.Meta.EosId,
             DatasetFingerprint = Dataset.Fingerprint, DataDir = Path.GetFullPath(Options.DataDir), WallSeconds = WallSeconds,
-            ObjectiveDescription = Objective.Describe(), ConfigChanges = [.. ConfigHistory],
+            ObjectiveDescription = Objective.Describe(), ConfigChanges = [.. ConfigHistory], InitFrom = InitFrom,
         };
     }
 

@@ -98,6 +98,12 @@ public static class BadInputCases
         new("ref-scores-is-run", "--ref-scores given a run directory", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.Reference), ["is a Rho1 run directory", "--ref", "rho1 score"]),
         new("data-is-text-file", "--data given a JSONL file", w => TrainRefWith(w, data: Path.Combine(w.Corpus, "clean.jsonl")), ["clean.jsonl", "is a text file", "rho1 prepare --input"]),
 
+        // --init from a Hugging Face directory
+        new("init-not-llama", "--init a GPT-NeoX model", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-neox")), ["GPTNeoXForCausalLM", "not LlamaForCausalLM"]),
+        new("init-missing-shard", "--init a model whose second shard is missing", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-missing-shard")), ["model-00002-of-00002.safetensors: missing"]),
+        new("init-vocabulary-too-small", "--init a model whose vocabulary (48) is smaller than the data's (257)", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-llama")), ["model.vocab_size=48", "257"]),
+        new("init-conflicting-set", "--init with a --set model.dim that disagrees", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-llama"), "--set", "model.dim=64"), ["--set model.dim=64 conflicts with --init", "model.dim=16"]),
+
         // --force and --resume never touch what Rho1 did not make; resuming never changes settings silently
         new("force-user-folder-train-ref", "train-ref --force on a folder of the user's files", w => TrainRefWith(w, output: w.Sandbox, extra: ["--force"]), ["sandbox", "holds sub and 1 other entry", "did not make"]),
         new("force-user-folder-prepare", "prepare --force on a folder of the user's files", w => ["prepare", "-i", Path.Combine(w.Corpus, "clean.jsonl"), "-o", w.Sandbox, "-t", "bytes", "--force"], ["sandbox", "did not make"]),

@@ -59,6 +59,16 @@ public sealed class ReliabilityWorkspace : IDisposable
         File.WriteAllText(Path.Combine(Inputs, "wrong-section.json"), "{\n  \"optimizer\": { \"lr\": 0.1 }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}");
         File.WriteAllBytes(Path.Combine(Inputs, "program.txt"), [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7 % 256))]); // a binary as "text"
+        // Hugging Face models for --init: a GPT-NeoX config, a missing shard, and an intact Llama whose vocabulary (48) is smaller than the data's.
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "hf-tiny-llama");
+        foreach (string name in new[] { "hf-neox", "hf-missing-shard", "hf-llama" })
+        {
+            Directory.CreateDirectory(Path.Combine(Inputs, name));
+            foreach (string f in Directory.GetFiles(fixture)) File.Copy(f, Path.Combine(Inputs, name, Path.GetFileName(f)));
+        }
+        string neox = Path.Combine(Inputs, "hf-neox", "config.json");
+        File.WriteAllText(neox, File.ReadAllText(neox).Replace("LlamaForCausalLM", "GPTNeoXForCausalLM"));
+        File.Delete(Path.Combine(Inputs, "hf-missing-shard", "model-00002-of-00002.safetensors"));
         Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
         File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
         File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");

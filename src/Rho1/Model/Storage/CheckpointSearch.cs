@@ -39,10 +39,12 @@ public static class CheckpointSearch
     {
         if (!Directory.Exists(path))
             throw new UserErrorException(File.Exists(path) ? $"{path}: is a file, not a checkpoint or run directory" : $"{path}: no such checkpoint or run directory");
+        if (HuggingFaceModel.IsModelDirectory(path))
+            return path; // a Hugging Face (or exported) model: read by HuggingFaceModel
         var kind = OutputDirectory.Inspect(path).Kind;
         if (kind is OutputDirectory.Kind.Scores)
             throw new UserErrorException($"{path}: is a score directory, not a checkpoint or run directory; score directories are given as --ref-scores");
-        if (kind is OutputDirectory.Kind.Dataset or OutputDirectory.Kind.Export)
+        if (kind is OutputDirectory.Kind.Dataset)
             throw new UserErrorException($"{path}: is {OutputDirectory.Describe(kind)}, not a checkpoint or run directory");
         if (File.Exists(Path.Combine(path, CheckpointFiles.DoneFile)) || File.Exists(Path.Combine(path, CheckpointFiles.StateFile)))
             return path;

@@ -27,7 +27,7 @@ public static class HuggingFaceExport
         string temp = AtomicDirectory.TempFor(outDir);
         try
         {
-            Write(loaded.Model, loaded.Info.EosId, temp);
+            Write(loaded.Model, loaded.Info, temp);
             AtomicDirectory.Publish(temp, outDir);
         }
         catch
@@ -38,8 +38,10 @@ public static class HuggingFaceExport
         return Path.Combine(outDir, "model.safetensors");
     }
 
-    public static void Write(Transformer model, int eosId, string outDir)
+    /// <summary>Writes weights, config.json and rho1.json (tokenizer identity, vocabulary, EOS, window length) to <paramref name="outDir"/>.</summary>
+    public static void Write(Transformer model, CheckpointInfo info, string outDir)
     {
+        int eosId = info.EosId;
         var c = model.Config;
         Directory.CreateDirectory(outDir);
         var tensors = model.state_dict().ToDictionary(kv => Name(kv.Key), kv => kv.Value.detach().cpu().contiguous());
@@ -57,6 +59,8 @@ public static class HuggingFaceExport
             ["bos_token_id"] = eosId, ["eos_token_id"] = eosId, ["attention_bias"] = false, ["mlp_bias"] = false,
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var sidecar = new JsonObject { ["tokenizer"] = info.Tokenizer, ["vocab_size"] = info.VocabSize, ["eos_id"] = info.EosId, ["seq_len"] = info.SeqLen };
+        AtomicFile.WriteAllText(Path.Combine(outDir, HuggingFaceModel.SidecarFile), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         foreach (var t in tensors.Values) t.Dispose();
     }
 }

@@ -20,6 +20,8 @@ public static class ModelLoader
     public static LoadedModel Load(string path, Device device, string? precision = null)
     {
         string dir = CheckpointSearch.Resolve(path);
+        if (HuggingFaceModel.IsModelDirectory(dir))
+            return LoadHuggingFace(dir, device, precision);
         var info = CheckpointInfo.Parse(CheckpointFiles.ReadState(dir), dir);
         var weights = CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile);
         var model = new Transformer(info.Config.Model, info.Config.Train.Seed);
@@ -35,6 +37,46 @@ public static class ModelLoader
         finally
         {
             foreach (var t in weights.Values) t.Dispose();
+        }
+        model.to(device);
+        model.eval();
+        model.ComputeType = ComputePrecision.Parse(precision ?? info.Precision);
+        return new LoadedModel(model, info, dir);
+    }
+
+    /// <summary>What a checkpoint, run directory or Hugging Face directory says about its model, without reading weights.</summary>
+    public static CheckpointInfo Info(string path)
+    {
+        string dir = CheckpointSearch.Resolve(path);
+        return HuggingFaceModel.IsModelDirectory(dir) ? HuggingFaceModel.Info(dir) : CheckpointInfo.Parse(CheckpointFiles.ReadState(dir), dir);
+    }
+
+    /// <summary>Copies the weights of <paramref name="path"/> (checkpoint, run or Hugging Face directory) into <paramref name="model"/>.</summary>
+    public static void LoadWeightsFrom(string path, Transformer model)
+    {
+        string dir = CheckpointSearch.Resolve(path);
+        if (HuggingFaceModel.IsModelDirectory(dir))
+        {
+            HuggingFaceModel.LoadWeights(model, dir);
+            return;
+        }
+        var weights = CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile);
+        try { LoadWeights(model, weights, dir); }
+        finally { foreach (var t in weights.Values) t.Dispose(); }
+    }
+
+    static LoadedModel LoadHuggingFace(string dir, Device device, string? precision)
+    {
+        var info = HuggingFaceModel.Info(dir);
+        var model = new Transformer(info.Config.Model, seed: 0);
+        try
+        {
+            HuggingFaceModel.LoadWeights(model, dir);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
         model.to(device);
         model.eval();

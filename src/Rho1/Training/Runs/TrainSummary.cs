@@ -21,4 +21,6 @@ public sealed record TrainSummary
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
     [JsonPropertyName("objective")] public JsonObject Objective { get; init; } = new();
     [JsonPropertyName("final_checkpoint")] public string FinalCheckpoint { get; init; } = "";
+    /// <summary>The model the run started from (--init); absent for random weights.</summary>
+    [JsonPropertyName("init_from"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? InitFrom { get; init; }
 }

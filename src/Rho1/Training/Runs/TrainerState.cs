@@ -26,6 +26,8 @@ public sealed record TrainerState
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     /// <summary>What the objective was (kind, ratio, reference), to refuse a resume against another reference; null in older checkpoints.</summary>
     [JsonPropertyName("objective_description")] public JsonObject? ObjectiveDescription { get; init; }
+    /// <summary>The model the run started from (--init), absolute; null when it started from random weights.</summary>
+    [JsonPropertyName("init_from")] public string? InitFrom { get; init; }
     /// <summary>Settings changed on earlier resumes, oldest first.</summary>
     [JsonPropertyName("config_changes")] public List<ConfigChange> ConfigChanges { get; init; } = [];
 }

@@ -1,0 +1,122 @@
+// Reading a Hugging Face Llama directory (config.json of a LlamaForCausalLM, weights in model.safetensors or in
+// shards listed by model.safetensors.index.json, stored as fp32, bf16 or fp16), the inverse of HuggingFaceExport.
+// Weights stream tensor by tensor into the fp32 model, so peak memory is the model plus its largest tensor.
+// Rho1's own exports add rho1.json (tokenizer identity, window length), which makes them interchangeable with
+// the checkpoints they came from.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Model.Storage;
+
+public static class HuggingFaceModel
+{
+    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", IndexFile = "model.safetensors.index.json", SidecarFile = "rho1.json";
+
+    /// <summary>Whether <paramref name="dir"/> holds a Hugging Face model (config.json beside safetensors weights or their index).</summary>
+    public static bool IsModelDirectory(string dir) =>
+        File.Exists(Path.Combine(dir, ConfigFile)) && (File.Exists(Path.Combine(dir, WeightsFile)) || File.Exists(Path.Combine(dir, IndexFile)));
+
+    /// <summary>The model shape of a Llama config.json; anything else, or a setting Rho1 cannot honour, is refused by name.</summary>
+    public static (ModelConfig Config, int EosId) ReadConfig(string dir)
+    {
+        string path = Path.Combine(dir, ConfigFile);
+        JsonObject c;
+        try { c = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("empty"); }
+        catch (JsonException e) { throw new UserErrorException($"{path}: not valid JSON ({e.Message})", e); }
+        var architectures = c["architectures"]?.AsArray().Select(a => a?.GetValue<string>()).ToList() ?? [];
+        if (!architectures.Contains("LlamaForCausalLM"))
+            throw new UserErrorException($"{path}: architectures [{string.Join(", ", architectures)}] is not LlamaForCausalLM; Rho1 reads Llama models only");
+        if (c["rope_scaling"] is JsonObject scaling)
+            throw new UserErrorException($"{path}: rope_scaling {scaling.ToJsonString()} is not supported (Rho1's rotary embeddings are unscaled)");
+        foreach (string flag in new[] { "attention_bias", "mlp_bias" })
+            if (c[flag]?.GetValue<bool>() == true)
+                throw new UserErrorException($"{path}: {flag}=true is not supported (Rho1's Llama has no biases)");
+        if (c["hidden_act"]?.GetValue<string>() is { } act && act != "silu")
+            throw new UserErrorException($"{path}: hidden_act {act} is not supported (Rho1's MLP is SwiGLU with silu)");
+        int Int(string key) => c[key]?.GetValue<int>() ?? throw new UserErrorException($"{path}: lacks {key}");
+        int heads = Int("num_attention_heads"), kvHeads = c["num_key_value_heads"]?.GetValue<int>() ?? heads;
+        var config = new ModelConfig
+        {
+            VocabSize = Int("vocab_size"), ContextLength = Int("max_position_embeddings"), Dim = Int("hidden_size"), Layers = Int("num_hidden_layers"),
+            Heads = heads, KvHeads = kvHeads == heads ? 0 : kvHeads, FfnDim = Int("intermediate_size"),
+            RopeTheta = c["rope_theta"]?.GetValue<double>() ?? 10000.0, NormEps = c["rms_norm_eps"]?.GetValue<double>() ?? 1e-6,
+            TiedEmbeddings = c["tie_word_embeddings"]?.GetValue<bool>() ?? false,
+        };
+        try { config.Validate(); }
+        catch (UserErrorException e) { throw new UserErrorException($"{path}: {e.Message}", e); }
+        int eos = c["eos_token_id"] is JsonArray many ? many[0]!.GetValue<int>() : c["eos_token_id"]?.GetValue<int>() ?? 0;
+        return (config, eos);
+    }
+
+    /// <summary>What the rest of Rho1 needs to know about the model, as a checkpoint would say it.</summary>
+    public static CheckpointInfo Info(string dir)
+    {
+        var (config, eos) = ReadConfig(dir);
+        foreach (string file in WeightMap(dir).Values.Distinct())
+            SafetensorsFile.Open(file).Dispose(); // headers only: a missing or truncated shard is refused before anything is built
+        var sidecar = File.Exists(Path.Combine(dir, SidecarFile)) ? JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SidecarFile)))?.AsObject() : null;
+        return new CheckpointInfo
+        {
+            Step = 0,
+            Config = new CheckpointInfo.ConfigPart
+            {
+                Model = config,
+                Train = new CheckpointInfo.TrainPart { SeqLen = sidecar?["seq_len"]?.GetValue<int>() ?? Math.Min(config.ContextLength, 1024), Precision = "fp32" },
+            },
+            Tokenizer = sidecar?["tokenizer"]?.GetValue<string>() ?? "",
+            VocabSize = sidecar?["vocab_size"]?.GetValue<int>() ?? config.VocabSize,
+            EosId = sidecar?["eos_id"]?.GetValue<int>() ?? eos,
+        };
+    }
+
+    /// <summary>The safetensors files of the model: the single file, or every shard the index names (each must exist).</summary>
+    public static Dictionary<string, string> WeightMap(string dir)
+    {
+        string index = Path.Combine(dir, IndexFile);
+        if (!File.Exists(index))
+            return new Dictionary<string, string>(StringComparer.Ordinal) { ["*"] = Path.Combine(dir, WeightsFile) };
+        try
+        {
+            var map = JsonNode.Parse(File.ReadAllText(index))?["weight_map"]?.AsObject() ?? throw new JsonException("no weight_map");
+            return map.ToDictionary(kv => kv.Key, kv => Path.Combine(dir, kv.Value!.GetValue<string>()), StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new UserErrorException($"{index}: not a valid safetensors index ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Streams the weights of <paramref name="dir"/> into <paramref name="model"/>, checking every name and shape.</summary>
+    public static void LoadWeights(Transformer model, string dir)
+    {
+        var files = WeightMap(dir).Values.Distinct().ToList();
+        var opened = new List<SafetensorsFile>();
+        try
+        {
+            foreach (string f in files) opened.Add(SafetensorsFile.Open(f));
+            var where = opened.SelectMany(f => f.Entries.Keys.Select(k => (Name: k, File: f))).GroupBy(x => x.Name).ToDictionary(g => g.Key, g => g.First().File);
+            using var noGrad = torch.no_grad();
+            foreach (var (key, dst) in model.state_dict())
+            {
+                string name = HuggingFaceExport.Name(key);
+                if (!where.TryGetValue(name, out var file))
+                    throw new UserErrorException($"{dir}: the weights lack '{name}' (config.json describes a model that has it)");
+                var entry = file.Entries[name];
+                if (!entry.Shape.SequenceEqual(dst.shape))
+                    throw new UserErrorException($"{file.Path}: '{name}' has shape [{string.Join(",", entry.Shape)}] but config.json makes it [{string.Join(",", dst.shape)}]");
+                using var src = file.Read(name);
+                dst.copy_(src);
+            }
+            var own = model.state_dict().Keys.Select(HuggingFaceExport.Name).ToHashSet();
+            if (where.Keys.FirstOrDefault(n => !own.Contains(n) && !(n == "lm_head.weight" && model.Config.TiedEmbeddings)) is { } extra)
+                throw new UserErrorException($"{where[extra].Path}: holds '{extra}', which a Llama of this config.json does not have");
+        }
+        finally
+        {
+            foreach (var f in opened) f.Dispose();
+        }
+        model.WeightsChanged();
+    }
+}

@@ -1,0 +1,95 @@
+// Reading a .safetensors file one tensor at a time: an 8-byte little-endian header length, a JSON header of
+// name → dtype, shape and byte range, then the raw little-endian data. Streaming, so that loading a model never
+// holds a second copy of all its weights; every inconsistency (truncation, ranges, shapes) names the file.
+using System.Buffers.Binary;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Rho1.Model.Storage;
+
+public sealed class SafetensorsFile : IDisposable
+{
+    /// <summary>One tensor's place in the file: dtype code (F32, BF16, F16), shape, and byte range within the data.</summary>
+    public sealed record Entry(string Name, string DType, long[] Shape, long Begin, long End);
+
+    readonly FileStream _stream;
+    readonly long _dataStart;
+
+    public string Path { get; }
+    public IReadOnlyDictionary<string, Entry> Entries { get; }
+
+    SafetensorsFile(string path, FileStream stream, long dataStart, Dictionary<string, Entry> entries)
+    {
+        (Path, _stream, _dataStart, Entries) = (path, stream, dataStart, entries);
+    }
+
+    /// <summary>Opens and checks the header; a missing, truncated or malformed file is a UserErrorException naming it.</summary>
+    public static SafetensorsFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new UserErrorException($"{path}: missing (a weights file the model needs)");
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        try
+        {
+            var lengthBytes = new byte[8];
+            if (stream.Read(lengthBytes) != 8) throw Bad(path, "shorter than its 8-byte header length");
+            long headerLength = BinaryPrimitives.ReadInt64LittleEndian(lengthBytes);
+            if (headerLength <= 0 || 8 + headerLength > stream.Length) throw Bad(path, $"truncated (header of {headerLength} bytes, file of {stream.Length})");
+            var header = new byte[headerLength];
+            stream.ReadExactly(header);
+            long dataStart = 8 + headerLength, dataLength = stream.Length - dataStart;
+            var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
+            JsonDocument json;
+            try { json = JsonDocument.Parse(header); }
+            catch (JsonException e) { throw Bad(path, $"header is not JSON ({e.Message})"); }
+            using (json)
+                foreach (var property in json.RootElement.EnumerateObject())
+                {
+                    if (property.Name == "__metadata__") continue;
+                    var v = property.Value;
+                    var shape = v.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+                    var offsets = v.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+                    string dtype = v.GetProperty("dtype").GetString() ?? "";
+                    var entry = new Entry(property.Name, dtype, shape, offsets[0], offsets[1]);
+                    if (entry.End > dataLength)
+                        throw Bad(path, $"truncated: tensor '{entry.Name}' ends at byte {entry.End} of the data, which has {dataLength}");
+                    if (entry.End - entry.Begin != shape.Aggregate(1L, (a, b) => a * b) * BytesOf(dtype, path, entry.Name))
+                        throw Bad(path, $"tensor '{entry.Name}' holds {entry.End - entry.Begin} bytes, its {dtype} shape [{string.Join(",", shape)}] needs another size");
+                    entries[entry.Name] = entry;
+                }
+            return new SafetensorsFile(path, stream, dataStart, entries);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    static UserErrorException Bad(string path, string what) => new($"{path}: {what}");
+
+    static long BytesOf(string dtype, string path, string name) => dtype switch
+    {
+        "F32" => 4,
+        "BF16" or "F16" => 2,
+        _ => throw Bad(path, $"tensor '{name}' has dtype {dtype}; Rho1 reads F32, BF16 and F16 weights"),
+    };
+
+    static ScalarType TypeOf(string dtype) => dtype switch
+    {
+        "F32" => ScalarType.Float32,
+        "BF16" => ScalarType.BFloat16,
+        _ => ScalarType.Float16,
+    };
+
+    /// <summary>The tensor <paramref name="name"/>, in its stored dtype, on the CPU.</summary>
+    public Tensor Read(string name)
+    {
+        var e = Entries[name];
+        var tensor = empty(e.Shape, TypeOf(e.DType));
+        _stream.Position = _dataStart + e.Begin;
+        _stream.ReadExactly(tensor.bytes);
+        return tensor;
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
