@@ -3,7 +3,6 @@ using System.CommandLine;
 using Rho1.Training;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
-using Rho1.Training.Runs;
 
 namespace Rho1.Cli.Commands;
 
@@ -28,14 +27,15 @@ public sealed class TrainRefCommand
         return command;
     }
 
-    /// <summary>train-ref trains every token: a selection.* setting other than the defaults would be recorded but not used, so it is refused.</summary>
+    /// <summary>
+    /// train-ref trains every token: a --set selection.* would be recorded but never used, so it is refused; a config file's
+    /// selection section (a preset shared with `train`) is left out of the run's config, which records only what was used.
+    /// </summary>
     public TrainOptions Options(ParseResult parse)
     {
+        if ((parse.GetValue(_args.Set) ?? []).FirstOrDefault(s => s.StartsWith("selection.", StringComparison.Ordinal)) is { } unused)
+            throw new UserErrorException($"{unused}: train-ref trains on every token and does not select; use `rho1 train` for selection");
         var options = _args.Build(parse);
-        var unused = ResumeCheck.Diff(options.Config with { Selection = new SelectionConfig() }, options.Config)
-            .FirstOrDefault(c => c.Key.StartsWith("selection.", StringComparison.Ordinal));
-        if (unused.Key is not null)
-            throw new UserErrorException($"{unused.Key}={unused.To?.ToJsonString()}: train-ref trains on every token and does not select; use `rho1 train` for selection");
-        return options;
+        return options with { Config = options.Config with { Selection = new SelectionConfig() } };
     }
 }
