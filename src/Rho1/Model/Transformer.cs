@@ -32,8 +32,11 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// <summary>The cast cache shared by every projection; the trainer drops it after each update (WeightsChanged).</summary>
     public ComputeCasts Casts => _casts;
 
-    /// <summary>Builds the model with weights drawn from <paramref name="seed"/> (same seed, same weights on CPU).</summary>
-    public Transformer(ModelConfig config, long seed) : base(nameof(Transformer))
+    /// <summary>
+    /// Builds the model with weights drawn from <paramref name="seed"/> (same seed, same weights on CPU); with
+    /// <paramref name="initialise"/> false the weights are left unset, for a caller that loads them next.
+    /// </summary>
+    public Transformer(ModelConfig config, long seed, bool initialise = true) : base(nameof(Transformer))
     {
         config.Validate();
         Config = config;
@@ -43,7 +46,8 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         _norm = new RmsNorm(config.Dim, config.NormEps);
         _lmHead = config.TiedEmbeddings ? null : new Linear(config.Dim, config.VocabSize, _casts);
         RegisterComponents();
-        Initialise(seed);
+        if (initialise)
+            Initialise(seed);
     }
 
     void Initialise(long seed)

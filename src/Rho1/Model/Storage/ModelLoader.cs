@@ -24,7 +24,7 @@ public static class ModelLoader
             return LoadHuggingFace(dir, device, precision);
         var info = CheckpointInfo.Parse(CheckpointFiles.ReadState(dir), dir);
         var weights = CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile);
-        var model = new Transformer(info.Config.Model, info.Config.Train.Seed);
+        var model = new Transformer(info.Config.Model, info.Config.Train.Seed, initialise: false); // every weight is loaded next
         try
         {
             LoadWeights(model, weights, dir);
@@ -68,7 +68,7 @@ public static class ModelLoader
     static LoadedModel LoadHuggingFace(string dir, Device device, string? precision)
     {
         var info = HuggingFaceModel.Info(dir);
-        var model = new Transformer(info.Config.Model, seed: 0);
+        var model = new Transformer(info.Config.Model, seed: 0, initialise: false); // every weight is loaded next
         try
         {
             HuggingFaceModel.LoadWeights(model, dir);
