@@ -15,8 +15,8 @@ public sealed class PrepareCommand
     readonly Option<string> _output = new("--output", "-o") { Description = "Dataset directory to create.", Required = true };
     readonly Option<string> _tokenizer = new("--tokenizer", "-t")
     {
-        Description = "gpt2, r50k, cl100k, o200k, bytes, a SentencePiece .model, or a BPE vocab.json (merges.txt beside it) or its directory. " +
-            "(p50k needs a data package this build lacks; Hugging Face tokenizer.json files are not read yet.)",
+        Description = "gpt2, r50k, cl100k, o200k, bytes, hf:DIR (a Hugging Face model's tokenizer.model, else its byte-level BPE tokenizer.json), " +
+            "a SentencePiece .model, a tokenizer.json, or a BPE vocab.json (merges.txt beside it) or its directory. (p50k needs a data package this build lacks.)",
         Required = true,
     };
     readonly Option<double> _valFraction = new("--val-fraction") { Description = "Fraction of documents held out for val.", DefaultValueFactory = _ => 0.05 };

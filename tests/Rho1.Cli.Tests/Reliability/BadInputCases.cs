@@ -49,7 +49,7 @@ public static class BadInputCases
         new("set-unknown-key", "--set train.stpes=10", w => TrainRef(w, "--set", "train.stpes=10"), ["train.stpes"]),
         new("set-wrong-type", "--set train.steps=ten", w => TrainRef(w, "--set", "train.steps=ten"), ["train.steps", "ten"]),
         new("set-integer-as-exponent", "--set train.steps=1e3 (a number, not an integer)", w => TrainRef(w, "--set", "train.steps=1e3"), ["train.steps=1e3", "expected an integer"]),
-        new("prepare-hf-tokenizer-json", "--tokenizer a Hugging Face tokenizer.json", w => PrepareWith(w, "malformed.jsonl", tokenizer: Path.Combine(w.Inputs, "tokenizer.json")), ["tokenizer.json", "not read yet"]),
+        new("prepare-hf-tokenizer-json", "--tokenizer a WordPiece tokenizer.json", w => PrepareWith(w, "malformed.jsonl", tokenizer: Path.Combine(w.Inputs, "tokenizer.json")), ["tokenizer.json", "a WordPiece model", "byte-level BPE"]),
         new("negative-steps", "--set train.steps=-5", w => TrainRef(w, "--set", "train.steps=-5"), ["train.steps=-5", "must be positive"]),
         new("seq-len-beyond-context", "train.seq_len above model.context_length", w => TrainRef(w, "--set", "train.seq_len=4096"), ["train.seq_len=4096", "context_length=128"]),
         new("unknown-option", "misspelt option --stpes", w => TrainRef(w, "--stpes", "5"), ["--stpes"]),

@@ -57,7 +57,7 @@ public sealed class ReliabilityWorkspace : IDisposable
         File.WriteAllText(Path.Combine(Inputs, "malformed.json"), "{\n  \"train\": {\n    \"steps\": 10,,\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "typo.json"), "{\n  \"train\": {\n    \"stpes\": 10\n  }\n}\n");
         File.WriteAllText(Path.Combine(Inputs, "wrong-section.json"), "{\n  \"optimizer\": { \"lr\": 0.1 }\n}\n");
-        File.WriteAllText(Path.Combine(Inputs, "tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"BPE\"}}");
+        File.WriteAllText(Path.Combine(Inputs, "tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}");
         File.WriteAllBytes(Path.Combine(Inputs, "program.txt"), [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7 % 256))]); // a binary as "text"
         // Hugging Face models for --init: a GPT-NeoX config, a missing shard, and an intact Llama whose vocabulary (48) is smaller than the data's.
         string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "hf-tiny-llama");

@@ -9,7 +9,8 @@ namespace Rho1.Data.Tokenizers;
 /// <summary>Creates tokenizers by name (gpt2, r50k, p50k, cl100k, o200k, bytes) or by file path.</summary>
 public static class TokenizerFactory
 {
-    const string Names = "gpt2, r50k, cl100k, o200k, bytes, a SentencePiece .model file, or a BPE vocab.json (merges.txt beside it) or its directory";
+    const string Names = "gpt2, r50k, cl100k, o200k, bytes, hf:DIR (a Hugging Face model's tokenizer.model or tokenizer.json), a SentencePiece .model file, " +
+        "a byte-level BPE tokenizer.json, or a BPE vocab.json (merges.txt beside it) or its directory";
 
     /// <summary>
     /// Creates the tokenizer <paramref name="nameOrPath"/> names: a built-in name, a SentencePiece `.model` file,
@@ -27,6 +28,8 @@ public static class TokenizerFactory
             case "cl100k" or "cl100k_base": return Tiktoken("cl100k", () => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
             case "o200k" or "o200k_base": return Tiktoken("o200k", () => TiktokenTokenizer.CreateForEncoding("o200k_base"));
         }
+        if (nameOrPath.StartsWith("hf:", StringComparison.Ordinal))
+            return HuggingFace(nameOrPath[3..]);
         if (Directory.Exists(nameOrPath))
         {
             string vocab = Path.Combine(nameOrPath, "vocab.json");
@@ -35,20 +38,35 @@ public static class TokenizerFactory
                 return BpePair(vocab);
             if (File.Exists(model))
                 return SentencePieceTextTokenizer.Load(model);
-            throw new UserErrorException($"tokenizer directory {nameOrPath} holds neither vocab.json + merges.txt nor tokenizer.model");
+            if (File.Exists(Path.Combine(nameOrPath, HfJsonTextTokenizer.FileName)))
+                return HfJsonTextTokenizer.Load(Path.Combine(nameOrPath, HfJsonTextTokenizer.FileName));
+            throw new UserErrorException($"tokenizer directory {nameOrPath} holds neither vocab.json + merges.txt, tokenizer.model nor tokenizer.json");
         }
         if (File.Exists(nameOrPath))
         {
             if (nameOrPath.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
                 return SentencePieceTextTokenizer.Load(nameOrPath);
-            if (Path.GetFileName(nameOrPath).Equals("tokenizer.json", StringComparison.OrdinalIgnoreCase))
-                throw new UserErrorException($"tokenizer file {nameOrPath}: Hugging Face tokenizer.json files are not read yet (planned with continual pretraining from " +
-                    "Hugging Face models); give a SentencePiece tokenizer.model, or a GPT-2-style vocab.json with merges.txt beside it");
+            if (Path.GetFileName(nameOrPath).Equals(HfJsonTextTokenizer.FileName, StringComparison.OrdinalIgnoreCase))
+                return HfJsonTextTokenizer.Load(nameOrPath);
             if (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 return BpePair(nameOrPath);
             throw new UserErrorException($"tokenizer file {nameOrPath} is neither a SentencePiece .model nor a BPE vocab .json");
         }
         throw new UserErrorException($"unknown tokenizer '{nameOrPath}': use {Names}");
+    }
+
+    /// <summary>
+    /// A Hugging Face model's tokenizer (hf:DIR): its SentencePiece tokenizer.model when it has one (Llama 1/2, TinyLlama,
+    /// Mistral: their tokenizer.json is a byte-fallback BPE), else its byte-level BPE tokenizer.json (Llama 3, GPT-style).
+    /// </summary>
+    public static ITextTokenizer HuggingFace(string dir)
+    {
+        if (!Directory.Exists(dir))
+            throw new UserErrorException($"--tokenizer hf:{dir}: no such directory");
+        string model = Path.Combine(dir, "tokenizer.model"), json = Path.Combine(dir, HfJsonTextTokenizer.FileName);
+        if (File.Exists(model)) return SentencePieceTextTokenizer.Load(model);
+        if (File.Exists(json)) return HfJsonTextTokenizer.Load(json);
+        throw new UserErrorException($"--tokenizer hf:{dir}: holds neither tokenizer.model nor tokenizer.json");
     }
 
     /// <summary>

@@ -5,6 +5,7 @@
 // the checkpoints they came from.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rho1.Data.Tokenizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,6 +58,9 @@ public static class HuggingFaceModel
         foreach (string file in WeightMap(dir).Values.Distinct())
             SafetensorsFile.Open(file).Dispose(); // headers only: a missing or truncated shard is refused before anything is built
         var sidecar = File.Exists(Path.Combine(dir, SidecarFile)) ? JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SidecarFile)))?.AsObject() : null;
+        // Without Rho1's sidecar, the model's own tokenizer files (if any) give the identity a dataset prepared with hf:DIR records.
+        var tokenizer = sidecar is null && (File.Exists(Path.Combine(dir, "tokenizer.model")) || File.Exists(Path.Combine(dir, "tokenizer.json")))
+            ? TokenizerFactory.HuggingFace(dir) : null;
         return new CheckpointInfo
         {
             Step = 0,
@@ -65,9 +69,9 @@ public static class HuggingFaceModel
                 Model = config,
                 Train = new CheckpointInfo.TrainPart { SeqLen = sidecar?["seq_len"]?.GetValue<int>() ?? Math.Min(config.ContextLength, 1024), Precision = "fp32" },
             },
-            Tokenizer = sidecar?["tokenizer"]?.GetValue<string>() ?? "",
-            VocabSize = sidecar?["vocab_size"]?.GetValue<int>() ?? config.VocabSize,
-            EosId = sidecar?["eos_id"]?.GetValue<int>() ?? eos,
+            Tokenizer = sidecar?["tokenizer"]?.GetValue<string>() ?? tokenizer?.Id ?? "",
+            VocabSize = sidecar?["vocab_size"]?.GetValue<int>() ?? tokenizer?.VocabSize ?? config.VocabSize,
+            EosId = sidecar?["eos_id"]?.GetValue<int>() ?? tokenizer?.EosId ?? eos,
         };
     }
 

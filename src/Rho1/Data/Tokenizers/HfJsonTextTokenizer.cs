@@ -1,0 +1,97 @@
+// A Hugging Face tokenizer.json holding a byte-level BPE (GPT-2 style: GPT-2, Llama 3 and most GPT-like models),
+// loaded through Microsoft.ML.Tokenizers' BpeTokenizer from its vocabulary and merges. The pre-tokenizer's Split
+// regex is used when the file has one, else GPT-2's; end of text is tokenizer_config.json's eos_token when that
+// file lies beside it, else a conventional end-of-text token, else a synthetic id past the vocabulary. Other model
+// types (WordPiece, Unigram) are refused by name.
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
+
+namespace Rho1.Data.Tokenizers;
+
+internal sealed class HfJsonTextTokenizer : ITextTokenizer
+{
+    public const string FileName = "tokenizer.json", ConfigName = "tokenizer_config.json";
+    static readonly string[] EndOfTextNames = ["<|endoftext|>", "<|end_of_text|>", "</s>"];
+
+    readonly InstancePool<BpeTokenizer> _pool;
+
+    HfJsonTextTokenizer(string path, string[] files, Func<BpeTokenizer> create, int vocabSize, int? endOfText)
+    {
+        _pool = new InstancePool<BpeTokenizer>(create(), create);
+        Id = $"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}";
+        Files = [.. files.Select(Path.GetFullPath)];
+        EosId = endOfText ?? vocabSize;
+        VocabSize = endOfText is null ? vocabSize + 1 : vocabSize;
+    }
+
+    public string Id { get; }
+    public int VocabSize { get; }
+    public int EosId { get; }
+    public IReadOnlyList<string> Files { get; }
+
+    public static HfJsonTextTokenizer Load(string path)
+    {
+        JsonObject root;
+        try { root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new System.Text.Json.JsonException("empty"); }
+        catch (System.Text.Json.JsonException e) { throw new UserErrorException($"tokenizer file {path}: not valid JSON ({e.Message})", e); }
+        var model = root["model"]?.AsObject() ?? throw new UserErrorException($"tokenizer file {path}: has no \"model\"");
+        string type = model["type"]?.GetValue<string>() ?? "BPE";
+        if (type != "BPE")
+            throw new UserErrorException($"tokenizer file {path}: a {type} model; Rho1 reads byte-level BPE tokenizer.json files (or a SentencePiece tokenizer.model)");
+        var vocab = model["vocab"]?.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<int>(), StringComparer.Ordinal)
+            ?? throw new UserErrorException($"tokenizer file {path}: the BPE model has no vocab");
+        if (BpePairTextTokenizer.ByteLevelAlphabet.Count(s => !vocab.ContainsKey(s)) is var missing and > 0)
+            throw new UserErrorException($"tokenizer file {path}: lacks {missing} of the 256 byte-level symbols; only byte-level BPE is supported");
+        // Merges are "a b" strings (older files) or ["a", "b"] pairs (newer ones).
+        var merges = (model["merges"]?.AsArray() ?? []).Select(m => m is JsonArray pair ? $"{pair[0]} {pair[1]}" : m!.GetValue<string>()).ToList();
+        var added = (root["added_tokens"]?.AsArray() ?? []).Select(a => (Content: a!["content"]!.GetValue<string>(), Id: a["id"]!.GetValue<int>())).ToList();
+        int vocabSize = Math.Max(vocab.Values.Max(), added.Count > 0 ? added.Max(a => a.Id) : 0) + 1;
+        var tokens = vocab.Concat(added.Select(a => KeyValuePair.Create(a.Content, a.Id))).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+        string? pattern = SplitPattern(root["pre_tokenizer"]);
+        string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ConfigName);
+        int? eos = EndOfText(config, tokens);
+        string[] files = File.Exists(config) ? [path, config] : [path];
+        try
+        {
+            BpeTokenizer Create() => BpeTokenizer.Create(new BpeOptions(vocab)
+            {
+                Merges = merges,
+                ByteLevel = true,
+                PreTokenizer = new RegexPreTokenizer(pattern is null ? Gpt2Pattern : new Regex(pattern, RegexOptions.Compiled), null),
+            });
+            return new HfJsonTextTokenizer(path, files, Create, vocabSize, eos);
+        }
+        catch (Exception e) when (e is not UserErrorException)
+        {
+            throw new UserErrorException($"tokenizer file {path} could not be loaded as byte-level BPE ({e.Message})", e);
+        }
+    }
+
+    static readonly Regex Gpt2Pattern = new(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.Compiled);
+
+    /// <summary>The regex of a Split pre-tokenizer (alone or in a Sequence), or null.</summary>
+    static string? SplitPattern(JsonNode? pre) => pre?["type"]?.GetValue<string>() switch
+    {
+        "Split" => pre["pattern"]?["Regex"]?.GetValue<string>(),
+        "Sequence" => pre["pretokenizers"]?.AsArray().Select(SplitPattern).FirstOrDefault(p => p != null),
+        _ => null,
+    };
+
+    /// <summary>tokenizer_config.json's eos_token (a string or {"content": ...}), else a conventional end-of-text token.</summary>
+    static int? EndOfText(string configPath, Dictionary<string, int> tokens)
+    {
+        if (File.Exists(configPath) && JsonNode.Parse(File.ReadAllText(configPath))?["eos_token"] is { } eos)
+        {
+            string name = eos is JsonObject o ? o["content"]!.GetValue<string>() : eos.GetValue<string>();
+            if (tokens.TryGetValue(name, out int id)) return id;
+        }
+        foreach (string name in EndOfTextNames)
+            if (tokens.TryGetValue(name, out int id)) return id;
+        return null;
+    }
+
+    public int[] Encode(string text) => text.Length == 0 ? [] : _pool.Use(inner => inner.EncodeToIds(text).ToArray());
+
+    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _pool.First.Decode(segment) ?? "");
+}
