@@ -22,6 +22,7 @@ public sealed class SweepCommand
         _args.AddCoreTo(command); // no --resume: a sweep always reuses finished runs and resumes the rest
         command.Options.Add(_args.EvalData);
         command.Options.Add(_args.Force);
+        command.Options.Add(_args.Init);
         _args.Force.Description = "Retrain runs in --out that an earlier sweep trained with other settings (without it they are refused).";
         _selection.AddTo(command, withRatio: false);
         command.Options.Add(_ratios);
@@ -35,6 +36,8 @@ public sealed class SweepCommand
             parse.GetValue(_args.EvalData)!, parse.GetValue(_args.Out)!, parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_args.Device)!)
         {
             Force = parse.GetValue(_args.Force),
+            Init = parse.GetValue(_args.Init),
+            SetKeys = _args.SetKeys(parse),
         };
 
     static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)

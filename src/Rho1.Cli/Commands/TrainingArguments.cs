@@ -47,6 +47,9 @@ public sealed class TrainingArguments
     public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null) =>
         ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(extra ?? []));
 
+    /// <summary>The keys given with --set (section.key), for the checks that need to know what the user asked for.</summary>
+    public IReadOnlyList<string> SetKeys(ParseResult parse) => [.. (parse.GetValue(Set) ?? []).Select(s => s.Split('=')[0])];
+
     /// <summary>The options of one training run, with a progress bar on the terminal.</summary>
     public TrainOptions Build(ParseResult parse, IEnumerable<string>? extra = null)
     {
@@ -56,7 +59,7 @@ public sealed class TrainingArguments
             EvalDataDir = parse.GetValue(EvalData),
             AllowChange = parse.GetValue(AllowChange) ?? [],
             Init = parse.GetValue(Init),
-            SetKeys = [.. (parse.GetValue(Set) ?? []).Select(s => s.Split('=')[0])],
+            SetKeys = SetKeys(parse),
             StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),

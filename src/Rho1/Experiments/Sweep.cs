@@ -55,7 +55,7 @@ public static class Sweep
             else
             {
                 Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
-                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir },
+                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys },
                     setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
                         ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores)
                         : SelectiveObjective.For(setup, null, null)).Run(cancel);
@@ -78,14 +78,19 @@ public static class Sweep
         string configPath = Path.Combine(dir, "config.json");
         if (!File.Exists(configPath)) return null;
         var recorded = ConfigLoader.Load(configPath, []);
-        if (requested.Model.VocabSize == 0) // "the dataset's", resolved when the run started
+        if (o.Init != null) // the model's shape comes from --init; where it started is compared below
+            requested = requested with { Model = recorded.Model };
+        else if (requested.Model.VocabSize == 0) // "the dataset's", resolved when the run started
             requested = requested with { Model = requested.Model with { VocabSize = recorded.Model.VocabSize } };
         var differences = ResumeCheck.Diff(recorded, requested)
             .Where(d => !Cosmetic.Contains(d.Key)).Select(d => $"{d.Key} {d.From?.ToJsonString()} → {d.To?.ToJsonString()}").ToList();
+        string Full(string? path) => path is null ? "" : Path.GetFullPath(path);
+        string wantedInit = o.Init is null ? "" : Full(CheckpointSearch.Resolve(o.Init));
+        if (TryStartedFrom(dir, out string? startedFrom) && Full(startedFrom) != wantedInit)
+            differences.Add($"--init {startedFrom ?? "none"} → {o.Init ?? "none"}");
         string summaryPath = Path.Combine(dir, "summary.json");
         if (File.Exists(summaryPath) && JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) is { } summary)
         {
-            string Full(string? path) => path is null ? "" : Path.GetFullPath(path);
             var objective = summary.Objective;
             string mode = objective["reference_mode"]?.GetValue<string>() ?? "none";
             string wanted = o.RefScores != null ? "offline" : o.RefCheckpoint != null ? "online" : "none";
@@ -97,6 +102,20 @@ public static class Sweep
                 differences.Add($"--ref {objective["reference"]} → {o.RefCheckpoint}");
         }
         return differences.Count == 0 ? null : string.Join(", ", differences);
+    }
+
+    /// <summary>Where an existing run started: its init_from (null: random weights); false when it has no checkpoint yet.</summary>
+    static bool TryStartedFrom(string dir, out string? initFrom)
+    {
+        initFrom = null;
+        string summaryPath = Path.Combine(dir, "summary.json");
+        if (File.Exists(summaryPath) && JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) is { } summary)
+            initFrom = summary.InitFrom;
+        else if (CheckpointSearch.LatestComplete(dir, []) is { } checkpoint)
+            initFrom = Checkpoint.ReadState(checkpoint).InitFrom;
+        else
+            return false;
+        return true;
     }
 
     public static string RunName(double ratio) => "ratio-" + ratio.ToString("0.00", CultureInfo.InvariantCulture);

@@ -22,4 +22,10 @@ public sealed record SweepOptions(
 
     /// <summary>Retrain runs left in OutDir by a sweep with other settings, instead of refusing them.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Every run starts from this model (a Rho1 checkpoint or a Hugging Face Llama directory) instead of random weights.</summary>
+    public string? Init { get; init; }
+
+    /// <summary>The config keys given with --set: a model.* among them that disagrees with <see cref="Init"/> is refused.</summary>
+    public IReadOnlyList<string> SetKeys { get; init; } = [];
 }
