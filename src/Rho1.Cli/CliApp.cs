@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Rho1.Cli.Commands;
+using Rho1.Distributed;
 using Rho1.Platform;
 using Serilog;
 
@@ -43,7 +44,19 @@ public static class CliApp
         var root = BuildRoot();
         var parse = root.Parse(args);
         bool verbose = parse.GetValue(GlobalOptions.Verbose);
-        Logging.Configure(verbose, parse.GetValue(GlobalOptions.Quiet));
+        LaunchEnvironment launch;
+        try
+        {
+            launch = LaunchEnvironment.FromProcess();
+        }
+        catch (UserErrorException e)
+        {
+            stderr.WriteLine($"rho1: error: launcher environment: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        // Ranks other than 0 print only warnings and errors: one copy of the progress, from rank 0.
+        Logging.Configure(verbose, parse.GetValue(GlobalOptions.Quiet) || launch.Rank > 0);
+        if (launch.Rank > 0) stdout = TextWriter.Null;
         if (parse.Errors.Count > 0)
         {
             // The most specific message first: "Unrecognized command" beats "Required command was not provided".
@@ -53,11 +66,13 @@ public static class CliApp
             return ExitCodes.BadInput;
         }
         using var interrupt = new InterruptSignals();
+        using var job = Job.Current = new Job(launch);
         try
         {
+            job.RequireSupported(parse.CommandResult.Command.Name);
             // The compute verbs take --threads (GlobalOptions.Threads); prepare's --threads is its tokenizer's, an Option<int>.
             if (parse.CommandResult.Command.Options.OfType<Option<int?>>().FirstOrDefault(o => o.Name == "--threads") is { } threads)
-                ComputeThreads.Apply(parse.GetValue(threads));
+                ComputeThreads.Apply(parse.GetValue(threads), launch.LocalSize);
             // Our own signal handling, not System.CommandLine's: that one kills the process 2 s after Ctrl-C, too soon
             // for a training step and a checkpoint to finish.
             var configuration = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
@@ -68,6 +83,7 @@ public static class CliApp
             ProgressBar.FinishActive();
             stderr.WriteLine($"rho1: error: {e.Message}");
             if (verbose) stderr.WriteLine(e);
+            job.AbortOthers(ExitCodes.BadInput);
             return ExitCodes.BadInput;
         }
         catch (UnauthorizedAccessException e)
@@ -76,12 +92,13 @@ public static class CliApp
             ProgressBar.FinishActive();
             stderr.WriteLine($"rho1: error: permission denied: {e.Message}");
             if (verbose) stderr.WriteLine(e);
+            job.AbortOthers(ExitCodes.BadInput);
             return ExitCodes.BadInput;
         }
         catch (InterruptedException e)
         {
             ProgressBar.FinishActive();
-            stderr.WriteLine($"rho1: {e.Message}");
+            stderr.WriteLine($"rho1: {e.Message}"); // no abort: rank 0 may still be writing its checkpoint
             return ExitCodes.Interrupted;
         }
         catch (OperationCanceledException)
@@ -95,6 +112,7 @@ public static class CliApp
             ProgressBar.FinishActive();
             stderr.WriteLine($"rho1: failed: {e.GetType().Name}: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}");
             if (verbose) stderr.WriteLine(e);
+            job.AbortOthers(ExitCodes.Failure);
             return ExitCodes.Failure;
         }
         finally

@@ -60,6 +60,8 @@ public sealed class TrainingArguments
             AllowChange = parse.GetValue(AllowChange) ?? [],
             Init = parse.GetValue(Init),
             SetKeys = SetKeys(parse),
+            World = Job.Current.World,
+            LocalRank = Job.Current.Launch.LocalRank,
             StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),

@@ -1,5 +1,6 @@
 // How many CPU threads libtorch computes with: --threads, else RHO1_THREADS, else the CPUs this process may use
-// (.NET's ProcessorCount, which honours the affinity mask and a cgroup CPU quota). libtorch's own default can
+// (.NET's ProcessorCount, which honours the affinity mask and a cgroup CPU quota), shared evenly by the processes a
+// launcher started on this host. libtorch's own default can
 // exceed what a container allows, and on a machine shared with another job its spinning OpenMP threads make both
 // many times slower, so the choice is explicit and logged, with a warning when the machine is already busy.
 using System.Globalization;
@@ -15,7 +16,8 @@ public static class ComputeThreads
     public sealed record Choice(int Threads, string Source);
 
     /// <summary>The thread count for <paramref name="requested"/> (null: the variable, else the usable CPUs), without applying it.</summary>
-    public static Choice Choose(int? requested, string? environment, string? openMp = null)
+    /// <param name="processesOnHost">Processes of this job on this host (a launcher's local size): they share the CPUs.</param>
+    public static Choice Choose(int? requested, string? environment, string? openMp = null, int processesOnHost = 1)
     {
         if (requested is { } n)
             return n >= 1 ? new Choice(n, "--threads") : throw new UserErrorException($"--threads {n}: must be at least 1");
@@ -26,15 +28,19 @@ public static class ComputeThreads
         // OMP_NUM_THREADS is what libtorch itself honours, and what people set on shared machines: respected too.
         if (int.TryParse(openMp, NumberStyles.None, CultureInfo.InvariantCulture, out int omp) && omp >= 1)
             return new Choice(omp, "OMP_NUM_THREADS");
+        if (processesOnHost > 1 && Environment.ProcessorCount > 1)
+            return new Choice(Math.Max(1, Environment.ProcessorCount / processesOnHost), Shared);
         return new Choice(Environment.ProcessorCount, Usable);
     }
+
+    const string Shared = "the CPUs this process may use, shared by the job's processes on this host";
 
     const string Usable = "the CPUs this process may use";
 
     /// <summary>Chooses and applies the thread count to libtorch; the last choice is kept for logs.</summary>
-    public static Choice Apply(int? requested)
+    public static Choice Apply(int? requested, int processesOnHost = 1)
     {
-        var choice = Choose(requested, Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"));
+        var choice = Choose(requested, Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), processesOnHost);
         torch.set_num_threads(choice.Threads);
         Current = choice;
         return choice;
@@ -65,7 +71,7 @@ public static class ComputeThreads
 
     /// <summary>The decision itself: a warning when <paramref name="load"/> exceeds <paramref name="cores"/> and the threads were not chosen.</summary>
     public static string? BusyMachineWarning(double load, int cores, Choice? current) =>
-        current is { Source: not Usable } || load <= cores
+        current is { Source: not (Usable or Shared) } || load <= cores
             ? null
             : string.Create(CultureInfo.InvariantCulture, $"the machine's load ({load:0.0}) already exceeds its {cores} CPUs: another job is running, so speed will be lower and noisy; --threads 1 may help");
 }

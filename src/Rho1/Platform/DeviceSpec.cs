@@ -7,11 +7,16 @@ namespace Rho1.Platform;
 public static class DeviceSpec
 {
     /// <summary>Resolves "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".</summary>
-    public static torch.Device Resolve(string spec)
+    /// <param name="localRank">The process's rank on its host: "auto" picks cuda:localRank (one GPU per process).</param>
+    public static torch.Device Resolve(string spec, int localRank = 0)
     {
         string s = spec.Trim().ToLowerInvariant();
         if (s == "auto")
-            return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        {
+            if (!torch.cuda.is_available()) return torch.CPU;
+            if (localRank == 0) return torch.CUDA;
+            s = $"cuda:{localRank}";
+        }
         if (s == "cpu")
             return torch.CPU;
         if (s == "cuda" || s.StartsWith("cuda:", StringComparison.Ordinal))

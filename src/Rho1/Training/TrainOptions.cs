@@ -1,4 +1,5 @@
 // What a training run is asked to do: config, data, output, device and resume policy. Built by the CLI.
+using Rho1.Distributed;
 using Rho1.Training.Configuration;
 
 namespace Rho1.Training;
@@ -42,6 +43,15 @@ public sealed record TrainOptions(
 
     /// <summary>Settings a resumed run may change besides the always-mutable ones ("train.lr", "objective.reference", ...): see ResumeCheck.</summary>
     public IReadOnlyList<string> AllowChange { get; init; } = [];
+
+    /// <summary>
+    /// The job's collectives when several processes train one model (data parallel): each takes its rows of every global
+    /// batch of train.batch_size, gradients are averaged, and rank 0 alone writes the run directory.
+    /// </summary>
+    public ICollectives World { get; init; } = SingleProcess.Instance;
+
+    /// <summary>This process's rank on its host: --device auto picks cuda:LocalRank.</summary>
+    public int LocalRank { get; init; }
 
     /// <summary>Test hook: called after each completed step, before checkpointing.</summary>
     public Action<int>? AfterStep { get; init; }

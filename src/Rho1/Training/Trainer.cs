@@ -1,9 +1,12 @@
 // The one training loop, shared by `train-ref` (plain CLM) and `train` (selective): set-up and resume
 // (TrainingRun), then per step forward → per-token losses → objective → backward → clip → AdamW, with
 // logging, evaluation and checkpoints around it. Token selection enters only through ITrainingObjective.
+// Data-parallel, each rank runs this loop on its rows of every batch; gradients are averaged after backward,
+// so every rank makes the same update; rank 0 alone evaluates and writes.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Distributed;
 using Rho1.Evaluation;
 using Rho1.IO;
 using Rho1.Platform;
@@ -65,6 +68,12 @@ public sealed class Trainer
             (output.Loss / t.GradAccum).backward();
             meanLoss += tokenLosses.detach().mean() / t.GradAccum;
             stats = output.Stats;
+        }
+        if (run.World.Size > 1)
+        {
+            run.AllReduceSeconds += GradientBuckets.AllReduceMean(run.World, run.Model.parameters().ToList());
+            run.World.AllReduceSum(meanLoss); // every rank then takes the same skip decision
+            meanLoss.div_(run.World.Size);
         }
         var gradNorm = GradientClipping.ClipGlobalNorm(run.Model.parameters(), t.GradClip);
         // A non-finite loss or gradient must skip the update before it lands: decided on the device (CUDA), or by
@@ -138,6 +147,13 @@ public sealed class Trainer
     static void Log(TrainingRun run, StepResult result)
     {
         CheckDeviceFaults(run);
+        (double Min, double Max, double AllReduce)? ranks = run.World.Size > 1 ? RankTimes(run) : null;
+        if (!run.IsMain)
+        {
+            run.Window.Restart();
+            run.WindowTokens = 0;
+            return;
+        }
         run.TokensPerSecond = run.WindowTokens / Math.Max(1e-9, run.Window.Elapsed.TotalSeconds);
         run.LastLoss = result.MeanLoss.item<float>();
         float gradNorm = result.GradNorm.item<float>();
@@ -151,6 +167,12 @@ public sealed class Trainer
             record[name] = value.to(ScalarType.Float64).item<double>();
         if (run.SkippedSinceLog > 0)
             record["skipped_updates"] = run.SkippedSinceLog;
+        if (ranks is { } r)
+        {
+            // Per step over the log window: the slowest and fastest rank (stragglers), and the gradient all-reduce.
+            (record["rank_step_s_min"], record["rank_step_s_max"]) = (MetricsLog.Round(r.Min, 4), MetricsLog.Round(r.Max, 4));
+            record["allreduce_s"] = MetricsLog.Round(r.AllReduce, 4);
+        }
         run.Metrics.Write(record);
         run.StepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
             run.Step, run.Config.Train.Steps, run.LastLoss, result.Lr, gradNorm, run.TokensPerSecond);
@@ -159,11 +181,26 @@ public sealed class Trainer
         run.WindowTokens = 0;
     }
 
-    /// <summary>Held-out loss every train.eval_every steps and after the last.</summary>
+    /// <summary>
+    /// Seconds per step since the last log on the fastest and the slowest rank (their busy time, not counting the wait in
+    /// collectives, is not separable here: a straggler shows as every rank's time rising), and rank 0's all-reduce time per step.
+    /// </summary>
+    static (double Min, double Max, double AllReduce) RankTimes(TrainingRun run)
+    {
+        int steps = Math.Max(1, (int)(run.WindowTokens / run.TokensPerStep));
+        double mine = (run.Window.Elapsed.TotalSeconds - run.AllReduceSeconds) / steps;
+        using var all = run.World.AllGather(torch.tensor(new[] { mine }, ScalarType.Float64));
+        double[] times = all.data<double>().ToArray();
+        double allReduce = run.AllReduceSeconds / steps;
+        run.AllReduceSeconds = 0;
+        return (times.Min(), times.Max(), allReduce);
+    }
+
+    /// <summary>Held-out loss every train.eval_every steps and after the last (rank 0 only).</summary>
     static void MaybeEvaluate(TrainingRun run)
     {
         var t = run.Config.Train;
-        if (run.ValSplit is null || !(run.Step == t.Steps || (t.EvalEvery > 0 && run.Step % t.EvalEvery == 0)))
+        if (!run.IsMain || run.ValSplit is null || !(run.Step == t.Steps || (t.EvalEvery > 0 && run.Step % t.EvalEvery == 0)))
             return;
         var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device);
         run.Metrics.Write(new JsonObject { ["step"] = run.Step, ["tokens"] = run.Tokens, ["val_loss"] = eval.Loss, ["val_bpb"] = eval.BitsPerByte });
@@ -174,6 +211,7 @@ public sealed class Trainer
     static void MaybeCheckpoint(TrainingRun run)
     {
         var t = run.Config.Train;
+        if (!run.IsMain) return; // one copy of the weights (every rank holds the same), one writer of the run directory
         if (run.Step == t.Steps)
             Save(run, run.Directory.FinalDir);
         else if (t.CheckpointEvery > 0 && run.Step % t.CheckpointEvery == 0)
@@ -205,7 +243,7 @@ public sealed class Trainer
     {
         if (run.Step == 0)
             throw new InterruptedException("interrupted before the first step; nothing was trained; continue with --resume auto");
-        if (run.LastCheckpoint is null || run.Step != run.CheckpointedStep)
+        if (run.IsMain && (run.LastCheckpoint is null || run.Step != run.CheckpointedStep))
         {
             Save(run, run.Directory.StepDir(run.Step));
             run.Directory.PruneCheckpoints(run.Config.Train.KeepCheckpoints);
@@ -216,7 +254,7 @@ public sealed class Trainer
 
     void ReportProgress(TrainingRun run)
     {
-        if (_options.OnProgress is null) return;
+        if (_options.OnProgress is null || !run.IsMain) return;
         var t = run.Config.Train;
         int done = Math.Max(1, run.Step - run.ResumedAt);
         var eta = TimeSpan.FromSeconds(run.Wall.Elapsed.TotalSeconds / done * (t.Steps - run.Step));
@@ -229,6 +267,8 @@ public sealed class Trainer
     {
         var t = run.Config.Train;
         double wall = run.WallSeconds, overall = run.Tokens / Math.Max(1e-9, wall);
+        if (!run.IsMain)
+            return new TrainSummary { Steps = run.Step, Tokens = run.Tokens, FinalCheckpoint = run.Directory.FinalDir };
         var summary = new TrainSummary
         {
             Steps = run.Step, Tokens = run.Tokens, FinalLoss = run.Metrics.Last("loss"), FinalValLoss = run.Metrics.Last("val_loss"),

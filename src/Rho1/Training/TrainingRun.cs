@@ -5,6 +5,7 @@ using System.Diagnostics;
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.Data.Sampling;
+using Rho1.Distributed;
 using Rho1.IO;
 using Rho1.Model;
 using Rho1.Model.Storage;
@@ -32,6 +33,11 @@ public sealed class TrainingRun : IDisposable
     public required AdamW Optimizer { get; init; }
     public required BatchLoader Loader { get; init; }
     public required ITrainingObjective Objective { get; init; }
+    /// <summary>The job's collectives (one process: SingleProcess); only rank 0 writes the run directory.</summary>
+    public required ICollectives World { get; init; }
+    public bool IsMain => World.Rank == 0;
+    /// <summary>Seconds spent averaging gradients over ranks since the last logged step.</summary>
+    public double AllReduceSeconds { get; set; }
     /// <summary>Held-out split evaluated during training; null = no evaluation.</summary>
     public TokenSplit? ValSplit { get; init; }
     public double BytesPerToken { get; init; }
@@ -93,6 +99,11 @@ public sealed class TrainingRun : IDisposable
         {
             var run = Prepare(o, objectiveFactory, owned);
             run._owned.AddRange(owned);
+            if (o.World.Size > 1)
+            {
+                DataParallelChecks.RequireSameRun(o.World, run);
+                o.World.Barrier(); // every rank has read the run directory before rank 0 creates or replaces it
+            }
             run.Start();
             return run;
         }
@@ -105,7 +116,7 @@ public sealed class TrainingRun : IDisposable
 
     static TrainingRun Prepare(TrainOptions o, Func<TrainingSetup, ITrainingObjective> objectiveFactory, List<IDisposable> owned)
     {
-        var device = DeviceSpec.Resolve(o.Device);
+        var device = DeviceSpec.Resolve(o.Device, o.LocalRank);
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         string? initFrom = dir.ResumeFrom is null && o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
@@ -116,13 +127,14 @@ public sealed class TrainingRun : IDisposable
         config = config with { Train = config.Train with { Precision = ComputePrecision.Resolve(requestedPrecision, device.type == DeviceType.CUDA,
             CpuFeatures.HasNativeBf16(CpuFeatures.CpuFlags)) } };
         var t = config.Train;
+        DataParallelChecks.RequireDivisible(t, o.World.Size);
         LoadedCheckpoint? resumed = dir.ResumeFrom is null ? null : Checkpoint.Load(dir.ResumeFrom);
         if (resumed != null)
             RunCompatibility.CheckResumable(resumed.State, dataset, resumed.Path);
         var evalData = o.EvalDataDir is null ? null : Own(owned, TokenDataset.OpenVerified(o.EvalDataDir));
         if (evalData != null)
             TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
-        var objective = objectiveFactory(new TrainingSetup(config, device, dataset));
+        var objective = objectiveFactory(new TrainingSetup(config, device, dataset, o.World));
         if (objective is IDisposable disposable) owned.Add(disposable);
         var history = new List<ConfigChange>();
         if (resumed != null)
@@ -138,11 +150,11 @@ public sealed class TrainingRun : IDisposable
         model.to(device);
         model.ComputeType = t.ComputeType;
         var optimizer = Own(owned, new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay));
-        var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device);
+        var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device, o.World.Rank, o.World.Size);
         var run = new TrainingRun
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
-            Loader = loader, Objective = objective, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision, InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
+            Loader = loader, Objective = objective, World = o.World, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision, InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
             ResumedAt = resumed?.State.Step ?? 0, CheckpointedStep = resumed?.State.Step ?? -1, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
         if (initFrom != null)
@@ -195,6 +207,16 @@ public sealed class TrainingRun : IDisposable
     void Start()
     {
         var t = Config.Train;
+        Parameters = Model.ParameterCount;
+        FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
+        if (!IsMain)
+        {
+            // Other ranks write nothing: their warnings and errors still reach the console (the launcher's output).
+            Log = StepLog = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Logger(Serilog.Log.Logger).CreateLogger();
+            Wall.Start();
+            Window.Start();
+            return;
+        }
         Directory.Create();
         var fileLog = new LoggerConfiguration().MinimumLevel.Debug()
             .WriteTo.File(Path.Combine(Directory.Dir, "train.log"), outputTemplate: "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
@@ -214,15 +236,17 @@ public sealed class TrainingRun : IDisposable
         if (ValSplit is null)
             Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", Dataset.Directory, t.SeqLen);
         AtomicFile.WriteAllText(Path.Combine(Directory.Dir, "config.json"), ConfigLoader.ToJson(Config, ConfigHistory));
-        Parameters = Model.ParameterCount;
-        FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
         PeakGflops = t.PeakGflops > 0 ? t.PeakGflops
             : Device.type == DeviceType.CUDA ? MatmulThroughput.Measure(Device, Model.ComputeType, n: 8192, repeats: 3)
             : MatmulThroughput.MeasureWithin(Device, Model.ComputeType, TimeSpan.FromSeconds(2), maxN: 1024);
+        PeakGflops *= World.Size; // MFU is the whole job's: every rank is taken to be this one's equal
         LogPrecision();
         Log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             Parameters, FlopsPerToken, PeakGflops, t.Precision, DeviceSpec.Name(Device));
         StartBanner.Log(this);
+        if (World.Size > 1)
+            Log.Information("data parallel: {Size} processes over {Backend}, {Rows} of the {Batch} rows of each batch per process; rank 0 writes the run directory",
+                World.Size, World.Backend, t.BatchSize / World.Size, t.BatchSize);
         Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),
             DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
         Metrics = new MetricsLog(Directory.Dir, Step, Options.TensorBoard);

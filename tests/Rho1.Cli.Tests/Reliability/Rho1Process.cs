@@ -12,19 +12,25 @@ public sealed class Rho1Process : IDisposable
 
     Rho1Process(Process process) => _process = process;
 
-    static string Dll => Path.Combine(AppContext.BaseDirectory, "rho1.dll");
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "rho1.dll");
 
     /// <summary>The dotnet host running the tests (the SDK sets DOTNET_HOST_PATH for test runs).</summary>
-    static string Host => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+    public static string Host => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    public static Rho1Process Start(IEnumerable<string> args)
+    /// <summary>Starts `rho1 args`, or <paramref name="launcher"/> followed by the dotnet host and `exec rho1.dll args` (e.g. mpirun -np 2).</summary>
+    public static Rho1Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo(Host)
+        var info = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : Host)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (string a in launcher.Skip(1)) info.ArgumentList.Add(a);
+            info.ArgumentList.Add(Host);
+        }
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(Dll);
         foreach (string a in args) info.ArgumentList.Add(a);
@@ -32,6 +38,8 @@ public sealed class Rho1Process : IDisposable
         // One torch thread: the same in every attempt, and immune to the several-fold slowdown of OpenMP threads
         // spinning on a machine whose cores are busy with other tests or builds.
         info.Environment["OMP_NUM_THREADS"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         var process = new Process { StartInfo = info };
         var result = new Rho1Process(process);
         process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (result._stderr) result._stderr.AppendLine(e.Data); };
@@ -43,9 +51,10 @@ public sealed class Rho1Process : IDisposable
     }
 
     /// <summary>Runs to completion (or throws after <paramref name="timeout"/>); returns the exit code and stderr.</summary>
-    public static (int ExitCode, string Stderr) Run(IEnumerable<string> args, TimeSpan timeout)
+    public static (int ExitCode, string Stderr) Run(IEnumerable<string> args, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        using var p = Start(args);
+        using var p = Start(args, environment, launcher);
         if (!p.WaitForExit(timeout))
         {
             p.Kill();
@@ -55,6 +64,7 @@ public sealed class Rho1Process : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+    public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     public string Stderr

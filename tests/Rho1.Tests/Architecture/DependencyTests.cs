@@ -13,14 +13,15 @@ public class DependencyTests
         ["root"] = [],
         ["IO"] = Base,
         ["Platform"] = Base,
+        ["Distributed"] = Base,
         ["Data"] = [.. Base, "IO", "Platform"],
         ["Model"] = [.. Base, "IO", "Platform", "Data"],
         ["Reference"] = [.. Base, "IO", "Platform", "Data", "Model"],
         ["Selection"] = [],
         ["Evaluation"] = [.. Base, "IO", "Platform", "Data", "Model"],
-        ["Training"] = [.. Base, "IO", "Platform", "Data", "Model", "Reference", "Selection", "Evaluation"],
-        ["Experiments"] = [.. Base, "IO", "Platform", "Data", "Model", "Reference", "Selection", "Evaluation", "Training"],
-        ["Benchmarks"] = [.. Base, "IO", "Platform", "Data", "Model", "Reference", "Selection", "Evaluation", "Training", "Experiments"],
+        ["Training"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Reference", "Selection", "Evaluation"],
+        ["Experiments"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Reference", "Selection", "Evaluation", "Training"],
+        ["Benchmarks"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Reference", "Selection", "Evaluation", "Training", "Experiments"],
     };
 
     static readonly Regex Reference = new(@"(?<![\w.])(?:using\s+(?:static\s+)?)?Rho1((?:\.[A-Z]\w*)*)", RegexOptions.Compiled);

@@ -2,8 +2,12 @@
 // the top k% (per batch, per sequence, or above a running global threshold), and minimise the mean loss of
 // the kept tokens. Before slm_start, and at ratio 1.0, it is exactly plain CLM. The math is Selection's;
 // this class adds what a run needs around it: the reference, the schedule, resumable state and statistics.
+// Data-parallel: every rank gathers the whole global batch's losses (a few KB), ranks it exactly as one
+// process would, keeps its own rows of the mask and divides by the global kept count, so that the averaged
+// gradients equal the single-process ones for batch, sequence and global selection alike.
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Distributed;
 using Rho1.Reference;
 using Rho1.Selection;
 using Rho1.Training.Configuration;
@@ -20,14 +24,15 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly IReferenceLosses? _reference;
     readonly int _startStep;
     readonly long _seed;
+    readonly ICollectives _world;
     Tensor? _threshold; // global mode: running cutoff, 0-dim, on the device
     int _lastStep = -1, _microInStep;
     StepSelection? _prepared; // batch mode under gradient accumulation: the step's selection, fixed by PrepareStep
 
-    /// <summary>One step's whole-batch selection: the step's losses, reference losses and mask (A·B, T), and the mask's rows per micro-batch.</summary>
+    /// <summary>One step's whole-batch selection: the step's global losses, reference losses and mask (A·B, T), and this rank's rows of the mask per micro-batch.</summary>
     sealed record StepSelection(int Step, Tensor Losses, Tensor? RefLosses, Tensor Mask, Tensor[] MicroMasks);
 
-    public SelectiveObjective(SelectionConfig config, IReferenceLosses? reference, int totalSteps, long seed)
+    public SelectiveObjective(SelectionConfig config, IReferenceLosses? reference, int totalSteps, long seed, ICollectives? world = null)
     {
         if (config.NeedsReference && reference is null)
             throw new UserErrorException($"--score {config.Score} needs a reference: pass --ref CKPT or --ref-scores DIR");
@@ -36,6 +41,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         _reference = reference;
         _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
         _seed = seed;
+        _world = world ?? SingleProcess.Instance;
     }
 
     /// <summary>The objective for a run the trainer has set up, with its reference from a checkpoint or a score directory (null: none).</summary>
@@ -43,7 +49,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     {
         var t = setup.Config.Train;
         var reference = ReferenceLoader.Open(refCheckpoint, refScores, new ReferenceRequest(setup.Dataset, t.SeqLen, t.Precision, setup.Device));
-        return new(setup.Config.Selection, reference, t.Steps, t.Seed);
+        return new(setup.Config.Selection, reference, t.Steps, t.Seed, setup.World);
     }
 
     /// <summary>Whether step <paramref name="step"/> selects tokens at all (ratio below 1, past slm_start).</summary>
@@ -57,12 +63,14 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
 
     public void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses)
     {
-        var losses = torch.cat(tokenLosses.ToArray(), 0);                                                     // (A·B, T)
-        var refLosses = UsesReference(step) ? torch.cat(batches.Select(_reference!.Losses).ToArray(), 0) : null; // (A·B, T)
+        // Micro-batch by micro-batch, each gathered over ranks: the rows come in the order one process would see them.
+        var losses = torch.cat(tokenLosses.Select(_world.AllGather).ToArray(), 0);                                                     // (A·B, T)
+        var refLosses = UsesReference(step) ? torch.cat(batches.Select(b => _world.AllGather(_reference!.Losses(b))).ToArray(), 0) : null; // (A·B, T)
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro: 0)) : null;
         var mask = TokenSelector.TopOfBatch(TokenScores.Compute(_score, losses, refLosses, generator), _config.Ratio);
-        var rows = tokenLosses.Select(l => l.shape[0]).ToArray();
-        _prepared = new StepSelection(step, losses, refLosses, mask, mask.split(rows, 0));
+        var rows = tokenLosses.Select(l => l.shape[0] * _world.Size).ToArray();
+        var own = mask.split(rows, 0).Select(Own).ToArray();
+        _prepared = new StepSelection(step, losses, refLosses, mask, own);
     }
 
     public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
@@ -72,37 +80,48 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         if (_prepared is { } prepared && prepared.Step == step)
             return ReducePrepared(prepared, tokenLosses, withStats);
         var stats = new Dictionary<string, Tensor>();
-        // The reference (an online forward) runs only when the selection uses it: not before slm_start, not at ratio
-        // 1.0, not for --score loss or random.
-        var refLosses = UsesReference(step) ? _reference!.Losses(batch) : null;
-        if (refLosses is not null && withStats)
-            ReferenceStats(stats, tokenLosses.detach(), refLosses);
         if (!Selects(step))
         {
             if (withStats) stats["selected_fraction"] = torch.ones(1).squeeze();
-            return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM
+            return new ObjectiveOutput(tokenLosses.mean(), stats); // bit-identical to plain CLM; ranks' means average to the global one
         }
+        // The reference (an online forward) runs only when the selection uses it: not before slm_start, not at ratio
+        // 1.0, not for --score loss or random. Each rank scores its own rows, then the global batch is gathered.
+        var refLosses = UsesReference(step) ? _world.AllGather(_reference!.Losses(batch)) : null;
+        var losses = _world.AllGather(tokenLosses.detach());
+        if (refLosses is not null && withStats)
+            ReferenceStats(stats, losses, refLosses);
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, _microInStep)) : null;
-        var scores = TokenScores.Compute(_score, tokenLosses.detach(), refLosses, generator);
+        var scores = TokenScores.Compute(_score, losses, refLosses, generator);
         var mask = _select == SelectMode.Global ? GlobalMask(scores) : TokenSelector.Select(_select, scores, _config.Ratio);
         if (withStats)
         {
-            var detached = tokenLosses.detach();
             stats["selected_fraction"] = mask.mean();
-            stats["loss_selected"] = TokenSelector.MaskedMean(detached, mask);
-            stats["loss_unselected"] = TokenSelector.MaskedMean(detached, 1 - mask);
+            stats["loss_selected"] = TokenSelector.MaskedMean(losses, mask);
+            stats["loss_unselected"] = TokenSelector.MaskedMean(losses, 1 - mask);
         }
-        return new ObjectiveOutput(TokenSelector.MaskedMean(tokenLosses, mask), stats);
+        var loss = _world.Size == 1 ? TokenSelector.MaskedMean(tokenLosses, mask)
+            : (tokenLosses * Own(mask)).sum() / mask.sum().clamp_min(1.0) * _world.Size; // the ranks' gradients are averaged
+        return new ObjectiveOutput(loss, stats);
+    }
+
+    /// <summary>This rank's rows of a mask over the global batch (the whole mask for one process).</summary>
+    Tensor Own(Tensor globalMask)
+    {
+        if (_world.Size == 1) return globalMask;
+        long rows = globalMask.shape[0] / _world.Size;
+        return globalMask.narrow(0, _world.Rank * rows, rows);
     }
 
     /// <summary>
-    /// A micro-batch's share of the step's masked mean: Σ(loss · mask) / kept · A, which the trainer divides by A. Statistics
+    /// A micro-batch's share of the step's masked mean: Σ(loss · mask) / kept · A · N, which the trainer divides by A and the
+    /// gradient average by the N ranks. Statistics
     /// describe the whole step, as they would for one batch of A·B.
     /// </summary>
     ObjectiveOutput ReducePrepared(StepSelection p, Tensor tokenLosses, bool withStats)
     {
         var mask = p.MicroMasks[_microInStep];
-        var loss = (tokenLosses * mask).sum() / p.Mask.sum().clamp_min(1.0) * p.MicroMasks.Length;
+        var loss = (tokenLosses * mask).sum() / p.Mask.sum().clamp_min(1.0) * (p.MicroMasks.Length * _world.Size);
         var stats = new Dictionary<string, Tensor>();
         if (withStats)
         {

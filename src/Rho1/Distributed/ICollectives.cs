@@ -1,0 +1,28 @@
+// The few collectives data parallelism needs, on tensors, whatever engine carries them (MPI, NCCL, or none
+// for one process). Every rank must call each collective in the same order with tensors of the same shape.
+using static TorchSharp.torch;
+
+namespace Rho1.Distributed;
+
+public interface ICollectives : IDisposable
+{
+    int Rank { get; }
+    int Size { get; }
+
+    /// <summary>Engine name for logs: "single", "mpi (Open MPI 4.1.4)", "nccl 2.21.5".</summary>
+    string Backend { get; }
+
+    /// <summary>Replaces <paramref name="tensor"/> (contiguous) with the element-wise sum over ranks.</summary>
+    void AllReduceSum(Tensor tensor);
+
+    /// <summary>Every rank's <paramref name="tensor"/>, in rank order, concatenated along dimension 0.</summary>
+    Tensor AllGather(Tensor tensor);
+
+    /// <summary>Overwrites <paramref name="tensor"/> (contiguous) on every rank with rank <paramref name="root"/>'s.</summary>
+    void Broadcast(Tensor tensor, int root);
+
+    void Barrier();
+
+    /// <summary>Ends the whole job after an error on this rank, so that the others do not wait for it forever.</summary>
+    void Abort(int exitCode);
+}

@@ -1,0 +1,102 @@
+// Collectives over MPI_COMM_WORLD. Buffers are host memory: a CUDA tensor is staged through the host (a
+// CUDA-aware MPI could take device pointers, but which builds are CUDA-aware cannot be checked portably;
+// NCCL is the engine for GPUs). MPI is initialised once per process and finalised when this is disposed.
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Distributed;
+
+public sealed unsafe class MpiCollectives : ICollectives
+{
+    const int ThreadSerialized = 2; // MPI_THREAD_SERIALIZED: one thread at a time, not always the one that initialised
+    const int MaxCount = int.MaxValue / 8; // MPI counts are int: larger tensors go in chunks
+    readonly MpiLibrary _mpi;
+    bool _disposed;
+
+    public int Rank { get; }
+    public int Size { get; }
+    public string Backend { get; }
+
+    public MpiCollectives(MpiLibrary mpi, LaunchEnvironment launch)
+    {
+        _mpi = mpi;
+        int initialized = 0, provided = 0;
+        mpi.Check(mpi.Initialized(&initialized), "MPI_Initialized");
+        if (initialized == 0)
+            mpi.Check(mpi.InitThread(null, null, ThreadSerialized, &provided), "MPI_Init_thread");
+        int rank = 0, size = 0;
+        mpi.Check(mpi.CommRank(mpi.Constants.CommWorld, &rank), "MPI_Comm_rank");
+        mpi.Check(mpi.CommSize(mpi.Constants.CommWorld, &size), "MPI_Comm_size");
+        (Rank, Size) = (rank, size);
+        Backend = $"mpi ({mpi.Version()}, {mpi.Path})";
+        if (size != launch.Size || rank != launch.Rank)
+            throw new UserErrorException($"{mpi.Path} sees rank {rank} of {size}, but the launcher ({launch.Launcher}) says rank {launch.Rank} of {launch.Size}: " +
+                "the job was started by another MPI's launcher than this library's; set RHO1_LIBMPI to the libmpi.so that matches your mpirun");
+    }
+
+    public void AllReduceSum(Tensor tensor)
+    {
+        var (host, datatype, elementSize) = Host(tensor, "all-reduce");
+        using var result = empty_like(host);
+        var source = host.bytes;
+        var target = result.bytes;
+        long count = host.numel();
+        fixed (byte* s = source, t = target)
+            for (long offset = 0; offset < count; offset += MaxCount)
+            {
+                int n = (int)Math.Min(MaxCount, count - offset);
+                _mpi.Check(_mpi.Allreduce(s + offset * elementSize, t + offset * elementSize, n, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Allreduce");
+            }
+        tensor.copy_(result);
+    }
+
+    public Tensor AllGather(Tensor tensor)
+    {
+        var (host, _, _) = Host(tensor, "all-gather");
+        var shape = tensor.shape.ToArray();
+        shape[0] *= Size;
+        using var gathered = empty(shape, host.dtype);
+        long bytes = host.numel() * host.element_size();
+        if (bytes > int.MaxValue) throw new InvalidOperationException($"all-gather of {bytes} bytes per rank: more than one MPI call can carry");
+        fixed (byte* s = host.bytes, t = gathered.bytes)
+            _mpi.Check(_mpi.Allgather(s, (int)bytes, _mpi.Constants.Byte, t, (int)bytes, _mpi.Constants.Byte, _mpi.Constants.CommWorld), "MPI_Allgather");
+        return gathered.to(tensor.device);
+    }
+
+    public void Broadcast(Tensor tensor, int root)
+    {
+        var (host, _, _) = Host(tensor, "broadcast");
+        long bytes = host.numel() * host.element_size();
+        fixed (byte* p = host.bytes)
+            for (long offset = 0; offset < bytes; offset += MaxCount)
+                _mpi.Check(_mpi.Bcast(p + offset, (int)Math.Min(MaxCount, bytes - offset), _mpi.Constants.Byte, root, _mpi.Constants.CommWorld), "MPI_Bcast");
+        if (!ReferenceEquals(host, tensor)) tensor.copy_(host);
+    }
+
+    public void Barrier() => _mpi.Check(_mpi.BarrierFn(_mpi.Constants.CommWorld), "MPI_Barrier");
+
+    public void Abort(int exitCode) => _mpi.AbortFn(_mpi.Constants.CommWorld, exitCode);
+
+    /// <summary>A contiguous host tensor holding <paramref name="tensor"/>'s values (itself when it already is one), and its MPI type.</summary>
+    (Tensor Host, nint Datatype, int ElementSize) Host(Tensor tensor, string what)
+    {
+        var host = tensor.device_type == DeviceType.CPU && tensor.is_contiguous() ? tensor : tensor.contiguous().cpu();
+        nint datatype = tensor.dtype switch
+        {
+            ScalarType.Float32 => _mpi.Constants.Float,
+            ScalarType.Float64 => _mpi.Constants.Double,
+            ScalarType.Int64 => _mpi.Constants.Int64,
+            _ => what == "all-reduce" ? throw new ArgumentException($"MPI {what} of {tensor.dtype}: only float32, float64 and int64 are summed") : _mpi.Constants.Byte,
+        };
+        return (host, datatype, (int)tensor.element_size());
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        int finalized = 0;
+        _mpi.Finalized(&finalized);
+        if (finalized == 0) _mpi.Finalize();
+    }
+}

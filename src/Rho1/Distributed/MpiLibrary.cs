@@ -1,0 +1,99 @@
+// The system's MPI library, bound at run time through its C API: no MPI package at build time, and one binary
+// for both ABIs in use. Open MPI passes handles as pointers to exported globals (ompi_mpi_comm_world, ...);
+// the MPICH ABI (MPICH, Intel MPI, Cray MPICH, MVAPICH) passes them as integers fixed in its mpi.h. Handles are
+// held as nint either way: on x86-64 and AArch64 an int argument travels in the low half of the same register.
+using System.Runtime.InteropServices;
+
+namespace Rho1.Distributed;
+
+public sealed unsafe class MpiLibrary
+{
+    public enum Abi { OpenMpi, Mpich }
+
+    /// <summary>Predefined handles (communicator, datatypes, operation) in this library's ABI.</summary>
+    public readonly record struct Handles(nint CommWorld, nint Byte, nint Float, nint Double, nint Int64, nint Sum);
+
+    /// <summary>Names tried in order when RHO1_LIBMPI is not set: Open MPI 3-5, then the MPICH ABI.</summary>
+    public static readonly string[] Candidates = ["libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so"];
+
+    public string Path { get; }
+    public Abi Kind { get; }
+    public Handles Constants { get; }
+
+    internal readonly delegate* unmanaged<int*, byte***, int, int*, int> InitThread;
+    internal readonly delegate* unmanaged<int*, int> Initialized;
+    internal readonly delegate* unmanaged<int*, int> Finalized;
+    internal readonly delegate* unmanaged<int> Finalize;
+    internal readonly delegate* unmanaged<nint, int*, int> CommRank;
+    internal readonly delegate* unmanaged<nint, int*, int> CommSize;
+    internal readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
+    internal readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
+    internal readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
+    internal readonly delegate* unmanaged<nint, int> BarrierFn;
+    internal readonly delegate* unmanaged<nint, int, int> AbortFn;
+    internal readonly delegate* unmanaged<byte*, int*, int> LibraryVersion;
+    internal readonly delegate* unmanaged<int, byte*, int*, int> ErrorString;
+
+    MpiLibrary(string path, nint handle)
+    {
+        Path = path;
+        nint Export(string name) => NativeLibrary.TryGetExport(handle, name, out nint address) ? address
+            : throw new UserErrorException($"{path}: has no {name}: not an MPI library (set RHO1_LIBMPI to the libmpi.so of the MPI that launched this job)");
+        bool openMpi = NativeLibrary.TryGetExport(handle, "ompi_mpi_comm_world", out nint commWorld);
+        Kind = openMpi ? Abi.OpenMpi : Abi.Mpich;
+        Constants = openMpi
+            ? new Handles(commWorld, Export("ompi_mpi_byte"), Export("ompi_mpi_float"), Export("ompi_mpi_double"), Export("ompi_mpi_int64_t"), Export("ompi_mpi_op_sum"))
+            : new Handles(0x44000000, 0x4c00010d, 0x4c00040a, 0x4c00080b, 0x4c000809, 0x58000003); // MPICH's mpi.h
+        InitThread = (delegate* unmanaged<int*, byte***, int, int*, int>)Export("MPI_Init_thread");
+        Initialized = (delegate* unmanaged<int*, int>)Export("MPI_Initialized");
+        Finalized = (delegate* unmanaged<int*, int>)Export("MPI_Finalized");
+        Finalize = (delegate* unmanaged<int>)Export("MPI_Finalize");
+        CommRank = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_rank");
+        CommSize = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_size");
+        Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
+        Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Allgather");
+        Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
+        BarrierFn = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
+        AbortFn = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
+        LibraryVersion = (delegate* unmanaged<byte*, int*, int>)Export("MPI_Get_library_version");
+        ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Export("MPI_Error_string");
+    }
+
+    /// <summary>Opens RHO1_LIBMPI if set, else the first of <see cref="Candidates"/> on the library path.</summary>
+    public static MpiLibrary Load(string? explicitPath)
+    {
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            if (!NativeLibrary.TryLoad(explicitPath, out nint handle))
+                throw new UserErrorException($"RHO1_LIBMPI={explicitPath}: cannot be loaded (missing, or not a shared library for this machine)");
+            return new MpiLibrary(explicitPath, handle);
+        }
+        foreach (string name in Candidates)
+            if (NativeLibrary.TryLoad(name, out nint handle))
+                return new MpiLibrary(name, handle);
+        throw new UserErrorException($"launched by an MPI launcher, but no MPI library was found ({string.Join(", ", Candidates)}): " +
+            "install Open MPI (Debian: apt-get install openmpi-bin libopenmpi3) or set RHO1_LIBMPI to your libmpi.so");
+    }
+
+    /// <summary>The library's own description, e.g. "Open MPI v4.1.4, package: Debian OpenMPI, ...": first line only.</summary>
+    public string Version()
+    {
+        var buffer = new byte[8192]; // MPI_MAX_LIBRARY_VERSION_STRING is 256 (Open MPI) or 8192 (MPICH)
+        int length = 0;
+        fixed (byte* p = buffer)
+            if (LibraryVersion(p, &length) != 0) return "unknown version";
+        string text = System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0');
+        return text.Split('\n', ',')[0].Trim();
+    }
+
+    /// <summary>Throws with MPI's own message when <paramref name="code"/> is not MPI_SUCCESS.</summary>
+    public void Check(int code, string call)
+    {
+        if (code == 0) return;
+        var buffer = new byte[1024];
+        int length = 0;
+        fixed (byte* p = buffer)
+            ErrorString(code, p, &length);
+        throw new InvalidOperationException($"{call} failed: {System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length))} (MPI error {code})");
+    }
+}

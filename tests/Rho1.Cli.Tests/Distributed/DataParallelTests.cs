@@ -1,0 +1,148 @@
+// Data parallelism against the single process it must equal: `mpirun -np 2 rho1 train…` (Open MPI, loopback)
+// on tiny fp32 gives the per-step losses and final weights of one process with the same global batch, for
+// plain training and for SLM with an online and an offline reference; a rank killed with SIGKILL ends the job
+// within a minute; one process resumes a two-process run; and bad launches are refused before anything is written.
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Rho1.Cli.Tests.Reliability;
+using Rho1.Training.Runs;
+using Xunit.Abstractions;
+
+namespace Rho1.Cli.Tests.Distributed;
+
+[Collection("reliability")]
+public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper output)
+{
+    const double Tolerance = 1e-5;
+
+    string[] Train(string verb, string run, int steps, params string[] extra) =>
+    [
+        verb, "--config", "tiny", "--data", w.Noisy, "--out", run, "--device", "cpu", "--quiet",
+        "--set", $"train.steps={steps}", "--set", "train.log_every=1", "--set", "train.eval_every=0", "--set", "train.peak_gflops=100",
+        "--set", "train.checkpoint_every=10", "--set", "train.keep_checkpoints=10", .. extra,
+    ];
+
+    static void Succeeds((int ExitCode, string Stderr) result, string what) => Assert.True(result.ExitCode == 0, $"{what}: exit {result.ExitCode}\n{result.Stderr}");
+
+    static (int, string) Single(string[] args) => Rho1Process.Run(args, TimeSpan.FromMinutes(3));
+
+    static (int, string) TwoRanks(string[] args) => Rho1Process.Run(args, TimeSpan.FromMinutes(3), MpiJob.Variables, MpiJob.Launcher(2));
+
+    [SkippableTheory]
+    [InlineData("plain")]
+    [InlineData("online")]
+    [InlineData("offline")]
+    public void Two_processes_equal_one_process_with_the_same_global_batch(string mode)
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        var (verb, extra) = Mode(mode);
+        string one = w.NewRun($"dp-{mode}-1"), two = w.NewRun($"dp-{mode}-2");
+        Succeeds(Single(Train(verb, one, 30, extra)), "one process");
+        Succeeds(TwoRanks(Train(verb, two, 30, extra)), "two processes");
+        AssertSameTraining(one, two, 30);
+        // Rank 0 alone wrote the run; the log says how the batch was split.
+        Assert.Contains("data parallel: 2 processes over mpi", File.ReadAllText(Path.Combine(two, "train.log")));
+        var last = Metrics(two).Last(m => m.ContainsKey("loss"));
+        Assert.True(last["allreduce_s"]!.GetValue<double>() > 0 && last["rank_step_s_max"]!.GetValue<double>() >= last["rank_step_s_min"]!.GetValue<double>());
+    }
+
+    (string Verb, string[] Extra) Mode(string mode) => mode switch
+    {
+        "plain" => ("train-ref", []),
+        "online" => ("train", ["--ref", w.Reference, "--ratio", "0.6", "--select", "batch"]),
+        "offline" => ("train", ["--ref-scores", w.Scores, "--ratio", "0.6", "--select", "batch"]),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
+
+    [SkippableFact]
+    public void A_killed_rank_ends_the_job_and_one_process_resumes_the_two_process_run()
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        var (verb, extra) = Mode("offline");
+        string straight = w.NewRun("dp-straight"), run = w.NewRun("dp-killed");
+        Succeeds(Single(Train(verb, straight, 40, extra)), "uninterrupted");
+
+        using (var job = Rho1Process.Start(Train(verb, run, 40, [.. extra, "--resume", "auto"]), MpiJob.Variables, MpiJob.Launcher(2)))
+        {
+            var clock = Stopwatch.StartNew();
+            while (!Directory.Exists(Path.Combine(run, "checkpoints", "step-0000010")) && clock.Elapsed < TimeSpan.FromMinutes(2) && !job.HasExited)
+                Thread.Sleep(50);
+            Assert.False(job.HasExited, $"the job ended before its first checkpoint:\n{job.Stderr}");
+            int rank1 = MpiJob.RankPid(job.Id, 1) ?? throw new InvalidOperationException("rank 1 not found under mpirun");
+            Process.GetProcessById(rank1).Kill();
+            var killedAt = Stopwatch.StartNew();
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs 60 s after rank 1 was killed");
+            output.WriteLine($"job ended {killedAt.Elapsed.TotalSeconds:F1}s after SIGKILL of rank 1, exit {job.ExitCode}");
+            Assert.NotEqual(0, job.ExitCode);
+        }
+        Assert.False(File.Exists(Path.Combine(run, "summary.json")));
+        Succeeds(Single(Train(verb, run, 40, [.. extra, "--resume", "auto"])), "one process resuming the two-process run");
+        Assert.Contains("resumed from", File.ReadAllText(Path.Combine(run, "train.log")));
+        AssertSameTraining(straight, run, 40);
+    }
+
+    [SkippableFact]
+    public void Bad_launches_are_refused_in_one_line_and_write_nothing()
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        // The global batch (tiny: 8) does not split over 3 processes.
+        string run = w.NewRun("dp-indivisible");
+        var (code, stderr) = Rho1Process.Run(Train("train-ref", run, 5), TimeSpan.FromMinutes(2), MpiJob.Variables, MpiJob.Launcher(3));
+        Assert.NotEqual(0, code);
+        Assert.Contains("train.batch_size=8 (the global batch) does not split evenly over 3 processes", stderr);
+        Assert.False(Directory.Exists(run));
+
+        // Ranks given different settings (mpirun's MPMD form: one command per rank).
+        run = w.NewRun("dp-mismatch");
+        string[] first = Train("train-ref", run, 5), second = Train("train-ref", run, 5, "--set", "train.lr=1e-3");
+        (code, stderr) = Rho1Process.Run(second, TimeSpan.FromMinutes(2), MpiJob.Variables,
+            ["mpirun", "--oversubscribe", "-np", "1", Rho1Process.Host, "exec", Rho1Process.Dll, .. first, ":", "-np", "1"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("were given another run than rank 0", stderr);
+        Assert.False(Directory.Exists(run));
+
+        // No MPI library where the job says there is one.
+        run = w.NewRun("dp-nolib");
+        (code, stderr) = Rho1Process.Run(Train("train-ref", run, 5), TimeSpan.FromMinutes(2),
+            new Dictionary<string, string>(MpiJob.Variables) { ["RHO1_LIBMPI"] = "/nonexistent/libmpi.so" }, MpiJob.Launcher(2));
+        Assert.NotEqual(0, code);
+        Assert.Contains("RHO1_LIBMPI=/nonexistent/libmpi.so: cannot be loaded", stderr);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [SkippableFact]
+    public void Verbs_that_do_not_run_data_parallel_refuse_to_run_as_a_rank()
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        string scores = w.NewRun("dp-score");
+        var (code, stderr) = Rho1Process.Run(["score", "--ref", w.Reference, "--data", w.Noisy, "--out", scores, "--device", "cpu"],
+            TimeSpan.FromMinutes(2), MpiJob.Variables, MpiJob.Launcher(2));
+        Assert.NotEqual(0, code);
+        Assert.Contains("rho1 score runs in one process, but OpenMpi started 2", stderr);
+        Assert.False(Directory.Exists(scores));
+    }
+
+    static List<JsonObject> Metrics(string run) =>
+        File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+
+    /// <summary>Per-step losses within 1e-5 relative and final weights within 1e-5 of the larger magnitude.</summary>
+    void AssertSameTraining(string expected, string actual, int steps)
+    {
+        double[] Losses(string run) => [.. Metrics(run).Where(m => m.ContainsKey("loss")).Select(m => m["loss"]!.GetValue<double>())];
+        double[] a = Losses(expected), b = Losses(actual);
+        Assert.Equal(steps, a.Length);
+        Assert.Equal(steps, b.Length);
+        double worst = a.Zip(b, (x, y) => Math.Abs(x - y) / Math.Abs(x)).Max();
+        output.WriteLine($"largest relative loss difference over {steps} steps: {worst:E2}");
+        Assert.True(worst <= Tolerance, $"losses differ by {worst:E2} (relative)");
+
+        var left = Checkpoint.Load(Path.Combine(expected, "final")).Model;
+        var right = Checkpoint.Load(Path.Combine(actual, "final")).Model;
+        Assert.Equal(left.Keys.Order(), right.Keys.Order());
+        double largest = 0;
+        foreach (var (name, tensor) in left)
+            largest = Math.Max(largest, (tensor - right[name]).abs().max().item<float>());
+        output.WriteLine($"largest weight difference: {largest:E2}");
+        Assert.True(largest <= Tolerance, $"final weights differ by up to {largest:E2}");
+    }
+}
