@@ -40,6 +40,9 @@ public class PlatformChoicesTests
         Assert.Equal(new ComputeThreads.Choice(1, "OMP_NUM_THREADS"), ComputeThreads.Choose(null, null, "1"));
         Assert.Equal(new ComputeThreads.Choice(2, ComputeThreads.Variable), ComputeThreads.Choose(null, "2", "1"));
         Assert.Equal(Environment.ProcessorCount, ComputeThreads.Choose(null, null).Threads);
+        // Two processes of a launched job on this host share its CPUs; an explicit choice is still taken as given.
+        Assert.Equal(Environment.ProcessorCount > 1 ? Math.Max(1, Environment.ProcessorCount / 2) : 1, ComputeThreads.Choose(null, null, null, processesOnHost: 2).Threads);
+        Assert.Equal(3, ComputeThreads.Choose(3, null, null, processesOnHost: 2).Threads);
         Assert.Contains("--threads 0", Assert.Throws<UserErrorException>(() => ComputeThreads.Choose(0, null)).Message);
         Assert.Contains("RHO1_THREADS=two", Assert.Throws<UserErrorException>(() => ComputeThreads.Choose(null, "two")).Message);
     }

@@ -1,0 +1,47 @@
+// Bucket layout (a closed form for small cases) and gradient averaging: packing, the all-reduce and unpacking
+// must give every parameter exactly the mean over ranks, whatever the bucket boundaries.
+using Rho1.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Tests.Distributed;
+
+public class GradientBucketsTests
+{
+    [Fact]
+    public void Consecutive_tensors_fill_buckets_up_to_the_limit_and_an_oversized_one_travels_alone()
+    {
+        Assert.Equal([new(0, 2, 10), new(2, 1, 7), new(3, 1, 25), new(4, 2, 4)],
+            GradientBuckets.Layout([4, 6, 7, 25, 1, 3], maxElements: 10));
+        Assert.Equal([new GradientBuckets.Bucket(0, 3, 6)], GradientBuckets.Layout([1, 2, 3], maxElements: 100));
+        Assert.Empty(GradientBuckets.Layout([], maxElements: 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GradientBuckets.Layout([1], 0));
+    }
+
+    [Theory]
+    [InlineData(5)]      // many buckets, one tensor split from its neighbours
+    [InlineData(1_000)]  // one bucket
+    public void Averaging_gives_each_gradient_the_mean_over_ranks(long bucketElements)
+    {
+        var shapes = new long[][] { [3, 4], [5], [2, 2, 2], [1] };
+        var parameters = shapes.Select((s, i) => torch.zeros(s, requires_grad: true)).ToList();
+        var mine = shapes.Select((s, i) => torch.arange(s.Aggregate(1L, (a, b) => a * b), dtype: ScalarType.Float32).reshape(s) + i).ToList();
+        foreach (var (p, g) in parameters.Zip(mine)) (p * g).sum().backward(); // p.grad = g
+        // Three ranks: the other two hold 2·g and 6·g, so the mean is 3·g.
+        var world = new SimulatedRank(0, 3, _ => throw new InvalidOperationException(), others: t => t * 8);
+        double seconds = GradientBuckets.AllReduceMean(world, parameters, bucketElements);
+        foreach (var (p, g) in parameters.Zip(mine))
+            Assert.Equal((g * 3).data<float>().ToArray(), p.grad!.data<float>().ToArray());
+        Assert.Equal(GradientBuckets.Layout([.. mine.Select(g => g.numel())], bucketElements).Count, world.Calls);
+        Assert.True(seconds >= 0);
+    }
+
+    [Fact]
+    public void One_process_sends_nothing()
+    {
+        var p = torch.ones(2, requires_grad: true);
+        (p * 5).sum().backward();
+        Assert.Equal(0, GradientBuckets.AllReduceMean(SingleProcess.Instance, [p]));
+        Assert.Equal([5f, 5f], p.grad!.data<float>().ToArray());
+    }
+}
