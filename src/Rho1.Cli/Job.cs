@@ -2,6 +2,7 @@
 // torchrun started. Read from the environment once per invocation; the collectives are joined only when a
 // training verb asks for them, and released (MPI_Finalize) when the invocation ends.
 using Rho1.Distributed;
+using Rho1.Platform;
 
 namespace Rho1.Cli;
 
@@ -19,7 +20,9 @@ public sealed class Job : IDisposable
 
     public LaunchEnvironment Launch { get; }
 
-    public ICollectives World => _world ??= Collectives.Join(Launch, Environment.GetEnvironmentVariable("RHO1_LIBMPI"));
+    /// <summary>The job's collectives for a run on <paramref name="device"/> (--device): NCCL on CUDA, MPI on CPUs, none for one process.</summary>
+    public ICollectives WorldFor(string device) =>
+        _world ??= Collectives.Join(Launch, DeviceSpec.Resolve(device, Launch.LocalRank), Environment.GetEnvironmentVariable);
 
     /// <summary>Refuses a verb that cannot run as one rank of several.</summary>
     public void RequireSupported(string verb)

@@ -60,7 +60,7 @@ public sealed class TrainingArguments
             AllowChange = parse.GetValue(AllowChange) ?? [],
             Init = parse.GetValue(Init),
             SetKeys = SetKeys(parse),
-            World = Job.Current.World,
+            World = Job.Current.WorldFor(parse.GetValue(Device)!),
             LocalRank = Job.Current.Launch.LocalRank,
             StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
