@@ -32,6 +32,7 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
     [InlineData("plain")]
     [InlineData("online")]
     [InlineData("offline")]
+    [InlineData("offline-accum")] // two micro-batches per step: the step's whole global batch is ranked
     public void Two_processes_equal_one_process_with_the_same_global_batch(string mode)
     {
         Skip.If(MpiJob.Missing, MpiJob.SkipReason);
@@ -39,7 +40,9 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         string one = w.NewRun($"dp-{mode}-1"), two = w.NewRun($"dp-{mode}-2");
         Succeeds(Single(Train(verb, one, 30, extra)), "one process");
         Succeeds(TwoRanks(Train(verb, two, 30, extra)), "two processes");
-        AssertSameTraining(one, two, 30);
+        // A 4-row forward differs from an 8-row one in the last bits; with two micro-batches ranked together, a near-tie
+        // in the top-k can fall the other way once in 30 steps (seen: 1.0e-5 at one step), moving one token of ~600.
+        AssertSameTraining(one, two, 30, mode == "offline-accum" ? 1e-4 : Tolerance);
         // Rank 0 alone wrote the run; the log says how the batch was split.
         Assert.Contains("data parallel: 2 processes over mpi", File.ReadAllText(Path.Combine(two, "train.log")));
         var last = Metrics(two).Last(m => m.ContainsKey("loss"));
@@ -51,6 +54,7 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         "plain" => ("train-ref", []),
         "online" => ("train", ["--ref", w.Reference, "--ratio", "0.6", "--select", "batch"]),
         "offline" => ("train", ["--ref-scores", w.Scores, "--ratio", "0.6", "--select", "batch"]),
+        "offline-accum" => ("train", ["--ref-scores", w.Scores, "--ratio", "0.6", "--select", "batch", "--set", "train.grad_accum=2"]),
         _ => throw new ArgumentOutOfRangeException(nameof(mode)),
     };
 
@@ -122,19 +126,31 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         Assert.False(Directory.Exists(scores));
     }
 
+    [Fact]
+    public void A_torchrun_launch_on_cpus_is_refused_and_writes_nothing()
+    {
+        string run = w.NewRun("dp-torchrun");
+        var torchrun = new Dictionary<string, string> { ["RANK"] = "0", ["WORLD_SIZE"] = "2", ["LOCAL_RANK"] = "0", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = "29555" };
+        var (code, stderr) = Rho1Process.Run(Train("train-ref", run, 5), TimeSpan.FromMinutes(2), torchrun);
+        Assert.Equal(2, code);
+        Assert.Contains("rho1: error: launched by torchrun with WORLD_SIZE=2 on CPUs", stderr);
+        Assert.False(Directory.Exists(run));
+    }
+
     static List<JsonObject> Metrics(string run) =>
         File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
 
-    /// <summary>Per-step losses within 1e-5 relative and final weights within 1e-5 of the larger magnitude.</summary>
-    void AssertSameTraining(string expected, string actual, int steps)
+    /// <summary>Per-step losses within <paramref name="tolerance"/> relative and final weights within it in absolute value.</summary>
+    void AssertSameTraining(string expected, string actual, int steps, double tolerance = Tolerance)
     {
         double[] Losses(string run) => [.. Metrics(run).Where(m => m.ContainsKey("loss")).Select(m => m["loss"]!.GetValue<double>())];
         double[] a = Losses(expected), b = Losses(actual);
         Assert.Equal(steps, a.Length);
         Assert.Equal(steps, b.Length);
-        double worst = a.Zip(b, (x, y) => Math.Abs(x - y) / Math.Abs(x)).Max();
-        output.WriteLine($"largest relative loss difference over {steps} steps: {worst:E2}");
-        Assert.True(worst <= Tolerance, $"losses differ by {worst:E2} (relative)");
+        var relative = a.Zip(b, (x, y) => Math.Abs(x - y) / Math.Abs(x)).ToList();
+        double worst = relative.Max();
+        output.WriteLine($"largest relative loss difference over {steps} steps: {worst:E2} (per step: {string.Join(" ", relative.Select(r => r.ToString("0.0E0", System.Globalization.CultureInfo.InvariantCulture)))})");
+        Assert.True(worst <= tolerance, $"losses differ by {worst:E2} (relative)");
 
         var left = Checkpoint.Load(Path.Combine(expected, "final")).Model;
         var right = Checkpoint.Load(Path.Combine(actual, "final")).Model;
@@ -143,6 +159,6 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         foreach (var (name, tensor) in left)
             largest = Math.Max(largest, (tensor - right[name]).abs().max().item<float>());
         output.WriteLine($"largest weight difference: {largest:E2}");
-        Assert.True(largest <= Tolerance, $"final weights differ by up to {largest:E2}");
+        Assert.True(largest <= tolerance, $"final weights differ by up to {largest:E2}");
     }
 }
