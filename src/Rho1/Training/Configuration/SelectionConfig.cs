@@ -18,6 +18,14 @@ public sealed record SelectionConfig
     [JsonPropertyName("slm_start")] public double SlmStart { get; init; }
     /// <summary>global only: how fast the running threshold follows the batch quantile (0..1).</summary>
     [JsonPropertyName("global_momentum")] public double GlobalMomentum { get; init; } = 0.9;
+    /// <summary>hard (the paper: a 0/1 mask) or soft (a sigmoid weight around the top-k cutoff; see Selection/SoftSelection).</summary>
+    [JsonPropertyName("weighting")] public string Weighting { get; init; } = "hard";
+    /// <summary>soft only: the sigmoid's width in standard deviations of the batch's scores (smaller = closer to hard).</summary>
+    [JsonPropertyName("temperature")] public double Temperature { get; init; } = 0.5;
+    /// <summary>constant (the paper), linear or cosine: k moves from ratio_start at the first selecting step to ratio at the last.</summary>
+    [JsonPropertyName("ratio_schedule")] public string RatioSchedule { get; init; } = "constant";
+    /// <summary>The ratio a linear or cosine schedule starts from, in (0, 1].</summary>
+    [JsonPropertyName("ratio_start")] public double RatioStart { get; init; } = 1.0;
 
     [JsonIgnore] public bool NeedsReference => Ratio < 1.0 && Score is "excess" or "ref";
 
@@ -26,6 +34,16 @@ public sealed record SelectionConfig
     {
         "excess" => ScoreMode.Excess, "loss" => ScoreMode.Loss, "ref" => ScoreMode.Ref, "random" => ScoreMode.Random,
         _ => throw new InvalidOperationException($"selection.score '{Score}' was not validated"),
+    };
+
+    /// <summary>Whether tokens get a soft weight instead of a 0/1 mask.</summary>
+    [JsonIgnore] public bool Soft => Weighting == "soft";
+
+    /// <summary>RatioSchedule parsed (validate first).</summary>
+    [JsonIgnore] public RatioScheduleKind ScheduleKind => RatioSchedule switch
+    {
+        "constant" => RatioScheduleKind.Constant, "linear" => RatioScheduleKind.Linear, "cosine" => RatioScheduleKind.Cosine,
+        _ => throw new InvalidOperationException($"selection.ratio_schedule '{RatioSchedule}' was not validated"),
     };
 
     /// <summary>Select parsed (validate first).</summary>
@@ -47,5 +65,13 @@ public sealed record SelectionConfig
             throw new UserErrorException($"--slm-start {SlmStart.ToString(CultureInfo.InvariantCulture)}: must be in [0, 1)");
         if (!(GlobalMomentum >= 0 && GlobalMomentum < 1))
             throw new UserErrorException($"selection.global_momentum={GlobalMomentum}: must be in [0, 1)");
+        if (Weighting is not ("hard" or "soft"))
+            throw new UserErrorException($"selection.weighting='{Weighting}': must be hard or soft");
+        if (!(Temperature > 0 && double.IsFinite(Temperature)))
+            throw new UserErrorException($"selection.temperature={Temperature.ToString(CultureInfo.InvariantCulture)}: must be a positive number");
+        if (RatioSchedule is not ("constant" or "linear" or "cosine"))
+            throw new UserErrorException($"selection.ratio_schedule='{RatioSchedule}': must be constant, linear or cosine");
+        if (!(RatioStart > 0 && RatioStart <= 1))
+            throw new UserErrorException($"selection.ratio_start={RatioStart.ToString(CultureInfo.InvariantCulture)}: must be in (0, 1]");
     }
 }

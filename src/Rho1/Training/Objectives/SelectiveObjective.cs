@@ -22,7 +22,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly ScoreMode _score;
     readonly SelectMode _select;
     readonly IReferenceLosses? _reference;
-    readonly int _startStep;
+    readonly int _startStep, _totalSteps;
     readonly long _seed;
     readonly ICollectives _world;
     Tensor? _threshold; // global mode: running cutoff, 0-dim, on the device
@@ -40,6 +40,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         (_score, _select) = (config.ScoreMode, config.SelectMode);
         _reference = reference;
         _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
+        _totalSteps = totalSteps;
         _seed = seed;
         _world = world ?? SingleProcess.Instance;
     }
@@ -52,8 +53,11 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return new(setup.Config.Selection, reference, t.Steps, t.Seed, setup.World);
     }
 
+    /// <summary>k at <paramref name="step"/>: selection.ratio, or its schedule's value.</summary>
+    public double RatioAt(int step) => RatioSchedule.At(_config.ScheduleKind, step, _startStep, _totalSteps, _config.RatioStart, _config.Ratio);
+
     /// <summary>Whether step <paramref name="step"/> selects tokens at all (ratio below 1, past slm_start).</summary>
-    bool Selects(int step) => _config.Ratio < 1.0 && step >= _startStep;
+    bool Selects(int step) => step >= _startStep && RatioAt(step) < 1.0;
 
     /// <summary>Whether step <paramref name="step"/> needs reference losses: a selecting step whose score is excess or ref.</summary>
     bool UsesReference(int step) => _reference is not null && Selects(step) && (_score is ScoreMode.Excess or ScoreMode.Ref);
@@ -67,7 +71,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var losses = torch.cat(tokenLosses.Select(_world.AllGather).ToArray(), 0);                                                     // (A·B, T)
         var refLosses = UsesReference(step) ? torch.cat(batches.Select(b => _world.AllGather(_reference!.Losses(b))).ToArray(), 0) : null; // (A·B, T)
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro: 0)) : null;
-        var mask = TokenSelector.TopOfBatch(TokenScores.Compute(_score, losses, refLosses, generator), _config.Ratio);
+        var mask = Mask(TokenScores.Compute(_score, losses, refLosses, generator), RatioAt(step));
         var rows = tokenLosses.Select(l => l.shape[0] * _world.Size).ToArray();
         var own = mask.split(rows, 0).Select(Own).ToArray();
         _prepared = new StepSelection(step, losses, refLosses, mask, own);
@@ -93,7 +97,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             ReferenceStats(stats, losses, refLosses);
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, _microInStep)) : null;
         var scores = TokenScores.Compute(_score, losses, refLosses, generator);
-        var mask = _select == SelectMode.Global ? GlobalMask(scores) : TokenSelector.Select(_select, scores, _config.Ratio);
+        var mask = Mask(scores, RatioAt(step));
         if (withStats)
         {
             stats["selected_fraction"] = mask.mean();
@@ -142,11 +146,26 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         (stats["excess_p10"], stats["excess_p50"], stats["excess_p90"]) = (q[0], q[1], q[2]);
     }
 
-    Tensor GlobalMask(Tensor scores)
+    /// <summary>The 0/1 mask (hard) or the weights (soft) of <paramref name="scores"/> at ratio <paramref name="ratio"/>.</summary>
+    Tensor Mask(Tensor scores, double ratio)
     {
-        var cutoff = TokenSelector.Cutoff(scores, _config.Ratio);
+        if (!_config.Soft)
+            return _select == SelectMode.Global ? GlobalMask(scores, ratio, t => TokenSelector.AboveThreshold(scores, t)) : TokenSelector.Select(_select, scores, ratio);
+        var t = _config.Temperature;
+        return _select switch
+        {
+            SelectMode.Batch => SoftSelection.Weights(scores, TokenSelector.Cutoff(scores, ratio), t),
+            SelectMode.Sequence => SoftSelection.Weights(scores, SoftSelection.RowCutoffs(scores, ratio), t),
+            _ => GlobalMask(scores, ratio, threshold => SoftSelection.Weights(scores, threshold, t)),
+        };
+    }
+
+    /// <summary>The mask around the running threshold (initialised from the first batch's cutoff), which then follows this batch's cutoff.</summary>
+    Tensor GlobalMask(Tensor scores, double ratio, Func<Tensor, Tensor> maskAt)
+    {
+        var cutoff = TokenSelector.Cutoff(scores, ratio);
         _threshold ??= cutoff.detach().clone().DetachFromDisposeScope();
-        var mask = TokenSelector.Select(SelectMode.Global, scores, _config.Ratio, _threshold);
+        var mask = maskAt(_threshold);
         var updated = RunningThreshold.Next(_threshold, cutoff, _config.GlobalMomentum).DetachFromDisposeScope();
         _threshold.Dispose();
         _threshold = updated;
@@ -164,6 +183,9 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             ["objective"] = _config.Ratio >= 1.0 ? "clm" : "slm",
             ["ratio"] = _config.Ratio, ["select"] = _config.Select, ["score"] = _config.Score, ["slm_start"] = _config.SlmStart,
         };
+        // Only when they are not the paper's, so that summaries of hard, constant-ratio runs read as before.
+        if (_config.Soft) (d["weighting"], d["temperature"]) = ("soft", _config.Temperature);
+        if (_config.ScheduleKind != RatioScheduleKind.Constant) (d["ratio_schedule"], d["ratio_start"]) = (_config.RatioSchedule, _config.RatioStart);
         if (_reference != null)
             foreach (var (k, v) in _reference.Describe()) d[k] = v?.DeepClone();
         return d;
