@@ -27,7 +27,10 @@ public sealed record SelectionConfig
     /// <summary>The ratio a linear or cosine schedule starts from, in (0, 1].</summary>
     [JsonPropertyName("ratio_start")] public double RatioStart { get; init; } = 1.0;
 
-    [JsonIgnore] public bool NeedsReference => Ratio < 1.0 && Score is "excess" or "ref";
+    /// <summary>Whether any step keeps fewer than all tokens: ratio below 1, or a schedule that starts below 1.</summary>
+    [JsonIgnore] public bool SelectsAny => Ratio < 1.0 || (RatioSchedule != "constant" && RatioStart < 1.0);
+
+    [JsonIgnore] public bool NeedsReference => SelectsAny && Score is "excess" or "ref";
 
     /// <summary>Score parsed (validate first).</summary>
     [JsonIgnore] public ScoreMode ScoreMode => Score switch

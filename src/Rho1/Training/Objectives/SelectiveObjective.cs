@@ -180,7 +180,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     {
         var d = new JsonObject
         {
-            ["objective"] = _config.Ratio >= 1.0 ? "clm" : "slm",
+            ["objective"] = _config.SelectsAny ? "slm" : "clm",
             ["ratio"] = _config.Ratio, ["select"] = _config.Select, ["score"] = _config.Score, ["slm_start"] = _config.SlmStart,
         };
         // Only when they are not the paper's, so that summaries of hard, constant-ratio runs read as before.

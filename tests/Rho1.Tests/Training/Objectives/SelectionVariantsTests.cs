@@ -62,6 +62,17 @@ public class SelectionVariantsTests(SyntheticData data)
         if (first.Contains("schedule", StringComparison.Ordinal)) Assert.True(fractions[0] > 0.9 && fractions[^1] < 0.55, string.Join(",", fractions));
     }
 
+    [Fact]
+    public void A_schedule_that_ends_at_every_token_still_selects_and_needs_its_reference()
+    {
+        var config = new SelectionConfig { Ratio = 1.0, Score = "excess", RatioSchedule = "linear", RatioStart = 0.5 };
+        Assert.True(config.NeedsReference);
+        Assert.Contains("needs a reference", Assert.Throws<UserErrorException>(() => new SelectiveObjective(config, null, 10, 1)).Message);
+        var loss = new SelectiveObjective(config with { Score = "loss" }, null, 10, 1);
+        Assert.Equal("slm", loss.Describe()["objective"]!.GetValue<string>());
+        Assert.Equal(0.5f, loss.Reduce(torch.rand([2, 8], generator: new Generator(1)), NoBatch, 0, withStats: true).Stats["selected_fraction"].item<float>());
+    }
+
     [Theory]
     [InlineData("selection.weighting=smooth", "selection.weighting='smooth': must be hard or soft")]
     [InlineData("selection.temperature=0", "selection.temperature=0: must be a positive number")]
