@@ -120,18 +120,5 @@ if [[ $quick == 1 ]]; then
 fi
 results="$repo/docs/results.md"
 cp "$out/runs/continual/loss-vs-tokens.png" "$repo/docs/results/continual-loss-vs-tokens.png"
-python3 - "$results" "$section" <<'PY'
-import sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-begin, end = "<!-- continual:", "<!-- continual: end -->"
-if begin in text:
-    a = text.index(begin)
-    b = text.index(end, a) + len(end) + 1
-    text = text[:a] + section + text[b:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path + ".tmp", "w").write(text)
-PY
-mv "$results.tmp" "$results"
+splice_section "$results" "$section" continual
 log "wrote the continual-pretraining section of $results in $((elapsed / 60)) min $((elapsed % 60)) s"

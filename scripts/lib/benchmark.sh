@@ -43,3 +43,22 @@ prepare_benchmark() {
 final() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('%.4f | %.4f' % (s['final_val_loss'], s['final_val_bpb']))" "$1/summary.json"; }
 mb() { awk -v b="$(wc -c < "$1")" 'BEGIN{printf "%.2f MB", b/1e6}'; }
 machine() { echo "$(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -qw avx512_bf16 /proc/cpuinfo && echo 'AVX-512 BF16' || echo 'no AVX-512 BF16'))"; }
+
+# Replaces the lines from "<!-- NAME:" to "<!-- NAME: end -->" in FILE with SECTION (a file that holds both markers),
+# or appends SECTION when FILE has no such block. Writes beside FILE and renames.
+splice_section() { # file section-file name
+    python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, section, name = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
+text = open(path).read()
+begin, end = f"<!-- {name}:", f"<!-- {name}: end -->"
+if begin in text:
+    a = text.index(begin)
+    b = text.index(end, a) + len(end) + 1
+    text = text[:a] + section + text[b:]
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+open(path + ".tmp", "w").write(text)
+PY
+    mv "$1.tmp" "$1"
+}
