@@ -38,12 +38,12 @@ public static class Collectives
             case Engine.Single:
                 return SingleProcess.Instance;
             case Engine.Mpi:
-                return new MpiCollectives(MpiLibrary.Load(env("RHO1_LIBMPI")), launch);
+                return new MpiCollectives(MpiLibrary.Load(env("RHO1_LIBMPI"), launch.Launcher), launch);
             default:
                 var nccl = NcclLibrary.Load(env("RHO1_LIBNCCL"));
                 if (launch.ViaMpi)
                 {
-                    var mpi = new MpiCollectives(MpiLibrary.Load(env("RHO1_LIBMPI")), launch);
+                    var mpi = new MpiCollectives(MpiLibrary.Load(env("RHO1_LIBMPI"), launch.Launcher), launch);
                     return new NcclCollectives(nccl, launch.Rank, launch.Size, device, id =>
                     {
                         using var t = torch.tensor(id);

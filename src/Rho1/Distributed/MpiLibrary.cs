@@ -13,8 +13,12 @@ public sealed unsafe class MpiLibrary
     /// <summary>Predefined handles (communicator, datatypes, operation) in this library's ABI.</summary>
     public readonly record struct Handles(nint CommWorld, nint Byte, nint Float, nint Double, nint Int64, nint Sum);
 
-    /// <summary>Names tried in order when RHO1_LIBMPI is not set: Open MPI 3-5, then the MPICH ABI.</summary>
-    public static readonly string[] Candidates = ["libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so"];
+    /// <summary>Names tried when RHO1_LIBMPI is not set: Open MPI 3-5's, then the MPICH ABI's (MPICH, Intel MPI, ...).</summary>
+    static readonly string[] OpenMpiNames = ["libmpi.so.40"], MpichNames = ["libmpi.so.12", "libmpich.so.12"];
+
+    /// <summary>The library names to try, the launcher's own MPI first: hydra (PMI) launches MPICH-ABI jobs, mpirun of Open MPI its own.</summary>
+    public static IReadOnlyList<string> Candidates(Launcher launcher) =>
+        launcher == Launcher.Pmi ? [.. MpichNames, .. OpenMpiNames, "libmpi.so"] : [.. OpenMpiNames, .. MpichNames, "libmpi.so"];
 
     public string Path { get; }
     public Abi Kind { get; }
@@ -60,7 +64,7 @@ public sealed unsafe class MpiLibrary
     }
 
     /// <summary>Opens RHO1_LIBMPI if set, else the first of <see cref="Candidates"/> on the library path.</summary>
-    public static MpiLibrary Load(string? explicitPath)
+    public static MpiLibrary Load(string? explicitPath, Launcher launcher = Launcher.OpenMpi)
     {
         if (!string.IsNullOrEmpty(explicitPath))
         {
@@ -68,10 +72,11 @@ public sealed unsafe class MpiLibrary
                 throw new UserErrorException($"RHO1_LIBMPI={explicitPath}: cannot be loaded (missing, or not a shared library for this machine)");
             return new MpiLibrary(explicitPath, handle);
         }
-        foreach (string name in Candidates)
+        var candidates = Candidates(launcher);
+        foreach (string name in candidates)
             if (NativeLibrary.TryLoad(name, out nint handle))
                 return new MpiLibrary(name, handle);
-        throw new UserErrorException($"launched by an MPI launcher, but no MPI library was found ({string.Join(", ", Candidates)}): " +
+        throw new UserErrorException($"launched by an MPI launcher, but no MPI library was found ({string.Join(", ", candidates)}): " +
             "install Open MPI (Debian: apt-get install openmpi-bin libopenmpi3) or set RHO1_LIBMPI to your libmpi.so");
     }
 
@@ -83,7 +88,7 @@ public sealed unsafe class MpiLibrary
         fixed (byte* p = buffer)
             if (LibraryVersion(p, &length) != 0) return "unknown version";
         string text = System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0');
-        return text.Split('\n', ',')[0].Trim();
+        return System.Text.RegularExpressions.Regex.Replace(text.Split('\n', ',')[0], @"\s+", " ").Trim();
     }
 
     /// <summary>Throws with MPI's own message when <paramref name="code"/> is not MPI_SUCCESS.</summary>

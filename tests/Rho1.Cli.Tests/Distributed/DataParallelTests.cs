@@ -49,6 +49,19 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         Assert.True(last["allreduce_s"]!.GetValue<double>() > 0 && last["rank_step_s_max"]!.GetValue<double>() >= last["rank_step_s_min"]!.GetValue<double>());
     }
 
+    [SkippableFact]
+    public void Two_processes_under_mpich_equal_one_process()
+    {
+        // The MPICH ABI (integer handles from its mpi.h), launched by its own hydra (PMI_RANK, PMI_SIZE).
+        Skip.If(MpiJob.MpichMissing, MpiJob.MpichSkipReason);
+        var (verb, extra) = Mode("offline");
+        string one = w.NewRun("dp-mpich-1"), two = w.NewRun("dp-mpich-2");
+        Succeeds(Single(Train(verb, one, 20, extra)), "one process");
+        Succeeds(Rho1Process.Run(Train(verb, two, 20, extra), TimeSpan.FromMinutes(3), launcher: ["mpirun.mpich", "-np", "2"]), "two processes under MPICH");
+        AssertSameTraining(one, two, 20);
+        Assert.Contains("over mpi (MPICH", File.ReadAllText(Path.Combine(two, "train.log")));
+    }
+
     (string Verb, string[] Extra) Mode(string mode) => mode switch
     {
         "plain" => ("train-ref", []),

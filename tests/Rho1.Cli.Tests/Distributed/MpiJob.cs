@@ -8,8 +8,14 @@ public static class MpiJob
 {
     public const string SkipReason = "Open MPI's mpirun is not installed (Debian: apt-get install openmpi-bin libopenmpi3; .ci/run installs it)";
 
-    public static bool Missing => !File.Exists("/usr/bin/mpirun") && !(Environment.GetEnvironmentVariable("PATH") ?? "")
-        .Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, "mpirun")));
+    public const string MpichSkipReason = "MPICH's mpirun.mpich is not installed (Debian: apt-get install mpich; .ci/run installs it)";
+
+    public static bool Missing => !OnPath("mpirun");
+
+    public static bool MpichMissing => !OnPath("mpirun.mpich");
+
+    static bool OnPath(string program) => (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin")
+        .Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, program)));
 
     /// <summary>CI runs as root, which mpirun refuses unless told that it is meant.</summary>
     public static readonly IReadOnlyDictionary<string, string> Variables = new Dictionary<string, string>
