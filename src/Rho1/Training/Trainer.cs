@@ -243,7 +243,9 @@ public sealed class Trainer
     {
         if (run.Step == 0)
             throw new InterruptedException("interrupted before the first step; nothing was trained; continue with --resume auto");
-        if (run.IsMain && (run.LastCheckpoint is null || run.Step != run.CheckpointedStep))
+        if (!run.IsMain)
+            throw new InterruptedException($"interrupted at step {run.Step}; rank 0 writes the checkpoint; continue with --resume auto");
+        if (run.LastCheckpoint is null || run.Step != run.CheckpointedStep)
         {
             Save(run, run.Directory.StepDir(run.Step));
             run.Directory.PruneCheckpoints(run.Config.Train.KeepCheckpoints);
