@@ -49,4 +49,21 @@ public class SweepTests(SyntheticData data)
         Assert.All(retrained, r => Assert.Equal(24, r.Steps));
         Assert.StartsWith("Score `excess`, selection `batch`, 24 steps", File.ReadAllText(Path.Combine(outDir, "summary.md")));
     }
+    [Fact]
+    public void A_sweep_with_init_starts_every_run_from_the_model_and_refuses_runs_started_elsewhere()
+    {
+        string baseRun = TinyRun.TrainPlain(data, data.Clean, 30);
+        string outDir = data.NewRunDir();
+        var config = TinyRun.Config("train.steps=4", "train.eval_every=2", "model.dim=32", "model.ffn_dim=96");
+        var options = new SweepOptions(new[] { 1.0 }, config, data.Noisy, data.Heldout, outDir, null, null, "cpu") { Init = baseRun };
+        Sweep.Run(options);
+        var summary = System.Text.Json.JsonSerializer.Deserialize<Rho1.Training.Runs.TrainSummary>(File.ReadAllText(Path.Combine(outDir, "ratio-1.00", "summary.json")))!;
+        Assert.Equal(Path.GetFullPath(Rho1.Model.Storage.CheckpointSearch.Resolve(baseRun)), summary.InitFrom);
+        Sweep.Run(options); // the same sweep again: reused
+
+        // The same --out without --init: the finished run started from the base model, so it is not reused as a fresh one.
+        var e = Assert.Throws<UserErrorException>(() => Sweep.Run(options with { Init = null }));
+        Assert.Contains("--init", e.Message);
+        Assert.Contains("→ none", e.Message);
+    }
 }
