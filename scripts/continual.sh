@@ -12,13 +12,9 @@
 #   --quick: a few steps of each, to check the script; writes OUTDIR/results-continual.md and leaves docs/ alone.
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-if [[ $# -ne 1 ]]; then echo "usage: $0 [--quick] OUTDIR" >&2; exit 2; fi
-out=$(mkdir -p "$1" && cd "$1" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
-start=$(date +%s)
 source "$repo/scripts/lib/benchmark.sh"
+benchmark_args new "$@"
 build_rho1
 
 config="$repo/configs/continual.json"
@@ -64,13 +60,9 @@ log "from random weights, ratios $best,1.0"
 rho1 sweep --ratios "$best,1.0" --config "$config" "${run_sets[@]}" --data "$out/data/noisy" --ref-scores "$out/runs/scores" \
     --eval-data "$out/data/heldout" --out "$out/runs/scratch" > /dev/null
 
-# Held-out loss of the starting points: the same windows the runs evaluate (eval_batches × batch_size).
-heldout() { # model → "loss | bits/byte"
-    rho1 eval --model "$1" --data "$out/data/heldout" --batch-size 16 --max-batches 16 --json -q |
-        python3 -c "import json,sys; e=json.load(sys.stdin); print('%.4f | %.4f' % (e['loss'], e['bits_per_byte']))"
-}
-base_heldout=$(heldout "$base")
-ref_heldout=$(heldout "$out/runs/reference")
+# Held-out loss of the starting points: the same windows the runs evaluate.
+base_heldout=$(heldout_eval "$base")
+ref_heldout=$(heldout_eval "$out/runs/reference")
 
 # 6. The section, spliced into docs/results.md between its markers (or OUTDIR/results-continual.md for --quick).
 elapsed=$(( $(date +%s) - start ))

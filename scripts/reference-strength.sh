@@ -6,32 +6,18 @@
 # Usage: scripts/reference-strength.sh [--quick] OUTDIR
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-if [[ $# -ne 1 ]]; then echo "usage: $0 [--quick] OUTDIR   (OUTDIR of scripts/continual.sh)" >&2; exit 2; fi
-out=$(cd "$1" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
-start=$(date +%s)
 source "$repo/scripts/lib/benchmark.sh"
-[[ -f "$out/runs/continual/summary.csv" ]] || { echo "$out: run scripts/continual.sh $out first" >&2; exit 2; }
-build_rho1
+benchmark_args existing "$@"
+build_rho1 reference-commands.txt
 config="$repo/configs/continual.json"
 best=$(awk -F, 'NR>1 && $1<1 {print $2, $1}' "$out/runs/continual/summary.csv" | sort -g | head -n 1 | cut -d' ' -f2)
 lengths=(50 400); sets=()
 if [[ $quick == 1 ]]; then lengths=(5 10); sets=(--set train.steps=20 --set train.eval_every=10 --set train.checkpoint_every=10); fi
 
-heldout() { # model → bits/byte on the held-out windows the runs evaluate
-    rho1 eval --model "$1" --data "$out/data/heldout" --batch-size 16 --max-batches 16 --json -q |
-        python3 -c "import json,sys; print('%.4f' % json.load(sys.stdin)['bits_per_byte'])"
-}
-final_bpb() { python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]+'/summary.json'))['final_val_bpb'])" "$1"; }
-first_at() { python3 - "$1" "$out/runs/continual/ratio-1.00" <<'PY'
-import json, sys
-evals = lambda run: [json.loads(l) for l in open(run + "/metrics.jsonl") if '"val_loss"' in l]
-target = evals(sys.argv[2])[-1]["val_loss"]
-print(next((e["step"] for e in evals(sys.argv[1]) if e["val_loss"] <= target), "not reached"))
-PY
-}
+heldout() { heldout_eval "$1" | cut -d'|' -f2 | xargs; }   # bits/byte only
+final_bpb() { final "$1" | cut -d'|' -f2 | xargs; }
+first_at() { first_step_at "$1" "$out/runs/continual/ratio-1.00"; }
 
 rows=("| 200 (scripts/continual.sh) | $(heldout "$out/runs/reference") | $(final_bpb "$out/runs/continual/ratio-$best") | $(first_at "$out/runs/continual/ratio-$best") |")
 for steps in "${lengths[@]}"; do

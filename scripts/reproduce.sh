@@ -10,13 +10,9 @@
 # Usage: scripts/reproduce.sh [--quick] OUTDIR      (needs the npm registry for the corpora; not part of CI)
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-if [[ $# -ne 1 ]]; then echo "usage: $0 [--quick] OUTDIR" >&2; exit 2; fi
-out=$(mkdir -p "$1" && cd "$1" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
-start=$(date +%s)
 source "$repo/scripts/lib/benchmark.sh"
+benchmark_args new "$@"
 build_rho1
 
 if [[ $quick == 1 ]]; then

@@ -6,17 +6,10 @@
 # Usage: scripts/selection-variants.sh [--quick] OUTDIR
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-if [[ $# -ne 1 ]]; then echo "usage: $0 [--quick] OUTDIR   (OUTDIR of scripts/continual.sh)" >&2; exit 2; fi
-out=$(cd "$1" && pwd)
 repo=$(cd "$(dirname "$0")/.." && pwd)
-start=$(date +%s)
 source "$repo/scripts/lib/benchmark.sh"
-[[ -f "$out/runs/continual/summary.csv" ]] || { echo "$out: run scripts/continual.sh $out first" >&2; exit 2; }
-dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-: > "$out/variant-commands.txt"
-recorded() { local line="rho1 $*"; line=${line//$out/OUTDIR}; echo "${line//$repo\//}" >> "$out/variant-commands.txt"; dotnet "$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll" "$@"; }
+benchmark_args existing "$@"
+build_rho1 variant-commands.txt
 
 config="$repo/configs/continual.json"
 sets=()
@@ -34,7 +27,7 @@ variants=(
 )
 train() { # dir, flags...
     local dir=$1; shift
-    [[ -f "$dir/summary.json" ]] || recorded train --config "$config" "${sets[@]}" --init "$out/base-hf" --data "$out/data/noisy" --ref-scores "$out/runs/scores" \
+    [[ -f "$dir/summary.json" ]] || rho1 train --config "$config" "${sets[@]}" --init "$out/base-hf" --data "$out/data/noisy" --ref-scores "$out/runs/scores" \
         --eval-data "$out/data/heldout" --out "$dir" --resume auto -q "$@" > /dev/null
 }
 declare -A dirs=(["plain (100%)"]="$out/runs/continual/ratio-1.00" ["hard top-k (the paper)"]="$out/runs/continual/ratio-$(printf '%.2f' "$best")")
@@ -48,15 +41,9 @@ for v in "${variants[@]}"; do
 done
 
 # Final held-out loss, bits/byte, first evaluated step at plain's final loss, tokens/s.
-row() { python3 - "$1" "${dirs["plain (100%)"]}" <<'PY'
-import json, sys
-def evals(run): return [json.loads(l) for l in open(run + "/metrics.jsonl") if '"val_loss"' in l]
-run, plain = sys.argv[1], sys.argv[2]
-target = evals(plain)[-1]["val_loss"]
-s = json.load(open(run + "/summary.json"))
-first = next((e["step"] for e in evals(run) if e["val_loss"] <= target), None)
-print(f"{s['final_val_loss']:.4f} | {s['final_val_bpb']:.4f} | {first if first is not None else 'not reached'} | {s['tokens_per_s']:,.0f}")
-PY
+row() { # run
+    local tokens; tokens=$(python3 -c "import json,sys; print(f\"{json.load(open(sys.argv[1]+'/summary.json'))['tokens_per_s']:,.0f}\")" "$1")
+    echo "$(final "$1") | $(first_step_at "$1" "${dirs["plain (100%)"]}") | $tokens"
 }
 final_loss() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]+'/summary.json'))['final_val_loss'])" "$1"; }
 

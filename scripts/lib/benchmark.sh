@@ -1,16 +1,33 @@
-# Shared by scripts/reproduce.sh and scripts/continual.sh (sourced, not run): the recorded rho1 wrapper, the
-# benchmark's corpus split and the helpers that read results. The caller sets $out (its OUTDIR) and $repo.
+# Shared by the benchmark scripts (reproduce.sh, continual.sh, selection-variants.sh, reference-strength.sh;
+# sourced, not run): their arguments, the recorded rho1 wrapper, the benchmark's corpus split and the helpers that
+# read results. The caller sets $repo before sourcing.
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-# Builds the CLI once and starts OUTDIR/commands.txt, the list of every rho1 command the results page shows.
-build_rho1() {
+# Reads "[--quick] OUTDIR" into $quick and $out (absolute) and starts the clock ($start). "new": OUTDIR is created if
+# missing; "existing": it must be the OUTDIR of an earlier scripts/continual.sh.
+benchmark_args() { # new|existing "$@"
+    local kind=$1; shift
+    quick=0
+    if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
+    local usage="usage: $0 [--quick] OUTDIR"
+    [[ $kind == existing ]] && usage+="   (OUTDIR of scripts/continual.sh)"
+    if [[ $# -ne 1 ]]; then echo "$usage" >&2; exit 2; fi
+    if [[ $kind == existing && ! -f "$1/runs/continual/summary.csv" ]]; then echo "$1: run scripts/continual.sh $1 first" >&2; exit 2; fi
+    out=$(mkdir -p "$1" && cd "$1" && pwd)
+    start=$(date +%s)
+}
+
+# Builds the CLI once and starts OUTDIR/FILE (commands.txt by default), the list of every rho1 command the results
+# page shows; each script keeps its own list.
+build_rho1() { # [FILE]
+    commands="$out/${1:-commands.txt}"
     dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-    : > "$out/commands.txt"
+    : > "$commands"
 }
 
 rho1() { # every invocation is recorded, with OUTDIR and the repository shortened, for the results page
-    local line="rho1 $*"; line=${line//$out/OUTDIR}; echo "${line//$repo\//}" >> "$out/commands.txt"
+    local line="rho1 $*"; line=${line//$out/OUTDIR}; echo "${line//$repo\//}" >> "$commands"
     dotnet "$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll" "$@"
 }
 
@@ -41,6 +58,22 @@ prepare_benchmark() {
 
 # "loss | bits/byte" of a finished run, for a markdown table row.
 final() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print('%.4f | %.4f' % (s['final_val_loss'], s['final_val_bpb']))" "$1/summary.json"; }
+# "loss | bits/byte" of MODEL on the held-out windows every run evaluates (train.eval_batches 16 × batch 16).
+heldout_eval() { # model
+    rho1 eval --model "$1" --data "$out/data/heldout" --batch-size 16 --max-batches 16 --json -q |
+        python3 -c "import json,sys; e=json.load(sys.stdin); print('%.4f | %.4f' % (e['loss'], e['bits_per_byte']))"
+}
+
+# The first evaluated step at which RUN's held-out loss reaches PLAIN's final one, or "not reached".
+first_step_at() { # run plain
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+evals = lambda run: [json.loads(l) for l in open(run + "/metrics.jsonl") if '"val_loss"' in l]
+target = evals(sys.argv[2])[-1]["val_loss"]
+print(next((e["step"] for e in evals(sys.argv[1]) if e["val_loss"] <= target), "not reached"))
+PY
+}
+
 mb() { awk -v b="$(wc -c < "$1")" 'BEGIN{printf "%.2f MB", b/1e6}'; }
 machine() { echo "$(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -qw avx512_bf16 /proc/cpuinfo && echo 'AVX-512 BF16' || echo 'no AVX-512 BF16'))"; }
 

@@ -85,11 +85,17 @@ public static class Sweep
         var differences = ResumeCheck.Diff(recorded, requested)
             .Where(d => !Cosmetic.Contains(d.Key)).Select(d => $"{d.Key} {d.From?.ToJsonString()} → {d.To?.ToJsonString()}").ToList();
         string Full(string? path) => path is null ? "" : Path.GetFullPath(path);
-        string wantedInit = o.Init is null ? "" : Full(CheckpointSearch.Resolve(o.Init));
-        if (TryStartedFrom(dir, out string? startedFrom) && Full(startedFrom) != wantedInit)
-            differences.Add($"--init {startedFrom ?? "none"} → {o.Init ?? "none"}");
         string summaryPath = Path.Combine(dir, "summary.json");
-        if (File.Exists(summaryPath) && JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) is { } summary)
+        var summary = File.Exists(summaryPath) ? JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) : null;
+        // Where the run started: its summary says, else its newest checkpoint (a run without either has trained nothing).
+        var checkpoint = summary is null ? CheckpointSearch.LatestComplete(dir, []) : null;
+        if (summary != null || checkpoint != null)
+        {
+            string? startedFrom = summary != null ? summary.InitFrom : Checkpoint.ReadState(checkpoint!).InitFrom;
+            if (Full(startedFrom) != (o.Init is null ? "" : Full(CheckpointSearch.Resolve(o.Init))))
+                differences.Add($"--init {startedFrom ?? "none"} → {o.Init ?? "none"}");
+        }
+        if (summary != null)
         {
             var objective = summary.Objective;
             string mode = objective["reference_mode"]?.GetValue<string>() ?? "none";
@@ -102,20 +108,6 @@ public static class Sweep
                 differences.Add($"--ref {objective["reference"]} → {o.RefCheckpoint}");
         }
         return differences.Count == 0 ? null : string.Join(", ", differences);
-    }
-
-    /// <summary>Where an existing run started: its init_from (null: random weights); false when it has no checkpoint yet.</summary>
-    static bool TryStartedFrom(string dir, out string? initFrom)
-    {
-        initFrom = null;
-        string summaryPath = Path.Combine(dir, "summary.json");
-        if (File.Exists(summaryPath) && JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) is { } summary)
-            initFrom = summary.InitFrom;
-        else if (CheckpointSearch.LatestComplete(dir, []) is { } checkpoint)
-            initFrom = Checkpoint.ReadState(checkpoint).InitFrom;
-        else
-            return false;
-        return true;
     }
 
     public static string RunName(double ratio) => "ratio-" + ratio.ToString("0.00", CultureInfo.InvariantCulture);

@@ -147,13 +147,17 @@ public sealed class Trainer
     static void Log(TrainingRun run, StepResult result)
     {
         CheckDeviceFaults(run);
-        (double Min, double Max, double AllReduce)? ranks = run.World.Size > 1 ? RankTimes(run) : null;
-        if (!run.IsMain)
-        {
-            run.Window.Restart();
-            run.WindowTokens = 0;
-            return;
-        }
+        (double Min, double Max, double AllReduce)? ranks = run.World.Size > 1 ? RankTimes(run) : null; // a collective: every rank
+        if (run.IsMain)
+            WriteLogLine(run, result, ranks);
+        run.SkippedSinceLog = 0;
+        run.Window.Restart();
+        run.WindowTokens = 0;
+    }
+
+    /// <summary>Rank 0's share of a log step: tokens/s, the metrics record and the step line.</summary>
+    static void WriteLogLine(TrainingRun run, StepResult result, (double Min, double Max, double AllReduce)? ranks)
+    {
         run.TokensPerSecond = run.WindowTokens / Math.Max(1e-9, run.Window.Elapsed.TotalSeconds);
         run.LastLoss = result.MeanLoss.item<float>();
         float gradNorm = result.GradNorm.item<float>();
@@ -176,9 +180,6 @@ public sealed class Trainer
         run.Metrics.Write(record);
         run.StepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
             run.Step, run.Config.Train.Steps, run.LastLoss, result.Lr, gradNorm, run.TokensPerSecond);
-        run.SkippedSinceLog = 0;
-        run.Window.Restart();
-        run.WindowTokens = 0;
     }
 
     /// <summary>

@@ -26,8 +26,6 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
 
     static (int, string) Single(string[] args) => Rho1Process.Run(args, TimeSpan.FromMinutes(3));
 
-    static (int, string) TwoRanks(string[] args) => Rho1Process.Run(args, TimeSpan.FromMinutes(3), MpiJob.Variables, MpiJob.Launcher(2));
-
     [SkippableTheory]
     [InlineData("plain")]
     [InlineData("online")]
@@ -36,10 +34,7 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
     public void Two_processes_equal_one_process_with_the_same_global_batch(string mode)
     {
         Skip.If(MpiJob.Missing, MpiJob.SkipReason);
-        var (verb, extra) = Mode(mode);
-        string one = w.NewRun($"dp-{mode}-1"), two = w.NewRun($"dp-{mode}-2");
-        Succeeds(Single(Train(verb, one, 30, extra)), "one process");
-        Succeeds(TwoRanks(Train(verb, two, 30, extra)), "two processes");
+        var (one, two) = OneAndTwoProcesses(mode, 30, MpiJob.Launcher(2));
         // A 4-row forward differs from an 8-row one in the last bits; with two micro-batches ranked together, a near-tie
         // in the top-k can fall the other way once in 30 steps (seen: 1.0e-5 at one step), moving one token of ~600.
         AssertSameTraining(one, two, 30, mode == "offline-accum" ? 1e-4 : Tolerance);
@@ -54,12 +49,19 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
     {
         // The MPICH ABI (integer handles from its mpi.h), launched by its own hydra (PMI_RANK, PMI_SIZE).
         Skip.If(MpiJob.MpichMissing, MpiJob.MpichSkipReason);
-        var (verb, extra) = Mode("offline");
-        string one = w.NewRun("dp-mpich-1"), two = w.NewRun("dp-mpich-2");
-        Succeeds(Single(Train(verb, one, 20, extra)), "one process");
-        Succeeds(Rho1Process.Run(Train(verb, two, 20, extra), TimeSpan.FromMinutes(3), launcher: ["mpirun.mpich", "-np", "2"]), "two processes under MPICH");
+        var (one, two) = OneAndTwoProcesses("offline", 20, ["mpirun.mpich", "-np", "2"]);
         AssertSameTraining(one, two, 20);
         Assert.Contains("over mpi (MPICH", File.ReadAllText(Path.Combine(two, "train.log")));
+    }
+
+    /// <summary>The same run of <paramref name="mode"/> by one process and by two under <paramref name="launcher"/>; their run directories.</summary>
+    (string One, string Two) OneAndTwoProcesses(string mode, int steps, string[] launcher)
+    {
+        var (verb, extra) = Mode(mode);
+        string one = w.NewRun($"dp-{mode}-1"), two = w.NewRun($"dp-{mode}-2");
+        Succeeds(Single(Train(verb, one, steps, extra)), "one process");
+        Succeeds(Rho1Process.Run(Train(verb, two, steps, extra), TimeSpan.FromMinutes(3), MpiJob.Variables, launcher), $"two processes under {launcher[0]}");
+        return (one, two);
     }
 
     (string Verb, string[] Extra) Mode(string mode) => mode switch

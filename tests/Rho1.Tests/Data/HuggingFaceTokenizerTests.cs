@@ -19,7 +19,7 @@ public class HuggingFaceTokenizerTests : IDisposable
         string dir = _dir.Combine(name);
         Directory.CreateDirectory(dir);
         var vocab = new JsonObject();
-        foreach (string symbol in BpePairTextTokenizer.ByteLevelAlphabet) vocab[symbol] = vocab.Count;
+        foreach (string symbol in ByteLevelBpeTextTokenizer.ByteLevelAlphabet) vocab[symbol] = vocab.Count;
         string[][] merges = [["Ġ", "t"], ["h", "e"], ["Ġt", "he"]];
         foreach (var m in merges) vocab[m[0] + m[1]] = vocab.Count;
         var json = new JsonObject

@@ -13,7 +13,7 @@ public static class TinyTokenizerFiles
     public static string WriteBpePair(string directory, bool withEndOfText)
     {
         var vocab = new Dictionary<string, int>();
-        foreach (string symbol in BpePairTextTokenizer.ByteLevelAlphabet)
+        foreach (string symbol in ByteLevelBpeTextTokenizer.ByteLevelAlphabet)
             vocab[symbol] = vocab.Count;
         // 'Ġ' is the byte-level stand-in for a space.
         string[] merges = ["Ġ t", "Ġt h", "Ġth e", "t h", "th e", "i n", "a n", "Ġ a", "Ġa n", "Ġan d"];

@@ -1,5 +1,5 @@
 // A Hugging Face tokenizer.json holding a byte-level BPE (GPT-2 style: GPT-2, Llama 3 and most GPT-like models),
-// loaded through Microsoft.ML.Tokenizers' BpeTokenizer from its vocabulary and merges. The pre-tokenizer's Split
+// loaded into a ByteLevelBpeTextTokenizer from its vocabulary and merges. The pre-tokenizer's Split
 // regex is used when the file has one, else GPT-2's; end of text is tokenizer_config.json's eos_token when that
 // file lies beside it, else a conventional end-of-text token, else a synthetic id past the vocabulary. Other model
 // types (WordPiece, Unigram) are refused by name.
@@ -9,28 +9,12 @@ using Microsoft.ML.Tokenizers;
 
 namespace Rho1.Data.Tokenizers;
 
-internal sealed class HfJsonTextTokenizer : ITextTokenizer
+internal static class HfJsonTextTokenizer
 {
     public const string FileName = "tokenizer.json", ConfigName = "tokenizer_config.json";
     static readonly string[] EndOfTextNames = ["<|endoftext|>", "<|end_of_text|>", "</s>"];
 
-    readonly InstancePool<BpeTokenizer> _pool;
-
-    HfJsonTextTokenizer(string path, string[] files, Func<BpeTokenizer> create, int vocabSize, int? endOfText)
-    {
-        _pool = new InstancePool<BpeTokenizer>(create(), create);
-        Id = $"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}";
-        Files = [.. files.Select(Path.GetFullPath)];
-        EosId = endOfText ?? vocabSize;
-        VocabSize = endOfText is null ? vocabSize + 1 : vocabSize;
-    }
-
-    public string Id { get; }
-    public int VocabSize { get; }
-    public int EosId { get; }
-    public IReadOnlyList<string> Files { get; }
-
-    public static HfJsonTextTokenizer Load(string path)
+    public static ByteLevelBpeTextTokenizer Load(string path)
     {
         JsonObject root;
         try { root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new System.Text.Json.JsonException("empty"); }
@@ -41,7 +25,7 @@ internal sealed class HfJsonTextTokenizer : ITextTokenizer
             throw new UserErrorException($"tokenizer file {path}: a {type} model; Rho1 reads byte-level BPE tokenizer.json files (or a SentencePiece tokenizer.model)");
         var vocab = model["vocab"]?.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<int>(), StringComparer.Ordinal)
             ?? throw new UserErrorException($"tokenizer file {path}: the BPE model has no vocab");
-        if (BpePairTextTokenizer.ByteLevelAlphabet.Count(s => !vocab.ContainsKey(s)) is var missing and > 0)
+        if (ByteLevelBpeTextTokenizer.ByteLevelAlphabet.Count(s => !vocab.ContainsKey(s)) is var missing and > 0)
             throw new UserErrorException($"tokenizer file {path}: lacks {missing} of the 256 byte-level symbols; only byte-level BPE is supported");
         // Merges are "a b" strings (older files) or ["a", "b"] pairs (newer ones).
         var merges = (model["merges"]?.AsArray() ?? []).Select(m => m is JsonArray pair ? $"{pair[0]} {pair[1]}" : m!.GetValue<string>()).ToList();
@@ -58,17 +42,15 @@ internal sealed class HfJsonTextTokenizer : ITextTokenizer
             {
                 Merges = merges,
                 ByteLevel = true,
-                PreTokenizer = new RegexPreTokenizer(pattern is null ? Gpt2Pattern : new Regex(pattern, RegexOptions.Compiled), null),
+                PreTokenizer = new RegexPreTokenizer(pattern is null ? ByteLevelBpeTextTokenizer.Gpt2Pattern() : new Regex(pattern, RegexOptions.Compiled), null),
             });
-            return new HfJsonTextTokenizer(path, files, Create, vocabSize, eos);
+            return new ByteLevelBpeTextTokenizer($"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}", files, Create(), Create, vocabSize, eos);
         }
         catch (Exception e) when (e is not UserErrorException)
         {
             throw new UserErrorException($"tokenizer file {path} could not be loaded as byte-level BPE ({e.Message})", e);
         }
     }
-
-    static readonly Regex Gpt2Pattern = new(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.Compiled);
 
     /// <summary>The regex of a Split pre-tokenizer (alone or in a Sequence), or null.</summary>
     static string? SplitPattern(JsonNode? pre) => pre?["type"]?.GetValue<string>() switch
@@ -91,7 +73,4 @@ internal sealed class HfJsonTextTokenizer : ITextTokenizer
         return null;
     }
 
-    public int[] Encode(string text) => text.Length == 0 ? [] : _pool.Use(inner => inner.EncodeToIds(text).ToArray());
-
-    public string Decode(ReadOnlySpan<int> ids) => EosAwareDecoder.Decode(ids, EosId, segment => _pool.First.Decode(segment) ?? "");
 }

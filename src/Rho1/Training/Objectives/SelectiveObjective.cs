@@ -99,11 +99,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var scores = TokenScores.Compute(_score, losses, refLosses, generator);
         var mask = Mask(scores, RatioAt(step));
         if (withStats)
-        {
-            stats["selected_fraction"] = mask.mean();
-            stats["loss_selected"] = TokenSelector.MaskedMean(losses, mask);
-            stats["loss_unselected"] = TokenSelector.MaskedMean(losses, 1 - mask);
-        }
+            SelectionStats(stats, losses, mask);
         var loss = _world.Size == 1 ? TokenSelector.MaskedMean(tokenLosses, mask)
             : (tokenLosses * Own(mask)).sum() / mask.sum().clamp_min(1.0) * _world.Size; // the ranks' gradients are averaged
         return new ObjectiveOutput(loss, stats);
@@ -131,11 +127,17 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         {
             if (p.RefLosses is not null)
                 ReferenceStats(stats, p.Losses, p.RefLosses);
-            stats["selected_fraction"] = p.Mask.mean();
-            stats["loss_selected"] = TokenSelector.MaskedMean(p.Losses, p.Mask);
-            stats["loss_unselected"] = TokenSelector.MaskedMean(p.Losses, 1 - p.Mask);
+            SelectionStats(stats, p.Losses, p.Mask);
         }
         return new ObjectiveOutput(loss, stats);
+    }
+
+    /// <summary>The kept share and the mean loss of kept and left-out tokens, over the global batch.</summary>
+    static void SelectionStats(Dictionary<string, Tensor> stats, Tensor losses, Tensor mask)
+    {
+        stats["selected_fraction"] = mask.mean();
+        stats["loss_selected"] = TokenSelector.MaskedMean(losses, mask);
+        stats["loss_unselected"] = TokenSelector.MaskedMean(losses, 1 - mask);
     }
 
     static void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
