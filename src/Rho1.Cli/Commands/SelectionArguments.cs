@@ -9,6 +9,10 @@ public sealed class SelectionArguments
 {
     public readonly Option<string?> Ref = new("--ref") { Description = "Reference checkpoint (or run directory): reference losses computed online each step." };
     public readonly Option<string?> RefScores = new("--ref-scores") { Description = "Score directory from `rho1 score`: reference losses read offline." };
+    public readonly Option<string?> RefData = new("--ref-data")
+    {
+        Description = "Clean prepared data a refreshing reference trains on (with --ref and --set selection.ref_refresh_every=N).",
+    };
     public readonly Option<double?> Ratio = new("--ratio") { Description = "Fraction k of tokens trained on, in (0, 1]; 1.0 is plain training. [default: config, 1.0]" };
     public readonly Option<string?> Select = new("--select") { Description = "batch (paper), sequence (per sequence) or global (running threshold)." };
     public readonly Option<string?> Score = new("--score") { Description = "excess (paper: training minus reference loss), loss, ref or random." };
@@ -34,7 +38,7 @@ public sealed class SelectionArguments
 
     public void AddTo(Command command, bool withRatio = true)
     {
-        foreach (var option in new Option[] { Ref, RefScores, Select, Score, SlmStart, Soft })
+        foreach (var option in new Option[] { Ref, RefScores, RefData, Select, Score, SlmStart, Soft })
             command.Options.Add(option);
         if (withRatio) command.Options.Add(Ratio);
     }

@@ -37,6 +37,7 @@ public sealed class SweepCommand
         {
             Force = parse.GetValue(_args.Force),
             Init = parse.GetValue(_args.Init),
+            RefData = parse.GetValue(_selection.RefData),
             SetKeys = _args.SetKeys(parse),
         };
 

@@ -22,8 +22,8 @@ public sealed class TrainCommand
         _selection.AddTo(command);
         command.SetAction((parse, cancel) =>
         {
-            var (refCheckpoint, refScores) = (parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores));
-            var summary = new Trainer(Options(parse), setup => SelectiveObjective.For(setup, refCheckpoint, refScores)).Run(cancel);
+            var (refCheckpoint, refScores, refData) = (parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_selection.RefData));
+            var summary = new Trainer(Options(parse), setup => SelectiveObjective.For(setup, refCheckpoint, refScores, refData)).Run(cancel);
             parse.InvocationConfiguration.Output.WriteLine($"final checkpoint: {summary.FinalCheckpoint}");
             return Task.FromResult(ExitCodes.Success);
         });

@@ -57,7 +57,7 @@ public static class Sweep
                 Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
                 summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys },
                     setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
-                        ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores)
+                        ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores, o.RefData)
                         : SelectiveObjective.For(setup, null, null)).Run(cancel);
             }
             rows.Add(new SweepRow(ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.Steps, summary.TokensPerSecond, dir));

@@ -28,4 +28,7 @@ public sealed record SweepOptions(
 
     /// <summary>The config keys given with --set: a model.* among them that disagrees with <see cref="Init"/> is refused.</summary>
     public IReadOnlyList<string> SetKeys { get; init; } = [];
+
+    /// <summary>Clean data that a refreshing online reference (selection.ref_refresh_every) trains on.</summary>
+    public string? RefData { get; init; }
 }

@@ -21,6 +21,9 @@ public sealed class OnlineReference : IReferenceLosses
         _model.eval();
     }
 
+    /// <summary>The reference model (in eval mode), for a caller that keeps training it.</summary>
+    public Transformer Model => _model;
+
     public Tensor Losses(Batch batch)
     {
         using var noGrad = torch.no_grad();

@@ -164,7 +164,8 @@ public sealed class TrainingRun : IDisposable
             ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
             optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
-            objective.LoadState(resumed.State.Objective);
+            objective.LoadState(resumed.State.Objective, resumed.Optimizer.Where(kv => kv.Key.StartsWith(Trainer.ObjectiveTensorPrefix, StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key[Trainer.ObjectiveTensorPrefix.Length..], kv => kv.Value), resumed.Path);
             (run.Step, run.Tokens) = (resumed.State.Step, resumed.State.TokensSeen);
             foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
         }
@@ -192,7 +193,7 @@ public sealed class TrainingRun : IDisposable
 
     static void UnknownKeys(IReadOnlyList<string> allowChange, RunConfig config)
     {
-        var known = ResumeCheck.Flatten(config).Keys.Concat(["objective.reference", "objective.ref_scores", "objective.reference_mode"]).ToHashSet();
+        var known = ResumeCheck.Flatten(config).Keys.Concat(["objective.reference", "objective.ref_scores", "objective.reference_mode", "objective.ref_data"]).ToHashSet();
         if (allowChange.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
             throw new UserErrorException($"--allow-change {unknown}: not a setting (e.g. train.lr, selection.ratio, objective.reference)");
     }

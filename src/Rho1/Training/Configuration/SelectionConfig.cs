@@ -26,11 +26,20 @@ public sealed record SelectionConfig
     [JsonPropertyName("ratio_schedule")] public string RatioSchedule { get; init; } = "constant";
     /// <summary>The ratio a linear or cosine schedule starts from, in (0, 1].</summary>
     [JsonPropertyName("ratio_start")] public double RatioStart { get; init; } = 1.0;
+    /// <summary>Every this many steps the online reference trains on clean data (--ref-data) for ref_refresh_steps steps; 0 keeps it fixed (the paper).</summary>
+    [JsonPropertyName("ref_refresh_every")] public int RefRefreshEvery { get; init; }
+    /// <summary>The reference's optimizer steps per refresh, each on one batch of train.batch_size clean windows.</summary>
+    [JsonPropertyName("ref_refresh_steps")] public int RefRefreshSteps { get; init; } = 10;
+    /// <summary>The reference's constant learning rate while it refreshes (AdamW with train.beta1/beta2/eps/weight_decay/grad_clip).</summary>
+    [JsonPropertyName("ref_refresh_lr")] public double RefRefreshLr { get; init; } = 1e-4;
 
     /// <summary>Whether any step keeps fewer than all tokens: ratio below 1, or a schedule that starts below 1.</summary>
     [JsonIgnore] public bool SelectsAny => Ratio < 1.0 || (RatioSchedule != "constant" && RatioStart < 1.0);
 
     [JsonIgnore] public bool NeedsReference => SelectsAny && Score is "excess" or "ref";
+
+    /// <summary>Whether the reference keeps training during the run (a "self-evolving" reference).</summary>
+    [JsonIgnore] public bool RefreshesReference => RefRefreshEvery > 0;
 
     /// <summary>Score parsed (validate first).</summary>
     [JsonIgnore] public ScoreMode ScoreMode => Score switch
@@ -76,5 +85,11 @@ public sealed record SelectionConfig
             throw new UserErrorException($"selection.ratio_schedule='{RatioSchedule}': must be constant, linear or cosine");
         if (!(RatioStart > 0 && RatioStart <= 1))
             throw new UserErrorException($"selection.ratio_start={RatioStart.ToString(CultureInfo.InvariantCulture)}: must be in (0, 1]");
+        if (RefRefreshEvery < 0)
+            throw new UserErrorException($"selection.ref_refresh_every={RefRefreshEvery}: must be 0 (a fixed reference) or a number of steps");
+        if (RefRefreshSteps < 1)
+            throw new UserErrorException($"selection.ref_refresh_steps={RefRefreshSteps}: must be at least 1");
+        if (!(RefRefreshLr > 0 && double.IsFinite(RefRefreshLr)))
+            throw new UserErrorException($"selection.ref_refresh_lr={RefRefreshLr.ToString(CultureInfo.InvariantCulture)}: must be a positive number");
     }
 }

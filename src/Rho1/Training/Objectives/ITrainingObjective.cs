@@ -33,4 +33,10 @@ public interface ITrainingObjective
     JsonNode? SaveState();
 
     void LoadState(JsonNode? state);
+
+    /// <summary>Tensors that must survive a resume (e.g. a reference that keeps training), stored beside the optimizer's.</summary>
+    IEnumerable<(string Name, Tensor Tensor)> StateTensors() => [];
+
+    /// <summary>Restores SaveState's state and StateTensors' tensors from checkpoint <paramref name="source"/>.</summary>
+    void LoadState(JsonNode? state, IReadOnlyDictionary<string, Tensor> tensors, string source) => LoadState(state);
 }

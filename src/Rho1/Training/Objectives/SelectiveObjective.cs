@@ -7,6 +7,7 @@
 // gradients equal the single-process ones for batch, sequence and global selection alike.
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Data.Reading;
 using Rho1.Distributed;
 using Rho1.Reference;
 using Rho1.Selection;
@@ -22,6 +23,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly ScoreMode _score;
     readonly SelectMode _select;
     readonly IReferenceLosses? _reference;
+    readonly EvolvingReference? _evolving; // the reference, when it keeps training during the run
     readonly int _startStep, _totalSteps;
     readonly long _seed;
     readonly ICollectives _world;
@@ -39,6 +41,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         _config = config;
         (_score, _select) = (config.ScoreMode, config.SelectMode);
         _reference = reference;
+        _evolving = reference as EvolvingReference;
         _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
         _totalSteps = totalSteps;
         _seed = seed;
@@ -46,11 +49,43 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     }
 
     /// <summary>The objective for a run the trainer has set up, with its reference from a checkpoint or a score directory (null: none).</summary>
-    public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores)
+    /// <param name="refData">Clean data a refreshing reference (selection.ref_refresh_every) keeps training on.</param>
+    public static SelectiveObjective For(TrainingSetup setup, string? refCheckpoint, string? refScores, string? refData = null)
     {
-        var t = setup.Config.Train;
+        var (t, s) = (setup.Config.Train, setup.Config.Selection);
+        if (refData != null && !s.RefreshesReference)
+            throw new UserErrorException("--ref-data is the clean data of a refreshing reference: set selection.ref_refresh_every too, or leave --ref-data out");
+        if (s.RefreshesReference && s.NeedsReference && (refCheckpoint is null || refData is null))
+            throw new UserErrorException($"selection.ref_refresh_every={s.RefRefreshEvery} trains the reference during the run: it needs --ref CKPT (an online reference; " +
+                "offline --ref-scores cannot follow a reference that changes) and --ref-data DIR (the clean data it trains on)");
         var reference = ReferenceLoader.Open(refCheckpoint, refScores, new ReferenceRequest(setup.Dataset, t.SeqLen, t.Precision, setup.Device));
-        return new(setup.Config.Selection, reference, t.Steps, t.Seed, setup.World);
+        if (s.RefreshesReference && reference is OnlineReference online)
+            reference = Evolving(online, refData!, setup);
+        return new(s, reference, t.Steps, t.Seed, setup.World);
+    }
+
+    static EvolvingReference Evolving(OnlineReference online, string refData, TrainingSetup setup)
+    {
+        TokenDataset? data = null;
+        try
+        {
+            data = TokenDataset.OpenVerified(refData);
+            TokenizerMatch.Require($"--ref-data {refData}", data.Meta.Tokenizer, data.Meta.VocabSize, setup.Dataset);
+            return new EvolvingReference(online, data, setup.Config.Selection, setup.Config.Train, setup.Device);
+        }
+        catch
+        {
+            data?.Dispose();
+            online.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The reference's losses on <paramref name="batch"/> at step <paramref name="step"/>, after any refresh due by then.</summary>
+    Tensor ReferenceLosses(Batch batch, int step)
+    {
+        _evolving?.CatchUp(step);
+        return _reference!.Losses(batch);
     }
 
     /// <summary>k at <paramref name="step"/>: selection.ratio, or its schedule's value.</summary>
@@ -69,7 +104,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     {
         // Micro-batch by micro-batch, each gathered over ranks: the rows come in the order one process would see them.
         var losses = torch.cat(tokenLosses.Select(_world.AllGather).ToArray(), 0);                                                     // (A·B, T)
-        var refLosses = UsesReference(step) ? torch.cat(batches.Select(b => _world.AllGather(_reference!.Losses(b))).ToArray(), 0) : null; // (A·B, T)
+        var refLosses = UsesReference(step) ? torch.cat(batches.Select(b => _world.AllGather(ReferenceLosses(b, step))).ToArray(), 0) : null; // (A·B, T)
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro: 0)) : null;
         var mask = Mask(TokenScores.Compute(_score, losses, refLosses, generator), RatioAt(step));
         var rows = tokenLosses.Select(l => l.shape[0] * _world.Size).ToArray();
@@ -91,10 +126,12 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         }
         // The reference (an online forward) runs only when the selection uses it: not before slm_start, not at ratio
         // 1.0, not for --score loss or random. Each rank scores its own rows, then the global batch is gathered.
-        var refLosses = UsesReference(step) ? _world.AllGather(_reference!.Losses(batch)) : null;
+        var refLosses = UsesReference(step) ? _world.AllGather(ReferenceLosses(batch, step)) : null;
         var losses = _world.AllGather(tokenLosses.detach());
         if (refLosses is not null && withStats)
             ReferenceStats(stats, losses, refLosses);
+        if (_evolving is { Refreshes: > 0 } && withStats)
+            stats["ref_refresh_loss"] = torch.tensor(_evolving.LastRefreshLoss);
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, _microInStep)) : null;
         var scores = TokenScores.Compute(_score, losses, refLosses, generator);
         var mask = Mask(scores, RatioAt(step));
@@ -193,8 +230,14 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return d;
     }
 
-    public JsonNode? SaveState() =>
-        _threshold is null ? null : new JsonObject { ["threshold"] = _threshold.to(ScalarType.Float64).item<double>() };
+    public JsonNode? SaveState()
+    {
+        if (_threshold is null && _evolving is null) return null;
+        var state = new JsonObject();
+        if (_threshold is not null) state["threshold"] = _threshold.to(ScalarType.Float64).item<double>();
+        if (_evolving is not null) state["reference"] = _evolving.SaveState();
+        return state;
+    }
 
     public void LoadState(JsonNode? state)
     {
@@ -203,6 +246,17 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             _threshold?.Dispose();
             _threshold = torch.tensor(v.GetValue<double>(), dtype: ScalarType.Float32).DetachFromDisposeScope();
         }
+    }
+
+    public IEnumerable<(string Name, Tensor Tensor)> StateTensors() => _evolving?.StateTensors() ?? [];
+
+    public void LoadState(JsonNode? state, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        LoadState(state);
+        if (_evolving is null) return;
+        if (state?["reference"] is not JsonObject reference)
+            throw new UserErrorException($"checkpoint {source} holds no refreshed reference: it was written without selection.ref_refresh_every, so this run cannot continue it with one");
+        _evolving.LoadState(reference, tensors, source);
     }
 
     public void Dispose()

@@ -41,7 +41,7 @@ public static class ResumeCheck
     {
         var changes = Diff(state.Config, requested);
         if (state.ObjectiveDescription is { } before && objective is not null)
-            foreach (string key in new[] { "reference", "ref_scores", "reference_mode" })
+            foreach (string key in new[] { "reference", "ref_scores", "reference_mode", "ref_data" })
                 if (!JsonNode.DeepEquals(before[key], objective[key]))
                     changes.Add(($"objective.{key}", before[key]?.DeepClone(), objective[key]?.DeepClone()));
         var shape = changes.Where(c => c.Key.StartsWith("model.", StringComparison.Ordinal)).ToList();

@@ -1,0 +1,135 @@
+// A reference that keeps training on clean data during the run: refreshes fall every N steps of the trained model,
+// each one is M real optimizer steps that lower the reference's clean loss, its state moves to another instance
+// without replaying anything, and a run stopped and resumed equals an uninterrupted one.
+using System.Text.Json.Nodes;
+using Rho1.Data.Batches;
+using Rho1.Data.Reading;
+using Rho1.Model.Storage;
+using Rho1.Reference;
+using Rho1.Tests.Fixtures;
+using Rho1.Training;
+using Rho1.Training.Configuration;
+using Rho1.Training.Objectives;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Tests.Training.Objectives;
+
+[Collection("synthetic")]
+public class EvolvingReferenceTests(SyntheticData data)
+{
+    [Theory]
+    [InlineData(0, 5, 0)]
+    [InlineData(4, 5, 0)]
+    [InlineData(5, 5, 1)]
+    [InlineData(14, 5, 2)]
+    [InlineData(15, 5, 3)]
+    [InlineData(100, 0, 0)]
+    public void Refreshes_fall_every_n_steps_and_none_at_the_start(int step, int every, int expected) =>
+        Assert.Equal(expected, EvolvingReference.RefreshesDue(step, every));
+
+    EvolvingReference Open(string reference, SelectionConfig selection)
+    {
+        var train = TinyRun.Config().Train;
+        using var dataset = TokenDataset.Open(data.Noisy);
+        var online = (OnlineReference)ReferenceLoader.Open(reference, null, new ReferenceRequest(dataset, train.SeqLen, "fp32", torch.CPU))!;
+        return new EvolvingReference(online, TokenDataset.OpenVerified(data.Clean), selection, train, torch.CPU);
+    }
+
+    static float[] Weights(EvolvingReference r) =>
+        r.StateTensors().Where(t => t.Name.StartsWith("model.", StringComparison.Ordinal)).SelectMany(t => t.Tensor.data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void A_refresh_is_real_training_on_clean_data_and_happens_once_per_due_step()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 20);
+        var selection = new SelectionConfig { Ratio = 0.5, RefRefreshEvery = 4, RefRefreshSteps = 5, RefRefreshLr = 3e-3 };
+        using var evolving = Open(reference, selection);
+        using var clean = TokenDataset.Open(data.Clean);
+        var probe = new BatchLoader(clean.Split("val"), 8, TinyRun.Config().Train.SeqLen, 7, torch.CPU).Next();
+        float Loss() => evolving.Losses(probe).mean().item<float>();
+
+        float before = Loss();
+        var initial = Weights(evolving);
+        evolving.CatchUp(3);
+        Assert.Equal(initial, Weights(evolving)); // nothing due before step 4
+        evolving.CatchUp(8);
+        Assert.Equal(2, evolving.Refreshes);
+        Assert.Equal(10, evolving.SaveState()["optimizer_step"]!.GetValue<long>()); // 2 refreshes x 5 steps
+        float after = Loss();
+        Assert.True(after < before - 0.05f, $"clean validation loss {before} -> {after}: the refreshes did not train the reference");
+        var twice = Weights(evolving);
+        evolving.CatchUp(8);
+        Assert.Equal(twice, Weights(evolving)); // already caught up
+        Assert.True(double.IsFinite(evolving.LastRefreshLoss));
+    }
+
+    [Fact]
+    public void Its_state_moves_to_a_fresh_reference_without_replaying_refreshes()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 10);
+        var selection = new SelectionConfig { Ratio = 0.5, RefRefreshEvery = 2, RefRefreshSteps = 3, RefRefreshLr = 3e-3 };
+        using var first = Open(reference, selection);
+        first.CatchUp(4);
+        var tensors = first.StateTensors().ToDictionary(t => t.Name, t => t.Tensor.clone());
+        using var second = Open(reference, selection);
+        second.LoadState(first.SaveState(), tensors, "test");
+        Assert.Equal(2, second.Refreshes);
+        Assert.Equal(first.LastRefreshLoss, second.LastRefreshLoss);
+        Assert.Equal(Weights(first), Weights(second));
+        // The weights come from the tensors given, not from replaying the refreshes: a marked weight arrives marked.
+        using var third = Open(reference, selection);
+        string marked = tensors.Keys.First(k => k.StartsWith("model.", StringComparison.Ordinal));
+        tensors[marked].add_(1.0);
+        third.LoadState(first.SaveState(), tensors, "test");
+        var got = third.StateTensors().First(t => t.Name == marked).Tensor;
+        Assert.True(torch.allclose(got, tensors[marked], rtol: 0, atol: 0));
+        tensors[marked].sub_(1.0);
+        first.CatchUp(6);
+        second.CatchUp(6);
+        Assert.Equal(Weights(first), Weights(second)); // moments and data cursor came along too
+        Assert.Equal(first.SaveState().ToJsonString(), second.SaveState().ToJsonString());
+    }
+
+    [Fact]
+    public void A_run_stopped_and_resumed_equals_an_uninterrupted_one()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 20);
+        var config = TinyRun.Config("train.steps=16", "train.checkpoint_every=8", "train.eval_every=0", "train.log_every=1",
+            "selection.ratio=0.5", "selection.ref_refresh_every=3", "selection.ref_refresh_steps=2", "selection.ref_refresh_lr=3e-3");
+        string straight = data.NewRunDir(), resumed = data.NewRunDir();
+        ITrainingObjective Objective(TrainingSetup setup) => SelectiveObjective.For(setup, reference, null, data.Clean);
+        new Trainer(new TrainOptions(config, data.Noisy, straight, "cpu", TensorBoard: false), Objective).Run();
+        var stopAt11 = new TrainOptions(config, data.Noisy, resumed, "cpu", TensorBoard: false) { AfterStep = s => { if (s == 11) throw new OperationCanceledException(); } };
+        Assert.Throws<OperationCanceledException>(() => new Trainer(stopAt11, Objective).Run());
+        new Trainer(new TrainOptions(config, data.Noisy, resumed, "cpu", Resume: "auto", TensorBoard: false), Objective).Run();
+        Assert.Equal(TinyRun.Deterministic(TinyRun.Metrics(straight)), TinyRun.Deterministic(TinyRun.Metrics(resumed)));
+
+        // The reference really changed during the run: its loss on the batch is logged after refreshes, and the
+        // checkpoint holds its trained weights, which differ from the reference's own.
+        var refreshLosses = TinyRun.Metrics(straight).Where(m => m.ContainsKey("ref_refresh_loss")).ToList();
+        Assert.Equal(4, refreshLosses.First()["step"]!.GetValue<int>()); // the first refresh comes before the 4th step (3 done)
+        var checkpoint = Path.Combine(straight, "checkpoints", "step-0000008");
+        var state = JsonNode.Parse(File.ReadAllText(Path.Combine(checkpoint, "state.json")))!;
+        Assert.Equal(2, state["objective"]!["reference"]!["refreshes"]!.GetValue<int>());
+        var saved = CheckpointFiles.ReadTensors(checkpoint, CheckpointFiles.OptimizerFile);
+        var original = CheckpointFiles.ReadTensors(Path.Combine(reference, "final"), CheckpointFiles.ModelFile);
+        string name = original.Keys.First(k => k.Contains("attn", StringComparison.OrdinalIgnoreCase) || k.Contains("wq", StringComparison.OrdinalIgnoreCase));
+        Assert.False(torch.allclose(original[name], saved[Trainer.ObjectiveTensorPrefix + "model." + name], rtol: 0, atol: 0), $"{name} of the saved reference equals the untrained one");
+    }
+
+    [Fact]
+    public void Settings_that_cannot_work_are_refused_in_one_line()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 2);
+        string Refusal(string refData, string? refScores, string? refCheckpoint, params string[] sets) =>
+            Assert.Throws<UserErrorException>(() => new Trainer(new TrainOptions(TinyRun.Config(["train.steps=2", "selection.ratio=0.5", .. sets]), data.Noisy, data.NewRunDir(), "cpu"),
+                s => SelectiveObjective.For(s, refCheckpoint, refScores, refData)).Run()).Message;
+        Assert.Contains("needs --ref CKPT", Refusal(data.Clean, null, null, "selection.ref_refresh_every=5"));
+        Assert.Contains("set selection.ref_refresh_every too", Refusal(data.Clean, null, reference));
+        Assert.Equal("selection.ref_refresh_steps=0: must be at least 1",
+            Assert.Throws<UserErrorException>(() => TinyRun.Config("selection.ref_refresh_every=5", "selection.ref_refresh_steps=0").Selection.Validate()).Message);
+        Assert.Equal("selection.ref_refresh_every=-1: must be 0 (a fixed reference) or a number of steps",
+            Assert.Throws<UserErrorException>(() => TinyRun.Config("selection.ref_refresh_every=-1").Selection.Validate()).Message);
+    }
+}
