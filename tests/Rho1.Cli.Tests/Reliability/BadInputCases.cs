@@ -77,6 +77,9 @@ public static class BadInputCases
         new("ref-scores-other-seq-len", "scores made with seq_len 64, training at 32", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.Scores, "--set", "train.seq_len=32"), ["seq_len 64", "train.seq_len=32"]),
         new("ref-other-tokenizer", "reference (bytes) for data tokenized with gpt2", w => Train(w, w.Gpt2, "--ratio", "0.6", "--ref", w.Reference), ["--ref", "tokenizer bytes"]),
         new("ref-context-below-seq-len", "train.seq_len beyond the reference's context", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--set", "model.context_length=256", "--set", "train.seq_len=256"), ["context_length 128", "train.seq_len=256"]),
+        new("ref-refresh-with-scores", "a refreshing reference from offline scores", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.Scores, "--ref-data", w.Clean, "--set", "selection.ref_refresh_every=5"), ["selection.ref_refresh_every=5", "needs --ref CKPT"]),
+        new("ref-data-without-refresh", "--ref-data without selection.ref_refresh_every", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Clean), ["--ref-data", "ref_refresh_every"]),
+        new("ref-data-other-tokenizer", "--ref-data tokenized with gpt2, data with bytes", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Gpt2, "--set", "selection.ref_refresh_every=5"), ["--ref-data", "gpt2"]),
 
         // score
         new("score-ref-missing", "--ref does not exist", w => ScoreWith(w, reference: Missing(w)), ["no-such-path"]),
