@@ -106,6 +106,8 @@ public static class Sweep
                 differences.Add($"--ref-scores {objective["ref_scores"]} → {o.RefScores}");
             else if (mode == "online" && Full(objective["reference"]?.GetValue<string>()) != Full(CheckpointSearch.Resolve(o.RefCheckpoint!)))
                 differences.Add($"--ref {objective["reference"]} → {o.RefCheckpoint}");
+            if (mode == "online" && Full(objective["ref_data"]?.GetValue<string>()) != Full(o.RefData))
+                differences.Add($"--ref-data {objective["ref_data"]?.GetValue<string>() ?? "none"} → {o.RefData ?? "none"}");
         }
         return differences.Count == 0 ? null : string.Join(", ", differences);
     }

@@ -119,6 +119,29 @@ public class EvolvingReferenceTests(SyntheticData data)
     }
 
     [Fact]
+    public void Resuming_with_other_clean_data_or_a_refresh_the_checkpoint_lacks_is_refused()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 4);
+        string[] refresh = ["selection.ref_refresh_every=2", "selection.ref_refresh_steps=1"];
+        string Interrupted(string[] sets, string? refData)
+        {
+            string run = data.NewRunDir();
+            var options = new TrainOptions(TinyRun.Config(["train.steps=6", "train.checkpoint_every=2", "train.eval_every=0", "selection.ratio=0.5", .. sets]), data.Noisy, run, "cpu", TensorBoard: false)
+                { AfterStep = s => { if (s == 3) throw new OperationCanceledException(); } };
+            Assert.Throws<OperationCanceledException>(() => new Trainer(options, s => SelectiveObjective.For(s, reference, null, refData)).Run());
+            return run;
+        }
+        string Resume(string run, string? refData, string[] allow) => Assert.Throws<UserErrorException>(() => new Trainer(
+            new TrainOptions(TinyRun.Config(["train.steps=6", "train.checkpoint_every=2", "train.eval_every=0", "selection.ratio=0.5", .. refresh]), data.Noisy, run, "cpu", Resume: "auto", TensorBoard: false)
+            { AllowChange = allow }, s => SelectiveObjective.For(s, reference, null, refData)).Run()).Message;
+
+        Assert.Contains("objective.ref_data", Resume(Interrupted(refresh, data.Clean), data.Heldout, []));
+        string fixedReference = Interrupted([], null);
+        Assert.Contains("selection.ref_refresh_every 0 → 2", Resume(fixedReference, data.Clean, []));
+        Assert.Contains("holds no refreshed reference", Resume(fixedReference, data.Clean, ["selection.ref_refresh_every", "selection.ref_refresh_steps", "objective.ref_data"]));
+    }
+
+    [Fact]
     public void Settings_that_cannot_work_are_refused_in_one_line()
     {
         string reference = TinyRun.TrainPlain(data, data.Clean, 2);
