@@ -9,9 +9,14 @@ public sealed class SelectionArguments
 {
     public readonly Option<string?> Ref = new("--ref") { Description = "Reference checkpoint (or run directory): reference losses computed online each step." };
     public readonly Option<string?> RefScores = new("--ref-scores") { Description = "Score directory from `rho1 score`: reference losses read offline." };
+    public readonly Option<int?> RefRefresh = new("--ref-refresh")
+    {
+        Description = "Keep training the online reference (--ref) during the run: 10 steps on clean data every N steps, at the learning rate its own " +
+            "schedule ended on (see docs/results.md). Sets selection.ref_refresh_every=N; selection.ref_refresh_steps and ref_refresh_lr tune it.",
+    };
     public readonly Option<string?> RefData = new("--ref-data")
     {
-        Description = "Clean prepared data a refreshing reference trains on (with --ref and --set selection.ref_refresh_every=N).",
+        Description = "Clean prepared data a refreshing reference trains on. [default: the data the --ref run was trained on]",
     };
     public readonly Option<double?> Ratio = new("--ratio") { Description = "Fraction k of tokens trained on, in (0, 1]; 1.0 is plain training. [default: config, 1.0]" };
     public readonly Option<string?> Select = new("--select") { Description = "batch (paper), sequence (per sequence) or global (running threshold)." };
@@ -38,7 +43,7 @@ public sealed class SelectionArguments
 
     public void AddTo(Command command, bool withRatio = true)
     {
-        foreach (var option in new Option[] { Ref, RefScores, RefData, Select, Score, SlmStart, Soft })
+        foreach (var option in new Option[] { Ref, RefScores, RefRefresh, RefData, Select, Score, SlmStart, Soft })
             command.Options.Add(option);
         if (withRatio) command.Options.Add(Ratio);
     }
@@ -49,6 +54,7 @@ public sealed class SelectionArguments
         if (parse.GetValue(Select) is { } s) yield return "selection.select=" + s;
         if (parse.GetValue(Score) is { } c) yield return "selection.score=" + c;
         if (parse.GetValue(SlmStart) is { } f) yield return "selection.slm_start=" + f.ToString("R", CultureInfo.InvariantCulture);
+        if (parse.GetValue(RefRefresh) is { } n) yield return "selection.ref_refresh_every=" + n.ToString(CultureInfo.InvariantCulture);
         if (parse.GetValue(Soft) is { } t)
         {
             yield return "selection.weighting=soft";

@@ -30,6 +30,9 @@ public sealed record CheckpointInfo
         [JsonPropertyName("seq_len")] public int SeqLen { get; init; }
         [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
         [JsonPropertyName("seed")] public long Seed { get; init; }
+        /// <summary>Peak learning rate and the share of it the schedule ended on (0 when the checkpoint does not say: a Hugging Face directory).</summary>
+        [JsonPropertyName("lr")] public double Lr { get; init; }
+        [JsonPropertyName("min_lr_ratio")] public double MinLrRatio { get; init; }
     }
 
     /// <summary>Parses state.json text; <paramref name="dir"/> names the checkpoint in errors.</summary>

@@ -30,8 +30,11 @@ public sealed record SelectionConfig
     [JsonPropertyName("ref_refresh_every")] public int RefRefreshEvery { get; init; }
     /// <summary>The reference's optimizer steps per refresh, each on one batch of train.batch_size clean windows.</summary>
     [JsonPropertyName("ref_refresh_steps")] public int RefRefreshSteps { get; init; } = 10;
-    /// <summary>The reference's constant learning rate while it refreshes (AdamW with train.beta1/beta2/eps/weight_decay/grad_clip).</summary>
-    [JsonPropertyName("ref_refresh_lr")] public double RefRefreshLr { get; init; } = 1e-4;
+    /// <summary>
+    /// The reference's constant learning rate while it refreshes (AdamW with train.beta1/beta2/eps/weight_decay/grad_clip); 0: the rate
+    /// its own schedule ended on (its train.lr × train.min_lr_ratio), which a Rho1 checkpoint records and a Hugging Face directory does not.
+    /// </summary>
+    [JsonPropertyName("ref_refresh_lr")] public double RefRefreshLr { get; init; }
 
     /// <summary>Whether any step keeps fewer than all tokens: ratio below 1, or a schedule that starts below 1.</summary>
     [JsonIgnore] public bool SelectsAny => Ratio < 1.0 || (RatioSchedule != "constant" && RatioStart < 1.0);
@@ -89,7 +92,7 @@ public sealed record SelectionConfig
             throw new UserErrorException($"selection.ref_refresh_every={RefRefreshEvery}: must be 0 (a fixed reference) or a number of steps");
         if (RefRefreshSteps < 1)
             throw new UserErrorException($"selection.ref_refresh_steps={RefRefreshSteps}: must be at least 1");
-        if (!(RefRefreshLr > 0 && double.IsFinite(RefRefreshLr)))
-            throw new UserErrorException($"selection.ref_refresh_lr={RefRefreshLr.ToString(CultureInfo.InvariantCulture)}: must be a positive number");
+        if (!(RefRefreshLr >= 0 && double.IsFinite(RefRefreshLr)))
+            throw new UserErrorException($"selection.ref_refresh_lr={RefRefreshLr.ToString(CultureInfo.InvariantCulture)}: must be a positive number, or 0 for the reference's final learning rate");
     }
 }

@@ -27,7 +27,7 @@ public sealed class EvolvingReference : IReferenceLosses
     readonly BatchLoader _loader;
     readonly AdamW _optimizer;
     readonly SelectionConfig _config;
-    readonly double _gradClip;
+    readonly double _gradClip, _lr;
     readonly int _seqLen, _batchSize;
 
     /// <summary>Refreshes made so far.</summary>
@@ -37,8 +37,10 @@ public sealed class EvolvingReference : IReferenceLosses
     public double LastRefreshLoss { get; private set; } = double.NaN;
 
     /// <summary>Takes ownership of <paramref name="online"/> and <paramref name="data"/>.</summary>
-    public EvolvingReference(OnlineReference online, TokenDataset data, SelectionConfig config, TrainConfig train, Device device)
+    /// <param name="lr">The refreshes' learning rate (selection.ref_refresh_lr, resolved).</param>
+    public EvolvingReference(OnlineReference online, TokenDataset data, SelectionConfig config, TrainConfig train, double lr, Device device)
     {
+        _lr = lr;
         _online = online;
         _data = data;
         _config = config;
@@ -70,7 +72,7 @@ public sealed class EvolvingReference : IReferenceLosses
             var loss = model.TokenLosses(batch.Inputs, batch.Targets).mean();
             loss.backward();
             GradientClipping.ClipGlobalNorm(model.parameters(), _gradClip);
-            _optimizer.Update(_config.RefRefreshLr);
+            _optimizer.Update(_lr);
             _optimizer.ZeroGrad();
             model.WeightsChanged();
             sum += loss.item<float>();
@@ -91,6 +93,7 @@ public sealed class EvolvingReference : IReferenceLosses
     {
         var d = _online.Describe();
         d["ref_data"] = Path.GetFullPath(_data.Directory);
+        d["ref_refresh_lr"] = _lr;
         return d;
     }
 

@@ -54,24 +54,36 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     {
         var (t, s) = (setup.Config.Train, setup.Config.Selection);
         if (refData != null && !s.RefreshesReference)
-            throw new UserErrorException("--ref-data is the clean data of a refreshing reference: set selection.ref_refresh_every too, or leave --ref-data out");
-        if (s.RefreshesReference && s.NeedsReference && (refCheckpoint is null || refData is null))
+            throw new UserErrorException("--ref-data is the clean data of a refreshing reference: set selection.ref_refresh_every (--ref-refresh N) too, or leave --ref-data out");
+        if (s.RefreshesReference && s.NeedsReference && refCheckpoint is null)
             throw new UserErrorException($"selection.ref_refresh_every={s.RefRefreshEvery} trains the reference during the run: it needs --ref CKPT (an online reference; " +
-                "offline --ref-scores cannot follow a reference that changes) and --ref-data DIR (the clean data it trains on)");
+                "offline --ref-scores cannot follow a reference that changes)");
         var reference = ReferenceLoader.Open(refCheckpoint, refScores, new ReferenceRequest(setup.Dataset, t.SeqLen, t.Precision, setup.Device));
         if (s.RefreshesReference && reference is OnlineReference online)
-            reference = Evolving(online, refData!, setup);
+            reference = Evolving(online, refCheckpoint!, refData, setup);
         return new(s, reference, t.Steps, t.Seed, setup.World);
     }
 
-    static EvolvingReference Evolving(OnlineReference online, string refData, TrainingSetup setup)
+    /// <summary>
+    /// The online reference wrapped to keep training: on <paramref name="refData"/>, else the data it was trained on (its checkpoint
+    /// records where), at selection.ref_refresh_lr, else the learning rate its own schedule ended on.
+    /// </summary>
+    static EvolvingReference Evolving(OnlineReference online, string refCheckpoint, string? refData, TrainingSetup setup)
     {
         TokenDataset? data = null;
         try
         {
+            var info = Model.Storage.ModelLoader.Info(refCheckpoint);
+            var s = setup.Config.Selection;
+            refData ??= info.DataDir.Length > 0 && Directory.Exists(info.DataDir) ? info.DataDir
+                : throw new UserErrorException($"--ref {refCheckpoint} does not record data that still exists ({(info.DataDir.Length > 0 ? info.DataDir : "none recorded")}): " +
+                    "give the clean data it should keep training on with --ref-data DIR");
+            double lr = s.RefRefreshLr > 0 ? s.RefRefreshLr : info.Config.Train.Lr * info.Config.Train.MinLrRatio;
+            if (!(lr > 0))
+                throw new UserErrorException($"--ref {refCheckpoint} does not record its learning rate: set selection.ref_refresh_lr");
             data = TokenDataset.OpenVerified(refData);
             TokenizerMatch.Require($"--ref-data {refData}", data.Meta.Tokenizer, data.Meta.VocabSize, setup.Dataset);
-            return new EvolvingReference(online, data, setup.Config.Selection, setup.Config.Train, setup.Device);
+            return new EvolvingReference(online, data, s, setup.Config.Train, lr, setup.Device);
         }
         catch
         {

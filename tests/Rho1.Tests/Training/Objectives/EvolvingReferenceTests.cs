@@ -33,7 +33,7 @@ public class EvolvingReferenceTests(SyntheticData data)
         var train = TinyRun.Config().Train;
         using var dataset = TokenDataset.Open(data.Noisy);
         var online = (OnlineReference)ReferenceLoader.Open(reference, null, new ReferenceRequest(dataset, train.SeqLen, "fp32", torch.CPU))!;
-        return new EvolvingReference(online, TokenDataset.OpenVerified(data.Clean), selection, train, torch.CPU);
+        return new EvolvingReference(online, TokenDataset.OpenVerified(data.Clean), selection, train, selection.RefRefreshLr, torch.CPU);
     }
 
     static float[] Weights(EvolvingReference r) =>
@@ -142,6 +142,18 @@ public class EvolvingReferenceTests(SyntheticData data)
     }
 
     [Fact]
+    public void Without_ref_data_and_lr_it_continues_on_the_references_own_data_at_the_rate_its_schedule_ended_on()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 2); // tiny: train.lr 3e-3, train.min_lr_ratio 0.1
+        var config = TinyRun.Config("train.steps=2", "selection.ratio=0.5", "selection.ref_refresh_every=1");
+        using var dataset = TokenDataset.Open(data.Noisy);
+        using var objective = SelectiveObjective.For(new TrainingSetup(config, torch.CPU, dataset), reference, null);
+        var d = objective.Describe();
+        Assert.Equal(Path.GetFullPath(data.Clean), d["ref_data"]!.GetValue<string>());
+        Assert.Equal(3e-4, d["ref_refresh_lr"]!.GetValue<double>(), 12);
+    }
+
+    [Fact]
     public void Settings_that_cannot_work_are_refused_in_one_line()
     {
         string reference = TinyRun.TrainPlain(data, data.Clean, 2);
@@ -149,7 +161,7 @@ public class EvolvingReferenceTests(SyntheticData data)
             Assert.Throws<UserErrorException>(() => new Trainer(new TrainOptions(TinyRun.Config(["train.steps=2", "selection.ratio=0.5", .. sets]), data.Noisy, data.NewRunDir(), "cpu"),
                 s => SelectiveObjective.For(s, refCheckpoint, refScores, refData)).Run()).Message;
         Assert.Contains("needs --ref CKPT", Refusal(data.Clean, null, null, "selection.ref_refresh_every=5"));
-        Assert.Contains("set selection.ref_refresh_every too", Refusal(data.Clean, null, reference));
+        Assert.Contains("set selection.ref_refresh_every (--ref-refresh N) too", Refusal(data.Clean, null, reference));
         Assert.Equal("selection.ref_refresh_steps=0: must be at least 1",
             Assert.Throws<UserErrorException>(() => TinyRun.Config("selection.ref_refresh_every=5", "selection.ref_refresh_steps=0").Selection.Validate()).Message);
         Assert.Equal("selection.ref_refresh_every=-1: must be 0 (a fixed reference) or a number of steps",
