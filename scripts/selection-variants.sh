@@ -11,6 +11,7 @@
 #              the sweep in docs/results.md), with plain and hard top-k trained here; writes the "variants-scratch" section.
 # A refreshing reference continues at the learning rate its own schedule ended on (train.lr x train.min_lr_ratio).
 # Usage: scripts/selection-variants.sh [--scratch] [--quick] OUTDIR   (--quick: a few steps, results in OUTDIR only)
+#   REPORT_ONLY=1: train nothing; write the section from the runs that exist ("not run" for the others).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +49,9 @@ half=$(python3 -c "print(round($best / 2, 2))")
 train() { # dir, flags... (a finished run is reused, and its command listed all the same)
     local dir=$1; shift
     local args=(train --config "$config" "${sets[@]}" "${init[@]}" --data "$out/data/noisy" --eval-data "$out/data/heldout" --out "$dir" --resume auto -q "$@")
-    if [[ -f "$dir/summary.json" ]]; then record_rho1 "${args[@]}"; else rho1 "${args[@]}" > /dev/null; fi
+    if [[ -f "$dir/summary.json" ]]; then record_rho1 "${args[@]}"
+    elif [[ "${REPORT_ONLY:-0}" == 1 ]]; then log "REPORT_ONLY: not training $dir"
+    else rho1 "${args[@]}" > /dev/null; fi
 }
 slug() { echo "$1" | tr -c 'a-z0-9.\n' '-' | tr -s '-'; }
 
@@ -81,7 +84,7 @@ for name in "${names[@]}"; do
     train "${dirs[$name]}" --ratio "${ratio[$name]}" ${flags[$name]}
 done
 
-final_loss() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]+'/summary.json'))['final_val_loss'])" "$1"; }
+final_loss() { if [[ -f "$1/summary.json" ]]; then python3 -c "import json,sys; print(json.load(open(sys.argv[1]+'/summary.json'))['final_val_loss'])" "$1"; else echo inf; fi; }
 # A second seed for plain and for the best two selection settings.
 mapfile -t ranked < <(for name in "${names[@]}"; do [[ $name == plain* ]] || echo "$(final_loss "${dirs[$name]}")|$name"; done | sort -g | head -n 2 | cut -d'|' -f2)
 declare -A seed2=()
@@ -96,13 +99,15 @@ for name in "${names[@]}"; do
     if [[ -z "${seed2[$name]:-}" && -f "$runs/seed2-$(slug "$name")/summary.json" ]]; then seed2[$name]="$runs/seed2-$(slug "$name")"; fi
 done
 
-# Final held-out loss, bits/byte, first evaluated step at plain's final loss (same seed), tokens/s.
+# Final held-out loss, bits/byte, first evaluated step at plain's final loss (same seed), and the median of the speeds
+# the run logged every train.log_every steps (evaluations, start-up and any pause of the machine left out).
 row() { # run plain
-    local tokens; tokens=$(python3 -c "import json,sys; print(f\"{json.load(open(sys.argv[1]+'/summary.json'))['tokens_per_s']:,.0f}\")" "$1")
+    if [[ ! -f "$1/summary.json" ]]; then echo "not run | | | "; return; fi
+    local tokens; tokens=$(grep -o '[0-9,]* tokens/s' "$1/train.log" | tr -d ',' | python3 -c "import statistics,sys; print(f'{statistics.median_low(int(l.split()[0]) for l in sys.stdin):,}')")
     echo "$(final "$1") | $(first_step_at "$1" "$2") | $tokens"
 }
 # Training time of every run in the table (whichever invocation ran it), and this invocation's time.
-run_dirs=(); for name in "${names[@]}"; do run_dirs+=("${dirs[$name]}" ${seed2[$name]:+"${seed2[$name]}"}); done
+run_dirs=(); for d in "${dirs[@]}" "${seed2[@]}"; do [[ -f "$d/summary.json" ]] && run_dirs+=("$d"); done
 train_min=$(python3 -c "import json,sys; print(round(sum(json.load(open(d+'/summary.json'))['wall_seconds'] for d in sys.argv[1:]) / 60))" "${run_dirs[@]}")
 elapsed=$(( $(date +%s) - start ))
 section="$out/variants-$benchmark-section.md"
@@ -125,7 +130,7 @@ marker=variants; [[ $benchmark == scratch ]] && marker=variants-scratch
     fi
     echo "k = $best. Steps are the first evaluation at or below the plain run's final held-out loss of the same seed."
     echo
-    echo "| variant | seed | final held-out loss | bits/byte | first step at plain's final loss | tokens/s |"
+    echo "| variant | seed | final held-out loss | bits/byte | first step at plain's final loss | median tokens/s |"
     echo "|---|---:|---:|---:|---:|---:|"
     for name in "${names[@]}"; do
         echo "| $name | 1234 | $(row "${dirs[$name]}" "${dirs["plain (100%)"]}") |"
