@@ -28,7 +28,7 @@ public sealed class EvolvingReference : IReferenceLosses
     readonly AdamW _optimizer;
     readonly SelectionConfig _config;
     readonly double _gradClip, _lr;
-    readonly int _seqLen, _batchSize;
+    readonly int _seqLen;
 
     /// <summary>Refreshes made so far.</summary>
     public int Refreshes { get; private set; }
@@ -45,7 +45,7 @@ public sealed class EvolvingReference : IReferenceLosses
         _data = data;
         _config = config;
         _gradClip = train.GradClip;
-        (_seqLen, _batchSize) = (train.SeqLen, train.BatchSize);
+        _seqLen = train.SeqLen;
         _loader = new BatchLoader(data.Split("train"), train.BatchSize, train.SeqLen, train.Seed ^ DataSeedSalt, device);
         _optimizer = new AdamW(online.Model.named_parameters().Select(p => (p.name, p.parameter)), train.Beta1, train.Beta2, train.Eps, train.WeightDecay);
     }
