@@ -61,14 +61,12 @@ refresh="--ref $out/runs/reference --ref-data $out/data/reference --set selectio
 declare -A flags=(["plain (100%)"]="$scores" ["hard top-k (the paper)"]="$scores")
 declare -A ratio=(["plain (100%)"]=1.0 ["hard top-k (the paper)"]=$best)
 variants=("soft, temperature 0.2|$scores --set selection.weighting=soft --set selection.temperature=0.2")
-if [[ $benchmark == continual ]]; then
-    variants+=(
-        "soft, temperature 0.5|$scores --set selection.weighting=soft --set selection.temperature=0.5"
-        "linear 100% → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=1.0"
-        "linear $half → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=$half"
-    )
-fi
-variants+=("reference refreshed (10 steps every $refresh_every)|$refresh")
+if [[ $benchmark == continual ]]; then variants+=("soft, temperature 0.5|$scores --set selection.weighting=soft --set selection.temperature=0.5"); fi
+variants+=(
+    "linear 100% → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=1.0"
+    "linear $half → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=$half"
+    "reference refreshed (10 steps every $refresh_every)|$refresh"
+)
 for v in "${variants[@]}"; do flags[${v%%|*}]=${v#*|}; ratio[${v%%|*}]=$best; done
 names=("plain (100%)" "hard top-k (the paper)" "${variants[@]%%|*}")
 
@@ -138,7 +136,7 @@ marker=variants; [[ $benchmark == scratch ]] && marker=variants-scratch
     done
     echo
     echo "Soft: weight = sigmoid((score − k-th score) / (temperature · std of the batch's scores)), loss = Σ w·ℓ / Σ w."
-    [[ $benchmark == continual ]] && echo "Schedules: k moves linearly from the first value to $best over the run (\`selection.ratio_schedule\`, \`selection.ratio_start\`)."
+    echo "Schedules: k moves linearly from the first value to $best over the run (\`selection.ratio_schedule\`, \`selection.ratio_start\`)."
     echo "Refreshed reference: the online reference (\`--ref\`, a forward per step instead of offline scores) takes 10 AdamW steps on"
     echo "the clean reference corpus (\`--ref-data\`) every $refresh_every steps at lr $ref_lr (\`selection.ref_refresh_*\`); its tokens/s include both."
     echo
