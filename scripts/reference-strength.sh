@@ -22,8 +22,7 @@ final_bpb() { final "$1" | cut -d'|' -f2 | xargs; }
 first_at() { first_step_at "$1" "$out/runs/continual/ratio-1.00"; }
 params() { python3 -c "import json,sys; print(f\"{json.load(open(sys.argv[1]+'/summary.json'))['parameters']/1e6:.1f}M\")" "$1"; }
 slm() { # scores run (a finished run is reused, and its command listed all the same)
-    local args=(train --config "$config" "${sets[@]}" --init "$out/base-hf" --data "$out/data/noisy" --ref-scores "$1" --eval-data "$out/data/heldout" --out "$2" --resume auto --ratio "$best" -q)
-    if [[ -f "$2/summary.json" ]]; then record_rho1 "${args[@]}"; else rho1 "${args[@]}" > /dev/null; fi
+    rho1_unless_done "$2" train --config "$config" "${sets[@]}" --init "$out/base-hf" --data "$out/data/noisy" --ref-scores "$1" --eval-data "$out/data/heldout" --out "$2" --resume auto --ratio "$best" -q
 }
 
 rows=()

