@@ -20,9 +20,6 @@ namespace Rho1.Training;
 
 public sealed class Trainer
 {
-    /// <summary>The objective's checkpoint tensors are stored in the optimizer file under this prefix.</summary>
-    public const string ObjectiveTensorPrefix = "objective.";
-
     readonly TrainOptions _options;
     readonly Func<TrainingSetup, ITrainingObjective> _objectiveFactory;
 
@@ -229,8 +226,7 @@ public sealed class Trainer
     {
         try
         {
-            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)),
-                run.Optimizer.State().Concat(run.Objective.StateTensors().Select(t => (ObjectiveTensorPrefix + t.Name, t.Tensor))));
+            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), run.Optimizer.State(), run.Objective.StateTensors());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -164,10 +164,9 @@ public sealed class TrainingRun : IDisposable
             ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
             optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
-            objective.LoadState(resumed.State.Objective, resumed.Optimizer.Where(kv => kv.Key.StartsWith(Trainer.ObjectiveTensorPrefix, StringComparison.Ordinal))
-                .ToDictionary(kv => kv.Key[Trainer.ObjectiveTensorPrefix.Length..], kv => kv.Value), resumed.Path);
+            objective.LoadState(resumed.State.Objective, resumed.Objective, resumed.Path);
             (run.Step, run.Tokens) = (resumed.State.Step, resumed.State.TokensSeen);
-            foreach (var tensor in resumed.Model.Values.Concat(resumed.Optimizer.Values)) tensor.Dispose();
+            foreach (var tensor in resumed.AllTensors) tensor.Dispose();
         }
         return run;
     }

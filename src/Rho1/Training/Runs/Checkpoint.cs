@@ -7,21 +7,33 @@ using static TorchSharp.torch;
 
 namespace Rho1.Training.Runs;
 
-public sealed record LoadedCheckpoint(string Path, TrainerState State, Dictionary<string, Tensor> Model, Dictionary<string, Tensor> Optimizer);
+/// <param name="Objective">The training objective's own tensors (a refreshing reference's weights and moments), names without the prefix.</param>
+public sealed record LoadedCheckpoint(string Path, TrainerState State, Dictionary<string, Tensor> Model, Dictionary<string, Tensor> Optimizer, Dictionary<string, Tensor> Objective)
+{
+    public IEnumerable<Tensor> AllTensors => Model.Values.Concat(Optimizer.Values).Concat(Objective.Values);
+}
 
 public static class Checkpoint
 {
+    /// <summary>The objective's tensors share the optimizer file under this prefix (docs/checkpoint-format.md).</summary>
+    public const string ObjectivePrefix = "objective.";
+
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes a complete checkpoint to <paramref name="dir"/>, replacing an older one there only once the new one is complete.</summary>
-    public static void Save(string dir, TrainerState state, IEnumerable<(string, Tensor)> model, IEnumerable<(string, Tensor)> optimizer) =>
-        CheckpointFiles.Write(dir, state.Step, JsonSerializer.Serialize(state, Json), model, optimizer);
+    public static void Save(string dir, TrainerState state, IEnumerable<(string, Tensor)> model, IEnumerable<(string, Tensor)> optimizer,
+        IEnumerable<(string Name, Tensor Tensor)> objective) =>
+        CheckpointFiles.Write(dir, state.Step, JsonSerializer.Serialize(state, Json), model,
+            optimizer.Concat(objective.Select(t => (ObjectivePrefix + t.Name, t.Tensor))));
 
     /// <summary>Loads a checkpoint after verifying it; a damaged one is a user error naming the file.</summary>
     public static LoadedCheckpoint Load(string dir)
     {
         var state = ReadState(dir);
-        return new LoadedCheckpoint(dir, state, CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile), CheckpointFiles.ReadTensors(dir, CheckpointFiles.OptimizerFile));
+        var optimizer = CheckpointFiles.ReadTensors(dir, CheckpointFiles.OptimizerFile);
+        var objective = optimizer.Where(kv => kv.Key.StartsWith(ObjectivePrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[ObjectivePrefix.Length..], kv => kv.Value);
+        foreach (var name in objective.Keys) optimizer.Remove(ObjectivePrefix + name);
+        return new LoadedCheckpoint(dir, state, CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile), optimizer, objective);
     }
 
     /// <summary>Reads only state.json of a verified checkpoint.</summary>
