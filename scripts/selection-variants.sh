@@ -59,7 +59,9 @@ refresh="--ref $out/runs/reference --ref-data $out/data/reference --set selectio
 declare -A flags=(["plain (100%)"]="$scores" ["hard top-k (the paper)"]="$scores")
 declare -A ratio=(["plain (100%)"]=1.0 ["hard top-k (the paper)"]=$best)
 variants=("soft, temperature 0.2|$scores --set selection.weighting=soft --set selection.temperature=0.2")
-if [[ $benchmark == continual ]]; then variants+=("soft, temperature 0.5|$scores --set selection.weighting=soft --set selection.temperature=0.5"); fi
+if [[ $benchmark == continual ]]; then
+    for t in 0.1 0.5; do variants+=("soft, temperature $t|$scores --set selection.weighting=soft --set selection.temperature=$t"); done
+fi
 variants+=(
     "linear 100% → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=1.0"
     "linear $half → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=$half"
