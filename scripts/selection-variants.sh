@@ -67,6 +67,7 @@ variants+=(
     "linear $half → $best|$scores --set selection.ratio_schedule=linear --set selection.ratio_start=$half"
     "reference refreshed (10 steps every $refresh_every)|$refresh"
     "soft 0.2 + reference refreshed|$refresh --set selection.weighting=soft --set selection.temperature=0.2"
+    "soft 0.2 + online reference, not refreshed|--ref $out/runs/reference --set selection.weighting=soft --set selection.temperature=0.2"
 )
 for v in "${variants[@]}"; do flags[${v%%|*}]=${v#*|}; ratio[${v%%|*}]=$best; done
 names=("plain (100%)" "hard top-k (the paper)" "${variants[@]%%|*}")
