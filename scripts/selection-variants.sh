@@ -30,8 +30,7 @@ if [[ $benchmark == scratch ]]; then
     [[ -f "$out/data/heldout/meta.json" ]] || { log "preparing datasets"; prepare_benchmark; }
     log "the reference (reused when finished)"
     ref_sets=(); if [[ $quick == 1 ]]; then ref_sets=(--set train.steps=30 --set train.eval_every=0); fi
-    ref_args=(train-ref --config "$config" "${ref_sets[@]}" --data "$out/data/reference" --out "$out/runs/reference" --resume auto -q)
-    if [[ "${REPORT_ONLY:-0}" == 1 ]]; then record_rho1 "${ref_args[@]}"; else rho1 "${ref_args[@]}" > /dev/null; fi
+    rho1_unless_done "$out/runs/reference" train-ref --config "$config" "${ref_sets[@]}" --data "$out/data/reference" --out "$out/runs/reference" --resume auto -q
     [[ -d "$out/runs/scores" ]] || rho1 score --ref "$out/runs/reference" --data "$out/data/noisy" --out "$out/runs/scores" --batch-size 32 --precision auto -q > /dev/null
     sweep="$out/runs/sweep"
 else
