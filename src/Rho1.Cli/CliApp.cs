@@ -70,6 +70,7 @@ public static class CliApp
         try
         {
             job.RequireSupported(parse.CommandResult.Command.Name);
+            NativeAllocator.Configure(); // before libtorch allocates: see docs/performance.md, "Memory and gradient accumulation"
             // The compute verbs take --threads (GlobalOptions.Threads); prepare's --threads is its tokenizer's, an Option<int>.
             if (parse.CommandResult.Command.Options.OfType<Option<int?>>().FirstOrDefault(o => o.Name == "--threads") is { } threads)
                 ComputeThreads.Apply(parse.GetValue(threads), launch.LocalSize);

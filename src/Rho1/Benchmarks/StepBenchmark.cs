@@ -90,8 +90,10 @@ public static class StepBenchmark
     /// <summary>Plain on even steps, selective on odd ones; only the timing is of interest, not the model it trains.</summary>
     sealed class Alternating(ITrainingObjective plain, ITrainingObjective selective) : ITrainingObjective, IDisposable
     {
-        public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats) =>
-            (step % 2 == 0 ? plain : selective).Reduce(tokenLosses, batch, step, withStats);
+        public void BeginStep(int step) => (step % 2 == 0 ? plain : selective).BeginStep(step);
+
+        public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats, int micro = 0) =>
+            (step % 2 == 0 ? plain : selective).Reduce(tokenLosses, batch, step, withStats, micro);
 
         public bool RanksWholeStep(int step) => step % 2 == 1 && selective.RanksWholeStep(step);
         public void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses) => selective.PrepareStep(step, batches, tokenLosses);

@@ -46,7 +46,8 @@ public static class StartBanner
         run.Log.Information("objective: {Objective}", Objective(run.Objective.Describe()));
         if (run.Device.type == DeviceType.CPU)
         {
-            run.Log.Information("CPU threads: {Threads} ({Source})", torch.get_num_threads(), ComputeThreads.Current?.Source ?? "libtorch's default");
+            run.Log.Information("CPU threads: {Threads} ({Source}); allocator: {Allocator}", torch.get_num_threads(),
+                ComputeThreads.Current?.Source ?? "libtorch's default", NativeAllocator.Choice ?? "glibc's defaults");
             if (ComputeThreads.BusyMachineWarning() is { } busy)
                 run.Log.Warning("{Busy}", busy);
         }

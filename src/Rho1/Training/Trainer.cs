@@ -57,17 +57,24 @@ public sealed class Trainer
         double lr = LrSchedule.At(run.Step, t);
         var meanLoss = torch.zeros(1, device: run.Device);
         IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
+        run.Objective.BeginStep(run.Step);
         var batches = Enumerable.Range(0, t.GradAccum).Select(_ => run.Loader.Next()).ToList();
         if (t.GradAccum > 1 && run.Objective.RanksWholeStep(run.Step))
             PrepareStep(run, batches);
         for (int micro = 0; micro < t.GradAccum; micro++)
         {
+            // Nothing of a micro-batch outlives its backward but the step's statistics: survivors scattered among
+            // the freed activations fragment the allocator's heap, so that each micro-batch would take fresh memory.
+            using var microScope = torch.NewDisposeScope();
             var batch = batches[micro];
             var tokenLosses = run.Model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
-            var output = run.Objective.Reduce(tokenLosses, batch, run.Step, withStats: logStep && micro == t.GradAccum - 1);
+            bool last = micro == t.GradAccum - 1;
+            var output = run.Objective.Reduce(tokenLosses, batch, run.Step, withStats: logStep && last, micro);
             (output.Loss / t.GradAccum).backward();
-            meanLoss += tokenLosses.detach().mean() / t.GradAccum;
-            stats = output.Stats;
+            using (torch.no_grad())
+                meanLoss.add_(tokenLosses.detach().mean() / t.GradAccum);
+            if (last)
+                stats = output.Stats.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
         }
         if (run.World.Size > 1)
         {

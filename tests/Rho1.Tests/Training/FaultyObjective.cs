@@ -9,7 +9,7 @@ namespace Rho1.Tests.Training;
 
 public sealed class FaultyObjective(Func<int, bool> nanLoss, Func<int, bool>? nanGradient = null) : ITrainingObjective
 {
-    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats, int micro = 0)
     {
         var loss = tokenLosses.mean();
         if (nanLoss(step + 1))

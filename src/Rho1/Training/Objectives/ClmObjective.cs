@@ -7,7 +7,7 @@ namespace Rho1.Training.Objectives;
 
 public sealed class ClmObjective : ITrainingObjective
 {
-    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats) =>
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats, int micro = 0) =>
         new(tokenLosses.mean(), new Dictionary<string, Tensor>());
 
     public double ExtraFlopsPerToken => 0;

@@ -62,6 +62,7 @@ public sealed class EvolvingReference : IReferenceLosses
 
     void Refresh()
     {
+        using var grad = torch.enable_grad(); // whatever scope the caller is in, a refresh trains
         var model = _online.Model;
         model.train();
         double sum = 0;

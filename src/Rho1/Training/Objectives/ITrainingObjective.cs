@@ -9,10 +9,17 @@ namespace Rho1.Training.Objectives;
 public interface ITrainingObjective
 {
     /// <summary>
-    /// Reduces per-token losses (B, T), fp32 with grad, at optimizer step <paramref name="step"/>. Statistics are
-    /// computed only when <paramref name="withStats"/> (the last micro-batch of a logged step): a quantile costs a sort.
+    /// Called once at the start of optimizer step <paramref name="step"/>, before any forward pass of the step and outside
+    /// any no-grad scope: the point where an objective may train something of its own (a refreshing reference).
     /// </summary>
-    ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats);
+    void BeginStep(int step) { }
+
+    /// <summary>
+    /// Reduces per-token losses (B, T), fp32 with grad, of micro-batch <paramref name="micro"/> (0-based) of optimizer step
+    /// <paramref name="step"/>. Statistics are computed only when <paramref name="withStats"/> (the last micro-batch of a
+    /// logged step): a quantile costs a sort.
+    /// </summary>
+    ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats, int micro = 0);
 
     /// <summary>
     /// Whether step <paramref name="step"/> ranks tokens across all its micro-batches (gradient accumulation): the trainer

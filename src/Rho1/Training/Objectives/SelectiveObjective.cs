@@ -28,7 +28,6 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly long _seed;
     readonly ICollectives _world;
     Tensor? _threshold; // global mode: running cutoff, 0-dim, on the device
-    int _lastStep = -1, _microInStep;
     StepSelection? _prepared; // batch mode under gradient accumulation: the step's selection, fixed by PrepareStep
 
     /// <summary>One step's whole-batch selection: the step's global losses, reference losses and mask (A·B, T), and this rank's rows of the mask per micro-batch.</summary>
@@ -93,10 +92,17 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         }
     }
 
+    /// <summary>A refreshing reference makes the refreshes due by a step that uses it here, before the step's forward passes.</summary>
+    public void BeginStep(int step)
+    {
+        if (UsesReference(step))
+            _evolving?.CatchUp(step);
+    }
+
     /// <summary>The reference's losses on <paramref name="batch"/> at step <paramref name="step"/>, after any refresh due by then.</summary>
     Tensor ReferenceLosses(Batch batch, int step)
     {
-        _evolving?.CatchUp(step);
+        _evolving?.CatchUp(step); // a no-op after BeginStep(step); a caller that skipped it still gets the right reference
         return _reference!.Losses(batch);
     }
 
@@ -124,12 +130,10 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         _prepared = new StepSelection(step, losses, refLosses, mask, own);
     }
 
-    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats)
+    public ObjectiveOutput Reduce(Tensor tokenLosses, Batch batch, int step, bool withStats, int micro = 0)
     {
-        _microInStep = step == _lastStep ? _microInStep + 1 : 0;
-        _lastStep = step;
         if (_prepared is { } prepared && prepared.Step == step)
-            return ReducePrepared(prepared, tokenLosses, withStats);
+            return ReducePrepared(prepared, tokenLosses, micro, withStats);
         var stats = new Dictionary<string, Tensor>();
         if (!Selects(step))
         {
@@ -142,9 +146,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var losses = _world.AllGather(tokenLosses.detach());
         if (refLosses is not null && withStats)
             ReferenceStats(stats, losses, refLosses);
-        if (_evolving is { Refreshes: > 0 } && withStats)
-            stats["ref_refresh_loss"] = torch.tensor(_evolving.LastRefreshLoss);
-        using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, _microInStep)) : null;
+        using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro)) : null;
         var scores = TokenScores.Compute(_score, losses, refLosses, generator);
         var mask = Mask(scores, RatioAt(step));
         if (withStats)
@@ -167,9 +169,9 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     /// gradient average by the N ranks. Statistics
     /// describe the whole step, as they would for one batch of A·B.
     /// </summary>
-    ObjectiveOutput ReducePrepared(StepSelection p, Tensor tokenLosses, bool withStats)
+    ObjectiveOutput ReducePrepared(StepSelection p, Tensor tokenLosses, int micro, bool withStats)
     {
-        var mask = p.MicroMasks[_microInStep];
+        var mask = p.MicroMasks[micro];
         var loss = (tokenLosses * mask).sum() / p.Mask.sum().clamp_min(1.0) * (p.MicroMasks.Length * _world.Size);
         var stats = new Dictionary<string, Tensor>();
         if (withStats)
@@ -189,8 +191,10 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         stats["loss_unselected"] = TokenSelector.MaskedMean(losses, 1 - mask);
     }
 
-    static void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
+    void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
     {
+        if (_evolving is { Refreshes: > 0 })
+            stats["ref_refresh_loss"] = torch.tensor(_evolving.LastRefreshLoss);
         var excess = ExcessLoss.Of(trainLosses, refLosses).reshape(-1);
         stats["ref_loss"] = refLosses.mean();
         var q = torch.quantile(excess, torch.tensor(new[] { 0.1, 0.5, 0.9 }, dtype: excess.dtype, device: excess.device));

@@ -121,6 +121,32 @@ public class EvolvingReferenceTests(SyntheticData data)
         Assert.False(torch.allclose(original[name], saved.Objective["model." + name], rtol: 0, atol: 0), $"{name} of the saved reference equals the untrained one");
     }
 
+    [Theory]
+    [InlineData("batch")]
+    [InlineData("sequence")]
+    [InlineData("global")]
+    public void Under_gradient_accumulation_refreshes_happen_at_the_start_of_the_step_and_resume_exactly(string select)
+    {
+        // Batch selection ranks the whole step in a forward without gradient; a refresh reached from there had no graph
+        // to backpropagate (issue 26, defect 1). The refresh now comes first in the step, for every selection mode.
+        string reference = TinyRun.TrainPlain(data, data.Clean, 10);
+        var config = TinyRun.Config("train.steps=8", "train.checkpoint_every=4", "train.eval_every=0", "train.log_every=1", "train.grad_accum=2",
+            "train.batch_size=4", "selection.ratio=0.6", $"selection.select={select}", "selection.ref_refresh_every=3", "selection.ref_refresh_steps=2",
+            "selection.ref_refresh_lr=3e-3");
+        string straight = data.NewRunDir(), resumed = data.NewRunDir();
+        ITrainingObjective Objective(TrainingSetup setup) => SelectiveObjective.For(setup, reference, null, data.Clean);
+        new Trainer(new TrainOptions(config, data.Noisy, straight, "cpu", TensorBoard: false), Objective).Run();
+        var stopAt5 = new TrainOptions(config, data.Noisy, resumed, "cpu", TensorBoard: false) { AfterStep = s => { if (s == 5) throw new OperationCanceledException(); } };
+        Assert.Throws<OperationCanceledException>(() => new Trainer(stopAt5, Objective).Run());
+        new Trainer(new TrainOptions(config, data.Noisy, resumed, "cpu", Resume: "auto", TensorBoard: false), Objective).Run();
+        var metrics = TinyRun.Metrics(straight);
+        Assert.Equal(TinyRun.Deterministic(metrics), TinyRun.Deterministic(TinyRun.Metrics(resumed)));
+        // Two refreshes by step 8 (before steps 4 and 7): the logged refresh loss appears from step 4 and changes at 7.
+        var refresh = metrics.Where(m => m.ContainsKey("ref_refresh_loss")).ToList();
+        Assert.Equal(4, refresh.First()["step"]!.GetValue<int>());
+        Assert.NotEqual(refresh.First()["ref_refresh_loss"]!.GetValue<double>(), refresh.Last()["ref_refresh_loss"]!.GetValue<double>());
+    }
+
     [Fact]
     public void Resuming_with_other_clean_data_or_a_refresh_the_checkpoint_lacks_is_refused()
     {
