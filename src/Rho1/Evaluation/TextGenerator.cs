@@ -19,10 +19,7 @@ public static class TextGenerator
         var dev = DeviceSpec.Resolve(o.Device);
         using var loaded = ModelLoader.Load(o.Model, dev, precision: "fp32");
         var (model, state) = (loaded.Model, loaded.Info);
-        string tokenizerSource = o.DataDir ?? state.DataDir;
-        var tokenizer = Directory.Exists(tokenizerSource) ? TokenizerFactory.ForDataset(tokenizerSource) : TokenizerFactory.Create(state.Tokenizer);
-        if (tokenizer.Id != state.Tokenizer)
-            throw new UserErrorException($"tokenizer {tokenizer.Id} of {tokenizerSource} is not the model's ({state.Tokenizer})");
+        var tokenizer = ModelTokenizer.Find(state, o.DataDir);
         var ids = new List<long> { tokenizer.EosId }; // generation starts as a new document
         ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
         int promptLength = ids.Count;

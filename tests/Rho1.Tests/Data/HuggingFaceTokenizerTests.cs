@@ -54,6 +54,25 @@ public class HuggingFaceTokenizerTests : IDisposable
         Assert.StartsWith("hf-bpe:tokenizer.json@", tokenizer.Id);
     }
 
+    [Theory]
+    [InlineData("{\"bos_token\": \"<|begin_of_text|>\", \"eos_token\": \"<|endoftext|>\"}", 260)]
+    [InlineData("{\"bos_token\": {\"content\": \"<|begin_of_text|>\"}}", 260)]
+    [InlineData("{\"bos_token\": null, \"eos_token\": \"<|endoftext|>\"}", null)] // Qwen's: no BOS
+    [InlineData("{\"eos_token\": \"<|endoftext|>\"}", null)]
+    public void The_beginning_of_sequence_id_is_tokenizer_configs_bos_token(string config, int? expected)
+    {
+        string dir = WriteTokenizerJson("bos", mergesAsPairs: false, withConfig: false);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tokenizer.json")))!;
+        json["added_tokens"]!.AsArray().Add(new JsonObject { ["id"] = 260, ["content"] = "<|begin_of_text|>", ["special"] = true });
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json.ToJsonString());
+        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), config);
+        var tokenizer = TokenizerFactory.Create("hf:" + dir);
+        Assert.Equal(expected, tokenizer.BosId);
+        Assert.Equal(259, tokenizer.EosId);
+        Assert.Null(TokenizerFactory.Create("gpt2").BosId);
+        Assert.Null(TokenizerFactory.Create("bytes").BosId);
+    }
+
     [Fact]
     public void Prepare_with_hf_dir_records_the_identity_and_recreates_the_tokenizer_from_its_copies()
     {
@@ -79,6 +98,7 @@ public class HuggingFaceTokenizerTests : IDisposable
         var direct = TokenizerFactory.Create(model);
         Assert.Equal(direct.Id, viaDir.Id);
         Assert.Equal([269, 3 + 0x21], viaDir.Encode("the!"));
+        Assert.Equal(1, viaDir.BosId); // the model's bos_id (<s>); encoding still adds none
         Directory.CreateDirectory(_dir.Combine("empty"));
         Assert.Contains("holds neither tokenizer.model nor tokenizer.json", Assert.Throws<UserErrorException>(() => TokenizerFactory.Create("hf:" + _dir.Combine("empty"))).Message);
     }

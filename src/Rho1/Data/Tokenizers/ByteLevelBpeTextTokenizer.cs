@@ -12,8 +12,11 @@ internal sealed partial class ByteLevelBpeTextTokenizer : ITextTokenizer
     readonly InstancePool<BpeTokenizer> _pool;
 
     /// <param name="endOfText">The vocabulary's end-of-text id; null: a synthetic one just past the vocabulary.</param>
-    public ByteLevelBpeTextTokenizer(string id, IEnumerable<string> files, BpeTokenizer first, Func<BpeTokenizer> create, int vocabSize, int? endOfText)
+    /// <param name="beginOfText">The files' beginning-of-sequence id, if they name one.</param>
+    public ByteLevelBpeTextTokenizer(string id, IEnumerable<string> files, BpeTokenizer first, Func<BpeTokenizer> create, int vocabSize, int? endOfText,
+        int? beginOfText = null)
     {
+        BosId = beginOfText;
         _pool = new InstancePool<BpeTokenizer>(first, create);
         Id = id;
         Files = [.. files.Select(Path.GetFullPath)];
@@ -24,6 +27,7 @@ internal sealed partial class ByteLevelBpeTextTokenizer : ITextTokenizer
     public string Id { get; }
     public int VocabSize { get; }
     public int EosId { get; }
+    public int? BosId { get; }
     public IReadOnlyList<string> Files { get; }
 
     // GPT-2's pre-tokenisation pattern: contractions, letter runs, digit runs, other runs, whitespace.

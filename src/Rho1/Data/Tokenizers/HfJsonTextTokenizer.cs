@@ -35,6 +35,7 @@ internal static class HfJsonTextTokenizer
         string? pattern = SplitPattern(root["pre_tokenizer"]);
         string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ConfigName);
         int? eos = EndOfText(config, tokens);
+        int? bos = ConfigToken(config, "bos_token", tokens);
         string[] files = File.Exists(config) ? [path, config] : [path];
         try
         {
@@ -44,7 +45,7 @@ internal static class HfJsonTextTokenizer
                 ByteLevel = true,
                 PreTokenizer = new RegexPreTokenizer(pattern is null ? ByteLevelBpeTextTokenizer.Gpt2Pattern() : new Regex(pattern, RegexOptions.Compiled), null),
             });
-            return new ByteLevelBpeTextTokenizer($"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}", files, Create(), Create, vocabSize, eos);
+            return new ByteLevelBpeTextTokenizer($"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}", files, Create(), Create, vocabSize, eos, bos);
         }
         catch (Exception e) when (e is not UserErrorException)
         {
@@ -63,14 +64,19 @@ internal static class HfJsonTextTokenizer
     /// <summary>tokenizer_config.json's eos_token (a string or {"content": ...}), else a conventional end-of-text token.</summary>
     static int? EndOfText(string configPath, Dictionary<string, int> tokens)
     {
-        if (File.Exists(configPath) && JsonNode.Parse(File.ReadAllText(configPath))?["eos_token"] is { } eos)
-        {
-            string name = eos is JsonObject o ? o["content"]!.GetValue<string>() : eos.GetValue<string>();
-            if (tokens.TryGetValue(name, out int id)) return id;
-        }
+        if (ConfigToken(configPath, "eos_token", tokens) is { } named)
+            return named;
         foreach (string name in EndOfTextNames)
             if (tokens.TryGetValue(name, out int id)) return id;
         return null;
     }
 
+    /// <summary>The id of tokenizer_config.json's <paramref name="key"/> (a string or {"content": ...}); null when the file, the key or the token is missing.</summary>
+    static int? ConfigToken(string configPath, string key, Dictionary<string, int> tokens)
+    {
+        if (!File.Exists(configPath) || JsonNode.Parse(File.ReadAllText(configPath))?[key] is not { } token)
+            return null;
+        string? name = token is JsonObject o ? o["content"]?.GetValue<string>() : token.GetValueKind() == System.Text.Json.JsonValueKind.String ? token.GetValue<string>() : null;
+        return name != null && tokens.TryGetValue(name, out int id) ? id : null;
+    }
 }

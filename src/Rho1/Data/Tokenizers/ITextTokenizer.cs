@@ -15,6 +15,9 @@ public interface ITextTokenizer
     /// <summary>The id written after every document.</summary>
     int EosId { get; }
 
+    /// <summary>The beginning-of-sequence id of the model's own tokenizer files, if they name one (null: none, as for GPT-2 and bytes).</summary>
+    int? BosId => null;
+
     /// <summary>Files the tokenizer was loaded from (empty for built-in vocabularies).</summary>
     IReadOnlyList<string> Files { get; }
 

@@ -15,6 +15,7 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
         Files = [Path.GetFullPath(path)];
         VocabSize = inner.Vocabulary.Values.Max() + 1;
         EosId = inner.EndOfSentenceId;
+        BosId = inner.BeginningOfSentenceId >= 0 && inner.BeginningOfSentenceId < VocabSize ? inner.BeginningOfSentenceId : null;
         if (EosId < 0 || EosId >= VocabSize)
         {
             // A model without </s>: a synthetic id one past the vocabulary marks document ends.
@@ -26,6 +27,7 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
     public string Id { get; }
     public int VocabSize { get; }
     public int EosId { get; }
+    public int? BosId { get; }
     public IReadOnlyList<string> Files { get; }
 
     public static SentencePieceTextTokenizer Load(string path)

@@ -4,6 +4,7 @@
 // from one checkpoint beside a config.json from another.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rho1.Data.Tokenizers;
 using Rho1.IO;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public static class HuggingFaceExport
         string temp = AtomicDirectory.TempFor(outDir);
         try
         {
-            Write(loaded.Model, loaded.Info, temp);
+            Write(loaded.Model, loaded.Info, temp, BeginOfSequence(modelPath, loaded.Info));
             AtomicDirectory.Publish(temp, outDir);
         }
         catch
@@ -38,8 +39,22 @@ public static class HuggingFaceExport
         return Path.Combine(outDir, "model.safetensors");
     }
 
-    /// <summary>Writes weights, config.json and rho1.json (tokenizer identity, vocabulary, EOS, window length) to <paramref name="outDir"/>.</summary>
-    public static void Write(Transformer model, CheckpointInfo info, string outDir)
+    /// <summary>
+    /// The model's beginning-of-sequence id: its tokenizer's (none for GPT-2's and the bytes vocabulary); for a Hugging Face
+    /// directory without tokenizer files, the one its config.json gives; null: none to write.
+    /// </summary>
+    public static int? BeginOfSequence(string modelPath, CheckpointInfo info)
+    {
+        if (HuggingFaceModel.IsModelDirectory(modelPath))
+            return HuggingFaceModel.HasTokenizer(modelPath) ? TokenizerFactory.HuggingFace(modelPath).BosId : HuggingFaceModel.BosId(modelPath);
+        return ModelTokenizer.TryFind(info)?.BosId;
+    }
+
+    /// <summary>
+    /// Writes weights, config.json and rho1.json (tokenizer identity, vocabulary, EOS, window length) to <paramref name="outDir"/>;
+    /// config.json names <paramref name="bosId"/> as bos_token_id, or leaves the key out when it is null.
+    /// </summary>
+    public static void Write(Transformer model, CheckpointInfo info, string outDir, int? bosId = null)
     {
         int eosId = info.EosId;
         var c = model.Config;
@@ -56,8 +71,10 @@ public static class HuggingFaceExport
             ["num_hidden_layers"] = c.Layers, ["num_attention_heads"] = c.Heads, ["num_key_value_heads"] = c.EffectiveKvHeads,
             ["max_position_embeddings"] = c.ContextLength, ["rms_norm_eps"] = c.NormEps, ["rope_theta"] = c.RopeTheta,
             ["hidden_act"] = "silu", ["tie_word_embeddings"] = c.TiedEmbeddings, ["torch_dtype"] = "float32",
-            ["bos_token_id"] = eosId, ["eos_token_id"] = eosId, ["attention_bias"] = false, ["mlp_bias"] = false,
+            ["eos_token_id"] = eosId, ["attention_bias"] = false, ["mlp_bias"] = false,
         };
+        if (bosId is { } bos)
+            config["bos_token_id"] = bos;
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var sidecar = new JsonObject { ["tokenizer"] = info.Tokenizer, ["vocab_size"] = info.VocabSize, ["eos_id"] = info.EosId, ["seq_len"] = info.SeqLen };
         AtomicFile.WriteAllText(Path.Combine(outDir, HuggingFaceModel.SidecarFile), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -51,6 +51,16 @@ public static class HuggingFaceModel
         return (config, eos);
     }
 
+    /// <summary>Whether <paramref name="dir"/> holds the model's own tokenizer files (tokenizer.model or tokenizer.json).</summary>
+    public static bool HasTokenizer(string dir) => File.Exists(Path.Combine(dir, "tokenizer.model")) || File.Exists(Path.Combine(dir, "tokenizer.json"));
+
+    /// <summary>config.json's bos_token_id (the first of a list), or null when it names none.</summary>
+    public static int? BosId(string dir)
+    {
+        var bos = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ConfigFile)))?["bos_token_id"];
+        return bos is JsonArray many ? many.FirstOrDefault()?.GetValue<int>() : bos?.GetValueKind() == JsonValueKind.Number ? bos.GetValue<int>() : null;
+    }
+
     /// <summary>What the rest of Rho1 needs to know about the model, as a checkpoint would say it.</summary>
     public static CheckpointInfo Info(string dir)
     {
@@ -59,8 +69,7 @@ public static class HuggingFaceModel
             SafetensorsFile.Open(file).Dispose(); // headers only: a missing or truncated shard is refused before anything is built
         var sidecar = File.Exists(Path.Combine(dir, SidecarFile)) ? JsonNode.Parse(File.ReadAllText(Path.Combine(dir, SidecarFile)))?.AsObject() : null;
         // Without Rho1's sidecar, the model's own tokenizer files (if any) give the identity a dataset prepared with hf:DIR records.
-        var tokenizer = sidecar is null && (File.Exists(Path.Combine(dir, "tokenizer.model")) || File.Exists(Path.Combine(dir, "tokenizer.json")))
-            ? TokenizerFactory.HuggingFace(dir) : null;
+        var tokenizer = sidecar is null && HasTokenizer(dir) ? TokenizerFactory.HuggingFace(dir) : null;
         return new CheckpointInfo
         {
             Step = 0,

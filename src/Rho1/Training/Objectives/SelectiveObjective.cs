@@ -183,10 +183,19 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         return new ObjectiveOutput(loss, stats);
     }
 
-    /// <summary>The kept share and the mean loss of kept and left-out tokens, over the global batch.</summary>
-    static void SelectionStats(Dictionary<string, Tensor> stats, Tensor losses, Tensor mask)
+    /// <summary>
+    /// The kept share and the mean loss of kept and left-out tokens, over the global batch. Soft weights count a token as
+    /// selected at weight 0.5 or more (the top k% by construction) and log their mean apart, as mean_weight.
+    /// </summary>
+    void SelectionStats(Dictionary<string, Tensor> stats, Tensor losses, Tensor mask)
     {
-        stats["selected_fraction"] = mask.mean();
+        if (_config.Soft)
+        {
+            stats["selected_fraction"] = mask.ge(0.5).to(ScalarType.Float32).mean();
+            stats["mean_weight"] = mask.mean();
+        }
+        else
+            stats["selected_fraction"] = mask.mean();
         stats["loss_selected"] = TokenSelector.MaskedMean(losses, mask);
         stats["loss_unselected"] = TokenSelector.MaskedMean(losses, 1 - mask);
     }

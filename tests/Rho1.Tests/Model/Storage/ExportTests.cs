@@ -32,6 +32,19 @@ public class ExportTests(SyntheticData data)
         Assert.Equal(model.Config.Layers, config["num_hidden_layers"]!.GetValue<int>());
         Assert.Equal(257, config["vocab_size"]!.GetValue<int>());
         Assert.True(config["tie_word_embeddings"]!.GetValue<bool>());
+        Assert.Equal(256, config["eos_token_id"]!.GetValue<int>());
+        Assert.Null(config["bos_token_id"]); // the bytes vocabulary has no BOS: the key is left out, not set to EOS
         Assert.Throws<UserErrorException>(() => HuggingFaceExport.Run(run, outDir, force: false)); // never overwrites silently
+    }
+
+    [Fact]
+    public void A_hugging_face_model_exported_again_keeps_its_own_bos_token_id()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "hf-tiny-llama"); // config.json: bos 1, eos 2, no tokenizer files
+        string outDir = data.NewRunDir();
+        HuggingFaceExport.Run(fixture, outDir, force: false);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "config.json")))!;
+        Assert.Equal(1, config["bos_token_id"]!.GetValue<int>());
+        Assert.Equal(2, config["eos_token_id"]!.GetValue<int>());
     }
 }

@@ -2,6 +2,7 @@
 // tokens count, soft weighting trains every token a little, and a run with either stopped and resumed equals an
 // uninterrupted one (both are functions of the step and the batch, so a checkpoint carries all they need).
 using Rho1.Data.Batches;
+using Rho1.Selection;
 using Rho1.Tests.Fixtures;
 using Rho1.Training;
 using Rho1.Training.Configuration;
@@ -41,6 +42,20 @@ public class SelectionVariantsTests(SyntheticData data)
         Assert.Equal(1f, grad.sum().item<float>(), 5);
     }
 
+    [Fact]
+    public void Soft_weightings_selected_fraction_is_the_share_weighted_half_or_more_and_mean_weight_is_logged_apart()
+    {
+        var config = new SelectionConfig { Ratio = 0.3, Score = "loss", Weighting = "soft", Temperature = 0.5 };
+        var losses = torch.rand([4, 16], generator: new Generator(5));
+        var stats = new SelectiveObjective(config, null, totalSteps: 10, seed: 1).Reduce(losses, NoBatch, 0, withStats: true).Stats;
+        var weights = SoftSelection.Weights(losses, TokenSelector.Cutoff(losses, 0.3), 0.5);
+        float[] w = weights.data<float>().ToArray();
+        Assert.Equal(w.Count(x => x >= 0.5f) / 64f, stats["selected_fraction"].item<float>(), 6);
+        Assert.Equal(w.Average(), stats["mean_weight"].item<float>(), 5);
+        Assert.Equal((int)Math.Ceiling(0.3 * 64), w.Count(x => x >= 0.5f)); // the top k% are the tokens weighted half or more
+        Assert.False(new SelectiveObjective(config with { Weighting = "hard" }, null, 10, 1).Reduce(losses, NoBatch, 0, withStats: true).Stats.ContainsKey("mean_weight"));
+    }
+
     [Theory]
     [InlineData("selection.weighting=soft", "selection.select=batch")]
     [InlineData("selection.weighting=soft", "selection.select=global")]
@@ -56,10 +71,11 @@ public class SelectionVariantsTests(SyntheticData data)
         Assert.Throws<OperationCanceledException>(() => new Trainer(stopAt11, Objective).Run());
         new Trainer(new TrainOptions(config, data.Noisy, resumed, "cpu", Resume: "auto", TensorBoard: false), Objective).Run();
         Assert.Equal(TinyRun.Deterministic(TinyRun.Metrics(straight)), TinyRun.Deterministic(TinyRun.Metrics(resumed)));
-        // The variant really ran: soft weighting keeps a fractional share, a schedule starts at every token.
-        var fractions = TinyRun.Metrics(straight).Where(m => m.ContainsKey("selected_fraction")).Select(m => m["selected_fraction"]!.GetValue<double>()).ToList();
-        Assert.Contains(fractions, f => f != 0.5 && f != 1.0 || first.Contains("schedule", StringComparison.Ordinal));
+        // The variant really ran: soft weighting gives fractional weights, a schedule starts at every token.
+        var metrics = TinyRun.Metrics(straight);
+        var fractions = metrics.Where(m => m.ContainsKey("selected_fraction")).Select(m => m["selected_fraction"]!.GetValue<double>()).ToList();
         if (first.Contains("schedule", StringComparison.Ordinal)) Assert.True(fractions[0] > 0.9 && fractions[^1] < 0.55, string.Join(",", fractions));
+        else Assert.Contains(metrics, m => m["mean_weight"] is { } w && w.GetValue<double>() is not (0.5 or 1.0));
     }
 
     [Fact]
