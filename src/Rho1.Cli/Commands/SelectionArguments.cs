@@ -18,6 +18,10 @@ public sealed class SelectionArguments
     {
         Description = "Clean prepared data a refreshing reference trains on. [default: the data the --ref run was trained on]",
     };
+    public readonly Option<bool> AllowEvalOverlap = new("--allow-eval-overlap")
+    {
+        Description = "Let a refreshing reference train on the data the run is evaluated on (refused by default: its held-out numbers would not be held out).",
+    };
     public readonly Option<double?> Ratio = new("--ratio") { Description = "Fraction k of tokens trained on, in (0, 1]; 1.0 is plain training. [default: config, 1.0]" };
     public readonly Option<string?> Select = new("--select") { Description = "batch (paper), sequence (per sequence) or global (running threshold)." };
     public readonly Option<string?> Score = new("--score") { Description = "excess (paper: training minus reference loss), loss, ref or random." };
@@ -43,7 +47,7 @@ public sealed class SelectionArguments
 
     public void AddTo(Command command, bool withRatio = true)
     {
-        foreach (var option in new Option[] { Ref, RefScores, RefRefresh, RefData, Select, Score, SlmStart, Soft })
+        foreach (var option in new Option[] { Ref, RefScores, RefRefresh, RefData, AllowEvalOverlap, Select, Score, SlmStart, Soft })
             command.Options.Add(option);
         if (withRatio) command.Options.Add(Ratio);
     }

@@ -38,6 +38,7 @@ public sealed class SweepCommand
             Force = parse.GetValue(_args.Force),
             Init = parse.GetValue(_args.Init),
             RefData = parse.GetValue(_selection.RefData),
+            AllowEvalOverlap = parse.GetValue(_selection.AllowEvalOverlap),
             SetKeys = _args.SetKeys(parse),
         };
 

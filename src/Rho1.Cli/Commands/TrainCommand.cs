@@ -31,5 +31,6 @@ public sealed class TrainCommand
     }
 
     /// <summary>The run's options; the selection flags are folded into the config as selection.* overrides.</summary>
-    public TrainOptions Options(ParseResult parse) => _args.Build(parse, _selection.Overrides(parse));
+    public TrainOptions Options(ParseResult parse) =>
+        _args.Build(parse, _selection.Overrides(parse)) with { AllowEvalOverlap = parse.GetValue(_selection.AllowEvalOverlap) };
 }

@@ -55,7 +55,7 @@ public static class Sweep
             else
             {
                 Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
-                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys },
+                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys, AllowEvalOverlap = o.AllowEvalOverlap },
                     setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
                         ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores, o.RefData)
                         : SelectiveObjective.For(setup, null, null)).Run(cancel);

@@ -31,4 +31,7 @@ public sealed record SweepOptions(
 
     /// <summary>Clean data that a refreshing online reference (selection.ref_refresh_every) trains on.</summary>
     public string? RefData { get; init; }
+
+    /// <summary>Let a refreshing reference train on the data the runs are evaluated on (--allow-eval-overlap).</summary>
+    public bool AllowEvalOverlap { get; init; }
 }

@@ -53,6 +53,9 @@ public sealed record TrainOptions(
     /// <summary>This process's rank on its host: --device auto picks cuda:LocalRank.</summary>
     public int LocalRank { get; init; }
 
+    /// <summary>Let a reference that trains during the run train on the evaluation data (refused by default).</summary>
+    public bool AllowEvalOverlap { get; init; }
+
     /// <summary>Test hook: called after each completed step, before checkpointing.</summary>
     public Action<int>? AfterStep { get; init; }
 }

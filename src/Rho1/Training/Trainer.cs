@@ -11,7 +11,7 @@ using Rho1.Evaluation;
 using Rho1.IO;
 using Rho1.Platform;
 using Rho1.Training.Objectives;
-using Rho1.Training.Optimization;
+using Rho1.Optimization;
 using Rho1.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -12,7 +12,7 @@ using Rho1.Model.Storage;
 using Rho1.Platform;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
-using Rho1.Training.Optimization;
+using Rho1.Optimization;
 using Rho1.Training.Runs;
 using Serilog;
 using TorchSharp;
@@ -40,6 +40,8 @@ public sealed class TrainingRun : IDisposable
     public double AllReduceSeconds { get; set; }
     /// <summary>Held-out split evaluated during training; null = no evaluation.</summary>
     public TokenSplit? ValSplit { get; init; }
+    /// <summary>The dataset directory ValSplit belongs to.</summary>
+    public string ValSource { get; init; } = "";
     public double BytesPerToken { get; init; }
     /// <summary>The model this run started from (--init), absolute; null for random weights.</summary>
     public string? InitFrom { get; init; }
@@ -144,6 +146,8 @@ public sealed class TrainingRun : IDisposable
             history.AddRange(ResumeCheck.Check(resumed.State, config, objective.Describe(), o.AllowChange, resumed.Path));
         }
         var (valSplit, bytesPerToken) = RunCompatibility.EvaluationSplit(evalData ?? dataset, t.SeqLen, evalData != null);
+        if (valSplit != null && objective.TrainsOwnModelOn is var (ownData, ownSplit))
+            RunCompatibility.RequireHeldOut(evalData ?? dataset, valSplit, ownData, ownSplit, o.AllowEvalOverlap);
 
         AttentionBackend.Configure(device);
         var model = Own(owned, new Transformer(config.Model, t.Seed));
@@ -154,7 +158,7 @@ public sealed class TrainingRun : IDisposable
         var run = new TrainingRun
         {
             Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
-            Loader = loader, Objective = objective, World = o.World, ValSplit = valSplit, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision, InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
+            Loader = loader, Objective = objective, World = o.World, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision, InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
             ResumedAt = resumed?.State.Step ?? 0, CheckpointedStep = resumed?.State.Step ?? -1, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
         };
         if (initFrom != null)
@@ -235,6 +239,9 @@ public sealed class TrainingRun : IDisposable
             Log.Warning("--init {Init} records no tokenizer (no rho1.json): make sure {Data} was prepared with the model's own tokenizer", InitFrom, Dataset.Directory);
         if (ValSplit is null)
             Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", Dataset.Directory, t.SeqLen);
+        else
+            Log.Information("evaluation: {Split} split of {Data} ({Tokens:N0} tokens){Fallback}", ValSplit.Name, ValSource, ValSplit.Meta.Tokens,
+                ValSplit.Name == "val" ? "" : " (it has no val split)");
         AtomicFile.WriteAllText(Path.Combine(Directory.Dir, "config.json"), ConfigLoader.ToJson(Config, ConfigHistory));
         PeakGflops = t.PeakGflops > 0 ? t.PeakGflops
             : Device.type == DeviceType.CUDA ? MatmulThroughput.Measure(Device, Model.ComputeType, n: 8192, repeats: 3)

@@ -14,14 +14,15 @@ public class DependencyTests
         ["IO"] = Base,
         ["Platform"] = Base,
         ["Distributed"] = Base,
+        ["Optimization"] = Base,
         ["Data"] = [.. Base, "IO", "Platform"],
         ["Model"] = [.. Base, "IO", "Platform", "Data"],
-        ["Reference"] = [.. Base, "IO", "Platform", "Data", "Model"],
+        ["Reference"] = [.. Base, "IO", "Platform", "Data", "Model", "Optimization"],
         ["Selection"] = [],
         ["Evaluation"] = [.. Base, "IO", "Platform", "Data", "Model"],
-        ["Training"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Reference", "Selection", "Evaluation"],
-        ["Experiments"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Reference", "Selection", "Evaluation", "Training"],
-        ["Benchmarks"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Reference", "Selection", "Evaluation", "Training", "Experiments"],
+        ["Training"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation"],
+        ["Experiments"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation", "Training"],
+        ["Benchmarks"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation", "Training", "Experiments"],
     };
 
     static readonly Regex Reference = new(@"(?<![\w.])(?:using\s+(?:static\s+)?)?Rho1((?:\.[A-Z]\w*)*)", RegexOptions.Compiled);

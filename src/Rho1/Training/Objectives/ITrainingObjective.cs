@@ -2,6 +2,7 @@
 // losses of a micro-batch, return the scalar to backpropagate plus statistics (read only at log steps).
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Data.Reading;
 using static TorchSharp.torch;
 
 namespace Rho1.Training.Objectives;
@@ -29,6 +30,9 @@ public interface ITrainingObjective
 
     /// <summary>Fixes the step's selection from its micro-batches and their per-token losses (B, T) computed without gradient.</summary>
     void PrepareStep(int step, IReadOnlyList<Batch> batches, IReadOnlyList<Tensor> tokenLosses) { }
+
+    /// <summary>Data the objective trains something of its own on during the run (a refreshing reference's clean data), with the split it reads; null: none.</summary>
+    (TokenDataset Data, string Split)? TrainsOwnModelOn => null;
 
     /// <summary>Extra forward FLOPs per trained token (an online reference model), for MFU.</summary>
     double ExtraFlopsPerToken { get; }

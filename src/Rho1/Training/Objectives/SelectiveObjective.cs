@@ -23,7 +23,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly ScoreMode _score;
     readonly SelectMode _select;
     readonly IReferenceLosses? _reference;
-    readonly EvolvingReference? _evolving; // the reference, when it keeps training during the run
+    readonly RefreshingReference? _evolving; // the reference, when it keeps training during the run
     readonly int _startStep, _totalSteps;
     readonly long _seed;
     readonly ICollectives _world;
@@ -40,7 +40,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         _config = config;
         (_score, _select) = (config.ScoreMode, config.SelectMode);
         _reference = reference;
-        _evolving = reference as EvolvingReference;
+        _evolving = reference as RefreshingReference;
         _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
         _totalSteps = totalSteps;
         _seed = seed;
@@ -57,39 +57,12 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         if (s.RefreshesReference && s.NeedsReference && refCheckpoint is null)
             throw new UserErrorException($"selection.ref_refresh_every={s.RefRefreshEvery} trains the reference during the run: it needs --ref CKPT (an online reference; " +
                 "offline --ref-scores cannot follow a reference that changes)");
-        var reference = ReferenceLoader.Open(refCheckpoint, refScores, new ReferenceRequest(setup.Dataset, t.SeqLen, t.Precision, setup.Device));
+        var request = new ReferenceRequest(setup.Dataset, t.SeqLen, t.Precision, setup.Device);
+        var reference = ReferenceLoader.Open(refCheckpoint, refScores, request);
         if (s.RefreshesReference && reference is OnlineReference online)
-            reference = Evolving(online, refCheckpoint!, refData, setup);
+            reference = RefreshingReference.Open(online, refCheckpoint!, refData, new RefreshSettings(s.RefRefreshEvery, s.RefRefreshSteps, s.RefRefreshLr,
+                t.BatchSize, t.SeqLen, t.Seed, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, t.GradClip), request);
         return new(s, reference, t.Steps, t.Seed, setup.World);
-    }
-
-    /// <summary>
-    /// The online reference wrapped to keep training: on <paramref name="refData"/>, else the data it was trained on (its checkpoint
-    /// records where), at selection.ref_refresh_lr, else the learning rate its own schedule ended on.
-    /// </summary>
-    static EvolvingReference Evolving(OnlineReference online, string refCheckpoint, string? refData, TrainingSetup setup)
-    {
-        TokenDataset? data = null;
-        try
-        {
-            var info = Model.Storage.ModelLoader.Info(refCheckpoint);
-            var s = setup.Config.Selection;
-            refData ??= info.DataDir.Length > 0 && Directory.Exists(info.DataDir) ? info.DataDir
-                : throw new UserErrorException($"--ref {refCheckpoint} does not record data that still exists ({(info.DataDir.Length > 0 ? info.DataDir : "none recorded")}): " +
-                    "give the clean data it should keep training on with --ref-data DIR");
-            double lr = s.RefRefreshLr > 0 ? s.RefRefreshLr : info.Config.Train.Lr * info.Config.Train.MinLrRatio;
-            if (!(lr > 0))
-                throw new UserErrorException($"--ref {refCheckpoint} does not record its learning rate: set selection.ref_refresh_lr");
-            data = TokenDataset.OpenVerified(refData);
-            TokenizerMatch.Require($"--ref-data {refData}", data.Meta.Tokenizer, data.Meta.VocabSize, setup.Dataset);
-            return new EvolvingReference(online, data, s, setup.Config.Train, lr, setup.Device);
-        }
-        catch
-        {
-            data?.Dispose();
-            online.Dispose();
-            throw;
-        }
     }
 
     /// <summary>A refreshing reference makes the refreshes due by a step that uses it here, before the step's forward passes.</summary>
@@ -237,6 +210,8 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     }
 
     ulong RandomSeed(int step, int micro) => unchecked((ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)micro);
+
+    public (TokenDataset Data, string Split)? TrainsOwnModelOn => _evolving is { } e ? (e.Data, RefreshingReference.TrainsOnSplit) : null;
 
     public double ExtraFlopsPerToken => _reference?.FlopsPerToken ?? 0;
 

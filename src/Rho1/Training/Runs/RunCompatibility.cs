@@ -18,6 +18,23 @@ public static class RunCompatibility
         return (null, 1.0);
     }
 
+    /// <summary>
+    /// Refuses evaluation on data that something trained during the run reads (a refreshing reference's clean data): the same
+    /// dataset, or any shard of the evaluated split with the checksum of one the trainer reads. <paramref name="allow"/> lets it be.
+    /// </summary>
+    public static void RequireHeldOut(TokenDataset evalData, TokenSplit evalSplit, TokenDataset trainedOn, string trainedSplit, bool allow)
+    {
+        if (allow) return;
+        string? why = Path.GetFullPath(evalData.Directory) == Path.GetFullPath(trainedOn.Directory) || evalData.Fingerprint == trainedOn.Fingerprint
+            ? $"evaluation reads {evalData.Directory} ({evalSplit.Name} split), the dataset the refreshing reference trains on"
+            : trainedOn.Meta.Splits.TryGetValue(trainedSplit, out var trained) && evalSplit.Meta.Shards.Select(s => s.Sha256).Intersect(trained.Shards.Select(s => s.Sha256)).FirstOrDefault() is { } sha
+                ? $"evaluation's {evalData.Directory} ({evalSplit.Name} split) shares a shard (sha256 {sha[..12]}) with {trainedOn.Directory}, which the refreshing reference trains on"
+                : null;
+        if (why != null)
+            throw new UserErrorException($"{why}: its held-out numbers would not be held out; evaluate on other data (--eval-data), refresh on other data (--ref-data), " +
+                "or pass --allow-eval-overlap");
+    }
+
     public static RunConfig ResolveVocabulary(RunConfig config, TokenDataset dataset)
     {
         int vocab = dataset.Meta.VocabSize;

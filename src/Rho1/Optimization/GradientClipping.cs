@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Rho1.Training.Optimization;
+namespace Rho1.Optimization;
 
 public static class GradientClipping
 {

@@ -1,13 +1,13 @@
 // Our AdamW against TorchSharp's reference AdamW: identical parameters after several steps, with and
 // without weight decay, and vectors (norm weights) left undecayed.
-using AdamW = Rho1.Training.Optimization.AdamW;
-using Rho1.Training.Optimization;
+using AdamW = Rho1.Optimization.AdamW;
+using Rho1.Optimization;
 using TorchAdamW = TorchSharp.Modules.AdamW;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Rho1.Tests.Training.Optimization;
+namespace Rho1.Tests.Optimization;
 
 public class AdamWTests
 {

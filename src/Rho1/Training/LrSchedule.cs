@@ -2,7 +2,7 @@
 // (constant, then a linear decay over the last decay_fraction of steps) or constant. Steps count from 0.
 using Rho1.Training.Configuration;
 
-namespace Rho1.Training.Optimization;
+namespace Rho1.Training;
 
 public static class LrSchedule
 {

@@ -1,9 +1,9 @@
 // Global-norm clipping against a hand computation: gradients (3, 4) and (12) have norm 13.
-using Rho1.Training.Optimization;
+using Rho1.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 
-namespace Rho1.Tests.Training.Optimization;
+namespace Rho1.Tests.Optimization;
 
 public class GradientClippingTests
 {

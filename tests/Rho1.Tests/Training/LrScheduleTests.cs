@@ -1,8 +1,8 @@
 // Exact learning-rate values at chosen steps, computed by hand from the schedule definitions.
+using Rho1.Training;
 using Rho1.Training.Configuration;
-using Rho1.Training.Optimization;
 
-namespace Rho1.Tests.Training.Optimization;
+namespace Rho1.Tests.Training;
 
 public class LrScheduleTests
 {

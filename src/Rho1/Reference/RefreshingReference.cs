@@ -3,21 +3,21 @@
 // AdamW steps of its own on clean data, at a constant learning rate. Losses between refreshes are the online forward.
 // Which refreshes have happened is a function of the trained model's step alone, so a run that resumes, or reaches
 // its first selecting step late, catches up on exactly the refreshes an uninterrupted run made. Every rank trains
-// its own copy on the same whole batches, so the copies stay identical without communication.
+// its own copy on the same whole batches, so the copies stay identical without communication. When to catch up is
+// the objective's call (at the start of a step); what a refresh is, is this file's.
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.Data.Sampling;
 using Rho1.Model;
-using Rho1.Reference;
-using Rho1.Training.Configuration;
-using Rho1.Training.Optimization;
+using Rho1.Model.Storage;
+using Rho1.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Rho1.Training.Objectives;
+namespace Rho1.Reference;
 
-public sealed class EvolvingReference : IReferenceLosses
+public sealed class RefreshingReference : IReferenceLosses
 {
     /// <summary>The data seed of the reference's own batches is the run's seed mixed with this, so the two streams differ.</summary>
     const long DataSeedSalt = 0x5EF5EED;
@@ -26,9 +26,8 @@ public sealed class EvolvingReference : IReferenceLosses
     readonly TokenDataset _data;
     readonly BatchLoader _loader;
     readonly AdamW _optimizer;
-    readonly SelectionConfig _config;
-    readonly double _gradClip, _lr;
-    readonly int _seqLen;
+    readonly RefreshSettings _settings;
+    readonly double _lr;
 
     /// <summary>Refreshes made so far.</summary>
     public int Refreshes { get; private set; }
@@ -37,17 +36,50 @@ public sealed class EvolvingReference : IReferenceLosses
     public double LastRefreshLoss { get; private set; } = double.NaN;
 
     /// <summary>Takes ownership of <paramref name="online"/> and <paramref name="data"/>.</summary>
-    /// <param name="lr">The refreshes' learning rate (selection.ref_refresh_lr, resolved).</param>
-    public EvolvingReference(OnlineReference online, TokenDataset data, SelectionConfig config, TrainConfig train, double lr, Device device)
+    /// <param name="lr">The refreshes' learning rate, resolved (not 0).</param>
+    public RefreshingReference(OnlineReference online, TokenDataset data, RefreshSettings settings, double lr, Device device)
     {
         _lr = lr;
         _online = online;
         _data = data;
-        _config = config;
-        _gradClip = train.GradClip;
-        _seqLen = train.SeqLen;
-        _loader = new BatchLoader(data.Split("train"), train.BatchSize, train.SeqLen, train.Seed ^ DataSeedSalt, device);
-        _optimizer = new AdamW(online.Model.named_parameters().Select(p => (p.name, p.parameter)), train.Beta1, train.Beta2, train.Eps, train.WeightDecay);
+        _settings = settings;
+        _loader = new BatchLoader(data.Split(TrainsOnSplit), settings.BatchSize, settings.SeqLen, settings.Seed ^ DataSeedSalt, device);
+        _optimizer = new AdamW(online.Model.named_parameters().Select(p => (p.name, p.parameter)), settings.Beta1, settings.Beta2, settings.Eps, settings.WeightDecay);
+    }
+
+    /// <summary>The split of its clean data a refresh reads.</summary>
+    public const string TrainsOnSplit = "train";
+
+    /// <summary>The clean data it trains on (its TrainsOnSplit split).</summary>
+    public TokenDataset Data => _data;
+
+    /// <summary>
+    /// <paramref name="online"/> wrapped to keep training: on <paramref name="refData"/>, else the data its checkpoint
+    /// <paramref name="refCheckpoint"/> records, at settings.Lr, else the learning rate its own schedule ended on.
+    /// Takes ownership of <paramref name="online"/>, disposing it when it refuses.
+    /// </summary>
+    public static RefreshingReference Open(OnlineReference online, string refCheckpoint, string? refData, RefreshSettings settings, ReferenceRequest request)
+    {
+        TokenDataset? data = null;
+        try
+        {
+            var info = ModelLoader.Info(refCheckpoint);
+            refData ??= info.DataDir.Length > 0 && Directory.Exists(info.DataDir) ? info.DataDir
+                : throw new UserErrorException($"--ref {refCheckpoint} does not record data that still exists ({(info.DataDir.Length > 0 ? info.DataDir : "none recorded")}): " +
+                    "give the clean data it should keep training on with --ref-data DIR");
+            double lr = settings.Lr > 0 ? settings.Lr : info.Config.Train.Lr * info.Config.Train.MinLrRatio;
+            if (!(lr > 0))
+                throw new UserErrorException($"--ref {refCheckpoint} does not record its learning rate: set selection.ref_refresh_lr");
+            data = TokenDataset.OpenVerified(refData);
+            TokenizerMatch.Require($"--ref-data {refData}", data.Meta.Tokenizer, data.Meta.VocabSize, request.Dataset);
+            return new RefreshingReference(online, data, settings, lr, request.Device);
+        }
+        catch
+        {
+            data?.Dispose();
+            online.Dispose();
+            throw;
+        }
     }
 
     /// <summary>How many refreshes a run has made once <paramref name="step"/> steps are done: one every <paramref name="every"/> steps, none at step 0.</summary>
@@ -56,7 +88,7 @@ public sealed class EvolvingReference : IReferenceLosses
     /// <summary>Makes the refreshes due by step <paramref name="step"/> that have not happened yet.</summary>
     public void CatchUp(int step)
     {
-        while (Refreshes < RefreshesDue(step, _config.RefRefreshEvery))
+        while (Refreshes < RefreshesDue(step, _settings.Every))
             Refresh();
     }
 
@@ -66,20 +98,20 @@ public sealed class EvolvingReference : IReferenceLosses
         var model = _online.Model;
         model.train();
         double sum = 0;
-        for (int i = 0; i < _config.RefRefreshSteps; i++)
+        for (int i = 0; i < _settings.Steps; i++)
         {
             using var scope = torch.NewDisposeScope();
             var batch = _loader.Next();
             var loss = model.TokenLosses(batch.Inputs, batch.Targets).mean();
             loss.backward();
-            GradientClipping.ClipGlobalNorm(model.parameters(), _gradClip);
+            GradientClipping.ClipGlobalNorm(model.parameters(), _settings.GradClip);
             _optimizer.Update(_lr);
             _optimizer.ZeroGrad();
             model.WeightsChanged();
             sum += loss.item<float>();
         }
         model.eval();
-        LastRefreshLoss = sum / _config.RefRefreshSteps;
+        LastRefreshLoss = sum / _settings.Steps;
         Refreshes++;
     }
 
@@ -87,8 +119,8 @@ public sealed class EvolvingReference : IReferenceLosses
 
     /// <summary>The online forward per trained token, plus the refreshes' training spread over the steps between them.</summary>
     public double FlopsPerToken =>
-        _online.FlopsPerToken + FlopCounter.TrainFlopsPerToken(_online.Model.Config, _online.Model.ParameterCount, _seqLen)
-            * _config.RefRefreshSteps / _config.RefRefreshEvery;
+        _online.FlopsPerToken + FlopCounter.TrainFlopsPerToken(_online.Model.Config, _online.Model.ParameterCount, _settings.SeqLen)
+            * _settings.Steps / _settings.Every;
 
     public JsonObject Describe()
     {
@@ -118,7 +150,7 @@ public sealed class EvolvingReference : IReferenceLosses
         var weights = tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
         if (weights.Count == 0)
             throw new UserErrorException($"checkpoint {source}: no weights of the refreshed reference; it was not written by a run with selection.ref_refresh_every");
-        Model.Storage.ModelLoader.LoadWeights(_online.Model, weights, source);
+        ModelLoader.LoadWeights(_online.Model, weights, source);
         _online.Model.WeightsChanged();
         _optimizer.LoadState(tensors, state["optimizer_step"]!.GetValue<long>());
         _loader.Sampler.Restore(new SamplerCursor(state["sampler_epoch"]!.GetValue<long>(), state["sampler_position"]!.GetValue<long>()));

@@ -3,6 +3,7 @@
 // without replaying anything, and a run stopped and resumed equals an uninterrupted one.
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Data.Prepare;
 using Rho1.Data.Reading;
 using Rho1.Model.Storage;
 using Rho1.Reference;
@@ -14,10 +15,10 @@ using Rho1.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Rho1.Tests.Training.Objectives;
+namespace Rho1.Tests.Reference;
 
 [Collection("synthetic")]
-public class EvolvingReferenceTests(SyntheticData data)
+public class RefreshingReferenceTests(SyntheticData data)
 {
     [Theory]
     [InlineData(0, 5, 0)]
@@ -27,17 +28,19 @@ public class EvolvingReferenceTests(SyntheticData data)
     [InlineData(15, 5, 3)]
     [InlineData(100, 0, 0)]
     public void Refreshes_fall_every_n_steps_and_none_at_the_start(int step, int every, int expected) =>
-        Assert.Equal(expected, EvolvingReference.RefreshesDue(step, every));
+        Assert.Equal(expected, RefreshingReference.RefreshesDue(step, every));
 
-    EvolvingReference Open(string reference, SelectionConfig selection)
+    RefreshingReference Open(string reference, SelectionConfig selection)
     {
-        var train = TinyRun.Config().Train;
+        var t = TinyRun.Config().Train;
         using var dataset = TokenDataset.Open(data.Noisy);
-        var online = (OnlineReference)ReferenceLoader.Open(reference, null, new ReferenceRequest(dataset, train.SeqLen, "fp32", torch.CPU))!;
-        return new EvolvingReference(online, TokenDataset.OpenVerified(data.Clean), selection, train, selection.RefRefreshLr, torch.CPU);
+        var online = (OnlineReference)ReferenceLoader.Open(reference, null, new ReferenceRequest(dataset, t.SeqLen, "fp32", torch.CPU))!;
+        var settings = new RefreshSettings(selection.RefRefreshEvery, selection.RefRefreshSteps, selection.RefRefreshLr, t.BatchSize, t.SeqLen, t.Seed,
+            t.Beta1, t.Beta2, t.Eps, t.WeightDecay, t.GradClip);
+        return new RefreshingReference(online, TokenDataset.OpenVerified(data.Clean), settings, selection.RefRefreshLr, torch.CPU);
     }
 
-    static float[] Weights(EvolvingReference r) =>
+    static float[] Weights(RefreshingReference r) =>
         r.StateTensors().Where(t => t.Name.StartsWith("model.", StringComparison.Ordinal)).SelectMany(t => t.Tensor.data<float>().ToArray()).ToArray();
 
     [Fact]
@@ -145,6 +148,51 @@ public class EvolvingReferenceTests(SyntheticData data)
         var refresh = metrics.Where(m => m.ContainsKey("ref_refresh_loss")).ToList();
         Assert.Equal(4, refresh.First()["step"]!.GetValue<int>());
         Assert.NotEqual(refresh.First()["ref_refresh_loss"]!.GetValue<double>(), refresh.Last()["ref_refresh_loss"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void A_refresh_on_the_evaluation_data_is_refused_unless_allowed()
+    {
+        string reference = TinyRun.TrainPlain(data, data.Clean, 4);
+        var config = TinyRun.Config("train.steps=2", "train.eval_every=0", "selection.ratio=0.5", "selection.ref_refresh_every=1", "selection.ref_refresh_steps=1",
+            "selection.ref_refresh_lr=1e-3");
+        string Run(string evalData, string refData, bool allow = false)
+        {
+            string run = data.NewRunDir();
+            new Trainer(new TrainOptions(config, data.Noisy, run, "cpu", TensorBoard: false) { EvalDataDir = evalData, AllowEvalOverlap = allow },
+                s => SelectiveObjective.For(s, reference, null, refData)).Run();
+            return run;
+        }
+        string Refusal(string evalData, string refData) => Assert.Throws<UserErrorException>(() => Run(evalData, refData)).Message;
+
+        // The same dataset: by path, and by content under another path (a copy has the same fingerprint).
+        Assert.Contains("the dataset the refreshing reference trains on", Refusal(data.Clean, data.Clean));
+        string copy = data.NewRunDir();
+        CopyDirectory(data.Clean, copy);
+        Assert.Contains("the dataset the refreshing reference trains on", Refusal(copy, data.Clean));
+        // Another dataset sharing a shard: the clean documents again plus more, without a val split, so that evaluation
+        // falls back to its train split, whose first shard is the clean data's. Small shards make the boundaries line up.
+        string raw = data.NewRunDir(), onlyClean = Path.Combine(raw, "a"), cleanAndMore = Path.Combine(raw, "b");
+        string cleanText = Path.Combine(data.Root, "raw", "clean.jsonl"), more = Path.Combine(data.Root, "raw", "heldout.jsonl");
+        DatasetPreparer.Run(new PrepareOptions([cleanText], onlyClean, "bytes") { ValFraction = 0, ShardTokens = 50_000 });
+        DatasetPreparer.Run(new PrepareOptions([cleanText, more], cleanAndMore, "bytes") { ValFraction = 0, ShardTokens = 50_000 });
+        string message = Refusal(cleanAndMore, onlyClean);
+        Assert.Contains("(train split) shares a shard (sha256 ", message);
+        Assert.Contains("--allow-eval-overlap", message);
+
+        // Allowed, it runs; and other data is not refused. The log says which split evaluation reads.
+        Assert.True(File.Exists(Path.Combine(Run(data.Clean, data.Clean, allow: true), "summary.json")));
+        string fine = Run(data.Heldout, data.Clean);
+        Assert.Contains($"evaluation: val split of {data.Heldout}", File.ReadAllText(Path.Combine(fine, "train.log")));
+    }
+
+    static void CopyDirectory(string from, string to)
+    {
+        foreach (string dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(dir.Replace(from, to, StringComparison.Ordinal));
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
     }
 
     [Fact]
