@@ -10,12 +10,15 @@ namespace Rho1.Model;
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")] readonly Parameter _weight;
-    readonly double _eps;
+    // Held for the module's life: an implicit double → Scalar temporary can be finalized by the GC while libtorch still
+    // reads it (TorchSharp 0.107 does not keep it alive across the native call; seen once as "Expected false to be true"
+    // from c10::Scalar::toFloat in this very sum).
+    readonly Scalar _eps;
 
     public RmsNorm(int dim, double eps) : base(nameof(RmsNorm))
     {
         if (dim <= 0) throw new ArgumentOutOfRangeException(nameof(dim), dim, "must be positive");
-        _eps = eps;
+        _eps = eps.ToScalar();
         _weight = new Parameter(torch.ones(dim));
         RegisterComponents();
     }
@@ -26,5 +29,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         var x32 = x.to(ScalarType.Float32);
         var normed = x32 * torch.rsqrt(x32.pow(2).mean(new long[] { -1 }, keepdim: true) + _eps);
         return (normed * _weight).to(x.dtype).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _eps.Dispose();
+        base.Dispose(disposing);
     }
 }
