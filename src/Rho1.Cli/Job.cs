@@ -22,7 +22,7 @@ public sealed class Job : IDisposable
 
     /// <summary>The job's collectives for a run on <paramref name="device"/> (--device): NCCL on CUDA, MPI on CPUs, none for one process.</summary>
     public ICollectives WorldFor(string device) =>
-        _world ??= Collectives.Join(Launch, DeviceSpec.Resolve(device, Launch.LocalRank), Environment.GetEnvironmentVariable);
+        _world ??= Collectives.Join(Launch, DeviceSpec.Resolve(device, Launch.LocalRank, Launch.LocalSize), Environment.GetEnvironmentVariable);
 
     /// <summary>Refuses a verb that cannot run as one rank of several.</summary>
     public void RequireSupported(string verb)

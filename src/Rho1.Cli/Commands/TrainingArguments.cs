@@ -62,6 +62,7 @@ public sealed class TrainingArguments
             SetKeys = SetKeys(parse),
             World = Job.Current.WorldFor(parse.GetValue(Device)!),
             LocalRank = Job.Current.Launch.LocalRank,
+            LocalSize = Job.Current.Launch.LocalSize,
             StepLinesOnConsole = Console.IsErrorRedirected,
             OnProgress = p => progress.Draw((double)p.Step / p.Steps,
                 $"step {p.Step}/{p.Steps}{(p.Loss is { } l ? $" loss {l:F4}" : "")} {p.TokensPerSecond:N0} tok/s ETA {ProgressBar.Format(p.Eta)}", force: p.Step == p.Steps),

@@ -13,9 +13,21 @@ public static class Collectives
     /// <summary>How long the torchrun rendezvous waits for every rank.</summary>
     public static readonly TimeSpan RendezvousTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary>The engine for <paramref name="launch"/> on a CUDA or CPU device; refuses a torchrun launch on CPUs.</summary>
-    public static Engine Choose(LaunchEnvironment launch, bool cuda)
+    /// <summary>The variable that forces the NCCL engine on one process (RHO1_COLLECTIVES=nccl), to check it on a one-GPU host.</summary>
+    public const string ForceVariable = "RHO1_COLLECTIVES";
+
+    /// <summary>
+    /// The engine for <paramref name="launch"/> on a CUDA or CPU device; refuses a torchrun launch on CPUs.
+    /// <paramref name="forced"/> "nccl" uses NCCL even for one process (a communicator of one: scripts/gpu-check.sh's NCCL stage).
+    /// </summary>
+    public static Engine Choose(LaunchEnvironment launch, bool cuda, string? forced = null)
     {
+        if (!string.IsNullOrEmpty(forced))
+        {
+            if (forced != "nccl")
+                throw new UserErrorException($"{ForceVariable}={forced}: the only value is nccl (leave it unset to choose by launcher and device)");
+            return cuda ? Engine.Nccl : throw new UserErrorException($"{ForceVariable}=nccl needs a CUDA device (--device cuda)");
+        }
         if (launch.Size == 1) return Engine.Single;
         if (cuda) return Engine.Nccl;
         if (launch.ViaMpi) return Engine.Mpi;
@@ -33,7 +45,7 @@ public static class Collectives
     /// <summary>The collectives for <paramref name="launch"/> on <paramref name="device"/>; libraries from RHO1_LIBMPI / RHO1_LIBNCCL when set.</summary>
     public static ICollectives Join(LaunchEnvironment launch, Device device, Func<string, string?> env)
     {
-        switch (Choose(launch, device.type == DeviceType.CUDA))
+        switch (Choose(launch, device.type == DeviceType.CUDA, env(ForceVariable)))
         {
             case Engine.Single:
                 return SingleProcess.Instance;
@@ -41,6 +53,9 @@ public static class Collectives
                 return new MpiCollectives(MpiLibrary.Load(env("RHO1_LIBMPI"), launch.Launcher), launch);
             default:
                 var nccl = NcclLibrary.Load(env("RHO1_LIBNCCL"));
+                var cuda = CudaRuntime.TryLoad(env("RHO1_LIBCUDART"));
+                if (launch.Size == 1)
+                    return new NcclCollectives(nccl, 0, 1, device, id => id, cuda);
                 if (launch.ViaMpi)
                 {
                     var mpi = new MpiCollectives(MpiLibrary.Load(env("RHO1_LIBMPI"), launch.Launcher), launch);
@@ -49,11 +64,11 @@ public static class Collectives
                         using var t = torch.tensor(id);
                         mpi.Broadcast(t, root: 0);
                         return t.data<byte>().ToArray();
-                    }) { Bootstrap = mpi };
+                    }, cuda) { Bootstrap = mpi };
                 }
                 int port = RendezvousPort(launch, env);
                 return new NcclCollectives(nccl, launch.Rank, launch.Size, device,
-                    id => TcpRendezvous.Exchange(launch.Rank, launch.Size, launch.MasterAddr!, port, id, RendezvousTimeout));
+                    id => TcpRendezvous.Exchange(launch.Rank, launch.Size, launch.MasterAddr!, port, id, RendezvousTimeout), cuda);
         }
     }
 }

@@ -25,4 +25,10 @@ public interface ICollectives : IDisposable
 
     /// <summary>Ends the whole job after an error on this rank, so that the others do not wait for it forever.</summary>
     void Abort(int exitCode);
+
+    /// <summary>
+    /// How long a collective may wait for the other ranks before this rank reports it (naming <paramref name="where"/>'s
+    /// answer, e.g. "step 12") and fails; zero: for ever. Engines whose calls cannot be watched ignore it.
+    /// </summary>
+    void Watch(TimeSpan timeout, Func<string> where) { }
 }

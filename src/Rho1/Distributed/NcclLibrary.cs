@@ -30,6 +30,7 @@ public sealed unsafe class NcclLibrary
     internal readonly delegate* unmanaged<void*, void*, nuint, int, nint, nint, int> AllGather;
     internal readonly delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int> Broadcast;
     internal readonly delegate* unmanaged<int, byte*> ErrorString;
+    internal readonly delegate* unmanaged<nint, int*, int> CommGetAsyncError;
 
     NcclLibrary(string path, nint handle)
     {
@@ -45,6 +46,7 @@ public sealed unsafe class NcclLibrary
         AllGather = (delegate* unmanaged<void*, void*, nuint, int, nint, nint, int>)Export("ncclAllGather");
         Broadcast = (delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int>)Export("ncclBroadcast");
         ErrorString = (delegate* unmanaged<int, byte*>)Export("ncclGetErrorString");
+        CommGetAsyncError = (delegate* unmanaged<nint, int*, int>)Export("ncclCommGetAsyncError");
     }
 
     /// <summary>Where to look, in order: <paramref name="explicitPath"/>, the library path, then beside each libtorch in <paramref name="loadedLibraries"/>.</summary>
@@ -64,22 +66,13 @@ public sealed unsafe class NcclLibrary
     /// <summary>The first loadable candidate, or a one-line error that names what was tried.</summary>
     public static NcclLibrary Load(string? explicitPath)
     {
-        var candidates = Candidates(explicitPath, LoadedLibraries());
+        var candidates = Candidates(explicitPath, NativeLibraries.Loaded());
         foreach (string candidate in candidates)
             if (NativeLibrary.TryLoad(candidate, out nint handle))
                 return new NcclLibrary(candidate, handle);
         throw new UserErrorException(!string.IsNullOrEmpty(explicitPath)
             ? $"RHO1_LIBNCCL={explicitPath}: cannot be loaded (missing, or not a shared library for this machine)"
             : $"NCCL not found (tried {string.Join(", ", candidates)}): install NCCL 2 (libnccl2) or set RHO1_LIBNCCL to libnccl.so.2");
-    }
-
-    /// <summary>Shared libraries mapped into this process (Linux: /proc/self/maps); empty elsewhere.</summary>
-    static IEnumerable<string> LoadedLibraries()
-    {
-        const string maps = "/proc/self/maps";
-        if (!File.Exists(maps)) return [];
-        return File.ReadLines(maps).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(fields => fields.Length >= 6 && fields[5].Contains(".so", StringComparison.Ordinal)).Select(fields => fields[5]).Distinct().ToList();
     }
 
     public string Version()
@@ -92,8 +85,11 @@ public sealed unsafe class NcclLibrary
 
     public void Check(int code, string call)
     {
-        if (code == 0) return;
-        string message = Marshal.PtrToStringAnsi((nint)ErrorString(code)) ?? "unknown error";
-        throw new InvalidOperationException($"{call} failed: {message} (NCCL error {code})");
+        if (Describe(code) is { } message)
+            throw new InvalidOperationException($"{call} failed: {message}");
     }
+
+    /// <summary>An NCCL result in words, or null for success.</summary>
+    public string? Describe(int code) =>
+        code == 0 ? null : $"{Marshal.PtrToStringAnsi((nint)ErrorString(code)) ?? "unknown error"} (NCCL error {code})";
 }

@@ -8,12 +8,12 @@ namespace Rho1.Platform;
 
 public static class AttentionBackend
 {
-    /// <summary>On CUDA: TF32 for fp32 matmuls and cuDNN, flash and math SDPA enabled. No-op on the CPU.</summary>
-    public static void Configure(Device device)
+    /// <summary>On CUDA: TF32 for fp32 matmuls and cuDNN as <paramref name="tf32"/> says, flash and math SDPA enabled. No-op on the CPU.</summary>
+    public static void Configure(Device device, bool tf32 = true)
     {
         if (device.type != DeviceType.CUDA) return;
-        torch.backends.cuda.matmul.allow_tf32 = true;
-        torch.backends.cudnn.allow_tf32 = true;
+        torch.backends.cuda.matmul.allow_tf32 = tf32;
+        torch.backends.cudnn.allow_tf32 = tf32;
         torch.backends.cuda.enable_flash_sdp(true);
         torch.backends.cuda.enable_math_sdp(true);
     }

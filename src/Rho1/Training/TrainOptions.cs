@@ -50,8 +50,11 @@ public sealed record TrainOptions(
     /// </summary>
     public ICollectives World { get; init; } = SingleProcess.Instance;
 
-    /// <summary>This process's rank on its host: --device auto picks cuda:LocalRank.</summary>
+    /// <summary>This process's rank on its host: --device auto or cuda picks cuda:LocalRank.</summary>
     public int LocalRank { get; init; }
+
+    /// <summary>Processes of this job on this host (an explicit cuda:N is refused when there are several).</summary>
+    public int LocalSize { get; init; } = 1;
 
     /// <summary>Let a reference that trains during the run train on the evaluation data (refused by default).</summary>
     public bool AllowEvalOverlap { get; init; }

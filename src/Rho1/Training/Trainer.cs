@@ -35,7 +35,7 @@ public sealed class Trainer
         var t = run.Config.Train;
         while (run.Step < t.Steps)
         {
-            if (cancel.IsCancellationRequested)
+            if (StopRequested(run, cancel))
                 Interrupt(run);
             using var scope = torch.NewDisposeScope();
             bool logStep = (run.Step + 1) % t.LogEvery == 0 || run.Step + 1 == t.Steps;
@@ -48,6 +48,19 @@ public sealed class Trainer
             ReportProgress(run);
         }
         return Summarise(run);
+    }
+
+    /// <summary>
+    /// Whether to stop before the next step: this process was interrupted, or (data parallel) any rank was, agreed by a
+    /// one-number all-reduce, so that every rank stops after the same step and rank 0's checkpoint is the job's. Signals
+    /// reach the ranks of a job at slightly different times; a rank that stopped alone would leave the others waiting.
+    /// </summary>
+    static bool StopRequested(TrainingRun run, CancellationToken cancel)
+    {
+        if (run.World.Size == 1) return cancel.IsCancellationRequested;
+        using var flag = torch.tensor(new[] { cancel.IsCancellationRequested ? 1f : 0f }, device: run.Device);
+        run.World.AllReduceSum(flag);
+        return flag.item<float>() > 0;
     }
 
     /// <summary>One optimizer step over train.grad_accum micro-batches; skips the update if the loss or gradient is not finite.</summary>

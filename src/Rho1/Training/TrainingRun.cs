@@ -118,7 +118,7 @@ public sealed class TrainingRun : IDisposable
 
     static TrainingRun Prepare(TrainOptions o, Func<TrainingSetup, ITrainingObjective> objectiveFactory, List<IDisposable> owned)
     {
-        var device = DeviceSpec.Resolve(o.Device, o.LocalRank);
+        var device = DeviceSpec.Resolve(o.Device, o.LocalRank, o.LocalSize);
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         string? initFrom = dir.ResumeFrom is null && o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
@@ -149,7 +149,7 @@ public sealed class TrainingRun : IDisposable
         if (valSplit != null && objective.TrainsOwnModelOn is var (ownData, ownSplit))
             RunCompatibility.RequireHeldOut(evalData ?? dataset, valSplit, ownData, ownSplit, o.AllowEvalOverlap);
 
-        AttentionBackend.Configure(device);
+        AttentionBackend.Configure(device, t.Tf32);
         var model = Own(owned, new Transformer(config.Model, t.Seed));
         model.to(device);
         model.ComputeType = t.ComputeType;
@@ -211,6 +211,7 @@ public sealed class TrainingRun : IDisposable
     void Start()
     {
         var t = Config.Train;
+        World.Watch(TimeSpan.FromSeconds(t.CollectiveTimeoutS), () => $"step {Step + 1}");
         Parameters = Model.ParameterCount;
         FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
         if (!IsMain)
@@ -251,9 +252,14 @@ public sealed class TrainingRun : IDisposable
         Log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             Parameters, FlopsPerToken, PeakGflops, t.Precision, DeviceSpec.Name(Device));
         StartBanner.Log(this);
-        if (World.Size > 1)
-            Log.Information("data parallel: {Size} processes over {Backend}, {Rows} of the {Batch} rows of each batch per process; rank 0 writes the run directory",
-                World.Size, World.Backend, t.BatchSize / World.Size, t.BatchSize);
+        if (World.Size > 1 || World is NcclCollectives)
+            Log.Information("data parallel: {Size} processes over {Backend}, {Rows} of the {Batch} rows of each batch per process; rank 0 writes the run directory; " +
+                "a collective waits at most {Timeout}", World.Size, World.Backend, t.BatchSize / World.Size, t.BatchSize,
+                t.CollectiveTimeoutS > 0 ? $"{t.CollectiveTimeoutS:0} s (train.collective_timeout_s)" : "for ever (train.collective_timeout_s=0)");
+        if (World is NcclCollectives nccl)
+            Log.Information("NCCL device: {Binding}", nccl.Binding);
+        if (Device.type == DeviceType.CUDA)
+            Log.Information("TF32 for fp32 matmuls: {Tf32} (train.tf32)", t.Tf32 ? "on" : "off");
         Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),
             DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
         Metrics = new MetricsLog(Directory.Dir, Step, Options.TensorBoard);

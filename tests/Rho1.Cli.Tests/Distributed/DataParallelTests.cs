@@ -101,6 +101,31 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
     }
 
     [SkippableFact]
+    public void A_sigterm_to_one_rank_stops_every_rank_after_the_same_step_with_rank_0_s_checkpoint()
+    {
+        // A scheduler's or Ctrl-C's signal reaches the ranks at different moments; here it reaches rank 1 only, the worst
+        // case. Every rank must stop after the same step (rank 0 checkpoints it) and exit 130, which mpirun passes on.
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        var (verb, extra) = Mode("offline");
+        string run = w.NewRun("dp-sigterm");
+        using var job = Rho1Process.Start(Train(verb, run, 100000, [.. extra, "--set", "train.log_every=50"]), MpiJob.Variables, MpiJob.Launcher(2));
+        var clock = Stopwatch.StartNew();
+        while (!Directory.Exists(Path.Combine(run, "checkpoints", "step-0000010")) && clock.Elapsed < TimeSpan.FromMinutes(2) && !job.HasExited)
+            Thread.Sleep(50);
+        Assert.False(job.HasExited, $"the job ended before its first checkpoint:\n{job.Stderr}");
+        int rank1 = MpiJob.RankPid(job.Id, 1) ?? throw new InvalidOperationException("rank 1 not found under mpirun");
+        using (var kill = Process.Start("kill", ["-TERM", rank1.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), $"the job still runs 60 s after SIGTERM to rank 1:\n{job.Stderr}");
+        output.WriteLine(job.Stderr);
+        Assert.Equal(130, job.ExitCode);
+        var stops = System.Text.RegularExpressions.Regex.Matches(job.Stderr, @"^rho1: interrupted at step (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, stops.Count); // both ranks said so
+        Assert.Single(stops.Distinct());
+        Assert.True(Directory.Exists(Path.Combine(run, "checkpoints", $"step-{int.Parse(stops[0], System.Globalization.CultureInfo.InvariantCulture):D7}")), "rank 0 wrote no checkpoint of the step the job stopped after");
+        Assert.False(File.Exists(Path.Combine(run, "summary.json")));
+    }
+
+    [SkippableFact]
     public void Bad_launches_are_refused_in_one_line_and_write_nothing()
     {
         Skip.If(MpiJob.Missing, MpiJob.SkipReason);

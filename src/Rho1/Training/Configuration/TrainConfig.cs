@@ -50,6 +50,10 @@ public sealed record TrainConfig
     [JsonPropertyName("peak_gflops")] public double PeakGflops { get; init; }
     /// <summary>Stop with an error after this many consecutive non-finite steps.</summary>
     [JsonPropertyName("max_bad_steps")] public int MaxBadSteps { get; init; } = 5;
+    /// <summary>Data parallel on NCCL: seconds a collective may wait for the other ranks before this rank names it and ends the job; 0 = for ever.</summary>
+    [JsonPropertyName("collective_timeout_s")] public double CollectiveTimeoutS { get; init; } = 600;
+    /// <summary>CUDA: fp32 matmuls on TF32 tensor cores (10-bit mantissa inputs). Off for parity checks against the CPU; no effect on the CPU.</summary>
+    [JsonPropertyName("tf32")] public bool Tf32 { get; init; } = true;
 
     /// <summary>Precision parsed into the dtype activations and matmuls use (validate first).</summary>
     [JsonIgnore] public ScalarType ComputeType => ComputePrecision.Parse(Precision);
@@ -79,5 +83,6 @@ public sealed record TrainConfig
         ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32, bf16 or auto");
         ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
+        ConfigRule.Require(CollectiveTimeoutS >= 0 && double.IsFinite(CollectiveTimeoutS), "train.collective_timeout_s", CollectiveTimeoutS, "must be >= 0 (0 = wait for ever)");
     }
 }

@@ -1,0 +1,51 @@
+// Waiting for a collective that may never complete. NCCL queues its work and returns, so a rank whose peer died
+// would otherwise spin in an NCCL kernel forever: the caller polls for completion here, asking between polls for
+// an asynchronous error, and gives up after train.collective_timeout_s, naming the collective and the step, so that
+// the job can be ended (docs/distributed.md, "Failures"). The clock and the pause are injectable for tests.
+using System.Diagnostics;
+
+namespace Rho1.Distributed;
+
+public sealed class CollectiveWatch
+{
+    readonly Func<TimeSpan> _clock;
+    readonly Action<TimeSpan> _pause;
+
+    /// <summary>How long one collective may take before this rank gives up; zero: wait for ever.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>Where the job is, for the report ("step 12"); empty before anyone says.</summary>
+    public Func<string> Where { get; set; } = () => "";
+
+    public CollectiveWatch(Func<TimeSpan>? clock = null, Action<TimeSpan>? pause = null)
+    {
+        var watch = Stopwatch.StartNew();
+        _clock = clock ?? (() => watch.Elapsed);
+        _pause = pause ?? Thread.Sleep;
+    }
+
+    /// <summary>
+    /// Returns once <paramref name="done"/> says so; throws CollectiveFailedException as soon as <paramref name="asyncError"/>
+    /// reports an error (null: none), or when Timeout has passed.
+    /// </summary>
+    public void Wait(string collective, Func<bool> done, Func<string?> asyncError)
+    {
+        var start = _clock();
+        var pause = TimeSpan.Zero;
+        while (!done())
+        {
+            string where = Where() is { Length: > 0 } w ? $" at {w}" : "";
+            if (asyncError() is { } error)
+                throw new CollectiveFailedException($"{collective}{where} failed: {error}; ending the job");
+            if (Timeout > TimeSpan.Zero && _clock() - start > Timeout)
+                throw new CollectiveFailedException($"{collective}{where} did not complete within {Timeout.TotalSeconds:0} s " +
+                    "(train.collective_timeout_s): another rank failed or stalls; ending the job");
+            _pause(pause);
+            // A busy GPU finishes most collectives within microseconds of the first poll; a stalled one is polled at 10 ms.
+            pause = TimeSpan.FromMilliseconds(Math.Min(10, Math.Max(0.05, pause.TotalMilliseconds * 2)));
+        }
+    }
+}
+
+/// <summary>A collective that failed or never completed; the job must end (every rank: exit non-zero).</summary>
+public sealed class CollectiveFailedException(string message) : Exception(message);
