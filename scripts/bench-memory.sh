@@ -5,7 +5,7 @@
 # should be within 15% of 1. With BASELINE_DLL=path/to/rho1.dll (a build of an older commit), every configuration
 # also runs that build right after this one, so that the two are compared in the same spell of a shared machine.
 # Prints a markdown table. Heavy: run it alone (two libtorch processes on 2 cores slow each other down many times).
-# Usage: scripts/bench-memory.sh [--quick] [WORKDIR]    (--quick: small only; GPT2_BATCH=N sets gpt2-124m's micro-batch, default 2)
+# Usage: scripts/bench-memory.sh [--quick] [WORKDIR]    (--quick: small only; GPT2_BATCH and GPT2_STEPS set gpt2-124m's micro-batch and steps, default 2 and 3)
 set -euo pipefail
 
 quick=0
@@ -28,7 +28,7 @@ dotnet "$current" prepare --input "$work/qs/corpus/noisy.jsonl" --output "$work/
 precisions=(fp32)
 [[ -n $flags ]] && precisions+=(bf16) # emulated bf16 is hundreds of times slower: measured only where the CPU has it
 models=(small); [[ $quick == 0 ]] && models+=(gpt2-124m)
-declare -A data=([small]=bytes [gpt2-124m]=gpt2) batch=([small]=8 [gpt2-124m]=${GPT2_BATCH:-2}) steps=([small]=6 [gpt2-124m]=3)
+declare -A data=([small]=bytes [gpt2-124m]=gpt2) batch=([small]=8 [gpt2-124m]=${GPT2_BATCH:-2}) steps=([small]=6 [gpt2-124m]=${GPT2_STEPS:-3})
 
 measure() { # dll model precision accum -> "peak_MB ms_per_1k_tokens"
     local dll=$1 model=$2 precision=$3 accum=$4 run="$work/run"

@@ -3,14 +3,18 @@
 # markdown table (also written to OUT/gpu-check.json and OUT/gpu-check.md).
 #   1. load: libtorch found and every symbol of TorchSharp's native shim resolved (ldd -r), then `rho1 info`
 #      (GPU name, memory, measured fp32 / TF32 / bf16 matmul throughput);
-#   2. parity: tiny fp32, same seed, 20 steps on the CPU and on the device, per-step loss within 1e-3, for plain,
-#      online SLM and --score random;
+#   2. parity: tiny fp32 with TF32 off (train.tf32=false), same seed, 20 steps on the CPU and on the device, per-step
+#      loss within 1e-3, for plain, online SLM and --score random;
+#   2b. nccl (GPU only): the NCCL engine forced on one process (RHO1_COLLECTIVES=nccl): `rho1 info --collectives` on
+#      known tensors, and 20 training steps equal to the single-process run; with two GPUs, torchrun with 2 processes
+#      against one process with the same global batch;
 #   3. speed: plain / offline-SLM / online-SLM tokens/s and MFU (gpt2-124m bf16, batch 16 x 1024), SLM step time
 #      against plain (bench-step), tinyllama-1b bf16 with gradient accumulation if memory allows, peak GPU memory
 #      (nvidia-smi), 100 steps logged every step against every 100 (host reads per step), `rho1 score` tokens/s.
 # Runs from the GPU bundle (scripts/gpu-bundle.sh; rho1 is ./rho1 beside it) or from a built checkout (the CUDA
 # build: dotnet build -c Release -p:TorchBackend=cuda). `--device cpu` runs every step on small shapes on the
 # CPU in a few minutes, so the script is known to work before anyone has a GPU (CI runs it).
+# A stage that fails still ends in the JSON and markdown summary, naming the stage and the error.
 # Usage: scripts/gpu-check.sh [--device cuda|cpu] [--out DIR] [--budget SECONDS]
 set -uo pipefail
 
@@ -51,9 +55,14 @@ fail() { note "{\"stage\": \"$1\", \"what\": \"failed\", \"ok\": false, \"error\
 
 finish() {
     python3 - "$results" "$out" "$device" "$((SECONDS - start))" <<'PY'
-import json, sys
+import json, os, sys
 path, out, device, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-rows = [json.loads(l) for l in open(path)] if __import__("os").path.exists(path) else []
+rows = []
+for line in (open(path) if os.path.exists(path) else []):
+    try:
+        rows.append(json.loads(line))
+    except ValueError: # a finding written badly is still a finding: reported, never a traceback
+        rows.append({"stage": "summary", "what": "unreadable finding", "error": line.strip()[:300], "ok": False})
 # Speed targets are an H100's; on the CPU they are reported, not judged.
 judged = lambda r: r.get("ok", True) or (device == "cpu" and r["stage"] == "speed")
 summary = {"device": device, "seconds": seconds, "ok": all(judged(r) for r in rows)}
@@ -92,12 +101,19 @@ run() { # log-name, rho1 arguments...: runs rho1 with a time limit of what is le
     [ "$limit" -gt 5 ] || { log "out of time before $name"; return 124; }
     timeout "$limit" "${rho1[@]}" "$@" > "$work/$name.out" 2> "$work/$name.err"
 }
-median_window() { # run-dir key: median of logged windows after two warm-up windows
+median_window() { # run-dir key: median of logged windows after two warm-up windows; prints the reason and fails when there is none
     python3 -c '
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1] + "/metrics.jsonl") if "\"loss\"" in l]
-rows = rows[2:] or rows
-print(statistics.median(r[sys.argv[2]] for r in rows))' "$1" "$2"
+try:
+    rows = [json.loads(l) for l in open(sys.argv[1] + "/metrics.jsonl") if "\"loss\"" in l]
+    rows = rows[2:] or rows
+    print(statistics.median(r[sys.argv[2]] for r in rows))
+except Exception as e:
+    print(f"no median window of {sys.argv[2]} in {sys.argv[1]}: {type(e).__name__}: {e}", file=sys.stderr)
+    sys.exit(1)' "$1" "$2"
+}
+pyfail() { # stage, what: a finding's Python failed; the summary says so instead of a traceback
+    fail "$1" "$2: $(tail -n 1 "$work/python.err" 2> /dev/null)"
 }
 
 # 1. Load -------------------------------------------------------------------------------------------------
@@ -125,7 +141,7 @@ fi
 info_args=(info --json --device "$device")
 [ "$device" = cpu ] && info_args+=(--no-bench) # a CPU without native bf16 takes minutes over the bf16 matmul
 run info "${info_args[@]}" || fail load "rho1 info failed: $(tail -n 3 "$work/info.err" | tr '\n' ' ')"
-python3 - "$work/info.out" >> "$results" <<'PY'
+python3 - "$work/info.out" >> "$results" 2> "$work/python.err" <<'PY' || pyfail load "reading rho1 info"
 import json, sys
 i = json.load(open(sys.argv[1]))
 g = i.get("matmul_gflops") or {}
@@ -153,21 +169,53 @@ parity() { # name, extra train arguments...
     for side in host device; do
         d=$([ $side = host ] && echo cpu || echo "$device")
         run "parity-$name-$side" "$@" --config tiny --data "$noisy" --device "$d" --out "$work/parity-$name-$side" \
-            --set train.steps=20 --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.precision=fp32 -q \
+            --set train.steps=20 --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.precision=fp32 \
+            --set train.tf32=false -q \
             || fail parity "$name on $d failed: $(tail -n 3 "$work/parity-$name-$side.err" | tr '\n' ' ')"
     done
-    python3 - "$work/parity-$name-host" "$work/parity-$name-device" "$name" >> "$results" <<'PY'
+    same_losses parity "$name" "$work/parity-$name-host" "$work/parity-$name-device" 1e-3
+}
+same_losses() { # stage, name, run-a, run-b, tolerance: a finding on the largest per-step loss difference
+    python3 - "$@" >> "$results" 2> "$work/python.err" <<'PY' || pyfail "$1" "$2: comparing losses"
 import json, sys
+stage, name, one, two, tolerance = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
 def losses(run): return [json.loads(l)["loss"] for l in open(run + "/metrics.jsonl") if '"loss"' in l]
-a, b = losses(sys.argv[1]), losses(sys.argv[2])
-worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) == 20 else float("inf")
-print(json.dumps({"stage": "parity", "what": f"{sys.argv[3]}: max per-step loss difference, 20 steps", "value": f"{worst:.2e}", "target": "<= 1e-3", "ok": worst <= 1e-3}))
+a, b = losses(one), losses(two)
+worst = max(abs(x - y) for x, y in zip(a, b)) if len(a) == len(b) and a else float("inf")
+print(json.dumps({"stage": stage, "what": f"{name}: max per-step loss difference, {len(a)} steps", "value": f"{worst:.2e}", "target": f"<= {tolerance:g}", "ok": worst <= tolerance}))
 PY
 }
 log "parity: plain, online SLM, random"
 parity plain train-ref
 parity online-slm train --ref "$ref_tiny" --ratio 0.6
 parity random train --score random --ratio 0.6
+
+# 2b. NCCL ------------------------------------------------------------------------------------------------
+if [ "$device" != cpu ]; then
+    log "nccl: the engine forced on one process, known tensors and 20 steps against the single process"
+    RHO1_COLLECTIVES=nccl run nccl-info info --collectives --json --device "$device" \
+        || fail nccl "info --collectives with RHO1_COLLECTIVES=nccl failed: $(tail -n 3 "$work/nccl-info.err" | tr '\n' ' ')"
+    python3 - "$work/nccl-info.out" >> "$results" 2> "$work/python.err" <<'PY' || pyfail nccl "reading info --collectives"
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+print(json.dumps({"stage": "nccl", "what": f"known tensors over {r['backend']}", "value": r["detail"], "ok": r["ok"]}))
+PY
+    RHO1_COLLECTIVES=nccl run nccl-one train-ref --config tiny --data "$noisy" --device "$device" --out "$work/nccl-one" \
+        --set train.steps=20 --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.precision=fp32 --set train.tf32=false -q \
+        || fail nccl "training with RHO1_COLLECTIVES=nccl failed: $(tail -n 3 "$work/nccl-one.err" | tr '\n' ' ')"
+    grep -o 'NCCL device: .*' "$work/nccl-one/train.log" | head -n 1 | sed 's/"/'"'"'/g' | while read -r line; do note "{\"stage\": \"nccl\", \"what\": \"binding\", \"value\": \"$line\"}"; done
+    same_losses nccl "NCCL communicator of one vs single process (plain)" "$work/parity-plain-device" "$work/nccl-one" 1e-6
+    gpus=$(nvidia-smi --list-gpus 2> /dev/null | wc -l)
+    if [ "${gpus:-0}" -ge 2 ] && command -v torchrun > /dev/null && [ -x "$here/rho1" ]; then
+        log "nccl: 2 processes under torchrun against one process with the same global batch"
+        torchrun --standalone --nproc-per-node 2 --no-python "$here/rho1" train-ref --config tiny --data "$noisy" --device cuda --out "$work/nccl-two" \
+            --set train.steps=20 --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.precision=fp32 --set train.tf32=false -q \
+            > "$work/nccl-two.out" 2> "$work/nccl-two.err" || fail nccl "torchrun with 2 processes failed: $(tail -n 3 "$work/nccl-two.err" | tr '\n' ' ')"
+        same_losses nccl "2 processes (torchrun, NCCL) vs 1" "$work/parity-plain-device" "$work/nccl-two" 1e-5
+    else
+        note "{\"stage\": \"nccl\", \"what\": \"2 processes\", \"value\": \"skipped (${gpus:-0} GPU(s); needs 2, torchrun and the bundle's launcher)\"}"
+    fi
+fi
 
 # 3. Speed ------------------------------------------------------------------------------------------------
 if [ "$device" = cpu ]; then
@@ -192,7 +240,8 @@ speed_run() { # mode, extra arguments...
     watch_memory run "speed-$mode" train --config "$model" --data "$noisy" --device "$device" --out "$work/speed-$mode" "${shape[@]}" \
         --set train.steps=$steps --set train.log_every=$every "${quiet[@]}" "$@" || fail speed "$mode training failed: $(tail -n 3 "$work/speed-$mode.err" | tr '\n' ' ')"
     local tps mfu
-    tps=$(median_window "$work/speed-$mode" tokens_per_s); mfu=$(median_window "$work/speed-$mode" mfu)
+    tps=$(median_window "$work/speed-$mode" tokens_per_s 2> "$work/python.err") || pyfail speed "$mode"
+    mfu=$(median_window "$work/speed-$mode" mfu 2> "$work/python.err") || pyfail speed "$mode"
     local target="" ok=true
     if [ "$mode" = plain ] && [ "$device" != cpu ]; then target=">= 45% MFU"; ok=$(python3 -c "print('true' if $mfu >= 0.45 else 'false')"); fi
     note "{\"stage\": \"speed\", \"what\": \"$model $precision $batch x $seq $mode: tokens/s, MFU\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')")\", \"target\": \"$target\", \"ok\": $ok}"
@@ -208,7 +257,7 @@ log "speed: SLM step time against plain, alternating in one run (bench-step)"
 run bench-step bench-step --config "$model" --data "$noisy" --device "$device" --out "$work/bench-step" --ref-scores "$work/scores-$model" \
     --ref "$work/ref-$model" --repeats 1 --json "${shape[@]}" --set train.steps=$((steps < 40 ? 40 : steps)) \
     || fail speed "bench-step failed: $(tail -n 3 "$work/bench-step.err" | tr '\n' ' ')"
-python3 - "$work/bench-step.out" >> "$results" <<'PY'
+python3 - "$work/bench-step.out" >> "$results" 2> "$work/python.err" <<'PY' || pyfail speed "reading bench-step's output"
 import json, sys
 d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 for o in d["overheads"]:
@@ -222,7 +271,7 @@ for e in "$n" 1; do
     run "sync-$e" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/sync-$e" "${shape[@]}" \
         --set train.steps=$n --set train.log_every=$e "${quiet[@]}" || fail speed "log_every=$e run failed: $(tail -n 3 "$work/sync-$e.err" | tr '\n' ' ')"
 done
-python3 - "$work/sync-$n" "$work/sync-1" "$n" >> "$results" <<'PY'
+python3 - "$work/sync-$n" "$work/sync-1" "$n" >> "$results" 2> "$work/python.err" <<'PY' || pyfail speed "comparing log_every runs"
 import json, sys
 tps = lambda run: json.load(open(run + "/summary.json"))["tokens_per_s"]
 rare, every = tps(sys.argv[1]), tps(sys.argv[2])
@@ -233,10 +282,13 @@ if [ "$device" != cpu ]; then
     total_mib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2> /dev/null | head -n 1)
     if [ "${total_mib:-0}" -ge 60000 ] && [ "$(left)" -gt 120 ]; then
         log "speed: tinyllama-1b bf16, batch 4 x 2048 x 4 accumulated"
-        watch_memory run speed-1b train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/speed-1b" \
+        if watch_memory run speed-1b train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/speed-1b" \
             --set train.batch_size=4 --set train.seq_len=2048 --set train.grad_accum=4 --set train.steps=8 --set train.log_every=2 "${quiet[@]}" \
-            && note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$(median_window "$work/speed-1b" tokens_per_s)"), $(python3 -c "print(f'{$(median_window "$work/speed-1b" mfu):.1%}')"), $peak_gpu_mib MiB\"}" \
-            || note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"failed: $(tail -n 1 "$work/speed-1b.err" | tr -d '\"')\", \"ok\": false}"
+            && tps=$(median_window "$work/speed-1b" tokens_per_s 2> "$work/python.err") && mfu=$(median_window "$work/speed-1b" mfu 2> "$work/python.err"); then
+            note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')"), $peak_gpu_mib MiB\"}"
+        else
+            note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"failed: $(cat "$work/speed-1b.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
+        fi
     else
         note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"skipped (${total_mib:-?} MiB GPU memory, $(left) s left)\"}"
     fi

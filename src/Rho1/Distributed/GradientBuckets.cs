@@ -41,7 +41,7 @@ public static class GradientBuckets
     /// <summary>Replaces every gradient with its mean over ranks; returns the seconds spent (packing included).</summary>
     public static double AllReduceMean(ICollectives world, IReadOnlyList<Tensor> parameters, long maxElements = DefaultElements)
     {
-        if (world.Size == 1) return 0;
+        if (world is SingleProcess) return 0;
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var grads = parameters.Select(p => p.grad ?? throw new InvalidOperationException("a parameter has no gradient after backward")).ToList();

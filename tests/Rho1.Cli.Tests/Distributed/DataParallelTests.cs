@@ -155,6 +155,16 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
     }
 
     [SkippableFact]
+    public void Info_checks_the_jobs_collectives_on_known_tensors()
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        var (code, stderr, stdout) = Rho1Process.RunWithOutput(["info", "--collectives", "--device", "cpu"], TimeSpan.FromMinutes(2), MpiJob.Variables, MpiJob.Launcher(2));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("collectives ok: 2 process(es) over mpi", stdout);
+        Assert.Contains("all-reduce (fp32), all-gather and broadcast equal their closed forms", stdout);
+    }
+
+    [SkippableFact]
     public void Verbs_that_do_not_run_data_parallel_refuse_to_run_as_a_rank()
     {
         Skip.If(MpiJob.Missing, MpiJob.SkipReason);

@@ -8,7 +8,7 @@ namespace Rho1.Cli.Tests.Reliability;
 public sealed class Rho1Process : IDisposable
 {
     readonly Process _process;
-    readonly StringBuilder _stderr = new();
+    readonly StringBuilder _stderr = new(), _stdout = new();
 
     Rho1Process(Process process) => _process = process;
 
@@ -43,7 +43,7 @@ public sealed class Rho1Process : IDisposable
         var process = new Process { StartInfo = info };
         var result = new Rho1Process(process);
         process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (result._stderr) result._stderr.AppendLine(e.Data); };
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (result._stdout) result._stdout.AppendLine(e.Data); };
         process.Start();
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
@@ -54,13 +54,21 @@ public sealed class Rho1Process : IDisposable
     public static (int ExitCode, string Stderr) Run(IEnumerable<string> args, TimeSpan timeout,
         IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
+        var (code, stderr, _) = RunWithOutput(args, timeout, environment, launcher);
+        return (code, stderr);
+    }
+
+    /// <summary>Run, with standard output as well.</summary>
+    public static (int ExitCode, string Stderr, string Stdout) RunWithOutput(IEnumerable<string> args, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
+    {
         using var p = Start(args, environment, launcher);
         if (!p.WaitForExit(timeout))
         {
             p.Kill();
             throw new TimeoutException($"rho1 {string.Join(" ", args)} did not finish in {timeout}");
         }
-        return (p.ExitCode, p.Stderr);
+        return (p.ExitCode, p.Stderr, p.Stdout);
     }
 
     public bool HasExited => _process.HasExited;
@@ -70,6 +78,11 @@ public sealed class Rho1Process : IDisposable
     public string Stderr
     {
         get { lock (_stderr) return _stderr.ToString(); }
+    }
+
+    public string Stdout
+    {
+        get { lock (_stdout) return _stdout.ToString(); }
     }
 
     public bool WaitForExit(TimeSpan timeout)

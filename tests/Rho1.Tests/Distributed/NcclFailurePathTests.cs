@@ -120,3 +120,32 @@ public class NcclFailurePathTests
         Assert.True(time.Now > TimeSpan.FromHours(2));
     }
 }
+
+public class CollectivesCheckTests
+{
+    /// <summary>Rank 1 of 3 whose peers behave (ranks 0 and 2 hold 1· and 3·[1,2,3,4]), unless <paramref name="brokenSum"/> adds one too many.</summary>
+    sealed class ThreeRanks(bool brokenSum) : ICollectives
+    {
+        public int Rank => 1;
+        public int Size => 3;
+        public string Backend => "fake";
+        public void AllReduceSum(Tensor t) => t.add_(t / 2 * (brokenSum ? 5 : 4)); // own 2·x: others add 1·x + 3·x
+        public Tensor AllGather(Tensor t) => torch.cat([torch.zeros_like(t), t, torch.full_like(t, 2.0)], 0);
+        public void Broadcast(Tensor t, int root) => t.fill_(7.0);
+        public void Barrier() { }
+        public void Abort(int exitCode) { }
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void Collectives_that_give_their_closed_forms_pass_and_a_wrong_sum_is_named()
+    {
+        var good = CollectivesCheck.Run(new ThreeRanks(brokenSum: false), torch.CPU);
+        Assert.True(good.Ok, good.Detail);
+        Assert.Equal(3, good.Size);
+        var bad = CollectivesCheck.Run(new ThreeRanks(brokenSum: true), torch.CPU);
+        Assert.False(bad.Ok);
+        Assert.Equal("all-reduce (Float32) gave [7, 14, 21, 28], expected [6, 12, 18, 24]", bad.Detail);
+        Assert.True(CollectivesCheck.Run(SingleProcess.Instance, torch.CPU).Ok);
+    }
+}
