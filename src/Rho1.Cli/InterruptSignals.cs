@@ -7,18 +7,26 @@ namespace Rho1.Cli;
 public sealed class InterruptSignals : IDisposable
 {
     readonly CancellationTokenSource _source = new();
-    readonly PosixSignalRegistration? _term;
+    readonly PosixSignalRegistration? _int, _term;
     int _count;
 
     public InterruptSignals()
     {
-        Console.CancelKeyPress += OnCancelKeyPress;
-        if (!OperatingSystem.IsWindows())
-            _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true; // do not let the runtime exit now: the token asks the work to stop
-                Signal();
-            });
+        // SIGINT through PosixSignalRegistration rather than Console.CancelKeyPress: the latter sets the terminal up for
+        // key input, writing "ESC[?1h ESC=" to standard output, which under mpirun (a pseudo-terminal) lands in redirected output.
+        if (OperatingSystem.IsWindows())
+            Console.CancelKeyPress += OnCancelKeyPress;
+        else
+        {
+            _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        }
+    }
+
+    void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true; // do not let the runtime exit now: the token asks the work to stop
+        Signal();
     }
 
     public CancellationToken Token => _source.Token;
@@ -36,13 +44,16 @@ public sealed class InterruptSignals : IDisposable
             Console.Error.WriteLine("rho1: interrupted again; exiting without saving");
             Environment.Exit(ExitCodes.Interrupted);
         }
-        Console.Error.WriteLine("rho1: stopping after the current step (interrupt again to exit at once)");
+        // Worded for every verb and moment: a signal may come before any step (a launcher ending a refused job's ranks).
+        Console.Error.WriteLine("rho1: stopping at the next point that leaves resumable state (interrupt again to exit at once)");
         _source.Cancel();
     }
 
     public void Dispose()
     {
-        Console.CancelKeyPress -= OnCancelKeyPress;
+        if (OperatingSystem.IsWindows())
+            Console.CancelKeyPress -= OnCancelKeyPress;
+        _int?.Dispose();
         _term?.Dispose();
         _source.Dispose();
     }

@@ -25,7 +25,41 @@ public class TrainOptionsTests
         var root = new RootCommand { verb.Create() };
         var selection = verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "0.6", "--ref", "r", "--ref-refresh", "25"])).Config.Selection;
         Assert.Equal((25, 10, 0.0), (selection.RefRefreshEvery, selection.RefRefreshSteps, selection.RefRefreshLr));
-        Assert.Equal(0, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o"])).Config.Selection.RefRefreshEvery);
+        Assert.Equal(0, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "0.6"])).Config.Selection.RefRefreshEvery);
+    }
+
+    [Theory]
+    [InlineData("--soft", "0.2")]
+    [InlineData("--ref-refresh", "25")]
+    [InlineData("--select", "sequence")]
+    [InlineData("--score", "loss")]
+    [InlineData("--ref-scores", "s")]
+    [InlineData("--ref", "r")]
+    [InlineData("--slm-start", "0.1")]
+    [InlineData("--set", "selection.weighting=soft")]
+    public void A_selection_flag_at_ratio_1_is_refused_naming_the_flag(string flag, string value)
+    {
+        // At ratio 1.0 every token is trained: the flag would change nothing while summary.json recorded it (issue 27).
+        var verb = new TrainCommand();
+        var root = new RootCommand { verb.Create() };
+        string message = Assert.Throws<UserErrorException>(() => verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.0", flag, value]))).Message;
+        Assert.StartsWith($"{(flag == "--set" ? "--set " + value.Split('=')[0] : flag)} has no effect at selection.ratio=1", message);
+        // Below 1 the same flag is taken.
+        Assert.Equal(0.6, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "0.6", flag, value])).Config.Selection.Ratio);
+    }
+
+    [Fact]
+    public void Train_without_a_ratio_is_refused_and_ratio_1_alone_is_plain_training()
+    {
+        var verb = new TrainCommand();
+        var root = new RootCommand { verb.Create() };
+        Assert.StartsWith("rho1 train needs --ratio K", Assert.Throws<UserErrorException>(() =>
+            verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o"]))).Message);
+        Assert.Equal(1.0, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.0"])).Config.Selection.Ratio);
+        Assert.Equal(0.5, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--set", "selection.ratio=0.5", "--soft", "0.2"])).Config.Selection.Ratio);
+        // A ratio out of range is named as such, not as a flag without effect.
+        Assert.Contains("--ratio 1.5: must be in (0, 1]", Assert.Throws<UserErrorException>(() =>
+            verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.5", "--ref-scores", "s"]))).Message);
     }
 
     [Fact]

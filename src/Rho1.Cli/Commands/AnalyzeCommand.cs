@@ -9,7 +9,7 @@ public sealed class AnalyzeCommand
     readonly Option<string[]> _checkpoints = new("--checkpoints") { Description = "Two or more checkpoints, in training order.", Required = true, AllowMultipleArgumentsPerToken = true };
     readonly Option<string> _data = new("--data", "-d") { Description = "Prepared held-out dataset.", Required = true };
     readonly Option<string> _output = new("--out", "-o") { Description = "Directory for token-categories.{json,md,png}.", Required = true };
-    readonly Option<string> _split = new("--split") { Description = "Split to analyse.", DefaultValueFactory = _ => "val" };
+    readonly Option<string?> _split = new("--split") { Description = "val or train. [default: val, or the only split with tokens, as for eval]" };
     readonly Option<long> _maxTokens = new("--max-tokens") { Description = "Analyse at most this many tokens.", DefaultValueFactory = _ => 65536 };
     readonly Option<string> _device = GlobalOptions.Device();
     readonly Option<int?> _threads = GlobalOptions.Threads();
@@ -35,6 +35,6 @@ public sealed class AnalyzeCommand
     }
 
     public AnalyzeOptions Options(ParseResult parse) =>
-        new(parse.GetValue(_checkpoints)!, parse.GetValue(_data)!, parse.GetValue(_output)!, parse.GetValue(_split)!, parse.GetValue(_maxTokens),
+        new(parse.GetValue(_checkpoints)!, parse.GetValue(_data)!, parse.GetValue(_output)!, parse.GetValue(_split), parse.GetValue(_maxTokens),
             Device: parse.GetValue(_device)!);
 }

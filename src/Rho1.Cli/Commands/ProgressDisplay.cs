@@ -13,14 +13,15 @@ public sealed class ProgressDisplay(TextWriter error, bool? terminal = null) : I
     public void Report(PrepareProgress p)
     {
         string eta = p.Eta is { } e ? ProgressBar.Format(e) : "?";
-        double fraction = p.BytesTotal > 0 ? (double)p.BytesRead / p.BytesTotal : 1;
+        // Input is read ahead of tokenizing: 100% is the final report's alone, whose counts are the dataset's.
+        double fraction = p.Done ? 1 : p.BytesTotal > 0 ? Math.Min(0.999, (double)p.BytesRead / p.BytesTotal) : 0;
         if (_bar.Enabled)
         {
             _bar.Draw(fraction, $"{p.BytesRead / 1e6:F1}/{p.BytesTotal / 1e6:F1} MB {p.BytesPerSecond / 1e6:F2} MB/s " +
-                $"{p.Documents:N0} docs {p.Tokens:N0} tokens ETA {eta}", force: fraction >= 1);
+                $"{p.Documents:N0} docs {p.Tokens:N0} tokens{(p.Done ? "" : $" ETA {eta}")}", force: p.Done);
             return;
         }
-        if (_lastLog is { } last && p.Elapsed - last < TimeSpan.FromSeconds(10))
+        if (!p.Done && _lastLog is { } last && p.Elapsed - last < TimeSpan.FromSeconds(10))
             return;
         _lastLog = p.Elapsed;
         Log.Information("prepare {Percent:F1}%: {Read:F1}/{Total:F1} MB at {Rate:F2} MB/s, {Documents} documents, {Tokens} tokens, ETA {Eta}",

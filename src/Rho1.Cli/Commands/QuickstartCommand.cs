@@ -11,6 +11,7 @@ public sealed class QuickstartCommand
     readonly Option<string[]> _set = new("--set") { Description = "Override a config key: section.key=value (repeatable)." };
     readonly Option<long> _seed = new("--seed") { Description = "Seed of corpora, weights and data order.", DefaultValueFactory = _ => 1234 };
     readonly Option<double> _noise = new("--noise-share") { Description = "Share of the noisy corpus's characters that are noise.", DefaultValueFactory = _ => 0.35 };
+    readonly Option<bool> _force = new("--force") { Description = "Replace an earlier quickstart in --out; it stays until the new one is complete." };
     readonly Option<string> _device = GlobalOptions.Device();
     readonly Option<int?> _threads = GlobalOptions.Threads();
 
@@ -21,7 +22,7 @@ public sealed class QuickstartCommand
             "train a reference on clean text, score a noisy corpus, train SLM at 60% and a plain baseline, compare on clean held-out text.\n\n" +
             "Examples:\n  rho1 quickstart\n  rho1 quickstart --out /tmp/qs --set train.steps=400")
         {
-            _output, _config, _set, _seed, _noise, _device, _threads,
+            _output, _config, _set, _seed, _noise, _force, _device, _threads,
         };
         command.SetAction((parse, cancel) => Task.FromResult(Run(Quickstart.Run(Options(parse), cancel), parse.InvocationConfiguration.Output)));
         return command;
@@ -29,7 +30,7 @@ public sealed class QuickstartCommand
 
     public QuickstartOptions Options(ParseResult parse) =>
         new(parse.GetValue(_output)!, Presets.Resolve(parse.GetValue(_config)!), parse.GetValue(_set) ?? [], parse.GetValue(_device)!,
-            parse.GetValue(_seed), parse.GetValue(_noise));
+            parse.GetValue(_seed), parse.GetValue(_noise), parse.GetValue(_force));
 
     static int Run(QuickstartResult r, TextWriter o)
     {

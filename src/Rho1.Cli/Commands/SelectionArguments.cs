@@ -52,6 +52,20 @@ public sealed class SelectionArguments
         if (withRatio) command.Options.Add(Ratio);
     }
 
+    /// <summary>
+    /// The selection flags given, as written, in the order of the help (then --set selection.* keys but the ratio), for the
+    /// rule that a flag without effect at ratio 1.0 is an error.
+    /// </summary>
+    public IReadOnlyList<string> Given(ParseResult parse, IEnumerable<string> setKeys)
+    {
+        var given = new List<string>();
+        foreach (var option in new Option[] { Ref, RefScores, RefRefresh, RefData, Select, Score, SlmStart, Soft })
+            if (parse.GetResult(option) is { Implicit: false })
+                given.Add(option.Name);
+        given.AddRange(setKeys.Where(k => k.StartsWith("selection.", StringComparison.Ordinal) && k != "selection.ratio").Select(k => "--set " + k));
+        return given;
+    }
+
     public IEnumerable<string> Overrides(ParseResult parse)
     {
         if (parse.GetValue(Ratio) is { } r) yield return "selection.ratio=" + r.ToString("R", CultureInfo.InvariantCulture);

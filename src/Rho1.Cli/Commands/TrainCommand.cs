@@ -2,6 +2,7 @@
 // online from a checkpoint (--ref) or offline from `rho1 score` output (--ref-scores).
 using System.CommandLine;
 using Rho1.Training;
+using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
 
 namespace Rho1.Cli.Commands;
@@ -30,7 +31,15 @@ public sealed class TrainCommand
         return command;
     }
 
-    /// <summary>The run's options; the selection flags are folded into the config as selection.* overrides.</summary>
-    public TrainOptions Options(ParseResult parse) =>
-        _args.Build(parse, _selection.Overrides(parse)) with { AllowEvalOverlap = parse.GetValue(_selection.AllowEvalOverlap) };
+    /// <summary>
+    /// The run's options; the selection flags are folded into the config as selection.* overrides. Selection flags at a
+    /// ratio that selects nothing, and a run without a ratio, are refused (SelectionRequest).
+    /// </summary>
+    public TrainOptions Options(ParseResult parse)
+    {
+        var options = _args.Build(parse, _selection.Overrides(parse)) with { AllowEvalOverlap = parse.GetValue(_selection.AllowEvalOverlap) };
+        bool ratioGiven = parse.GetValue(_selection.Ratio) is not null || options.SetKeys.Contains("selection.ratio");
+        SelectionRequest.Require(options.Config.Selection, _selection.Given(parse, options.SetKeys), ratioGiven);
+        return options;
+    }
 }

@@ -21,15 +21,43 @@ public static class Quickstart
     {
         var (outDir, device, seed, noiseShare) = (o.OutDir, o.Device, o.Seed, o.NoiseShare);
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (!(noiseShare >= 0 && noiseShare < 1))
+            throw new UserErrorException($"--noise-share {noiseShare}: must be in [0, 1)");
         var existing = OutputDirectory.Inspect(outDir);
+        string work = outDir;
         if (existing.Kind is not (OutputDirectory.Kind.Missing or OutputDirectory.Kind.Empty))
         {
-            // Only a quickstart's own folder (its marker, nothing foreign) is replaced.
+            // Only a quickstart's own folder (its marker, nothing foreign) is replaced, with --force, and only once the new
+            // one is complete: it is built beside the old one, which a failure or a kill leaves as it was.
             if (existing.Kind != OutputDirectory.Kind.Quickstart || existing.FirstForeign != null)
                 throw new UserErrorException(OutputDirectory.Refusal("--out", outDir, existing, OutputDirectory.Kind.Quickstart));
-            Log.Information("replacing the previous quickstart in {Dir}", outDir);
-            Directory.Delete(outDir, recursive: true);
+            if (!o.Force)
+                throw new UserErrorException($"--out {outDir}: holds an earlier quickstart; pass --force to replace it (it stays until the new one is complete), or choose another --out");
+            work = AtomicDirectory.TempFor(outDir);
+            Log.Information("building the new quickstart in {Work}; it replaces {Dir} when complete", work, outDir);
         }
+        try
+        {
+            var result = Build(o with { OutDir = work }, cancel);
+            if (work != outDir)
+                AtomicDirectory.Publish(work, outDir);
+            return result with
+            {
+                OutDir = outDir, WallSeconds = watch.Elapsed.TotalSeconds,
+                Rows = [.. result.Rows.Select(r => r with { Dir = Path.Combine(outDir, Path.GetRelativePath(work, r.Dir)) })],
+            };
+        }
+        catch when (work != outDir)
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>The quickstart itself, in <paramref name="o"/>.OutDir (a new or empty folder).</summary>
+    static QuickstartResult Build(QuickstartOptions o, CancellationToken cancel)
+    {
+        var (outDir, device, seed, noiseShare) = (o.OutDir, o.Device, o.Seed, o.NoiseShare);
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, Marker), JsonSerializer.Serialize(new { seed, started = DateTime.UtcNow }));
         // Enough steps for the curves to separate, and evaluations often enough to see when they do.
@@ -37,8 +65,6 @@ public static class Quickstart
         var config = ConfigLoader.Load(o.ConfigPath, defaults.Concat(o.Overrides));
         string P(params string[] parts) => Path.Combine([outDir, .. parts]);
 
-        if (!(noiseShare >= 0 && noiseShare < 1))
-            throw new UserErrorException($"--noise-share {noiseShare}: must be in [0, 1)");
         Log.Information("1/5 generating corpora (clean; noisy = clean with {Share:P0} of characters noise; held-out clean)", noiseShare);
         SyntheticCorpus.Write(P("corpus"), (ulong)seed, cleanDocs: 600, noisyDocs: 600, heldoutDocs: 60, noiseShare: noiseShare);
         foreach (string name in new[] { "clean", "noisy", "heldout" })
@@ -63,6 +89,6 @@ public static class Quickstart
         }
         double target = rows[0].HeldoutLoss;
         rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Dir), target) }).ToList();
-        return new QuickstartResult(rows, config.Train.Steps, outDir, watch.Elapsed.TotalSeconds);
+        return new QuickstartResult(rows, config.Train.Steps, outDir, 0);
     }
 }

@@ -43,8 +43,12 @@ public static class ComputeThreads
         var choice = Choose(requested, Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), processesOnHost);
         torch.set_num_threads(choice.Threads);
         Current = choice;
+        ProcessesOnHost = Math.Max(1, processesOnHost);
         return choice;
     }
+
+    /// <summary>The job's processes on this host (a launcher's local size) when the choice was applied.</summary>
+    public static int ProcessesOnHost { get; private set; } = 1;
 
     /// <summary>The choice applied last; null if none was (libtorch's default threads).</summary>
     public static Choice? Current { get; private set; }
@@ -59,8 +63,11 @@ public static class ComputeThreads
         {
             if (!File.Exists("/proc/loadavg")) return null;
             string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            // The machine's CPUs, not this process's share (a launcher binds each rank to its own), and the load this
+            // job's other ranks on the host put on them, which is not "another job".
+            int cores = Math.Max(Environment.ProcessorCount, File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal)));
             return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double load)
-                ? BusyMachineWarning(load, Environment.ProcessorCount, Current)
+                ? BusyMachineWarning(load, cores, Current, (ProcessesOnHost - 1) * (Current?.Threads ?? 1))
                 : null;
         }
         catch (IOException)
@@ -69,9 +76,12 @@ public static class ComputeThreads
         }
     }
 
-    /// <summary>The decision itself: a warning when <paramref name="load"/> exceeds <paramref name="cores"/> and the threads were not chosen.</summary>
-    public static string? BusyMachineWarning(double load, int cores, Choice? current) =>
-        current is { Source: not (Usable or Shared) } || load <= cores
+    /// <summary>
+    /// The decision itself: a warning when <paramref name="load"/>, less what this job's other processes on the host account
+    /// for (<paramref name="siblingThreads"/>), exceeds <paramref name="cores"/> and the threads were not chosen.
+    /// </summary>
+    public static string? BusyMachineWarning(double load, int cores, Choice? current, int siblingThreads = 0) =>
+        current is { Source: not (Usable or Shared) } || load - siblingThreads <= cores
             ? null
             : string.Create(CultureInfo.InvariantCulture, $"the machine's load ({load:0.0}) already exceeds its {cores} CPUs: another job is running, so speed will be lower and noisy; --threads 1 may help");
 }

@@ -34,7 +34,7 @@ public static class DataParallelChecks
     public static long Fingerprint(TrainingRun run)
     {
         string text = string.Join("\n", ConfigLoader.ToJson(run.Config, run.ConfigHistory), run.Dataset.Fingerprint,
-            run.Objective.Describe().ToJsonString(), run.InitFrom ?? "", run.ResumedFrom ?? "", run.Step.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            run.Objective.Describe().ToJsonString(), run.InitFrom ?? "", run.ResumedFrom ?? "", run.Progress.Step.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0);
     }
 }

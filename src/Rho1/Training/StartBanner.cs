@@ -3,14 +3,18 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Rho1.Platform;
+using Rho1.Training.Configuration;
 using TorchSharp;
 
 namespace Rho1.Training;
 
 public static class StartBanner
 {
-    /// <summary>"selective: excess loss, top 60% per batch, offline scores runs/scores" or "plain: every token".</summary>
-    public static string Objective(JsonObject d)
+    /// <summary>
+    /// "selective: excess loss, top 60% per batch, offline scores runs/scores" or "plain: every token": everything that
+    /// changes the gradient, from the objective's description (and, for a refreshing reference's cadence, the selection config).
+    /// </summary>
+    public static string Objective(JsonObject d, SelectionConfig? selection = null)
     {
         string S(string key) => d[key]?.ToString() ?? "";
         if (S("objective") != "slm")
@@ -32,8 +36,17 @@ public static class StartBanner
             "online" => $", online reference {S("reference")}",
             _ => "",
         };
+        string top = S("ratio_schedule") is "linear" or "cosine"
+            ? string.Create(CultureInfo.InvariantCulture, $"top k% {select}, k {S("ratio_schedule")} from {d["ratio_start"]!.GetValue<double>() * 100:0.##}% to {ratio * 100:0.##}%")
+            : string.Create(CultureInfo.InvariantCulture, $"top {ratio * 100:0.##}% {select}");
+        string weights = S("weighting") == "soft"
+            ? string.Create(CultureInfo.InvariantCulture, $", soft weights (sigmoid, temperature {d["temperature"]?.GetValue<double>():0.###})") : "";
+        string refresh = S("ref_data") is { Length: > 0 } refData && selection is { RefreshesReference: true }
+            ? string.Create(CultureInfo.InvariantCulture,
+                $", refreshed every {selection.RefRefreshEvery} steps ({selection.RefRefreshSteps} steps at lr {d["ref_refresh_lr"]?.GetValue<double>():G3} on {refData})")
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"selective: {score}, top {ratio * 100:0.##}% {select}{(start > 0 ? $", plain for the first {start * 100:0.##}% of steps" : "")}{reference}");
+            $"selective: {score}, {top}{weights}{(start > 0 ? $", plain for the first {start * 100:0.##}% of steps" : "")}{reference}{refresh}");
     }
 
     /// <summary>Logs the banner of <paramref name="run"/> (after its directory exists).</summary>
@@ -43,7 +56,7 @@ public static class StartBanner
         run.Log.Information("run {Dir}: {Device}, {Threads} CPU threads, {Precision}, {Params:N0} parameters, {Tokens:N0} tokens per step ({B} x {T} x {A})",
             Path.GetFullPath(run.Directory.Dir), DeviceSpec.Name(run.Device), torch.get_num_threads(), t.Precision, run.Parameters, run.TokensPerStep,
             t.BatchSize, t.SeqLen, t.GradAccum);
-        run.Log.Information("objective: {Objective}", Objective(run.Objective.Describe()));
+        run.Log.Information("objective: {Objective}", Objective(run.Objective.Describe(), run.Config.Selection));
         if (run.Device.type == DeviceType.CPU)
         {
             run.Log.Information("CPU threads: {Threads} ({Source}); allocator: {Allocator}", torch.get_num_threads(),

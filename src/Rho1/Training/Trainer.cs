@@ -33,17 +33,17 @@ public sealed class Trainer
     {
         using var run = TrainingRun.Open(_options, _objectiveFactory);
         var t = run.Config.Train;
-        while (run.Step < t.Steps)
+        while (run.Progress.Step < t.Steps)
         {
             if (StopRequested(run, cancel))
                 Interrupt(run);
             using var scope = torch.NewDisposeScope();
-            bool logStep = (run.Step + 1) % t.LogEvery == 0 || run.Step + 1 == t.Steps;
+            bool logStep = (run.Progress.Step + 1) % t.LogEvery == 0 || run.Progress.Step + 1 == t.Steps;
             var result = Step(run, logStep);
             if (logStep)
                 Log(run, result);
             MaybeEvaluate(run);
-            _options.AfterStep?.Invoke(run.Step);
+            _options.AfterStep?.Invoke(run.Progress.Step);
             MaybeCheckpoint(run);
             ReportProgress(run);
         }
@@ -67,12 +67,12 @@ public sealed class Trainer
     static StepResult Step(TrainingRun run, bool logStep)
     {
         var t = run.Config.Train;
-        double lr = LrSchedule.At(run.Step, t);
+        double lr = LrSchedule.At(run.Progress.Step, t);
         var meanLoss = torch.zeros(1, device: run.Device);
         IReadOnlyDictionary<string, Tensor> stats = new Dictionary<string, Tensor>();
-        run.Objective.BeginStep(run.Step);
+        run.Objective.BeginStep(run.Progress.Step);
         var batches = Enumerable.Range(0, t.GradAccum).Select(_ => run.Loader.Next()).ToList();
-        if (t.GradAccum > 1 && run.Objective.RanksWholeStep(run.Step))
+        if (t.GradAccum > 1 && run.Objective.RanksWholeStep(run.Progress.Step))
             PrepareStep(run, batches);
         for (int micro = 0; micro < t.GradAccum; micro++)
         {
@@ -82,7 +82,7 @@ public sealed class Trainer
             var batch = batches[micro];
             var tokenLosses = run.Model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
             bool last = micro == t.GradAccum - 1;
-            var output = run.Objective.Reduce(tokenLosses, batch, run.Step, withStats: logStep && last, micro);
+            var output = run.Objective.Reduce(tokenLosses, batch, run.Progress.Step, withStats: logStep && last, micro);
             (output.Loss / t.GradAccum).backward();
             using (torch.no_grad())
                 meanLoss.add_(tokenLosses.detach().mean() / t.GradAccum);
@@ -91,7 +91,7 @@ public sealed class Trainer
         }
         if (run.World is not SingleProcess) // a communicator of one too (RHO1_COLLECTIVES=nccl), so that its calls are exercised
         {
-            run.AllReduceSeconds += GradientBuckets.AllReduceMean(run.World, run.Model.parameters().ToList());
+            run.Progress.AllReduceSeconds += GradientBuckets.AllReduceMean(run.World, run.Model.parameters().ToList());
             run.World.AllReduceSum(meanLoss); // every rank then takes the same skip decision
             meanLoss.div_(run.World.Size);
         }
@@ -104,15 +104,15 @@ public sealed class Trainer
         else if (finite.item<bool>())
         {
             run.Optimizer.Update(lr);
-            run.BadSteps = 0;
+            run.Progress.BadSteps = 0;
         }
         else
             SkipUpdate(run);
         run.Optimizer.ZeroGrad();
         run.Model.WeightsChanged(); // bf16 casts of the old weights must not serve the next step
-        run.Step++;
-        run.Tokens += run.TokensPerStep;
-        run.WindowTokens += run.TokensPerStep;
+        run.Progress.Step++;
+        run.Progress.Tokens += run.TokensPerStep;
+        run.Progress.WindowTokens += run.TokensPerStep;
         return new StepResult(lr, meanLoss, gradNorm, stats);
     }
 
@@ -120,7 +120,7 @@ public sealed class Trainer
     static void PrepareStep(TrainingRun run, IReadOnlyList<Batch> batches)
     {
         using var noGrad = torch.no_grad();
-        run.Objective.PrepareStep(run.Step, batches, batches.Select(b => run.Model.TokenLosses(b.Inputs, b.Targets)).ToList());
+        run.Objective.PrepareStep(run.Progress.Step, batches, batches.Select(b => run.Model.TokenLosses(b.Inputs, b.Targets)).ToList());
     }
 
     /// <summary>The update gated on the device, with the fault counters kept there too: no host read.</summary>
@@ -128,25 +128,25 @@ public sealed class Trainer
     {
         run.Optimizer.Update(lr, finite);
         var bad = finite.logical_not().to(ScalarType.Int64);
-        run.BadRunOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
-        run.SkippedOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
-        run.BadRunOnDevice.add_(1).mul_(bad); // consecutive count: reset by a good step
-        run.SkippedOnDevice.add_(bad);
+        run.Progress.BadRunOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
+        run.Progress.SkippedOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
+        run.Progress.BadRunOnDevice.add_(1).mul_(bad); // consecutive count: reset by a good step
+        run.Progress.SkippedOnDevice.add_(bad);
     }
 
     /// <summary>Device-side skip: at a log step, the faults since the last one are read, reported and checked against max_bad_steps.</summary>
     static void CheckDeviceFaults(TrainingRun run)
     {
-        if (run.BadRunOnDevice is null || run.SkippedOnDevice is null) return;
-        int max = run.Config.Train.MaxBadSteps, step = run.Step;
-        int bad = (int)run.BadRunOnDevice.item<long>(), skipped = (int)run.SkippedOnDevice.item<long>();
-        run.SkippedOnDevice.zero_();
+        if (run.Progress.BadRunOnDevice is null || run.Progress.SkippedOnDevice is null) return;
+        int max = run.Config.Train.MaxBadSteps, step = run.Progress.Step;
+        int bad = (int)run.Progress.BadRunOnDevice.item<long>(), skipped = (int)run.Progress.SkippedOnDevice.item<long>();
+        run.Progress.SkippedOnDevice.zero_();
         if (skipped == 0) return;
-        run.SkippedSinceLog = skipped;
-        run.BadSteps = bad;
+        run.Progress.SkippedSinceLog = skipped;
+        run.Progress.BadSteps = bad;
         if (bad >= max)
             throw new TrainingFailedException($"steps {step + 1 - bad}-{step}: {bad} consecutive non-finite losses or gradients " +
-                $"(train.max_bad_steps={max}); {(run.LastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {run.LastCheckpoint}")}; " +
+                $"(train.max_bad_steps={max}); {(run.Progress.LastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {run.Progress.LastCheckpoint}")}; " +
                 "lower train.lr or check the data, then rerun with --resume auto");
         run.Log.Warning("step {Step}: {Skipped} update(s) since the last log line skipped for a non-finite loss or gradient ({Bad}/{Max} in a row)",
             step, skipped, bad, max);
@@ -154,13 +154,13 @@ public sealed class Trainer
 
     static void SkipUpdate(TrainingRun run)
     {
-        int max = run.Config.Train.MaxBadSteps, step = run.Step;
-        if (++run.BadSteps >= max)
-            throw new TrainingFailedException($"steps {step + 2 - run.BadSteps}-{step + 1}: {run.BadSteps} consecutive non-finite losses or gradients " +
-                $"(train.max_bad_steps={max}); {(run.LastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {run.LastCheckpoint}")}; " +
+        int max = run.Config.Train.MaxBadSteps, step = run.Progress.Step;
+        if (++run.Progress.BadSteps >= max)
+            throw new TrainingFailedException($"steps {step + 2 - run.Progress.BadSteps}-{step + 1}: {run.Progress.BadSteps} consecutive non-finite losses or gradients " +
+                $"(train.max_bad_steps={max}); {(run.Progress.LastCheckpoint is null ? "no checkpoint was written yet" : $"last good checkpoint: {run.Progress.LastCheckpoint}")}; " +
                 "lower train.lr or check the data, then rerun with --resume auto");
-        run.SkippedSinceLog++;
-        run.Log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max} in a row)", step + 1, run.BadSteps, max);
+        run.Progress.SkippedSinceLog++;
+        run.Log.Warning("step {Step}: non-finite loss or gradient, update skipped ({Bad}/{Max} in a row)", step + 1, run.Progress.BadSteps, max);
     }
 
     /// <summary>A metrics line and a log line: the step's values are read from the device only here.</summary>
@@ -170,27 +170,27 @@ public sealed class Trainer
         (double Min, double Max, double AllReduce)? ranks = run.World.Size > 1 ? RankTimes(run) : null; // a collective: every rank
         if (run.IsMain)
             WriteLogLine(run, result, ranks);
-        run.SkippedSinceLog = 0;
-        run.Window.Restart();
-        run.WindowTokens = 0;
+        run.Progress.SkippedSinceLog = 0;
+        run.Progress.Window.Restart();
+        run.Progress.WindowTokens = 0;
     }
 
     /// <summary>Rank 0's share of a log step: tokens/s, the metrics record and the step line.</summary>
     static void WriteLogLine(TrainingRun run, StepResult result, (double Min, double Max, double AllReduce)? ranks)
     {
-        run.TokensPerSecond = run.WindowTokens / Math.Max(1e-9, run.Window.Elapsed.TotalSeconds);
-        run.LastLoss = result.MeanLoss.item<float>();
+        run.Progress.TokensPerSecond = run.Progress.WindowTokens / Math.Max(1e-9, run.Progress.Window.Elapsed.TotalSeconds);
+        run.Progress.LastLoss = result.MeanLoss.item<float>();
         float gradNorm = result.GradNorm.item<float>();
         var record = new JsonObject
         {
-            ["step"] = run.Step, ["tokens"] = run.Tokens, ["loss"] = run.LastLoss, ["lr"] = result.Lr,
-            ["grad_norm"] = gradNorm, ["tokens_per_s"] = MetricsLog.Round(run.TokensPerSecond, 4),
-            ["mfu"] = MetricsLog.Round(run.FlopsPerToken * run.TokensPerSecond / (run.PeakGflops * 1e9), 4),
+            ["step"] = run.Progress.Step, ["tokens"] = run.Progress.Tokens, ["loss"] = run.Progress.LastLoss, ["lr"] = result.Lr,
+            ["grad_norm"] = gradNorm, ["tokens_per_s"] = MetricsLog.Round(run.Progress.TokensPerSecond, 4),
+            ["mfu"] = MetricsLog.Round(run.FlopsPerToken * run.Progress.TokensPerSecond / (run.PeakGflops * 1e9), 4),
         };
         foreach (var (name, value) in result.Stats)
             record[name] = value.to(ScalarType.Float64).item<double>();
-        if (run.SkippedSinceLog > 0)
-            record["skipped_updates"] = run.SkippedSinceLog;
+        if (run.Progress.SkippedSinceLog > 0)
+            record["skipped_updates"] = run.Progress.SkippedSinceLog;
         if (ranks is { } r)
         {
             // Per step over the log window: the slowest and fastest rank (stragglers), and the gradient all-reduce.
@@ -199,7 +199,7 @@ public sealed class Trainer
         }
         run.Metrics.Write(record);
         run.StepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
-            run.Step, run.Config.Train.Steps, run.LastLoss, result.Lr, gradNorm, run.TokensPerSecond);
+            run.Progress.Step, run.Config.Train.Steps, run.Progress.LastLoss, result.Lr, gradNorm, run.Progress.TokensPerSecond);
     }
 
     /// <summary>
@@ -208,12 +208,12 @@ public sealed class Trainer
     /// </summary>
     static (double Min, double Max, double AllReduce) RankTimes(TrainingRun run)
     {
-        int steps = Math.Max(1, (int)(run.WindowTokens / run.TokensPerStep));
-        double mine = (run.Window.Elapsed.TotalSeconds - run.AllReduceSeconds) / steps;
+        int steps = Math.Max(1, (int)(run.Progress.WindowTokens / run.TokensPerStep));
+        double mine = (run.Progress.Window.Elapsed.TotalSeconds - run.Progress.AllReduceSeconds) / steps;
         using var all = run.World.AllGather(torch.tensor(new[] { mine }, ScalarType.Float64));
         double[] times = all.data<double>().ToArray();
-        double allReduce = run.AllReduceSeconds / steps;
-        run.AllReduceSeconds = 0;
+        double allReduce = run.Progress.AllReduceSeconds / steps;
+        run.Progress.AllReduceSeconds = 0;
         return (times.Min(), times.Max(), allReduce);
     }
 
@@ -221,11 +221,11 @@ public sealed class Trainer
     static void MaybeEvaluate(TrainingRun run)
     {
         var t = run.Config.Train;
-        if (!run.IsMain || run.ValSplit is null || !(run.Step == t.Steps || (t.EvalEvery > 0 && run.Step % t.EvalEvery == 0)))
+        if (!run.IsMain || run.ValSplit is null || !(run.Progress.Step == t.Steps || (t.EvalEvery > 0 && run.Progress.Step % t.EvalEvery == 0)))
             return;
         var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device);
-        run.Metrics.Write(new JsonObject { ["step"] = run.Step, ["tokens"] = run.Tokens, ["val_loss"] = eval.Loss, ["val_bpb"] = eval.BitsPerByte });
-        run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", run.Step, eval.Loss, eval.BitsPerByte);
+        run.Metrics.Write(new JsonObject { ["step"] = run.Progress.Step, ["tokens"] = run.Progress.Tokens, ["val_loss"] = eval.Loss, ["val_bpb"] = eval.BitsPerByte });
+        run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", run.Progress.Step, eval.Loss, eval.BitsPerByte);
     }
 
     /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few.</summary>
@@ -233,11 +233,11 @@ public sealed class Trainer
     {
         var t = run.Config.Train;
         if (!run.IsMain) return; // one copy of the weights (every rank holds the same), one writer of the run directory
-        if (run.Step == t.Steps)
+        if (run.Progress.Step == t.Steps)
             Save(run, run.Directory.FinalDir);
-        else if (t.CheckpointEvery > 0 && run.Step % t.CheckpointEvery == 0)
+        else if (t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0)
         {
-            Save(run, run.Directory.StepDir(run.Step));
+            Save(run, run.Directory.StepDir(run.Progress.Step));
             run.Directory.PruneCheckpoints(t.KeepCheckpoints);
         }
     }
@@ -252,36 +252,36 @@ public sealed class Trainer
         {
             // Checkpoint.Save removed its temporary directory and touched no complete checkpoint.
             throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
-                $"{(run.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.LastCheckpoint} is intact")}; " +
+                $"{(run.Progress.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.Progress.LastCheckpoint} is intact")}; " +
                 "free disk space, then rerun with --resume auto", e);
         }
-        run.LastCheckpoint = dir;
-        run.CheckpointedStep = run.Step;
+        run.Progress.LastCheckpoint = dir;
+        run.Progress.CheckpointedStep = run.Progress.Step;
     }
 
     /// <summary>Ctrl-C or SIGTERM between steps: the finished steps are checkpointed, then the run stops, resumable.</summary>
     static void Interrupt(TrainingRun run)
     {
-        if (run.Step == 0)
+        if (run.Progress.Step == 0)
             throw new InterruptedException("interrupted before the first step; nothing was trained; continue with --resume auto");
         if (!run.IsMain)
-            throw new InterruptedException($"interrupted at step {run.Step}; rank 0 writes the checkpoint; continue with --resume auto");
-        if (run.LastCheckpoint is null || run.Step != run.CheckpointedStep)
+            throw new InterruptedException($"interrupted at step {run.Progress.Step}; rank 0 writes the checkpoint; continue with --resume auto");
+        if (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep)
         {
-            Save(run, run.Directory.StepDir(run.Step));
+            Save(run, run.Directory.StepDir(run.Progress.Step));
             run.Directory.PruneCheckpoints(run.Config.Train.KeepCheckpoints);
         }
-        run.Log.Warning("interrupted at step {Step}; checkpoint {Checkpoint}", run.Step, run.LastCheckpoint);
-        throw new InterruptedException($"interrupted at step {run.Step}; checkpoint {run.LastCheckpoint}; continue with --resume auto");
+        run.Log.Warning("interrupted at step {Step}; checkpoint {Checkpoint}", run.Progress.Step, run.Progress.LastCheckpoint);
+        throw new InterruptedException($"interrupted at step {run.Progress.Step}; checkpoint {run.Progress.LastCheckpoint}; continue with --resume auto");
     }
 
     void ReportProgress(TrainingRun run)
     {
         if (_options.OnProgress is null || !run.IsMain) return;
         var t = run.Config.Train;
-        int done = Math.Max(1, run.Step - run.ResumedAt);
-        var eta = TimeSpan.FromSeconds(run.Wall.Elapsed.TotalSeconds / done * (t.Steps - run.Step));
-        _options.OnProgress(new TrainProgress(run.Step, t.Steps, run.Step % t.LogEvery == 0 ? run.LastLoss : null, run.TokensPerSecond, eta));
+        int done = Math.Max(1, run.Progress.Step - run.ResumedAt);
+        var eta = TimeSpan.FromSeconds(run.Progress.Wall.Elapsed.TotalSeconds / done * (t.Steps - run.Progress.Step));
+        _options.OnProgress(new TrainProgress(run.Progress.Step, t.Steps, run.Progress.Step % t.LogEvery == 0 ? run.Progress.LastLoss : null, run.Progress.TokensPerSecond, eta));
     }
 
     /// <summary>summary.json, from metrics.jsonl rather than this process's last step: a run resumed from its final
@@ -289,12 +289,12 @@ public sealed class Trainer
     static TrainSummary Summarise(TrainingRun run)
     {
         var t = run.Config.Train;
-        double wall = run.WallSeconds, overall = run.Tokens / Math.Max(1e-9, wall);
+        double wall = run.WallSeconds, overall = run.Progress.Tokens / Math.Max(1e-9, wall);
         if (!run.IsMain)
-            return new TrainSummary { Steps = run.Step, Tokens = run.Tokens, FinalCheckpoint = run.Directory.FinalDir };
+            return new TrainSummary { Steps = run.Progress.Step, Tokens = run.Progress.Tokens, FinalCheckpoint = run.Directory.FinalDir };
         var summary = new TrainSummary
         {
-            Steps = run.Step, Tokens = run.Tokens, FinalLoss = run.Metrics.Last("loss"), FinalValLoss = run.Metrics.Last("val_loss"),
+            Steps = run.Progress.Step, Tokens = run.Progress.Tokens, FinalLoss = run.Metrics.Last("loss"), FinalValLoss = run.Metrics.Last("val_loss"),
             FinalValBpb = run.Metrics.Last("val_bpb"), WallSeconds = Math.Round(wall, 3), TokensPerSecond = Math.Round(overall, 2),
             Mfu = Math.Round(run.FlopsPerToken * overall / (run.PeakGflops * 1e9), 4), PeakGflops = Math.Round(run.PeakGflops, 1),
             Parameters = run.Parameters, Precision = t.Precision, Device = DeviceSpec.Name(run.Device), Objective = run.Objective.Describe(),
@@ -302,7 +302,7 @@ public sealed class Trainer
         };
         AtomicFile.WriteAllText(Path.Combine(run.Directory.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         run.Log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",
-            run.Step, run.Tokens, wall, overall, run.Directory.FinalDir);
+            run.Progress.Step, run.Progress.Tokens, wall, overall, run.Directory.FinalDir);
         return summary;
     }
 }

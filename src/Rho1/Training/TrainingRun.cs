@@ -1,7 +1,7 @@
-// Everything one training run holds between steps, and its set-up: the checks that may refuse the run (all
-// before the run directory is touched, so a refused run creates, overwrites and deletes nothing), the resume,
+// One training run as set up: config, device, data, model, optimizer, objective, collectives and run directory,
+// fixed once it starts (what changes per step is its StepProgress). Set-up does the checks that may refuse the run
+// (all before the run directory is touched, so a refused run creates, overwrites and deletes nothing), the resume,
 // then the run directory, logs and metrics. The loop itself is Trainer's.
-using System.Diagnostics;
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
 using Rho1.Data.Sampling;
@@ -36,8 +36,6 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The job's collectives (one process: SingleProcess); only rank 0 writes the run directory.</summary>
     public required ICollectives World { get; init; }
     public bool IsMain => World.Rank == 0;
-    /// <summary>Seconds spent averaging gradients over ranks since the last logged step.</summary>
-    public double AllReduceSeconds { get; set; }
     /// <summary>Held-out split evaluated during training; null = no evaluation.</summary>
     public TokenSplit? ValSplit { get; init; }
     /// <summary>The dataset directory ValSplit belongs to.</summary>
@@ -62,34 +60,18 @@ public sealed class TrainingRun : IDisposable
     public double FlopsPerToken { get; private set; }
     public double PeakGflops { get; private set; }
 
-    /// <summary>Optimizer steps completed.</summary>
-    public int Step { get; set; }
-    public long Tokens { get; set; }
-    /// <summary>Consecutive steps whose update was skipped as non-finite.</summary>
-    public int BadSteps { get; set; }
-    /// <summary>Updates skipped since the last logged step.</summary>
-    public int SkippedSinceLog { get; set; }
-    public string? LastCheckpoint { get; set; }
-    /// <summary>Step of LastCheckpoint (the resumed step for the checkpoint a run resumed from).</summary>
-    public int CheckpointedStep { get; set; }
     /// <summary>Whether the skip decision stays on the device (see TrainOptions.DeviceSideSkip).</summary>
     public bool DeviceSideSkip { get; init; }
-    /// <summary>Device-side skip only: consecutive non-finite steps and non-finite steps since the last log, int64, 0-dim.</summary>
-    public Tensor? BadRunOnDevice { get; set; }
-    public Tensor? SkippedOnDevice { get; set; }
-    public double LastLoss { get; set; } = double.NaN;
-    public double TokensPerSecond { get; set; }
     public double PriorWallSeconds { get; init; }
-    public Stopwatch Wall { get; } = new();
-    /// <summary>Time and tokens since the last logged step, for tokens/s.</summary>
-    public Stopwatch Window { get; } = new();
-    public long WindowTokens { get; set; }
+
+    /// <summary>Everything that changes as the run trains.</summary>
+    public StepProgress Progress { get; } = new();
 
     /// <summary>Settings changed on resumes (this one's included), recorded in config.json and every checkpoint.</summary>
     public IReadOnlyList<ConfigChange> ConfigHistory { get; init; } = [];
 
     public long TokensPerStep => (long)Config.Train.BatchSize * Config.Train.SeqLen * Config.Train.GradAccum;
-    public double WallSeconds => PriorWallSeconds + Wall.Elapsed.TotalSeconds;
+    public double WallSeconds => PriorWallSeconds + Progress.Wall.Elapsed.TotalSeconds;
 
     TrainingRun() { }
 
@@ -157,10 +139,15 @@ public sealed class TrainingRun : IDisposable
         var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device, o.World.Rank, o.World.Size);
         var run = new TrainingRun
         {
-            Options = o, Config = config, Device = device, Dataset = dataset, Directory = dir, Model = model, Optimizer = optimizer,
-            Loader = loader, Objective = objective, World = o.World, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA, BytesPerToken = bytesPerToken, ResumedFrom = resumed?.Path, RequestedPrecision = requestedPrecision, InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
-            ResumedAt = resumed?.State.Step ?? 0, CheckpointedStep = resumed?.State.Step ?? -1, ConfigHistory = history, PriorWallSeconds = resumed?.State.WallSeconds ?? 0, LastCheckpoint = resumed?.Path,
+            Options = o, Config = config, RequestedPrecision = requestedPrecision, Device = device, World = o.World,
+            DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA,
+            Dataset = dataset, Loader = loader, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, BytesPerToken = bytesPerToken,
+            Model = model, Optimizer = optimizer, Objective = objective,
+            InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
+            Directory = dir, ResumedFrom = resumed?.Path, ResumedAt = resumed?.State.Step ?? 0, PriorWallSeconds = resumed?.State.WallSeconds ?? 0,
+            ConfigHistory = history,
         };
+        (run.Progress.CheckpointedStep, run.Progress.LastCheckpoint) = (resumed?.State.Step ?? -1, resumed?.Path);
         if (initFrom != null)
             ModelLoader.LoadWeightsFrom(initFrom, model);
         if (resumed != null)
@@ -169,7 +156,7 @@ public sealed class TrainingRun : IDisposable
             optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
             objective.LoadState(resumed.State.Objective, resumed.Objective, resumed.Path);
-            (run.Step, run.Tokens) = (resumed.State.Step, resumed.State.TokensSeen);
+            (run.Progress.Step, run.Progress.Tokens) = (resumed.State.Step, resumed.State.TokensSeen);
             foreach (var tensor in resumed.AllTensors) tensor.Dispose();
         }
         return run;
@@ -211,15 +198,15 @@ public sealed class TrainingRun : IDisposable
     void Start()
     {
         var t = Config.Train;
-        World.Watch(TimeSpan.FromSeconds(t.CollectiveTimeoutS), () => $"step {Step + 1}");
+        World.Watch(TimeSpan.FromSeconds(t.CollectiveTimeoutS), () => $"step {Progress.Step + 1}");
         Parameters = Model.ParameterCount;
         FlopsPerToken = FlopCounter.TrainFlopsPerToken(Config.Model, Parameters, t.SeqLen) + Objective.ExtraFlopsPerToken;
         if (!IsMain)
         {
             // Other ranks write nothing: their warnings and errors still reach the console (the launcher's output).
             Log = StepLog = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Logger(Serilog.Log.Logger).CreateLogger();
-            Wall.Start();
-            Window.Start();
+            Progress.Wall.Start();
+            Progress.Window.Start();
             return;
         }
         Directory.Create();
@@ -233,11 +220,15 @@ public sealed class TrainingRun : IDisposable
         foreach (string damaged in Directory.Skipped)
             Log.Warning("skipping checkpoint {Damaged}", damaged);
         if (ResumedFrom != null)
-            Log.Information("resumed from {Checkpoint} at step {Step}", ResumedFrom, Step);
+            Log.Information("resumed from {Checkpoint} at step {Step}", ResumedFrom, Progress.Step);
         else if (InitFrom != null)
             Log.Information("initialised from {Init} (its weights; optimizer state fresh)", InitFrom);
         if (InitTokenizerUnknown && ResumedFrom is null)
             Log.Warning("--init {Init} records no tokenizer (no rho1.json): make sure {Data} was prepared with the model's own tokenizer", InitFrom, Dataset.Directory);
+        if (t.WarmupSteps >= t.Steps)
+            Log.Warning("train.warmup_steps={Warmup} is not below train.steps={Steps}: the learning rate only warms up and the run ends at " +
+                "{Percent:0}% of its peak, without decaying; lower train.warmup_steps or raise train.steps", t.WarmupSteps, t.Steps,
+                100 * LrSchedule.At(t.Steps - 1, t) / t.Lr);
         if (ValSplit is null)
             Log.Warning("{Data} has no val split of more than {T} tokens: no evaluation", Dataset.Directory, t.SeqLen);
         else
@@ -262,10 +253,10 @@ public sealed class TrainingRun : IDisposable
             Log.Information("TF32 for fp32 matmuls: {Tf32} (train.tf32)", t.Tf32 ? "on" : "off");
         Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),
             DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
-        Metrics = new MetricsLog(Directory.Dir, Step, Options.TensorBoard);
+        Metrics = new MetricsLog(Directory.Dir, Progress.Step, Options.TensorBoard);
         _owned.Add(Metrics);
-        Wall.Start();
-        Window.Start();
+        Progress.Wall.Start();
+        Progress.Window.Start();
     }
 
     /// <summary>Says how "auto" was decided, and warns about bf16 asked for on a CPU that only emulates it.</summary>
@@ -289,7 +280,7 @@ public sealed class TrainingRun : IDisposable
         var cursor = Loader.Sampler.Cursor;
         return new TrainerState
         {
-            Step = Step, TokensSeen = Tokens, SamplerEpoch = cursor.Epoch, SamplerPosition = cursor.Position,
+            Step = Progress.Step, TokensSeen = Progress.Tokens, SamplerEpoch = cursor.Epoch, SamplerPosition = cursor.Position,
             OptimizerStep = Optimizer.Step, Objective = Objective.SaveState(), Config = Config,
             Tokenizer = Dataset.Meta.Tokenizer, VocabSize = Dataset.Meta.VocabSize, EosId = Dataset.Meta.EosId,
             DatasetFingerprint = Dataset.Fingerprint, DataDir = Path.GetFullPath(Options.DataDir), WallSeconds = WallSeconds,
@@ -299,8 +290,7 @@ public sealed class TrainingRun : IDisposable
 
     public void Dispose()
     {
-        BadRunOnDevice?.Dispose();
-        SkippedOnDevice?.Dispose();
+        Progress.Dispose();
         for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
         _owned.Clear();
     }

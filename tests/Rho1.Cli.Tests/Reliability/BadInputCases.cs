@@ -80,6 +80,8 @@ public static class BadInputCases
         new("ref-refresh-with-scores", "a refreshing reference from offline scores", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref-scores", w.Scores, "--ref-data", w.Clean, "--set", "selection.ref_refresh_every=5"), ["selection.ref_refresh_every=5", "needs --ref CKPT"]),
         new("ref-data-without-refresh", "--ref-data without selection.ref_refresh_every", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Clean), ["--ref-data", "ref_refresh_every"]),
         new("ref-data-other-tokenizer", "--ref-data tokenized with gpt2, data with bytes", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Gpt2, "--set", "selection.ref_refresh_every=5"), ["--ref-data", "gpt2"]),
+        new("ref-refresh-on-eval-data", "a refreshing reference trained on the evaluation data", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Clean, "--eval-data", w.Clean, "--set", "selection.ref_refresh_every=5"), ["the dataset the refreshing reference trains on", "--allow-eval-overlap"]),
+        new("data-is-score-directory", "--data given a score directory", w => TrainRefWith(w, data: w.Scores), ["scores-noisy", "is a score directory", "--ref-scores"]),
 
         // score
         new("score-ref-missing", "--ref does not exist", w => ScoreWith(w, reference: Missing(w)), ["no-such-path"]),

@@ -13,7 +13,7 @@ public sealed class DiskFullTests(ReliabilityWorkspace w)
     string[] TrainRef(string run) =>
     [
         "train-ref", "--config", "tiny", "--data", w.Noisy, "--out", run, "--device", "cpu", "--quiet",
-        "--set", "train.steps=12", "--set", "train.checkpoint_every=4", "--set", "train.log_every=2", "--set", "train.eval_every=6",
+        "--set", "train.steps=12", "--set", "train.warmup_steps=2", "--set", "train.checkpoint_every=4", "--set", "train.log_every=2", "--set", "train.eval_every=6",
         .. ReliabilityWorkspace.Quick.SelectMany(q => new[] { "--set", q }),
     ];
 

@@ -21,5 +21,14 @@ public class EvalTests(SyntheticData data)
         Assert.Equal(2 * 16 * 64, r.Tokens);
         var e = Assert.Throws<UserErrorException>(() => CheckpointEvaluation.Run(new EvalOptions(run, heldout, Split: "val", Device: "cpu")));
         Assert.Contains("val 0 tokens", e.Message);
+
+        // analyze follows the same rule (it refused such a dataset while eval read it: issue 27), and says the same when asked for val.
+        var analysis = Rho1.Evaluation.Dynamics.Analyze.Run(new Rho1.Evaluation.Dynamics.AnalyzeOptions([run, TinyRun.TrainPlain(data, data.Clean, 20)], heldout,
+            data.NewRunDir(), MaxTokens: 2048, Device: "cpu"));
+        using (var dataset = Rho1.Data.Reading.TokenDataset.Open(heldout))
+            Assert.Equal("train", HeldOutSplit.Choose(dataset, null));
+        Assert.True(analysis.Tokens > 0);
+        Assert.Contains("val 0 tokens", Assert.Throws<UserErrorException>(() => Rho1.Evaluation.Dynamics.Analyze.Run(
+            new Rho1.Evaluation.Dynamics.AnalyzeOptions([run, run], heldout, data.NewRunDir(), Split: "val", Device: "cpu"))).Message);
     }
 }

@@ -55,6 +55,10 @@ public class PlatformChoicesTests
         Assert.Contains("exceeds", ComputeThreads.BusyMachineWarning(3.9, 2, null));
         Assert.Null(ComputeThreads.BusyMachineWarning(1.5, 2, byDefault));
         Assert.Null(ComputeThreads.BusyMachineWarning(3.9, 2, new ComputeThreads.Choice(1, "--threads")));
+        // Under mpirun -np 2 on 2 CPUs with a thread each, the sibling rank's load is this job's, not another job's (issue 27).
+        var shared = new ComputeThreads.Choice(1, "the CPUs this process may use, shared by the job's processes on this host");
+        Assert.Null(ComputeThreads.BusyMachineWarning(2.1, 2, shared, siblingThreads: 1));
+        Assert.Contains("load (3.5) already exceeds its 2 CPUs", ComputeThreads.BusyMachineWarning(3.5, 2, shared, siblingThreads: 1)); // and another job
     }
 
     [Fact]
@@ -70,5 +74,13 @@ public class PlatformChoicesTests
         {
             ["objective"] = "slm", ["ratio"] = 0.7, ["select"] = "sequence", ["score"] = "random", ["slm_start"] = 0.2,
         }));
+        // Soft weights, a ratio schedule and a refreshing reference all change the gradient, so all are said (issue 27).
+        Assert.Equal("selective: excess loss, top k% per batch, k linear from 100% to 60%, soft weights (sigmoid, temperature 0.2), " +
+            "online reference runs/ref, refreshed every 25 steps (10 steps at lr 0.0001 on /data/clean)", StartBanner.Objective(new JsonObject
+        {
+            ["objective"] = "slm", ["ratio"] = 0.6, ["select"] = "batch", ["score"] = "excess", ["slm_start"] = 0.0, ["weighting"] = "soft", ["temperature"] = 0.2,
+            ["ratio_schedule"] = "linear", ["ratio_start"] = 1.0, ["reference_mode"] = "online", ["reference"] = "runs/ref", ["ref_data"] = "/data/clean",
+            ["ref_refresh_lr"] = 1e-4,
+        }, new Rho1.Training.Configuration.SelectionConfig { Ratio = 0.6, RefRefreshEvery = 25, RefRefreshSteps = 10 }));
     }
 }

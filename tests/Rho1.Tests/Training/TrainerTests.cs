@@ -15,6 +15,21 @@ namespace Rho1.Tests.Training;
 public class TrainerTests(SyntheticData data)
 {
     [Fact]
+    public void A_warm_up_as_long_as_the_run_is_warned_about()
+    {
+        // small with train.steps=100 (its warm-up is 100 steps) would end at its peak rate without a word (issue 27).
+        string run = data.NewRunDir();
+        new Trainer(new TrainOptions(TinyRun.Config("train.steps=4", "train.warmup_steps=4", "train.eval_every=0"), data.Clean, run, "cpu", TensorBoard: false),
+            _ => new ClmObjective()).Run();
+        Assert.Contains("train.warmup_steps=4 is not below train.steps=4: the learning rate only warms up and the run ends at 100% of its peak",
+            File.ReadAllText(Path.Combine(run, "train.log")));
+        string fine = data.NewRunDir();
+        new Trainer(new TrainOptions(TinyRun.Config("train.steps=4", "train.warmup_steps=2", "train.eval_every=0"), data.Clean, fine, "cpu", TensorBoard: false),
+            _ => new ClmObjective()).Run();
+        Assert.DoesNotContain("warmup_steps", File.ReadAllText(Path.Combine(fine, "train.log")));
+    }
+
+    [Fact]
     public void Tiny_training_lowers_the_loss_and_writes_the_run_directory()
     {
         string run = data.NewRunDir();

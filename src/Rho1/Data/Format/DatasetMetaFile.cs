@@ -18,10 +18,17 @@ internal static class DatasetMetaFile
                 ? $"{directory} is a text file, not a prepared dataset; prepare it first with `rho1 prepare --input {directory} --output DIR`, then pass DIR"
                 : $"dataset directory {directory} does not exist; create it with 'rho1 prepare'");
         string path = Path.Combine(directory, DatasetLayout.MetaFile);
+        // A score directory has a meta.json too, of another kind: say what the directory is and where it goes instead.
+        var kind = OutputDirectory.Inspect(directory).Kind;
+        if (kind is OutputDirectory.Kind.Run or OutputDirectory.Kind.Scores or OutputDirectory.Kind.Export)
+            throw new UserErrorException($"{directory} is {OutputDirectory.Describe(kind)}, not a prepared dataset; " + kind switch
+            {
+                OutputDirectory.Kind.Scores => "give it as --ref-scores, and the dataset it scored as --data",
+                OutputDirectory.Kind.Run => "give it as --ref, --init or --model, and a directory made by `rho1 prepare` as --data",
+                _ => "give it as --init, --ref or --model, and a directory made by `rho1 prepare` as --data",
+            });
         if (!File.Exists(path))
-            throw new UserErrorException(OutputDirectory.Inspect(directory).Kind is var kind && kind is OutputDirectory.Kind.Run or OutputDirectory.Kind.Scores or OutputDirectory.Kind.Export
-                ? $"{directory} is {OutputDirectory.Describe(kind)}, not a prepared dataset (no {DatasetLayout.MetaFile})"
-                : $"{path} is missing: {directory} is not a prepared dataset (or preparing it did not finish)");
+            throw new UserErrorException($"{path} is missing: {directory} is not a prepared dataset (or preparing it did not finish)");
         DatasetMeta? meta;
         try
         {

@@ -117,6 +117,7 @@ public static class DatasetPreparer
             throw new UserErrorException($"the {inputs.Count} input file(s) hold no non-empty documents; nothing to prepare");
         if (train.Documents == 0)
             throw new UserErrorException($"all {index} documents fell into val; lower --val-fraction ({options.ValFraction}) or add documents");
+        progress?.Report(new PrepareProgress(bytesTotal, bytesTotal, index, train.Tokens + val.Tokens, clock.Elapsed, Done: true));
         if (val.Documents == 0 && options.ValFraction > 0)
             Log.Warning("No document fell into val ({Documents} documents, --val-fraction {Fraction}); the val split is empty", index, options.ValFraction);
         if (reader.InvalidUtf8Replaced > 0)

@@ -4,7 +4,9 @@
 namespace Rho1.Data.Prepare;
 
 /// <summary>Progress of <see cref="DatasetPreparer.Run"/>. Bytes are input bytes on disk (compressed for .gz).</summary>
-public sealed record PrepareProgress(long BytesRead, long BytesTotal, long Documents, long Tokens, TimeSpan Elapsed)
+/// <param name="Done">The last report, with the final counts: every document tokenized and written (input is read
+/// ahead of tokenizing, so BytesRead reaches BytesTotal before the counts are final).</param>
+public sealed record PrepareProgress(long BytesRead, long BytesTotal, long Documents, long Tokens, TimeSpan Elapsed, bool Done = false)
 {
     /// <summary>Input bytes per second so far.</summary>
     public double BytesPerSecond => Elapsed.TotalSeconds > 0 ? BytesRead / Elapsed.TotalSeconds : 0;

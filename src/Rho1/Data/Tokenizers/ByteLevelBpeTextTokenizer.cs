@@ -1,6 +1,6 @@
 // A GPT-2-style byte-level BPE tokenizer (Microsoft.ML.Tokenizers' BpeTokenizer, pooled for parallel encoding),
 // whatever files it was read from: vocab.json + merges.txt (BpePairTextTokenizer) or a Hugging Face
-// tokenizer.json (HfJsonTextTokenizer). Holds what those have in common: the end-of-text rule, encode and decode,
+// tokenizer.json (TokenizerJsonLoader). Holds what those have in common: the end-of-text rule, encode and decode,
 // GPT-2's pre-tokenisation pattern and its byte-to-symbol alphabet.
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;

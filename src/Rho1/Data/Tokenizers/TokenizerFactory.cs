@@ -38,16 +38,16 @@ public static class TokenizerFactory
                 return BpePair(vocab);
             if (File.Exists(model))
                 return SentencePieceTextTokenizer.Load(model);
-            if (File.Exists(Path.Combine(nameOrPath, HfJsonTextTokenizer.FileName)))
-                return HfJsonTextTokenizer.Load(Path.Combine(nameOrPath, HfJsonTextTokenizer.FileName));
+            if (File.Exists(Path.Combine(nameOrPath, TokenizerJsonLoader.FileName)))
+                return TokenizerJsonLoader.Load(Path.Combine(nameOrPath, TokenizerJsonLoader.FileName));
             throw new UserErrorException($"tokenizer directory {nameOrPath} holds neither vocab.json + merges.txt, tokenizer.model nor tokenizer.json");
         }
         if (File.Exists(nameOrPath))
         {
             if (nameOrPath.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
                 return SentencePieceTextTokenizer.Load(nameOrPath);
-            if (Path.GetFileName(nameOrPath).Equals(HfJsonTextTokenizer.FileName, StringComparison.OrdinalIgnoreCase))
-                return HfJsonTextTokenizer.Load(nameOrPath);
+            if (Path.GetFileName(nameOrPath).Equals(TokenizerJsonLoader.FileName, StringComparison.OrdinalIgnoreCase))
+                return TokenizerJsonLoader.Load(nameOrPath);
             if (nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 return BpePair(nameOrPath);
             throw new UserErrorException($"tokenizer file {nameOrPath} is neither a SentencePiece .model nor a BPE vocab .json");
@@ -63,9 +63,9 @@ public static class TokenizerFactory
     {
         if (!Directory.Exists(dir))
             throw new UserErrorException($"--tokenizer hf:{dir}: no such directory");
-        string model = Path.Combine(dir, "tokenizer.model"), json = Path.Combine(dir, HfJsonTextTokenizer.FileName);
+        string model = Path.Combine(dir, "tokenizer.model"), json = Path.Combine(dir, TokenizerJsonLoader.FileName);
         if (File.Exists(model)) return SentencePieceTextTokenizer.Load(model);
-        if (File.Exists(json)) return HfJsonTextTokenizer.Load(json);
+        if (File.Exists(json)) return TokenizerJsonLoader.Load(json);
         throw new UserErrorException($"--tokenizer hf:{dir}: holds neither tokenizer.model nor tokenizer.json");
     }
 

@@ -25,8 +25,7 @@ public static class Analyze
         if (checkpoints.Count < 2) throw new UserErrorException($"--checkpoints: give at least two (got {checkpoints.Count})");
         var dev = DeviceSpec.Resolve(o.Device);
         using var dataset = TokenDataset.Open(o.DataDir);
-        if (!dataset.Meta.Splits.TryGetValue(o.Split, out var meta) || meta.Tokens < 2)
-            throw new UserErrorException($"{o.DataDir} has no '{o.Split}' split with tokens; use --split train");
+        string split = HeldOutSplit.Choose(dataset, o.Split, minTokens: 2);
         var losses = new List<float[]>();
         var progress = new List<double>();
         int index = 0;
@@ -36,7 +35,7 @@ public static class Analyze
             var state = loaded.Info;
             TokenizerMatch.Require($"checkpoint {path}", state.Tokenizer, state.VocabSize, dataset);
             int at = index++;
-            losses.Add(TokenLosses(loaded.Model, dataset.Split(o.Split), state.SeqLen, o.MaxTokens, o.BatchSize, dev,
+            losses.Add(TokenLosses(loaded.Model, dataset.Split(split), state.SeqLen, o.MaxTokens, o.BatchSize, dev,
                 o.OnProgress is null ? null : (done, total) => o.OnProgress(at * total + done, checkpoints.Count * total)));
             progress.Add(state.Step);
             if (losses[^1].Length != losses[0].Length)

@@ -6,7 +6,7 @@ namespace Rho1.Evaluation.Dynamics;
 /// <param name="DataDir">Prepared held-out dataset.</param>
 /// <param name="OutDir">Directory for token-categories.{json,md,png}.</param>
 /// <param name="MaxTokens">Analyse at most this many tokens (whole windows).</param>
-public sealed record AnalyzeOptions(IReadOnlyList<string> Checkpoints, string DataDir, string OutDir, string Split = "val", long MaxTokens = 65536,
+public sealed record AnalyzeOptions(IReadOnlyList<string> Checkpoints, string DataDir, string OutDir, string? Split = null, long MaxTokens = 65536,
     int BatchSize = 16, string Device = "auto")
 {
     /// <summary>Called after each batch with (windows done, windows in all), over every checkpoint.</summary>

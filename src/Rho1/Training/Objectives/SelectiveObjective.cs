@@ -23,7 +23,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     readonly ScoreMode _score;
     readonly SelectMode _select;
     readonly IReferenceLosses? _reference;
-    readonly RefreshingReference? _evolving; // the reference, when it keeps training during the run
+    readonly RefreshingReference? _refreshing; // the reference, when it keeps training during the run
     readonly int _startStep, _totalSteps;
     readonly long _seed;
     readonly ICollectives _world;
@@ -40,7 +40,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         _config = config;
         (_score, _select) = (config.ScoreMode, config.SelectMode);
         _reference = reference;
-        _evolving = reference as RefreshingReference;
+        _refreshing = reference as RefreshingReference;
         _startStep = (int)Math.Floor(config.SlmStart * totalSteps);
         _totalSteps = totalSteps;
         _seed = seed;
@@ -69,13 +69,13 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     public void BeginStep(int step)
     {
         if (UsesReference(step))
-            _evolving?.CatchUp(step);
+            _refreshing?.CatchUp(step);
     }
 
     /// <summary>The reference's losses on <paramref name="batch"/> at step <paramref name="step"/>, after any refresh due by then.</summary>
     Tensor ReferenceLosses(Batch batch, int step)
     {
-        _evolving?.CatchUp(step); // a no-op after BeginStep(step); a caller that skipped it still gets the right reference
+        _refreshing?.CatchUp(step); // a no-op after BeginStep(step); a caller that skipped it still gets the right reference
         return _reference!.Losses(batch);
     }
 
@@ -97,7 +97,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var losses = torch.cat(tokenLosses.Select(_world.AllGather).ToArray(), 0);                                                     // (A·B, T)
         var refLosses = UsesReference(step) ? torch.cat(batches.Select(b => _world.AllGather(ReferenceLosses(b, step))).ToArray(), 0) : null; // (A·B, T)
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro: 0)) : null;
-        var mask = Mask(TokenScores.Compute(_score, losses, refLosses, generator), RatioAt(step));
+        var mask = Weights(TokenScores.Compute(_score, losses, refLosses, generator), RatioAt(step));
         var rows = tokenLosses.Select(l => l.shape[0] * _world.Size).ToArray();
         var own = mask.split(rows, 0).Select(Own).ToArray();
         _prepared = new StepSelection(step, losses, refLosses, mask, own);
@@ -121,7 +121,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
             ReferenceStats(stats, losses, refLosses);
         using var generator = _score == ScoreMode.Random ? new Generator(RandomSeed(step, micro)) : null;
         var scores = TokenScores.Compute(_score, losses, refLosses, generator);
-        var mask = Mask(scores, RatioAt(step));
+        var mask = Weights(scores, RatioAt(step));
         if (withStats)
             SelectionStats(stats, losses, mask);
         var loss = _world.Size == 1 ? TokenSelector.MaskedMean(tokenLosses, mask)
@@ -175,43 +175,43 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
 
     void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
     {
-        if (_evolving is { Refreshes: > 0 })
-            stats["ref_refresh_loss"] = torch.tensor(_evolving.LastRefreshLoss);
+        if (_refreshing is { Refreshes: > 0 })
+            stats["ref_refresh_loss"] = torch.tensor(_refreshing.LastRefreshLoss);
         var excess = ExcessLoss.Of(trainLosses, refLosses).reshape(-1);
         stats["ref_loss"] = refLosses.mean();
         var q = torch.quantile(excess, torch.tensor(new[] { 0.1, 0.5, 0.9 }, dtype: excess.dtype, device: excess.device));
         (stats["excess_p10"], stats["excess_p50"], stats["excess_p90"]) = (q[0], q[1], q[2]);
     }
 
-    /// <summary>The 0/1 mask (hard) or the weights (soft) of <paramref name="scores"/> at ratio <paramref name="ratio"/>.</summary>
-    Tensor Mask(Tensor scores, double ratio)
+    /// <summary>Each token's weight in the loss at ratio <paramref name="ratio"/>: 0 or 1 (hard selection, a mask) or in (0, 1) (soft).</summary>
+    Tensor Weights(Tensor scores, double ratio)
     {
         if (!_config.Soft)
-            return _select == SelectMode.Global ? GlobalMask(scores, ratio, t => TokenSelector.AboveThreshold(scores, t)) : TokenSelector.Select(_select, scores, ratio);
+            return _select == SelectMode.Global ? GlobalWeights(scores, ratio, t => TokenSelector.AboveThreshold(scores, t)) : TokenSelector.Select(_select, scores, ratio);
         var t = _config.Temperature;
         return _select switch
         {
             SelectMode.Batch => SoftSelection.Weights(scores, TokenSelector.Cutoff(scores, ratio), t),
             SelectMode.Sequence => SoftSelection.Weights(scores, SoftSelection.RowCutoffs(scores, ratio), t),
-            _ => GlobalMask(scores, ratio, threshold => SoftSelection.Weights(scores, threshold, t)),
+            _ => GlobalWeights(scores, ratio, threshold => SoftSelection.Weights(scores, threshold, t)),
         };
     }
 
-    /// <summary>The mask around the running threshold (initialised from the first batch's cutoff), which then follows this batch's cutoff.</summary>
-    Tensor GlobalMask(Tensor scores, double ratio, Func<Tensor, Tensor> maskAt)
+    /// <summary>The weights around the running threshold (initialised from the first batch's cutoff), which then follows this batch's cutoff.</summary>
+    Tensor GlobalWeights(Tensor scores, double ratio, Func<Tensor, Tensor> weightsAt)
     {
         var cutoff = TokenSelector.Cutoff(scores, ratio);
         _threshold ??= cutoff.detach().clone().DetachFromDisposeScope();
-        var mask = maskAt(_threshold);
+        var weights = weightsAt(_threshold);
         var updated = RunningThreshold.Next(_threshold, cutoff, _config.GlobalMomentum).DetachFromDisposeScope();
         _threshold.Dispose();
         _threshold = updated;
-        return mask;
+        return weights;
     }
 
     ulong RandomSeed(int step, int micro) => unchecked((ulong)_seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)micro);
 
-    public (TokenDataset Data, string Split)? TrainsOwnModelOn => _evolving is { } e ? (e.Data, RefreshingReference.TrainsOnSplit) : null;
+    public (TokenDataset Data, string Split)? TrainsOwnModelOn => _refreshing is { } e ? (e.Data, RefreshingReference.TrainsOnSplit) : null;
 
     public double ExtraFlopsPerToken => _reference?.FlopsPerToken ?? 0;
 
@@ -232,10 +232,10 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
 
     public JsonNode? SaveState()
     {
-        if (_threshold is null && _evolving is null) return null;
+        if (_threshold is null && _refreshing is null) return null;
         var state = new JsonObject();
         if (_threshold is not null) state["threshold"] = _threshold.to(ScalarType.Float64).item<double>();
-        if (_evolving is not null) state["reference"] = _evolving.SaveState();
+        if (_refreshing is not null) state["reference"] = _refreshing.SaveState();
         return state;
     }
 
@@ -248,15 +248,15 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         }
     }
 
-    public IEnumerable<(string Name, Tensor Tensor)> StateTensors() => _evolving?.StateTensors() ?? [];
+    public IEnumerable<(string Name, Tensor Tensor)> StateTensors() => _refreshing?.StateTensors() ?? [];
 
     public void LoadState(JsonNode? state, IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
         LoadState(state);
-        if (_evolving is null) return;
+        if (_refreshing is null) return;
         if (state?["reference"] is not JsonObject reference)
             throw new UserErrorException($"checkpoint {source} holds no refreshed reference: it was written without selection.ref_refresh_every, so this run cannot continue it with one");
-        _evolving.LoadState(reference, tensors, source);
+        _refreshing.LoadState(reference, tensors, source);
     }
 
     public void Dispose()

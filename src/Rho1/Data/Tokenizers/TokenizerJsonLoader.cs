@@ -9,7 +9,7 @@ using Microsoft.ML.Tokenizers;
 
 namespace Rho1.Data.Tokenizers;
 
-internal static class HfJsonTextTokenizer
+internal static class TokenizerJsonLoader
 {
     public const string FileName = "tokenizer.json", ConfigName = "tokenizer_config.json";
     static readonly string[] EndOfTextNames = ["<|endoftext|>", "<|end_of_text|>", "</s>"];
