@@ -33,6 +33,10 @@ public sealed class BadInputMatrixTests(ReliabilityWorkspace w)
         string doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "reliability.md"));
         var missing = BadInputCases.All.Where(c => !doc.Contains($"`{c.Name}`", StringComparison.Ordinal)).Select(c => c.Name).ToList();
         Assert.True(missing.Count == 0, "docs/reliability.md lacks: " + string.Join(", ", missing));
+        // The table has one numbered row per case and no more, so that no count written elsewhere can drift from it.
+        var rows = System.Text.RegularExpressions.Regex.Matches(doc, @"^\| (\d+) \| `", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.Equal(BadInputCases.All.Count, rows.Count);
+        Assert.Equal(Enumerable.Range(1, rows.Count), rows.Select(r => int.Parse(r.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     static string RepoRoot()
