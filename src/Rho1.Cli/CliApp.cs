@@ -20,7 +20,7 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Quiet);
         foreach (var verb in new[]
         {
-            new QuickstartCommand().Create(), new InfoCommand().Create(), new PrepareCommand().Create(), new InspectCommand().Create(),
+            new QuickstartCommand().Create(), new InfoCommand().Create(), new PrepareCommand().Create(), new MergeDatasetsCommand().Create(), new InspectCommand().Create(),
             new TrainRefCommand().Create(), new ScoreCommand().Create(), new TrainCommand().Create(), new SweepCommand().Create(),
             new AnalyzeCommand().Create(), new EvalCommand().Create(), new SampleCommand().Create(), new ExportCommand().Create(),
             new BenchSelectionCommand().Create(), new BenchStepCommand().Create(),

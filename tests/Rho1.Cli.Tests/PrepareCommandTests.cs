@@ -76,7 +76,7 @@ public sealed class PrepareCommandTests : IDisposable
     public void A_missing_jsonl_field_suggests_the_option()
     {
         string input = Write("c.jsonl", "{\"body\":\"a\"}\n");
-        AssertBadInput(CliRunner.Run("prepare", "-i", input, "-o", Out, "-t", "gpt2"), $"{input}:1", "--jsonl-field");
+        AssertBadInput(CliRunner.Run("prepare", "-i", input, "-o", Out, "-t", "gpt2"), $"{input}:1", "--text-field");
     }
 
     [Fact]

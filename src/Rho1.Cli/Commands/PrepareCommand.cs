@@ -8,7 +8,7 @@ public sealed class PrepareCommand
 {
     readonly Option<string[]> _input = new("--input", "-i")
     {
-        Description = "Input files, directories (recursive) or globs; .txt, .jsonl, .json, each optionally .gz. Repeatable.",
+        Description = "Input files, directories (recursive) or globs; .txt, .jsonl, .json, each optionally .gz or .zst; .parquet. Repeatable.",
         Required = true,
         AllowMultipleArgumentsPerToken = true,
     };
@@ -20,7 +20,19 @@ public sealed class PrepareCommand
         Required = true,
     };
     readonly Option<double> _valFraction = new("--val-fraction") { Description = "Fraction of documents held out for val.", DefaultValueFactory = _ => 0.05 };
-    readonly Option<string> _jsonlField = new("--jsonl-field") { Description = "JSON string field holding each document.", DefaultValueFactory = _ => "text" };
+    readonly Option<string> _jsonlField = new("--text-field", "--jsonl-field")
+    {
+        Description = "The field (JSONL, JSON) or column (Parquet) holding each document's text.", DefaultValueFactory = _ => "text",
+    };
+    readonly Option<bool> _skipUnknown = new("--skip-unknown")
+    {
+        Description = "Leave out files of a directory or glob in formats prepare does not read, naming each in a warning (refused by default).",
+    };
+    readonly Option<string?> _part = new("--part")
+    {
+        Description = "Prepare only part I of N (e.g. 2/8): a contiguous run of the input's files and Parquet row groups, a complete dataset " +
+            "of its own; `rho1 merge-datasets` makes one dataset of all N, equal in tokens and order to one prepare.",
+    };
     readonly Option<long> _seed = new("--seed") { Description = "Seed of the train/val split.", DefaultValueFactory = _ => 1234 };
     readonly Option<bool> _force = new("--force") { Description = "Replace an existing output (only after the new dataset is complete)." };
     readonly Option<long> _shardTokens = new("--shard-tokens") { Description = "Tokens per shard file.", DefaultValueFactory = _ => 100_000_000 };
@@ -40,9 +52,11 @@ public sealed class PrepareCommand
             "Tokenize a corpus into train/val token shards with checksums and meta.json. Each document is followed by the " +
             "tokenizer's end-of-text id; documents go to val by a seeded hash of their index.\n\n" +
             "Examples:\n  rho1 prepare --input corpus/ --output data/web --tokenizer gpt2\n" +
+            "  rho1 prepare -i 'owm/*.parquet' -o data/owm-part3 -t gpt2 --part 3/8\n" +
             "  rho1 prepare -i 'dumps/*.jsonl.gz' -o data/clean -t tokenizer.model --val-fraction 0.01 --force")
         {
             _input, _output, _tokenizer, _valFraction, _jsonlField, _seed, _force, _shardTokens, _splitBlankLines, _allowBinary, _threads,
+            _skipUnknown, _part,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -70,5 +84,7 @@ public sealed class PrepareCommand
             SplitBlankLines = parse.GetValue(_splitBlankLines),
             AllowBinary = parse.GetValue(_allowBinary),
             Threads = parse.GetValue(_threads),
+            SkipUnknown = parse.GetValue(_skipUnknown),
+            Part = parse.GetValue(_part) is { } part ? InputPart.Parse(part) : null,
         };
 }

@@ -82,6 +82,13 @@ public static class BadInputCases
         new("ref-data-other-tokenizer", "--ref-data tokenized with gpt2, data with bytes", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Gpt2, "--set", "selection.ref_refresh_every=5"), ["--ref-data", "gpt2"]),
         new("ref-refresh-on-eval-data", "a refreshing reference trained on the evaluation data", w => Train(w, w.Noisy, "--ratio", "0.6", "--ref", w.Reference, "--ref-data", w.Clean, "--eval-data", w.Clean, "--set", "selection.ref_refresh_every=5"), ["the dataset the refreshing reference trains on", "--allow-eval-overlap"]),
         new("data-is-score-directory", "--data given a score directory", w => TrainRefWith(w, data: w.Scores), ["scores-noisy", "is a score directory", "--ref-scores"]),
+        new("prepare-parquet-no-such-column", "Parquet without the --text-field column", w => Prepare(w, "docs.parquet", "--text-field", "content"), ["docs.parquet", "no column \"content\"", "id (Int32), text (String)"]),
+        new("prepare-parquet-not-text", "--text-field names a Parquet integer column", w => Prepare(w, "docs.parquet", "--text-field", "id"), ["docs.parquet", "holds Int32, not strings"]),
+        new("prepare-parquet-truncated", "a truncated Parquet file", w => Prepare(w, "half.parquet"), ["half.parquet", "not a readable Parquet file"]),
+        new("prepare-zstd-truncated", "a truncated .jsonl.zst", w => Prepare(w, "cut.jsonl.zst"), ["cut.jsonl.zst", "truncated or corrupt zstd data"]),
+        new("prepare-part-out-of-range", "--part 3/2", w => Prepare(w, "two", "--part", "3/2"), ["--part 3/2", "1 <= I <= N"]),
+        new("prepare-directory-with-unknown-files", "a directory holding a .csv beside the .jsonl", w => Prepare(w, "mixed"), ["b.csv", "--skip-unknown"]),
+        new("merge-two-tokenizers", "merge-datasets given parts of two tokenizers", w => ["merge-datasets", w.PartBytes, w.PartGpt2, "--output", BadInputCase.Out(w)], ["cannot be merged", "tokenizer bytes"]),
 
         // score
         new("score-ref-missing", "--ref does not exist", w => ScoreWith(w, reference: Missing(w)), ["no-such-path"]),

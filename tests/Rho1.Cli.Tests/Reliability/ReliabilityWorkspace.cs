@@ -69,9 +69,42 @@ public sealed class ReliabilityWorkspace : IDisposable
         string neox = Path.Combine(Inputs, "hf-neox", "config.json");
         File.WriteAllText(neox, File.ReadAllText(neox).Replace("LlamaForCausalLM", "GPTNeoXForCausalLM"));
         File.Delete(Path.Combine(Inputs, "hf-missing-shard", "model-00002-of-00002.safetensors"));
+        // Corpora of the paper's formats, broken in the ways the matrix checks, and parts of two tokenizers.
+        WriteParquet(Path.Combine(Inputs, "docs.parquet"), 100);
+        File.WriteAllBytes(Path.Combine(Inputs, "half.parquet"), File.ReadAllBytes(Path.Combine(Inputs, "docs.parquet"))[..300]);
+        byte[] jsonl = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 500).Select(i => $"{{\"text\": \"document {i}\"}}\n")));
+        using (var compressor = new ZstdSharp.Compressor(3))
+            File.WriteAllBytes(Path.Combine(Inputs, "cut.jsonl.zst"), compressor.Wrap(jsonl).ToArray()[..^30]);
+        Directory.CreateDirectory(Path.Combine(Inputs, "mixed"));
+        File.WriteAllText(Path.Combine(Inputs, "mixed", "a.jsonl"), "{\"text\": \"one\"}\n");
+        File.WriteAllText(Path.Combine(Inputs, "mixed", "b.csv"), "x,y\n");
+        Directory.CreateDirectory(Path.Combine(Inputs, "two"));
+        File.WriteAllText(Path.Combine(Inputs, "two", "a.jsonl"), "{\"text\": \"first file\"}\n");
+        File.WriteAllText(Path.Combine(Inputs, "two", "b.jsonl"), "{\"text\": \"second file\"}\n");
+        DatasetPreparer.Run(new PrepareOptions([Path.Combine(Inputs, "two")], PartBytes, "bytes") { ValFraction = 0, Part = new InputPart(1, 2) });
+        DatasetPreparer.Run(new PrepareOptions([Path.Combine(Inputs, "two")], PartGpt2, "gpt2") { ValFraction = 0, Part = new InputPart(2, 2) });
         Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
         File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
         File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");
+    }
+
+    /// <summary>Part 1/2 of inputs/two with the bytes tokenizer, and part 2/2 with gpt2's: parts that must not be merged.</summary>
+    public string PartBytes => Path.Combine(Fixed, "parts", "bytes-1");
+    public string PartGpt2 => Path.Combine(Fixed, "parts", "gpt2-2");
+
+    /// <summary>A Parquet file with an "id" and a "text" column of <paramref name="rows"/> rows.</summary>
+    static void WriteParquet(string path, int rows)
+    {
+        var id = new Parquet.Schema.DataField<int>("id");
+        var text = new Parquet.Schema.DataField<string>("text");
+        using var stream = File.Create(path);
+        var writer = Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(id, text), stream).GetAwaiter().GetResult();
+        using (var group = writer.CreateRowGroup())
+        {
+            group.WriteAsync(id, (ReadOnlyMemory<int>)Enumerable.Range(0, rows).ToArray()).GetAwaiter().GetResult();
+            group.WriteAsync(text, (IReadOnlyCollection<string?>)Enumerable.Range(0, rows).Select(i => (string?)$"row {i} of the table").ToList()).GetAwaiter().GetResult();
+        }
+        writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Path of a preset shipped beside the test binary.</summary>

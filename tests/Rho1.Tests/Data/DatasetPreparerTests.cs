@@ -117,7 +117,7 @@ public sealed class DatasetPreparerTests : IDisposable
             gz.Write(Encoding.UTF8.GetBytes("{\"body\":\"gzipped\"}\n"));
         var bytes = TokenizerFactory.Create("bytes");
         var meta = DatasetPreparer.Run(new PrepareOptions([_dir.Combine("in"), _dir.Combine("gz", "*.gz")], _dir.Combine("out"), "bytes")
-            { ValFraction = 0, JsonlField = "body" });
+            { ValFraction = 0, JsonlField = "body", SkipUnknown = true }); // in/ignored.csv is left out, with a warning
         var docs = DatasetAssert.Documents(_dir.Combine("out"), "train", 256, ids => bytes.Decode(ids));
         // Files in ordinal path order: gz/d.jsonl.gz, in/a.txt, in/sub/b.jsonl, in/sub/c.json.
         Assert.Equal(["gzipped", "whole file\n\nstays one document\n", "jsonl one", "jsonl two", "array one", "array two"], docs);

@@ -22,6 +22,12 @@ public sealed record DatasetMeta
     [JsonPropertyName("fingerprint")] public required string Fingerprint { get; init; }
     /// <summary>Invalid UTF-8 sequences in the input that were replaced by U+FFFD.</summary>
     [JsonPropertyName("invalid_utf8_replaced")] public long InvalidUtf8Replaced { get; init; }
+    /// <summary>Null documents in the input (a JSON null, a Parquet null) that were skipped.</summary>
+    [JsonPropertyName("null_documents_skipped"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public long NullDocumentsSkipped { get; init; }
+    /// <summary>The slice of the input this dataset holds, when prepared with --part I/N; null for a whole input (or a merge of parts).</summary>
+    [JsonPropertyName("part"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public PartMeta? Part { get; init; }
+    /// <summary>A merge of this many parts (rho1 merge-datasets); 0 otherwise.</summary>
+    [JsonPropertyName("merged_parts"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int MergedParts { get; init; }
     /// <summary>"train" and "val", in that order.</summary>
     [JsonPropertyName("splits")] public required IReadOnlyDictionary<string, SplitMeta> Splits { get; init; }
 }

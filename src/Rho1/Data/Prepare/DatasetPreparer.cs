@@ -1,7 +1,9 @@
-// `rho1 prepare` as a library call: inputs -> documents -> token ids + EOS -> train/val shards + meta.json.
-// A reader thread streams documents in bounded batches, the batch is tokenized on every core, and ids are
-// written in document order, so the output bytes do not depend on the thread count. Everything is written to a
-// temporary directory beside the output and renamed into place only when complete.
+// `rho1 prepare` as a library call: inputs -> slices (text files, Parquet row groups) -> documents -> token ids + EOS
+// -> train/val shards + meta.json. A reader thread streams documents in bounded batches, the batch is tokenized on
+// every core, and ids are written in document order, so the output bytes do not depend on the thread count. With
+// --part I/N only a contiguous run of slices is prepared, its documents numbered from where they stand in the whole
+// input (the preceding slices are read, not tokenized, to count them), so that merged parts equal one prepare.
+// Everything is written to a temporary directory beside the output and renamed into place only when complete.
 using System.Collections.Concurrent;
 using System.Text;
 using Rho1.Data.Format;
@@ -29,7 +31,9 @@ public static class DatasetPreparer
         string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Output));
         OutputDirectory.RequireWritable("--output", options.Output, OutputDirectory.Kind.Dataset, options.Force);
         var tokenizer = TokenizerFactory.Create(options.Tokenizer);
-        var inputs = InputResolver.Resolve(options.Inputs);
+        var files = InputResolver.Resolve(options.Inputs, options.SkipUnknown);
+        var all = InputResolver.Slices(files);
+        var (inputs, part) = options.Part is { } p ? Part(all, files, p, options, cancel) : (all, null);
         string parent = Path.GetDirectoryName(output)!;
         Directory.CreateDirectory(parent);
         string temp = Path.Combine(parent, $".{Path.GetFileName(output)}.tmp-{Guid.NewGuid():N}");
@@ -37,9 +41,9 @@ public static class DatasetPreparer
         try
         {
             // Debug, not Information: a malformed input found while reading must stay the only line on stderr.
-            Log.Debug("Preparing {Files} input files ({Megabytes:F1} MB) with tokenizer {Tokenizer} into {Output}",
+            Log.Debug("Preparing {Slices} input slices ({Megabytes:F1} MB) with tokenizer {Tokenizer} into {Output}",
                 inputs.Count, inputs.Sum(f => f.Bytes) / 1e6, tokenizer.Id, output);
-            var meta = Write(temp, tokenizer, inputs, options, progress, cancel);
+            var meta = Write(temp, tokenizer, inputs, options, part, progress, cancel);
             Publish(temp, output, options);
             Log.Information("Wrote {Output}: train {TrainTokens} tokens in {TrainDocs} documents, val {ValTokens} tokens in {ValDocs} documents",
                 output, meta.Splits["train"].Tokens, meta.Splits["train"].Documents, meta.Splits["val"].Tokens, meta.Splits["val"].Documents);
@@ -67,14 +71,34 @@ public static class DatasetPreparer
             throw new UserErrorException("--jsonl-field must not be empty");
     }
 
-    static DatasetMeta Write(string temp, ITextTokenizer tokenizer, IReadOnlyList<InputFile> inputs, PrepareOptions options,
+    /// <summary>
+    /// The slices of part <paramref name="p"/>, and its "part" metadata but for its document count: its first document's index
+    /// in the whole input, counted by reading (not tokenizing) the slices before it.
+    /// </summary>
+    static (IReadOnlyList<InputSlice> Slices, PartMeta Part) Part(IReadOnlyList<InputSlice> all, IReadOnlyList<InputFile> files, InputPart p,
+        PrepareOptions options, CancellationToken cancel)
+    {
+        var (first, end) = InputPartition.Range([.. all.Select(s => s.Bytes)], p);
+        var counter = new DocumentReader(options.JsonlField, options.SplitBlankLines, options.AllowBinary);
+        long before = 0;
+        for (int i = 0; i < first; i++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            before += counter.Documents(all[i], _ => { }).LongCount();
+        }
+        Log.Information("part {Index}/{Count}: slices {First}-{Last} of {Slices} (files and Parquet row groups), documents from {Before:N0}",
+            p.Index, p.Count, first, end - 1, all.Count, before);
+        return ([.. all.Skip(first).Take(end - first)], new PartMeta(p.Index, p.Count, first, end, all.Count, before, 0, InputPartition.Fingerprint(files, all.Count)));
+    }
+
+    static DatasetMeta Write(string temp, ITextTokenizer tokenizer, IReadOnlyList<InputSlice> inputs, PrepareOptions options, PartMeta? part,
         IProgress<PrepareProgress>? progress, CancellationToken cancel)
     {
         int tokenBytes = DatasetLayout.TokenBytesFor(tokenizer.VocabSize);
         using var train = new SplitWriter(temp, "train", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         using var val = new SplitWriter(temp, "val", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         var reader = new DocumentReader(options.JsonlField, options.SplitBlankLines, options.AllowBinary);
-        long bytesRead = 0, bytesTotal = inputs.Sum(f => f.Bytes), index = 0;
+        long first = part?.FirstDocument ?? 0, bytesRead = 0, bytesTotal = inputs.Sum(f => f.Bytes), index = first;
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         using var batches = new BlockingCollection<List<string>>(boundedCapacity: 2);
@@ -97,7 +121,7 @@ public static class DatasetPreparer
                     var split = IsVal((ulong)options.Seed, index++, options.ValFraction) ? val : train;
                     split.AppendDocument(ids[i], tokenizer.EosId, sourceBytes[i]);
                 }
-                progress?.Report(new PrepareProgress(Interlocked.Read(ref bytesRead), bytesTotal, index,
+                progress?.Report(new PrepareProgress(Interlocked.Read(ref bytesRead), bytesTotal, index - first,
                     train.Tokens + val.Tokens, clock.Elapsed));
                 writing += System.Diagnostics.Stopwatch.GetElapsedTime(mark);
                 mark = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -113,13 +137,17 @@ public static class DatasetPreparer
         Log.Debug("prepare stages: waiting for input {Waiting:F2} s, tokenizing {Tokenizing:F2} s, writing {Writing:F2} s",
             waiting.TotalSeconds, tokenizing.TotalSeconds, writing.TotalSeconds);
 
-        if (index == 0)
-            throw new UserErrorException($"the {inputs.Count} input file(s) hold no non-empty documents; nothing to prepare");
+        long documents = index - first;
+        if (documents == 0)
+            throw new UserErrorException($"the {inputs.Select(s => s.File).Distinct().Count()} input file(s){(part is null ? "" : $" of part {part.Index}/{part.Count}")} " +
+                "hold no non-empty documents; nothing to prepare");
         if (train.Documents == 0)
-            throw new UserErrorException($"all {index} documents fell into val; lower --val-fraction ({options.ValFraction}) or add documents");
-        progress?.Report(new PrepareProgress(bytesTotal, bytesTotal, index, train.Tokens + val.Tokens, clock.Elapsed, Done: true));
+            throw new UserErrorException($"all {documents} documents fell into val; lower --val-fraction ({options.ValFraction}) or add documents");
+        progress?.Report(new PrepareProgress(bytesTotal, bytesTotal, documents, train.Tokens + val.Tokens, clock.Elapsed, Done: true));
         if (val.Documents == 0 && options.ValFraction > 0)
-            Log.Warning("No document fell into val ({Documents} documents, --val-fraction {Fraction}); the val split is empty", index, options.ValFraction);
+            Log.Warning("No document fell into val ({Documents} documents, --val-fraction {Fraction}); the val split is empty", documents, options.ValFraction);
+        if (reader.NullsSkipped > 0)
+            Log.Warning("Skipped {Count} null documents (a null text value; counted in meta.json)", reader.NullsSkipped);
         if (reader.InvalidUtf8Replaced > 0)
             Log.Warning("Replaced {Count} invalid UTF-8 sequences by U+FFFD in total", reader.InvalidUtf8Replaced);
 
@@ -137,13 +165,15 @@ public static class DatasetPreparer
             Created = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             Fingerprint = DatasetMetaFile.Fingerprint(splits),
             InvalidUtf8Replaced = reader.InvalidUtf8Replaced,
+            NullDocumentsSkipped = reader.NullsSkipped,
+            Part = part is null ? null : part with { Documents = documents },
             Splits = splits,
         };
         DatasetMetaFile.Write(temp, meta); // last: its presence marks a complete dataset
         return meta;
     }
 
-    static void ReadBatches(IReadOnlyList<InputFile> inputs, DocumentReader reader, BlockingCollection<List<string>> batches,
+    static void ReadBatches(IReadOnlyList<InputSlice> inputs, DocumentReader reader, BlockingCollection<List<string>> batches,
         Action<int> onBytesRead, CancellationToken stop)
     {
         try

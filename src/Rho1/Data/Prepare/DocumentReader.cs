@@ -1,6 +1,7 @@
-// Streams the documents of one input file as strings, one at a time, so memory does not grow with the corpus
-// (only with the largest single document). Malformed input becomes a UserErrorException naming file and line.
-// Empty documents are skipped: they would add a lone EOS and nothing to learn from.
+// Streams the documents of one input slice (a text file, plain, .gz or .zst; or a Parquet row group) as strings, one
+// at a time, so memory does not grow with the corpus (only with the largest document or row group). Malformed or
+// truncated input becomes a UserErrorException naming the file (and line). Empty documents are skipped: they would add
+// a lone EOS and nothing to learn from; null documents (a JSON null, a Parquet null) are skipped and counted.
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
@@ -21,16 +22,33 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
     /// <summary>Invalid UTF-8 sequences replaced so far, over every file read.</summary>
     public long InvalidUtf8Replaced => _fallback.Count;
 
-    public IEnumerable<string> Documents(InputFile file, Action<int> onBytesRead)
+    /// <summary>Null documents skipped so far (a JSON null field, a null Parquet value).</summary>
+    public long NullsSkipped { get; private set; }
+
+    public IEnumerable<string> Documents(InputSlice slice, Action<int> onBytesRead)
     {
+        var file = slice.File;
+        if (file.Format == InputFormat.Parquet)
+        {
+            foreach (string document in RowGroup(slice))
+                yield return document;
+            for (long left = slice.Bytes; left > 0; left -= int.MaxValue)
+                onBytesRead((int)Math.Min(left, int.MaxValue));
+            yield break;
+        }
         using Stream raw = new CountingStream(File.OpenRead(file.Path), onBytesRead);
-        using Stream bytes = file.Gzip ? new GZipStream(raw, CompressionMode.Decompress) : raw;
-        var documents = file.Format switch
+        using Stream bytes = file.Compression switch
+        {
+            InputCompression.Gzip => new GZipStream(raw, CompressionMode.Decompress),
+            InputCompression.Zstd => new ZstdSharp.DecompressionStream(raw),
+            _ => raw,
+        };
+        var documents = Decompressing(file, file.Format switch
         {
             InputFormat.Text => splitBlankLines ? Blocks(bytes) : WholeFile(bytes),
             InputFormat.Jsonl => JsonLines(bytes, file.Path),
             _ => JsonArray(bytes, file.Path),
-        };
+        });
         long replacedBefore = _fallback.Count, chars = 0, nuls = 0;
         foreach (string document in documents)
         {
@@ -50,6 +68,37 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
         {
             _warned = true;
             Log.Warning("{File}: invalid UTF-8 replaced by U+FFFD; later occurrences are only counted (total in meta.json)", file.Path);
+        }
+    }
+
+    /// <summary>The non-empty, non-null values of the slice's row group in the text column.</summary>
+    IEnumerable<string> RowGroup(InputSlice slice)
+    {
+        var values = ParquetText.Open(slice.File.Path, reader => ParquetText.Read(reader, ParquetText.Column(reader, jsonlField, slice.File.Path), slice.RowGroup, slice.File.Path));
+        foreach (string? value in values)
+        {
+            if (value is null) NullsSkipped++;
+            else if (value.Length > 0) yield return value;
+        }
+    }
+
+    /// <summary><paramref name="documents"/>, with a truncated or corrupt compressed stream reported as the file's, in one line.</summary>
+    static IEnumerable<string> Decompressing(InputFile file, IEnumerable<string> documents)
+    {
+        using var e = documents.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext())
+                    yield break;
+            }
+            catch (Exception ex) when (file.Compression != InputCompression.None && ex is not UserErrorException
+                && ex is InvalidDataException or IOException or ZstdSharp.ZstdException or EndOfStreamException)
+            {
+                throw new UserErrorException($"{file.Path}: truncated or corrupt {(file.Compression == InputCompression.Gzip ? "gzip" : "zstd")} data ({ex.Message.TrimEnd('.')})", ex);
+            }
+            yield return e.Current;
         }
     }
 
@@ -129,14 +178,22 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
         }
     }
 
+    /// <summary>The document of a JSON line or array item; "" (skipped) for a null one, which is counted.</summary>
     string FieldOf(JsonElement element, string where)
     {
         if (element.ValueKind == JsonValueKind.String)
             return element.GetString()!;
-        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(jsonlField, out var field)
-            && field.ValueKind == JsonValueKind.String)
-            return field.GetString()!;
-        throw new UserErrorException($"{where}: no string field \"{jsonlField}\"; choose the field with --jsonl-field");
+        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(jsonlField, out var field))
+        {
+            if (field.ValueKind == JsonValueKind.String)
+                return field.GetString()!;
+            if (field.ValueKind == JsonValueKind.Null)
+            {
+                NullsSkipped++;
+                return "";
+            }
+        }
+        throw new UserErrorException($"{where}: no string field \"{jsonlField}\"; choose the field with --text-field");
     }
 
     static string FirstSentence(string message)

@@ -1,5 +1,5 @@
-// How an input file's bytes become documents; chosen from the file extension (.txt, .jsonl, .json, each +.gz).
-
+// How an input file's bytes become documents; chosen from the file extension (.txt, .jsonl, .json, each plain, .gz or
+// .zst; .parquet).
 namespace Rho1.Data.Prepare;
 
 internal enum InputFormat
@@ -10,4 +10,9 @@ internal enum InputFormat
     Jsonl,
     /// <summary>A JSON array whose items are strings (or objects with the string field).</summary>
     JsonArray,
+    /// <summary>Apache Parquet: the document is one string column, read row group by row group.</summary>
+    Parquet,
 }
+
+/// <summary>The compression around a text file (Parquet compresses its own pages).</summary>
+internal enum InputCompression { None, Gzip, Zstd }

@@ -24,4 +24,9 @@ public sealed record PrepareOptions(IReadOnlyList<string> Inputs, string Output,
     public bool AllowBinary { get; init; }
     /// <summary>Tokenizer threads. Default: every core. The output does not depend on it.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Leave out (with a warning naming each) files of a directory or glob that prepare cannot read; refused otherwise.</summary>
+    public bool SkipUnknown { get; init; }
+    /// <summary>Prepare only the I-th of N slices of the input (`--part I/N`); null: all of it.</summary>
+    public InputPart? Part { get; init; }
 }
+
