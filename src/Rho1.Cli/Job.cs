@@ -9,7 +9,7 @@ namespace Rho1.Cli;
 public sealed class Job : IDisposable
 {
     /// <summary>The verbs that run data-parallel under a launcher; the others refuse to run as a rank of a larger job.</summary>
-    public static readonly string[] DataParallelVerbs = ["train", "train-ref", "info"]; // info: --collectives checks the job
+    public static readonly string[] DataParallelVerbs = ["train", "train-ref", "score", "info"]; // info: --collectives checks the job
 
     ICollectives? _world;
 
@@ -29,7 +29,7 @@ public sealed class Job : IDisposable
     {
         if (Launch.Size > 1 && !DataParallelVerbs.Contains(verb))
             throw new UserErrorException($"rho1 {verb} runs in one process, but {Launch.Launcher} started {Launch.Size}: " +
-                $"only {string.Join(" and ", DataParallelVerbs)} run data-parallel; run {verb} without the launcher");
+                $"only {string.Join(", ", DataParallelVerbs[..^1])} and {DataParallelVerbs[^1]} run under a launcher; run {verb} without it");
     }
 
     /// <summary>After an error on this rank: ends the whole job, so that no other rank waits for this one forever.</summary>

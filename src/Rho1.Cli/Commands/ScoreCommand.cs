@@ -22,7 +22,8 @@ public sealed class ScoreCommand
     {
         var command = new Command("score",
             "Compute the reference model's loss on every token of a dataset once, for offline selection. Resumable: after a kill, " +
-            "rerun the same command and it continues from OUT.partial/.\n\n" +
+            "rerun the same command and it continues from OUT.partial/. Under mpirun, srun or torchrun each process scores a share, " +
+            "into one directory equal to a single process's (the output on a file system every process sees).\n\n" +
             "Examples:\n  rho1 score --ref runs/ref --data data/noisy --out runs/scores\n" +
             "  rho1 score --ref runs/ref/final --data data/noisy --out runs/scores --batch-size 64 --precision bf16")
         {
@@ -44,5 +45,8 @@ public sealed class ScoreCommand
             parse.GetValue(_seqLen), parse.GetValue(_device)!, parse.GetValue(_precision)!, parse.GetValue(_force))
         {
             SaveEverySeconds = parse.GetValue(_saveEvery),
+            World = Job.Current.WorldFor(parse.GetValue(_device)!),
+            LocalRank = Job.Current.Launch.LocalRank,
+            LocalSize = Job.Current.Launch.LocalSize,
         };
 }

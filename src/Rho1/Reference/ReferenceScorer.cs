@@ -1,6 +1,9 @@
 // `rho1 score`: the reference model's loss on every token of a prepared split, once, in window order, so
 // many training runs can share it. Resumable: progress is recorded at batch boundaries in OUT.partial/,
 // and a resumed run writes exactly the bytes an uninterrupted one would. The result is renamed into place.
+// Under a launcher (mpirun, srun, torchrun) each rank scores a contiguous share of the batches a single process
+// would run, into the same file; rank 0 seals and publishes it, byte for byte what one process writes. A killed
+// job resumes with the same command at any number of processes (ScoreProgress).
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -26,7 +29,7 @@ public static class ReferenceScorer
         if (!(o.SaveEverySeconds >= 0)) throw new UserErrorException($"--save-every {o.SaveEverySeconds}: must be >= 0 seconds");
         string outDir = Path.GetFullPath(o.OutDir.TrimEnd('/'));
         OutputDirectory.RequireWritable("--out", o.OutDir, OutputDirectory.Kind.Scores, o.Force);
-        var device = DeviceSpec.Resolve(o.Device);
+        var device = DeviceSpec.Resolve(o.Device, o.LocalRank, o.LocalSize);
         using var dataset = TokenDataset.OpenVerified(o.DataDir);
         var split = dataset.Split(o.Split);
         string precision = ComputePrecision.Resolve(o.Precision, device.type == DeviceType.CUDA, CpuFeatures.HasNativeBf16(CpuFeatures.CpuFlags));
@@ -45,60 +48,99 @@ public static class ReferenceScorer
             ["dataset_fingerprint"] = dataset.Fingerprint, ["split"] = o.Split, ["seq_len"] = seqLen,
             ["reference"] = Path.GetFullPath(loaded.Path), ["precision"] = precision, ["batch_size"] = o.BatchSize,
         };
-        string partial = outDir + ".partial", payload = Path.Combine(partial, ScoreFile.FileName), progressPath = Path.Combine(partial, "progress.json");
-        if (SealedMeta(partial, identity) is { } finished)
+        string partial = outDir + ".partial", payload = Path.Combine(partial, ScoreFile.FileName);
+        var world = o.World;
+        bool main = world.Rank == 0;
+        // Every rank reads what is on disk before rank 0 changes any of it.
+        var finished = SealedMeta(partial, identity);
+        var done = finished is null ? ScoreProgress.Read(partial, identity, m => { if (main) Log.Warning("{Message}", m); }) : [];
+        world.Barrier();
+        if (finished is not null)
         {
             // A kill landed between sealing and the rename: the scores are complete, only the publish is left.
-            Log.Information("{Partial} is complete; publishing it", partial);
-            return Publish(partial, outDir, finished);
+            if (main)
+            {
+                Log.Information("{Partial} is complete; publishing it", partial);
+                Publish(partial, outDir, finished);
+            }
+            world.Barrier();
+            return finished;
         }
-        long done = ResumePoint(partial, progressPath, identity);
-        if (done == 0)
+        if (main)
         {
-            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-            Directory.CreateDirectory(partial);
-            ScoreFile.Create(payload, split.Length);
+            if (done.Count == 0)
+            {
+                if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+                Directory.CreateDirectory(partial);
+                ScoreFile.Create(payload, split.Length);
+            }
+            else
+            {
+                Log.Information("resuming scoring: {Done:N0} of {Windows:N0} windows are done", done.Sum(r => r.Length), windows);
+                foreach (string stale in Directory.GetFiles(partial, ".*.tmp-*"))
+                    File.Delete(stale); // a progress file replacement the kill interrupted
+            }
         }
-        else
-        {
-            Log.Information("resuming scoring at window {Done} of {Windows}", done, windows);
-            foreach (string stale in Directory.GetFiles(partial, ".*.tmp-*"))
-                File.Delete(stale); // a progress.json replacement the kill interrupted
-        }
+        world.Barrier();
 
+        // This rank's share of what is left, in whole batches of a single process's batching; the others write theirs
+        // into the same file (a file system every rank sees), at their windows' offsets.
+        var mine = ScoreProgress.Share(ScoreProgress.Remaining(done, windows), windows, o.BatchSize, world.Rank, world.Size);
+        long before = done.Sum(r => r.Length), mineTotal = mine.Sum(r => r.Length), mineDone = 0;
+        if (world.Size > 1)
+            Log.Information("rank {Rank} of {Size}: {Windows:N0} windows in {Ranges} range(s)", world.Rank, world.Size, mineTotal, mine.Count);
         // After every check that can refuse the command, so that a refusal stays one line.
-        if (device.type == DeviceType.CPU && ComputeThreads.BusyMachineWarning() is { } busy)
+        if (main && device.type == DeviceType.CPU && ComputeThreads.BusyMachineWarning() is { } busy)
             Log.Warning("{Busy}", busy);
         var values = new float[o.BatchSize * seqLen];
         var sinceSave = Stopwatch.StartNew();
-        using (var file = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite))
+        var written = new List<ScoreProgress.Range>(done);
+        string progressPath = ScoreProgress.FileOf(partial, world.Rank);
+        using (var file = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
         try
         {
-            WindowLosses.ForEach(model, split, seqLen, done, windows - done, o.BatchSize, device, (first, rows, losses) =>
-            {
-                losses.cpu().data<float>().CopyTo(values.AsSpan(0, rows * seqLen)); // (B, T)
-                // Windows k*T .. are consecutive, so their targets k*T+1 .. (k+rows)*T form one contiguous run.
-                file.Position = ScoreFile.HeaderBytes + (first * seqLen + 1) * 4;
-                file.Write(MemoryMarshal.AsBytes(values.AsSpan(0, rows * seqLen)));
-                done = first + rows;
-                if (sinceSave.Elapsed.TotalSeconds >= o.SaveEverySeconds || done == windows)
+            foreach (var range in mine)
+                WindowLosses.ForEach(model, split, seqLen, range.Start, range.Length, o.BatchSize, device, (first, rows, losses) =>
                 {
-                    file.Flush(flushToDisk: true);
-                    SaveProgress(progressPath, identity, done);
-                    sinceSave.Restart();
-                }
-                o.OnProgress?.Invoke(done, windows);
-                o.AfterBatch?.Invoke(done);
-            }, cancel);
+                    losses.cpu().data<float>().CopyTo(values.AsSpan(0, rows * seqLen)); // (B, T)
+                    // Windows k*T .. are consecutive, so their targets k*T+1 .. (k+rows)*T form one contiguous run.
+                    file.Position = ScoreFile.HeaderBytes + (first * seqLen + 1) * 4;
+                    file.Write(MemoryMarshal.AsBytes(values.AsSpan(0, rows * seqLen)));
+                    written.Add(new ScoreProgress.Range(first, first + rows));
+                    mineDone += rows;
+                    if (sinceSave.Elapsed.TotalSeconds >= o.SaveEverySeconds || mineDone == mineTotal)
+                    {
+                        file.Flush(flushToDisk: true);
+                        ScoreProgress.Save(progressPath, identity, written);
+                        sinceSave.Restart();
+                    }
+                    // The whole job's progress, estimated from this rank's share (the ranks' shares differ by a batch at most).
+                    o.OnProgress?.Invoke(Math.Min(windows, before + (mineTotal == 0 ? 0 : (windows - before) * mineDone / mineTotal)), windows);
+                    o.AfterBatch?.Invoke(first + rows);
+                }, cancel);
         }
         catch (OperationCanceledException e)
         {
             // Ctrl-C or SIGTERM between batches: everything scored so far is kept for the rerun.
             file.Flush(flushToDisk: true);
-            SaveProgress(progressPath, identity, done);
-            throw new InterruptedException($"interrupted after {done:N0} of {windows:N0} windows; progress saved in {partial}; rerun the same command to continue", e);
+            ScoreProgress.Save(progressPath, identity, written);
+            long total = ScoreProgress.Union(written).Sum(r => r.Length);
+            throw new InterruptedException($"interrupted after {total:N0} of {windows:N0} windows; progress saved in {partial}; rerun the same command " +
+                "(at any number of processes) to continue", e);
         }
+        if (mine.Count == 0 && world.Size > 1)
+            ScoreProgress.Save(progressPath, identity, written);
+        world.Barrier(); // every rank's windows are on disk
 
+        if (!main)
+        {
+            world.Barrier(); // rank 0 seals and publishes
+            return JsonSerializer.Deserialize<ScoreMeta>(File.ReadAllText(Path.Combine(outDir, ScoreFile.MetaName)))!;
+        }
+        var all = ScoreProgress.Read(partial, identity, m => Log.Warning("{Message}", m));
+        if (ScoreProgress.Remaining(all, windows) is { Count: > 0 } missing)
+            throw new InvalidOperationException($"windows {missing[0].Start}-{missing[0].End - 1} (and {missing.Count - 1} more ranges) were not scored; " +
+                "rerun the same command to score them");
         string sha = ScoreFile.Seal(payload, split.Length, seqLen);
         var meta = new ScoreMeta
         {
@@ -108,18 +150,20 @@ public static class ReferenceScorer
         };
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.MetaName), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.DoneName), sha + "\n");
-        // From here DONE marks the partial as finished, so progress.json can go before the rename: the published
+        // From here DONE marks the partial as finished, so the progress files can go before the rename: the published
         // directory holds exactly scores.bin, meta.json and DONE whenever the kill lands.
-        File.Delete(progressPath);
-        return Publish(partial, outDir, meta);
+        foreach (string progress in ScoreProgress.Files(partial))
+            File.Delete(progress);
+        Publish(partial, outDir, meta);
+        world.Barrier();
+        return meta;
     }
 
-    static ScoreMeta Publish(string partial, string outDir, ScoreMeta meta)
+    static void Publish(string partial, string outDir, ScoreMeta meta)
     {
         AtomicDirectory.Publish(partial, outDir); // under --force the old scores stay in place until this rename
         Log.Information("scored {Tokens:N0} tokens ({Windows:N0} windows of {T}); mean reference loss {Loss:F4}; wrote {Out}",
             meta.Windows * meta.SeqLen, meta.Windows, meta.SeqLen, meta.MeanLoss, outDir);
-        return meta;
     }
 
     /// <summary>The meta of a sealed partial (DONE written) made for this same request, or null.</summary>
@@ -142,34 +186,6 @@ public static class ReferenceScorer
             Log.Warning("{Meta} is unreadable ({Error}); starting over", metaPath, e.Message);
             return null;
         }
-    }
-
-    static long ResumePoint(string partial, string progressPath, JsonObject identity)
-    {
-        if (!File.Exists(progressPath)) return 0;
-        try
-        {
-            var saved = JsonNode.Parse(File.ReadAllText(progressPath))!.AsObject();
-            foreach (var (key, value) in identity)
-                if (saved[key]?.ToJsonString() != value?.ToJsonString())
-                {
-                    Log.Warning("{Partial} was started with different {Key}; starting over", partial, key);
-                    return 0;
-                }
-            return saved["windows_done"]!.GetValue<long>();
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
-        {
-            Log.Warning("{Progress} is unreadable ({Error}); starting over", progressPath, e.Message);
-            return 0;
-        }
-    }
-
-    static void SaveProgress(string path, JsonObject identity, long done)
-    {
-        var record = (JsonObject)identity.DeepClone();
-        record["windows_done"] = done;
-        AtomicFile.WriteAllText(path, record.ToJsonString());
     }
 
     static double MeanLoss(string payload, long count)

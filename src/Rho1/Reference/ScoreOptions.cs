@@ -1,4 +1,5 @@
 // What `rho1 score` is asked to do.
+using Rho1.Distributed;
 
 namespace Rho1.Reference;
 
@@ -21,6 +22,11 @@ public sealed record ScoreOptions(
     /// <summary>Seconds between progress saves (flush + progress.json), the work a kill can lose; 0 = after every batch. Default 10.</summary>
     public double SaveEverySeconds { get; init; } = 10;
 
-    /// <summary>Test hook: called after each batch is written, with the windows done so far.</summary>
+    /// <summary>Test hook: called after each batch is written, with the window after it.</summary>
     public Action<long>? AfterBatch { get; init; }
+    /// <summary>The job's collectives when a launcher started several processes (each scores a share); one process by default.</summary>
+    public ICollectives World { get; init; } = SingleProcess.Instance;
+    /// <summary>This process's rank and the job's processes on its host: --device auto or cuda picks cuda:LocalRank.</summary>
+    public int LocalRank { get; init; }
+    public int LocalSize { get; init; } = 1;
 }

@@ -167,15 +167,49 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
     }
 
     [SkippableFact]
+    public void Two_processes_score_the_bytes_of_one_and_a_killed_job_resumes_at_another_world_size()
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        string[] Score(string output, params string[] extra) =>
+            ["score", "--ref", w.Reference, "--data", w.Noisy, "--out", output, "--device", "cpu", "--batch-size", "4", "--precision", "fp32", .. extra];
+        string one = w.NewRun("score-1"), two = w.NewRun("score-2"), resumed = w.NewRun("score-killed");
+        Succeeds(Single(Score(one)), "one process");
+        Succeeds(Rho1Process.Run(Score(two), TimeSpan.FromMinutes(3), MpiJob.Variables, MpiJob.Launcher(2)), "two processes");
+        foreach (string file in new[] { "scores.bin", "DONE", "meta.json" })
+            Assert.True(File.ReadAllBytes(Path.Combine(one, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(two, file))), $"{file} differs");
+        Assert.Equal(["DONE", "meta.json", "scores.bin"], Directory.GetFiles(two).Select(Path.GetFileName).Order());
+
+        // Killed part-way (rank 1 by SIGKILL, after both ranks saved progress), then finished by one process.
+        using (var job = Rho1Process.Start(Score(resumed, "--save-every", "0"), MpiJob.Variables, MpiJob.Launcher(2)))
+        {
+            string partial = resumed + ".partial";
+            var clock = Stopwatch.StartNew();
+            while (!(File.Exists(Path.Combine(partial, "progress-0.json")) && File.Exists(Path.Combine(partial, "progress-1.json")))
+                && clock.Elapsed < TimeSpan.FromMinutes(2) && !job.HasExited)
+                Thread.Sleep(20);
+            Assert.False(job.HasExited, $"the job ended before both ranks saved progress:\n{job.Stderr}");
+            int rank1 = MpiJob.RankPid(job.Id, 1) ?? throw new InvalidOperationException("rank 1 not found under mpirun");
+            Process.GetProcessById(rank1).Kill();
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs 60 s after rank 1 was killed");
+            Assert.NotEqual(0, job.ExitCode);
+        }
+        Assert.False(Directory.Exists(resumed));
+        var (code, stderr) = Single(Score(resumed));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("resuming scoring", stderr);
+        Assert.True(File.ReadAllBytes(Path.Combine(one, "scores.bin")).SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, "scores.bin"))), "resumed scores.bin differs");
+    }
+
+    [SkippableFact]
     public void Verbs_that_do_not_run_data_parallel_refuse_to_run_as_a_rank()
     {
         Skip.If(MpiJob.Missing, MpiJob.SkipReason);
-        string scores = w.NewRun("dp-score");
-        var (code, stderr) = Rho1Process.Run(["score", "--ref", w.Reference, "--data", w.Noisy, "--out", scores, "--device", "cpu"],
+        string evaluation = w.NewRun("dp-eval");
+        var (code, stderr) = Rho1Process.Run(["analyze", "--checkpoints", w.Reference, w.Reference, "--data", w.Noisy, "--out", evaluation, "--device", "cpu"],
             TimeSpan.FromMinutes(2), MpiJob.Variables, MpiJob.Launcher(2));
         Assert.NotEqual(0, code);
-        Assert.Contains("rho1 score runs in one process, but OpenMpi started 2", stderr);
-        Assert.False(Directory.Exists(scores));
+        Assert.Contains("rho1 analyze runs in one process, but OpenMpi started 2", stderr);
+        Assert.False(Directory.Exists(evaluation));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public class DependencyTests
         ["Optimization"] = Base,
         ["Data"] = [.. Base, "IO", "Platform"],
         ["Model"] = [.. Base, "IO", "Platform", "Data"],
-        ["Reference"] = [.. Base, "IO", "Platform", "Data", "Model", "Optimization"],
+        ["Reference"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Optimization"],
         ["Selection"] = [],
         ["Evaluation"] = [.. Base, "IO", "Platform", "Data", "Model"],
         ["Training"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation"],
