@@ -57,7 +57,7 @@ set_args() { # mode, output directory -> ARGS
 }
 
 in_flight() { # temporary names of checkpoints or progress files being written under an output
-  compgen -G "$1/checkpoints/.tmp-*" || compgen -G "$1/.tmp-*" || compgen -G "$1.partial/.progress.json.tmp-*" || true
+  compgen -G "$1/checkpoints/.tmp-*" || compgen -G "$1/.tmp-*" || compgen -G "$1.partial/.progress-*.json.tmp-*" || true
 }
 
 writing() { # output, names left by the previous kill: true if a write of this attempt is in flight

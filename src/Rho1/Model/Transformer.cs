@@ -65,31 +65,49 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Positions of the output layer and cross-entropy computed at a time in TokenLosses (train.loss_chunk_tokens); 0: all
+    /// at once, through the whole (B, T, V) logits tensor.
+    /// </summary>
+    public long LossChunkTokens { get; set; }
+
     /// <summary>Logits (B, T, V) in ComputeType for token ids (B, T).</summary>
     public override Tensor forward(Tensor tokens)
     {
         using var scope = torch.NewDisposeScope();
+        var logits = nn.functional.linear(Hidden(tokens).to(ComputeType), OutputWeight(), null); // (B, T, V)
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The final norm's output (B, T, C) fp32 for token ids (B, T): everything but the output layer.</summary>
+    Tensor Hidden(Tensor tokens)
+    {
         long b = tokens.shape[0], t = tokens.shape[1];
         if (t > Config.ContextLength)
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
         var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
         foreach (var layer in _layers)
             x = layer.forward(x);
-        x = _norm.forward(x);
-        var logits = _lmHead is null
-            ? nn.functional.linear(x.to(ComputeType), _casts.Of(_embedding), null)
-            : _lmHead.forward(x); // (B, T, V)
-        return logits.MoveToOuterDisposeScope();
+        return _norm.forward(x);
     }
 
-    /// <summary>Unreduced next-token loss (B, T) in fp32: cross-entropy of logits(tokens) against targets.</summary>
+    /// <summary>The output layer's weight (V, C) in the compute dtype: the embedding when tied.</summary>
+    Tensor OutputWeight() => _casts.Of(_lmHead?.Weight ?? _embedding);
+
+    /// <summary>Unreduced next-token loss (B, T) in fp32: cross-entropy of logits(tokens) against targets, chunked when LossChunkTokens &gt; 0.</summary>
     public Tensor TokenLosses(Tensor tokens, Tensor targets)
     {
         using var scope = torch.NewDisposeScope();
-        var logits = forward(tokens); // (B, T, V)
-        long v = logits.shape[2];
-        var losses = nn.functional.cross_entropy(logits.to(ScalarType.Float32).view(-1, v), targets.reshape(-1), reduction: nn.Reduction.None);
-        return losses.view(tokens.shape[0], tokens.shape[1]).MoveToOuterDisposeScope();
+        long b = tokens.shape[0], t = tokens.shape[1];
+        Tensor losses;
+        if (LossChunkTokens > 0)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputWeight(), targets.reshape(-1), LossChunkTokens); // (B·T)
+        else
+        {
+            var logits = forward(tokens); // (B, T, V)
+            losses = nn.functional.cross_entropy(logits.to(ScalarType.Float32).view(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.None);
+        }
+        return losses.view(b, t).MoveToOuterDisposeScope();
     }
 
     /// <summary>Drops cached weight casts: after an optimizer update, loading weights or moving the model.</summary>

@@ -53,11 +53,11 @@ public sealed class InterruptTests(ReliabilityWorkspace w)
             Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)));
             Assert.Equal(130, p.ExitCode);
             Assert.Contains("progress saved in", p.Stderr);
-            Assert.True(File.Exists(Path.Combine(output + ".partial", "progress.json")), "progress.json was not written on SIGTERM");
+            Assert.True(File.Exists(Path.Combine(output + ".partial", "progress-0.json")), "progress-0.json was not written on SIGTERM");
         }
         var (code, stderr) = Rho1Process.Run(args, TimeSpan.FromMinutes(3));
         Assert.True(code == 0, stderr);
-        Assert.Contains("resuming scoring at window", stderr);
+        Assert.Contains("resuming scoring: ", stderr);
         // The resumed file equals one scored in one go (batch size does not change the values).
         string straight = w.NewRun("scores-straight");
         Assert.Equal(0, Rho1Process.Run(["score", "--ref", w.Reference, "--data", w.Noisy, "--out", straight, "--device", "cpu", "--batch-size", "64", "--seq-len", "8"], TimeSpan.FromMinutes(3)).ExitCode);

@@ -64,8 +64,8 @@ public sealed class KillResumeTests(ReliabilityWorkspace w, ITestOutputHelper ou
         var loop = new KillLoop(Args(killed), seed: 4)
         {
             Typical = clock.Elapsed,
-            // progress.json is replaced through a hidden temporary file after every batch.
-            PartialWrites = () => Directory.Exists(partial) ? Directory.GetFiles(partial, ".progress.json.tmp-*") : [],
+            // progress-0.json is replaced through a hidden temporary file after every batch.
+            PartialWrites = () => Directory.Exists(partial) ? Directory.GetFiles(partial, ".progress-0.json.tmp-*") : [],
             Finished = () => Directory.Exists(killed) && !Directory.Exists(partial),
             Describe = () =>
             {
@@ -85,10 +85,14 @@ public sealed class KillResumeTests(ReliabilityWorkspace w, ITestOutputHelper ou
         Assert.Equal(Directory.GetFiles(straight).Select(Path.GetFileName).Order(), Directory.GetFiles(killed).Select(Path.GetFileName).Order());
     }
 
+    /// <summary>Windows recorded as done in the one process's progress file (its ranges summed), or null.</summary>
     static long? WindowsDone(string partial)
     {
-        string path = Path.Combine(partial, "progress.json");
-        try { return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!["windows_done"]!.GetValue<long>() : null; }
+        string path = Path.Combine(partial, "progress-0.json");
+        try
+        {
+            return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path))!["done"]!.AsArray().Sum(r => r![1]!.GetValue<long>() - r[0]!.GetValue<long>()) : null;
+        }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException) { return null; }
     }
 }

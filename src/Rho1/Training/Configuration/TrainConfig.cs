@@ -52,6 +52,9 @@ public sealed record TrainConfig
     [JsonPropertyName("max_bad_steps")] public int MaxBadSteps { get; init; } = 5;
     /// <summary>Data parallel on NCCL: seconds a collective may wait for the other ranks before this rank names it and ends the job; 0 = for ever.</summary>
     [JsonPropertyName("collective_timeout_s")] public double CollectiveTimeoutS { get; init; } = 600;
+    /// <summary>Positions whose output layer and cross-entropy are computed at a time (recomputed in backward), so that memory holds
+    /// (this, V) logits instead of (B·T, V); 0 = all at once. Equal to the unchunked losses up to summation order.</summary>
+    [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; }
     /// <summary>CUDA: fp32 matmuls on TF32 tensor cores (10-bit mantissa inputs). Off for parity checks against the CPU; no effect on the CPU.</summary>
     [JsonPropertyName("tf32")] public bool Tf32 { get; init; } = true;
 
@@ -83,6 +86,7 @@ public sealed record TrainConfig
         ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32, bf16 or auto");
         ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
+        ConfigRule.Require(LossChunkTokens >= 0, "train.loss_chunk_tokens", LossChunkTokens, "must be >= 0 (0 = no chunking)");
         ConfigRule.Require(CollectiveTimeoutS >= 0 && double.IsFinite(CollectiveTimeoutS), "train.collective_timeout_s", CollectiveTimeoutS, "must be >= 0 (0 = wait for ever)");
     }
 }

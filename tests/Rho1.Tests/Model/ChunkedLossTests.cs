@@ -1,0 +1,80 @@
+// Chunked token losses (train.loss_chunk_tokens) against the whole-logits path of the same model: the losses agree
+// within 1e-6 and every parameter's gradient within 5e-6 of its largest entry (the closed-form softmax gradient rounds
+// otherwise than log-softmax's backward), for tied and untied output layers and chunks that do not divide
+// the positions, under a per-token weighting of the losses (as selection weights them); bf16 agrees to bf16 rounding;
+// without gradient the chunked forward alone runs (evaluation, scoring).
+using Rho1.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Tests.Model;
+
+public class ChunkedLossTests
+{
+    static readonly ModelConfig Config = new() { VocabSize = 1000, ContextLength = 32, Dim = 32, Layers = 2, Heads = 4, FfnDim = 64 };
+
+    /// <summary>Per-token losses and every parameter's gradient of Σ w·loss, with the given chunking.</summary>
+    static (float[] Losses, Dictionary<string, float[]> Grads) Run(bool tied, long chunk, ScalarType compute)
+    {
+        using var model = new Transformer(Config with { TiedEmbeddings = tied }, seed: 3) { LossChunkTokens = chunk, ComputeType = compute };
+        var g = new Generator(5);
+        var tokens = torch.randint(0, Config.VocabSize, [3, 20], generator: g);
+        var targets = torch.randint(0, Config.VocabSize, [3, 20], generator: g);
+        var weights = torch.rand([3, 20], generator: g); // like soft selection weights: every token its own share
+        var losses = model.TokenLosses(tokens, targets);
+        (losses * weights).sum().backward();
+        return (losses.detach().data<float>().ToArray(),
+            model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
+    }
+
+    static double Largest(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y) / Math.Max(1e-3, Math.Abs(x))).Max();
+
+    /// <summary>The largest difference relative to the tensor's largest magnitude: small entries carry rounding of the large ones.</summary>
+    static double Scaled(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max() / Math.Max(1e-12, a.Max(x => (double)Math.Abs(x)));
+
+    [Theory]
+    [InlineData(true, 7)]
+    [InlineData(false, 7)]
+    [InlineData(true, 60)] // one chunk: every position at once
+    [InlineData(false, 1)]
+    public void Chunked_losses_and_gradients_equal_the_whole_logits_path_in_fp32(bool tied, long chunk)
+    {
+        var whole = Run(tied, 0, ScalarType.Float32);
+        var chunked = Run(tied, chunk, ScalarType.Float32);
+        Assert.True(Largest(whole.Losses, chunked.Losses) <= 1e-6, $"losses differ by {Largest(whole.Losses, chunked.Losses):E2}");
+        foreach (var (name, grad) in whole.Grads)
+            Assert.True(Scaled(grad, chunked.Grads[name]) <= 5e-6, $"{name}: gradients differ by {Scaled(grad, chunked.Grads[name]):E2} of their largest");
+        Assert.Contains(whole.Grads, kv => kv.Value.Any(v => v != 0));
+    }
+
+    [Fact]
+    public void In_bf16_they_agree_to_bf16_rounding()
+    {
+        var whole = Run(tied: true, 0, ScalarType.BFloat16);
+        var chunked = Run(tied: true, 16, ScalarType.BFloat16);
+        Assert.True(Largest(whole.Losses, chunked.Losses) <= 1e-2, $"losses differ by {Largest(whole.Losses, chunked.Losses):E2}");
+        var embedding = "embed_tokens";
+        double cosine = Cosine(whole.Grads[embedding], chunked.Grads[embedding]);
+        Assert.True(cosine > 0.999, $"embedding gradients' cosine {cosine}");
+    }
+
+    static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return dot / Math.Sqrt(na * nb);
+    }
+
+    [Fact]
+    public void Without_gradient_the_chunked_forward_gives_the_same_losses()
+    {
+        using var model = new Transformer(Config, seed: 3);
+        var g = new Generator(9);
+        var tokens = torch.randint(0, Config.VocabSize, [2, 16], generator: g);
+        var targets = torch.randint(0, Config.VocabSize, [2, 16], generator: g);
+        using var noGrad = torch.no_grad();
+        var whole = model.TokenLosses(tokens, targets).data<float>().ToArray();
+        model.LossChunkTokens = 5;
+        Assert.True(Largest(whole, model.TokenLosses(tokens, targets).data<float>().ToArray()) <= 1e-6);
+    }
+}
