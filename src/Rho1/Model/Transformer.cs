@@ -71,6 +71,9 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// </summary>
     public long LossChunkTokens { get; set; }
 
+    /// <summary>Recompute each decoder block's activations in backward instead of keeping them (train.activation_checkpointing).</summary>
+    public bool ActivationCheckpointing { get; set; }
+
     /// <summary>Logits (B, T, V) in ComputeType for token ids (B, T).</summary>
     public override Tensor forward(Tensor tokens)
     {
@@ -86,8 +89,9 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         if (t > Config.ContextLength)
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
         var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
+        bool checkpoint = ActivationCheckpointing && torch.is_grad_enabled();
         foreach (var layer in _layers)
-            x = layer.forward(x);
+            x = checkpoint ? CheckpointedBlock.Of(layer, x) : layer.forward(x);
         return _norm.forward(x);
     }
 

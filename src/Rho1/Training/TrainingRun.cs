@@ -136,6 +136,7 @@ public sealed class TrainingRun : IDisposable
         model.to(device);
         model.ComputeType = t.ComputeType;
         model.LossChunkTokens = t.LossChunkTokens;
+        model.ActivationCheckpointing = t.ActivationCheckpointing;
         var optimizer = Own(owned, new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay));
         var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device, o.World.Rank, o.World.Size);
         var run = new TrainingRun

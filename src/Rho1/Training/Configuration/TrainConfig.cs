@@ -55,6 +55,8 @@ public sealed record TrainConfig
     /// <summary>Positions whose output layer and cross-entropy are computed at a time (recomputed in backward), so that memory holds
     /// (this, V) logits instead of (B·T, V); 0 = all at once. Equal to the unchunked losses up to summation order.</summary>
     [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; }
+    /// <summary>Recompute each decoder block's activations in backward (one block's stored at a time): less memory, one more forward.</summary>
+    [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
     /// <summary>CUDA: fp32 matmuls on TF32 tensor cores (10-bit mantissa inputs). Off for parity checks against the CPU; no effect on the CPU.</summary>
     [JsonPropertyName("tf32")] public bool Tf32 { get; init; } = true;
 

@@ -1,0 +1,36 @@
+// Activation checkpointing for one decoder block: the forward runs without keeping the block's activations (the
+// custom autograd function's forward runs without gradient), and backward runs the block again from its saved input,
+// with gradient, then backpropagates through that fresh graph, the reentrant checkpointing of
+// torch.utils.checkpoint. The block's weights get their gradients from the inner backward. Peak activation memory is
+// then the residual stream at each block's input plus one block's internals, not every block's.
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Model;
+
+public sealed class CheckpointedBlock : autograd.SingleTensorFunction<CheckpointedBlock>
+{
+    public override string Name => nameof(CheckpointedBlock);
+
+    /// <summary><paramref name="block"/>(<paramref name="x"/>) (B, T, C), recomputed in backward instead of stored.</summary>
+    public static Tensor Of(DecoderBlock block, Tensor x) => apply(x, block);
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (x, block) = ((Tensor)vars[0], (DecoderBlock)vars[1]);
+        ctx.save_for_backward([x]);
+        ctx.save_data("block", block);
+        return block.forward(x);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var x = ctx.get_saved_variables()[0];
+        var block = (DecoderBlock)ctx.get_data("block");
+        using var grad = torch.enable_grad();
+        var input = x.detach().requires_grad_(true);
+        var output = block.forward(input);
+        output.backward([gradOutput]);
+        return [input.grad!, null!];
+    }
+}
