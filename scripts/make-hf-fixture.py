@@ -7,7 +7,14 @@ in float64 over the bf16-rounded weights, and shares no code with Rho1.
 
 The model: vocab 48, hidden 16, 2 layers, 4 query heads and 2 key/value heads (GQA), intermediate 40,
 rope_theta 500000, untied embeddings, bf16 weights in two safetensors shards with an index.
-Usage: scripts/make-hf-fixture.py [OUT]
+Other families (FAMILY, the second argument) change what their Hugging Face class changes:
+  mistral: MistralForCausalLM with sliding_window 16 (longer than the 8 tokens scored);
+  llama31: 2 query heads of size 8, 1 key/value head, rope_theta 10000 with Llama 3.1's "llama3" rope_scaling
+           (factor 8, low/high frequency factors 1 and 4 over 128 original positions: one frequency kept, one in
+           the ramp, two divided by 8);
+  qwen2:   biases on q/k/v, tied embeddings, rope_theta 1e6, rms_norm_eps 1e-6;
+  qwen3:   head_dim 8 with 4 heads on a width of 16, per-head RMSNorm of q and k before the rotation.
+Usage: scripts/make-hf-fixture.py [OUT [FAMILY]]
 """
 import json
 import math
@@ -16,12 +23,38 @@ import random
 import struct
 import sys
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "Rho1.Tests", "Fixtures", "hf-tiny-llama")
+FAMILY = sys.argv[2] if len(sys.argv) > 2 else "llama"
+OUT = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else os.path.join(os.path.dirname(__file__), "..", "tests", "Rho1.Tests", "Fixtures", "hf-tiny-" + FAMILY)
 V, C, L, NH, NKV, F, THETA, EPS = 48, 16, 2, 4, 2, 40, 500000.0, 1e-5
 HD = C // NH
+TIED, QKV_BIAS, QK_NORM, SCALING = False, False, False, None
+if FAMILY == "mistral":
+    THETA = 10000.0
+elif FAMILY == "llama31":
+    NH, NKV, HD, THETA = 2, 1, 8, 10000.0
+    SCALING = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 128}
+elif FAMILY == "qwen2":
+    TIED, QKV_BIAS, THETA, EPS = True, True, 1000000.0, 1e-6
+elif FAMILY == "qwen3":
+    HD, QK_NORM, THETA, EPS = 8, True, 1000000.0, 1e-6
 TOKENS = [3, 17, 5, 41, 0, 22, 9, 30]
 
-rng = random.Random(20261127)
+rng = random.Random(20261127 if FAMILY == "llama" else sum(map(ord, FAMILY)) + 20261203)
+
+
+def inv_freq(i):
+    """Inverse frequency of rotary pair i, scaled as transformers' _compute_llama3_parameters does."""
+    inv = THETA ** (-2.0 * i / HD)
+    if SCALING is None:
+        return inv
+    factor, low, high, old = (SCALING[k] for k in ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"))
+    wavelen = 2 * math.pi / inv
+    if wavelen < old / high:
+        return inv
+    if wavelen > old / low:
+        return inv / factor
+    smooth = (old / wavelen - low) / (high - low)
+    return (1 - smooth) * inv / factor + smooth * inv
 
 
 def bf16(x):
@@ -52,8 +85,16 @@ for i in range(L):
     weights[p + "mlp.gate_proj.weight"] = matrix(F, C, 0.3)
     weights[p + "mlp.up_proj.weight"] = matrix(F, C, 0.3)
     weights[p + "mlp.down_proj.weight"] = matrix(C, F, 0.2)
+    if QKV_BIAS:
+        weights[p + "self_attn.q_proj.bias"] = vector(NH * HD, 0.0, 0.3)
+        weights[p + "self_attn.k_proj.bias"] = vector(NKV * HD, 0.0, 0.3)
+        weights[p + "self_attn.v_proj.bias"] = vector(NKV * HD, 0.0, 0.3)
+    if QK_NORM:
+        weights[p + "self_attn.q_norm.weight"] = vector(HD, 1.0, 0.2)
+        weights[p + "self_attn.k_norm.weight"] = vector(HD, 1.0, 0.2)
 weights["model.norm.weight"] = vector(C, 1.0, 0.1)
-weights["lm_head.weight"] = matrix(V, C, 0.3)
+if not TIED:
+    weights["lm_head.weight"] = matrix(V, C, 0.3)
 
 
 def linear(x, w):  # x: [in], w: [out][in] -> [out]
@@ -69,7 +110,7 @@ def rope(vec, pos):  # one head of size HD, rotate-half layout
     half = HD // 2
     out = [0.0] * HD
     for i in range(half):
-        angle = pos * THETA ** (-2.0 * i / HD)
+        angle = pos * inv_freq(i)
         c, s = math.cos(angle), math.sin(angle)
         out[i] = vec[i] * c - vec[i + half] * s
         out[i + half] = vec[i + half] * c + vec[i] * s
@@ -89,6 +130,13 @@ def forward(tokens):
         q = [linear(r, weights[p + "self_attn.q_proj.weight"]) for r in h]
         k = [linear(r, weights[p + "self_attn.k_proj.weight"]) for r in h]
         v = [linear(r, weights[p + "self_attn.v_proj.weight"]) for r in h]
+        if QKV_BIAS:
+            q = [[a + b for a, b in zip(r, weights[p + "self_attn.q_proj.bias"])] for r in q]
+            k = [[a + b for a, b in zip(r, weights[p + "self_attn.k_proj.bias"])] for r in k]
+            v = [[a + b for a, b in zip(r, weights[p + "self_attn.v_proj.bias"])] for r in v]
+        if QK_NORM:  # Qwen3: each head's q and k normalised over its HD values, before the rotation
+            q = [[y for head in range(NH) for y in rms_norm(r[head * HD:(head + 1) * HD], weights[p + "self_attn.q_norm.weight"])] for r in q]
+            k = [[y for head in range(NKV) for y in rms_norm(r[head * HD:(head + 1) * HD], weights[p + "self_attn.k_norm.weight"])] for r in k]
         heads = []
         for head in range(NH):
             kv = head // (NH // NKV)  # grouped-query: query heads share key/value heads in blocks
@@ -113,7 +161,7 @@ def forward(tokens):
             mlp.append(linear([silu(a) * b for a, b in zip(g, u)], weights[p + "mlp.down_proj.weight"]))
         x = [[a + b for a, b in zip(x[t], mlp[t])] for t in range(T)]
     x = [rms_norm(row, weights["model.norm.weight"]) for row in x]
-    return [linear(row, weights["lm_head.weight"]) for row in x]
+    return [linear(row, weights["model.embed_tokens.weight" if TIED else "lm_head.weight"]) for row in x]
 
 
 def write_safetensors(path, names):
@@ -144,12 +192,27 @@ for file, part in shards.items():
 total = sum(2 * (len(w) * (len(w[0]) if isinstance(w[0], list) else 1)) for w in weights.values())
 json.dump({"metadata": {"total_size": total}, "weight_map": {n: f for f, part in shards.items() for n in part}},
           open(os.path.join(OUT, "model.safetensors.index.json"), "w"), indent=2)
-json.dump({
+config = {
     "architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": V, "hidden_size": C, "intermediate_size": F,
     "num_hidden_layers": L, "num_attention_heads": NH, "num_key_value_heads": NKV, "max_position_embeddings": 64,
     "rms_norm_eps": EPS, "rope_theta": THETA, "rope_scaling": None, "hidden_act": "silu", "tie_word_embeddings": False,
     "torch_dtype": "bfloat16", "bos_token_id": 1, "eos_token_id": 2, "attention_bias": False, "mlp_bias": False,
-}, open(os.path.join(OUT, "config.json"), "w"), indent=2)
+}
+if FAMILY == "mistral":
+    config.update({"architectures": ["MistralForCausalLM"], "model_type": "mistral", "sliding_window": 16})
+    del config["attention_bias"], config["mlp_bias"], config["rope_scaling"]
+elif FAMILY == "llama31":
+    config.update({"rope_scaling": SCALING, "head_dim": HD})
+elif FAMILY in ("qwen2", "qwen3"):
+    arch = "Qwen2ForCausalLM" if FAMILY == "qwen2" else "Qwen3ForCausalLM"
+    config.update({"architectures": [arch], "model_type": FAMILY, "tie_word_embeddings": TIED, "use_sliding_window": False,
+                   "sliding_window": 32, "max_window_layers": L, "bos_token_id": 0, "eos_token_id": 2})
+    del config["mlp_bias"]
+    if FAMILY == "qwen2":
+        del config["attention_bias"]
+    else:
+        config["head_dim"] = HD
+json.dump(config, open(os.path.join(OUT, "config.json"), "w"), indent=2)
 json.dump({"tokens": TOKENS, "logits": [[round(v, 7) for v in row] for row in forward(TOKENS)]},
           open(os.path.join(OUT, "expected-logits.json"), "w"))
 print(f"wrote {OUT}")

@@ -13,6 +13,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "k_proj")] readonly Linear _kProj;
     [ComponentName(Name = "v_proj")] readonly Linear _vProj;
     [ComponentName(Name = "o_proj")] readonly Linear _oProj;
+    [ComponentName(Name = "q_norm")] readonly RmsNorm? _qNorm; // Qwen3: per-head norms of q and k before the rotation
+    [ComponentName(Name = "k_norm")] readonly RmsNorm? _kNorm;
     readonly int _heads, _kvHeads, _headDim;
     readonly Rotary _rotary;
 
@@ -22,10 +24,15 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _kvHeads = config.EffectiveKvHeads;
         _headDim = config.HeadDim;
         _rotary = rotary;
-        _qProj = new Linear(config.Dim, _heads * _headDim, casts);
-        _kProj = new Linear(config.Dim, _kvHeads * _headDim, casts);
-        _vProj = new Linear(config.Dim, _kvHeads * _headDim, casts);
+        _qProj = new Linear(config.Dim, _heads * _headDim, casts, config.QkvBias);
+        _kProj = new Linear(config.Dim, _kvHeads * _headDim, casts, config.QkvBias);
+        _vProj = new Linear(config.Dim, _kvHeads * _headDim, casts, config.QkvBias);
         _oProj = new Linear(_heads * _headDim, config.Dim, casts);
+        if (config.QkNorm)
+        {
+            _qNorm = new RmsNorm(_headDim, config.NormEps);
+            _kNorm = new RmsNorm(_headDim, config.NormEps);
+        }
         RegisterComponents();
     }
 
@@ -35,8 +42,15 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = _qProj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, NH, T, HD)
-        var k = _kProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
+        var q = _qProj.forward(x).view(b, t, _heads, _headDim);   // (B, T, NH, HD)
+        var k = _kProj.forward(x).view(b, t, _kvHeads, _headDim); // (B, T, NKV, HD)
+        if (_qNorm != null && _kNorm != null)
+        {
+            q = _qNorm.forward(q);
+            k = _kNorm.forward(k);
+        }
+        q = q.transpose(1, 2); // (B, NH, T, HD)
+        k = k.transpose(1, 2); // (B, NKV, T, HD)
         var v = _vProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
         q = _rotary.Apply(q);
         k = _rotary.Apply(k);

@@ -29,7 +29,23 @@ public sealed record ModelConfig
     /// <summary>Standard deviation of the normal initialisation.</summary>
     [JsonPropertyName("init_std")] public double InitStd { get; init; } = 0.02;
 
-    [JsonIgnore] public int HeadDim => Dim / Heads;
+    // Switches of the Llama-family variants (Mistral, Llama 3.x, Qwen2/2.5, Qwen3). Left out of the JSON at their
+    // defaults, so a plain Llama's config (and every checkpoint written before they existed) reads and writes unchanged.
+
+    /// <summary>Which Hugging Face architecture export writes: llama, mistral, qwen2 or qwen3 (null: llama). No effect on the math.</summary>
+    [JsonPropertyName("family"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string? Family { get; init; }
+    /// <summary>Head size HD when it is not dim / heads (Qwen3, Mistral-Nemo); 0 means dim / heads.</summary>
+    [JsonPropertyName("head_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int ExplicitHeadDim { get; init; }
+    /// <summary>Biases on the query, key and value projections (Qwen2/2.5); none on the output projection or the MLP.</summary>
+    [JsonPropertyName("qkv_bias"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool QkvBias { get; init; }
+    /// <summary>An RMSNorm over each head of q and of k before the rotation (Qwen3).</summary>
+    [JsonPropertyName("qk_norm"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool QkNorm { get; init; }
+    /// <summary>Rotary frequency scaling (Llama 3.1/3.2's "llama3", or "linear"); null: unscaled.</summary>
+    [JsonPropertyName("rope_scaling"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public RopeScaling? RopeScaling { get; init; }
+    /// <summary>Mistral's attention window; 0: none. Rho1 attends causally over the whole window, so sequences may not exceed it.</summary>
+    [JsonPropertyName("sliding_window"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int SlidingWindow { get; init; }
+
+    [JsonIgnore] public int HeadDim => ExplicitHeadDim > 0 ? ExplicitHeadDim : Dim / Heads;
     [JsonIgnore] public int EffectiveKvHeads => KvHeads == 0 ? Heads : KvHeads;
 
     public void Validate()
@@ -38,7 +54,11 @@ public sealed record ModelConfig
         ConfigRule.Require(ContextLength > 0, "model.context_length", ContextLength, "must be positive");
         ConfigRule.Require(Dim > 0, "model.dim", Dim, "must be positive");
         ConfigRule.Require(Layers > 0, "model.layers", Layers, "must be positive");
-        ConfigRule.Require(Heads > 0 && Dim % Heads == 0, "model.heads", Heads, $"must divide model.dim={Dim}");
+        ConfigRule.Require(Heads > 0 && (ExplicitHeadDim > 0 || Dim % Heads == 0), "model.heads", Heads, $"must divide model.dim={Dim} (or set model.head_dim)");
+        ConfigRule.Require(ExplicitHeadDim >= 0, "model.head_dim", ExplicitHeadDim, "must be positive (or 0 for dim / heads)");
+        ConfigRule.Require(Family is null or "llama" or "mistral" or "qwen2" or "qwen3", "model.family", Family ?? "", "must be llama, mistral, qwen2 or qwen3");
+        ConfigRule.Require(SlidingWindow >= 0, "model.sliding_window", SlidingWindow, "must be positive (or 0 for none)");
+        RopeScaling?.Validate();
         ConfigRule.Require(HeadDim % 2 == 0, "model.heads", Heads, $"head size dim/heads={HeadDim} must be even for rotary embeddings");
         ConfigRule.Require(KvHeads >= 0 && Heads % EffectiveKvHeads == 0, "model.kv_heads", KvHeads, $"must divide model.heads={Heads}");
         ConfigRule.Require(FfnDim > 0, "model.ffn_dim", FfnDim, "must be positive");

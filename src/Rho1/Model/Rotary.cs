@@ -11,9 +11,12 @@ public sealed class Rotary : IDisposable
     readonly Tensor _cos, _sin; // (T_max, HD) each, fp32, CPU
     readonly Dictionary<(DeviceType, int, ScalarType), (Tensor Cos, Tensor Sin)> _tables = [];
 
-    public Rotary(int headDim, int maxLength, double theta)
+    public Rotary(int headDim, int maxLength, double theta, RopeScaling? scaling = null)
     {
+        using var scope = torch.NewDisposeScope();
         var inv = torch.pow(theta, -torch.arange(0, headDim, 2, dtype: ScalarType.Float64) / headDim); // (HD/2)
+        if (scaling != null)
+            inv = torch.tensor(inv.data<double>().ToArray().Select(scaling.Apply).ToArray());
         var angles = torch.outer(torch.arange(maxLength, dtype: ScalarType.Float64), inv);           // (T_max, HD/2)
         var full = torch.cat(new[] { angles, angles }, 1);                                             // (T_max, HD)
         _cos = full.cos().to(ScalarType.Float32).DetachFromDisposeScope();

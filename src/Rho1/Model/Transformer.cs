@@ -40,7 +40,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     {
         config.Validate();
         Config = config;
-        _rotary = new Rotary(config.HeadDim, config.ContextLength, config.RopeTheta);
+        _rotary = new Rotary(config.HeadDim, config.ContextLength, config.RopeTheta, config.RopeScaling);
         _embedding = new Parameter(torch.empty(config.VocabSize, config.Dim));
         _layers = new ModuleList<DecoderBlock>(Enumerable.Range(0, config.Layers).Select(_ => new DecoderBlock(config, _rotary, _casts)).ToArray());
         _norm = new RmsNorm(config.Dim, config.NormEps);
@@ -59,8 +59,10 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         var residual = _layers.SelectMany(l => l.ResidualProjections).Select(p => p.Weight.Handle).ToHashSet();
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name == "norm.weight")
+            if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("_norm.weight", StringComparison.Ordinal) || name == "norm.weight")
                 continue; // RMSNorm weights start at one
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+                continue; // biases start at zero
             p.normal_(0, residual.Contains(p.Handle) ? residualStd : std, generator);
         }
     }
@@ -88,6 +90,8 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         long b = tokens.shape[0], t = tokens.shape[1];
         if (t > Config.ContextLength)
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
+        if (Config.SlidingWindow > 0 && t > Config.SlidingWindow)
+            throw new UserErrorException($"sequence length {t} exceeds the model's sliding_window={Config.SlidingWindow}; Rho1 attends over whole windows, which equals sliding-window attention only up to its length");
         var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
         bool checkpoint = ActivationCheckpointing && torch.is_grad_enabled();
         foreach (var layer in _layers)

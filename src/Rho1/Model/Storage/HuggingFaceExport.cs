@@ -58,26 +58,16 @@ public static class HuggingFaceExport
     {
         int eosId = info.EosId;
         var c = model.Config;
+        var config = HuggingFaceConfig.Write(c, eosId, bosId); // refuses a model its family's class cannot hold, before anything is written
         Directory.CreateDirectory(outDir);
-        var tensors = model.state_dict().ToDictionary(kv => Name(kv.Key), kv => kv.Value.detach().cpu().contiguous());
+        var tensors = model.state_dict().Select(kv => (Name: Name(kv.Key), Tensor: kv.Value.detach().cpu())).ToList();
         string weights = Path.Combine(outDir, "model.safetensors");
         string tmp = weights + ".tmp";
-        TorchSharp.PyBridge.Safetensors.SaveStateDict(tmp, tensors);
+        SafetensorsFile.Write(tmp, tensors);
         File.Move(tmp, weights, overwrite: true);
-        var config = new JsonObject
-        {
-            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["model_type"] = "llama",
-            ["vocab_size"] = c.VocabSize, ["hidden_size"] = c.Dim, ["intermediate_size"] = c.FfnDim,
-            ["num_hidden_layers"] = c.Layers, ["num_attention_heads"] = c.Heads, ["num_key_value_heads"] = c.EffectiveKvHeads,
-            ["max_position_embeddings"] = c.ContextLength, ["rms_norm_eps"] = c.NormEps, ["rope_theta"] = c.RopeTheta,
-            ["hidden_act"] = "silu", ["tie_word_embeddings"] = c.TiedEmbeddings, ["torch_dtype"] = "float32",
-            ["eos_token_id"] = eosId, ["attention_bias"] = false, ["mlp_bias"] = false,
-        };
-        if (bosId is { } bos)
-            config["bos_token_id"] = bos;
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var sidecar = new JsonObject { ["tokenizer"] = info.Tokenizer, ["vocab_size"] = info.VocabSize, ["eos_id"] = info.EosId, ["seq_len"] = info.SeqLen };
         AtomicFile.WriteAllText(Path.Combine(outDir, HuggingFaceModel.SidecarFile), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        foreach (var t in tensors.Values) t.Dispose();
+        foreach (var (_, t) in tensors) t.Dispose();
     }
 }

@@ -1,6 +1,6 @@
-// Reading a Hugging Face Llama directory (config.json of a LlamaForCausalLM, weights in model.safetensors or in
+// Reading a Hugging Face Llama-family directory (config.json of a Llama, Mistral, Qwen2 or Qwen3 model, weights in model.safetensors or in
 // shards listed by model.safetensors.index.json, stored as fp32, bf16 or fp16), the inverse of HuggingFaceExport.
-// Weights stream tensor by tensor into the fp32 model, so peak memory is the model plus its largest tensor.
+// Weights stream in pieces of at most 16M elements into the fp32 model, so peak memory is the model plus one piece.
 // Rho1's own exports add rho1.json (tokenizer identity, window length), which makes them interchangeable with
 // the checkpoints they came from.
 using System.Text.Json;
@@ -19,37 +19,8 @@ public static class HuggingFaceModel
     public static bool IsModelDirectory(string dir) =>
         File.Exists(Path.Combine(dir, ConfigFile)) && (File.Exists(Path.Combine(dir, WeightsFile)) || File.Exists(Path.Combine(dir, IndexFile)));
 
-    /// <summary>The model shape of a Llama config.json; anything else, or a setting Rho1 cannot honour, is refused by name.</summary>
-    public static (ModelConfig Config, int EosId) ReadConfig(string dir)
-    {
-        string path = Path.Combine(dir, ConfigFile);
-        JsonObject c;
-        try { c = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new UserErrorException($"{path}: not valid JSON ({e.Message})", e); }
-        var architectures = c["architectures"]?.AsArray().Select(a => a?.GetValue<string>()).ToList() ?? [];
-        if (!architectures.Contains("LlamaForCausalLM"))
-            throw new UserErrorException($"{path}: architectures [{string.Join(", ", architectures)}] is not LlamaForCausalLM; Rho1 reads Llama models only");
-        if (c["rope_scaling"] is JsonObject scaling)
-            throw new UserErrorException($"{path}: rope_scaling {scaling.ToJsonString()} is not supported (Rho1's rotary embeddings are unscaled)");
-        foreach (string flag in new[] { "attention_bias", "mlp_bias" })
-            if (c[flag]?.GetValue<bool>() == true)
-                throw new UserErrorException($"{path}: {flag}=true is not supported (Rho1's Llama has no biases)");
-        if (c["hidden_act"]?.GetValue<string>() is { } act && act != "silu")
-            throw new UserErrorException($"{path}: hidden_act {act} is not supported (Rho1's MLP is SwiGLU with silu)");
-        int Int(string key) => c[key]?.GetValue<int>() ?? throw new UserErrorException($"{path}: lacks {key}");
-        int heads = Int("num_attention_heads"), kvHeads = c["num_key_value_heads"]?.GetValue<int>() ?? heads;
-        var config = new ModelConfig
-        {
-            VocabSize = Int("vocab_size"), ContextLength = Int("max_position_embeddings"), Dim = Int("hidden_size"), Layers = Int("num_hidden_layers"),
-            Heads = heads, KvHeads = kvHeads == heads ? 0 : kvHeads, FfnDim = Int("intermediate_size"),
-            RopeTheta = c["rope_theta"]?.GetValue<double>() ?? 10000.0, NormEps = c["rms_norm_eps"]?.GetValue<double>() ?? 1e-6,
-            TiedEmbeddings = c["tie_word_embeddings"]?.GetValue<bool>() ?? false,
-        };
-        try { config.Validate(); }
-        catch (UserErrorException e) { throw new UserErrorException($"{path}: {e.Message}", e); }
-        int eos = c["eos_token_id"] is JsonArray many ? many[0]!.GetValue<int>() : c["eos_token_id"]?.GetValue<int>() ?? 0;
-        return (config, eos);
-    }
+    /// <summary>The model shape of the directory's config.json (see HuggingFaceConfig); anything Rho1 cannot honour is refused by name.</summary>
+    public static (ModelConfig Config, int EosId) ReadConfig(string dir) => HuggingFaceConfig.Read(Path.Combine(dir, ConfigFile));
 
     /// <summary>Whether <paramref name="dir"/> holds the model's own tokenizer files (tokenizer.model or tokenizer.json).</summary>
     public static bool HasTokenizer(string dir) => File.Exists(Path.Combine(dir, "tokenizer.model")) || File.Exists(Path.Combine(dir, "tokenizer.json"));
@@ -119,8 +90,7 @@ public static class HuggingFaceModel
                 var entry = file.Entries[name];
                 if (!entry.Shape.SequenceEqual(dst.shape))
                     throw new UserErrorException($"{file.Path}: '{name}' has shape [{string.Join(",", entry.Shape)}] but config.json makes it [{string.Join(",", dst.shape)}]");
-                using var src = file.Read(name);
-                dst.copy_(src);
+                file.ReadInto(name, dst);
             }
             var own = model.state_dict().Keys.Select(HuggingFaceExport.Name).ToHashSet();
             if (where.Keys.FirstOrDefault(n => !own.Contains(n) && !(n == "lm_head.weight" && model.Config.TiedEmbeddings)) is { } extra)

@@ -91,5 +91,74 @@ public sealed class SafetensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>Elements read or written per piece: big tensors (a 7B vocabulary's embedding) never need a second whole copy.</summary>
+    internal const long ChunkElements = 1L << 24;
+
+    /// <summary>
+    /// Copies the tensor <paramref name="name"/> into <paramref name="destination"/> (same element count, any float dtype),
+    /// converting piece by piece, so memory beyond the destination is one piece whatever the tensor's size.
+    /// </summary>
+    public void ReadInto(string name, Tensor destination)
+    {
+        var e = Entries[name];
+        var type = TypeOf(e.DType);
+        long count = e.Shape.Aggregate(1L, (a, b) => a * b);
+        if (count != destination.numel())
+            throw Bad(Path, $"tensor '{name}' has {count} elements, the model's has {destination.numel()}");
+        using var flat = destination.view(-1);
+        _stream.Position = _dataStart + e.Begin;
+        for (long at = 0; at < count; at += ChunkElements)
+        {
+            long n = Math.Min(ChunkElements, count - at);
+            using var piece = empty(n, type);
+            _stream.ReadExactly(piece.bytes);
+            using var target = flat.narrow(0, at, n);
+            target.copy_(piece);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (name → CPU tensor of fp32, bf16 or fp16) as one safetensors file at
+    /// <paramref name="path"/>, streaming each tensor in pieces; the header carries {"format": "pt"} as transformers expects.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors)
+    {
+        var header = new System.Text.Json.Nodes.JsonObject { ["__metadata__"] = new System.Text.Json.Nodes.JsonObject { ["format"] = "pt" } };
+        long offset = 0;
+        foreach (var (name, t) in tensors)
+        {
+            string dtype = t.dtype switch
+            {
+                ScalarType.Float32 => "F32", ScalarType.BFloat16 => "BF16", ScalarType.Float16 => "F16",
+                _ => throw new ArgumentException($"tensor '{name}' has dtype {t.dtype}; safetensors export writes F32, BF16 and F16"),
+            };
+            long bytes = t.numel() * t.element_size();
+            header[name] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["dtype"] = dtype, ["shape"] = new System.Text.Json.Nodes.JsonArray([.. t.shape.Select(d => (System.Text.Json.Nodes.JsonNode)d)]),
+                ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(offset, offset + bytes),
+            };
+            offset += bytes;
+        }
+        var headerBytes = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padded = (headerBytes.Length + 7) / 8 * 8; // the data starts 8-byte aligned, the header padded with spaces
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        var length = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(length, padded);
+        stream.Write(length);
+        stream.Write(headerBytes);
+        for (int i = headerBytes.Length; i < padded; i++) stream.WriteByte((byte)' ');
+        foreach (var (_, t) in tensors)
+        {
+            using var flat = t.contiguous().view(-1);
+            for (long at = 0; at < flat.numel(); at += ChunkElements)
+            {
+                using var piece = flat.narrow(0, at, Math.Min(ChunkElements, flat.numel() - at)).contiguous();
+                stream.Write(piece.bytes);
+            }
+        }
+        stream.Flush(flushToDisk: true);
+    }
+
     public void Dispose() => _stream.Dispose();
 }

@@ -15,6 +15,8 @@ public sealed record RunConfig
     {
         Model.Validate();
         Train.Validate(Model.ContextLength);
+        ConfigRule.Require(Model.SlidingWindow == 0 || Train.SeqLen <= Model.SlidingWindow, "train.seq_len", Train.SeqLen,
+            $"exceeds the model's sliding_window={Model.SlidingWindow}; Rho1 attends over whole windows, which equals sliding-window attention only up to its length");
         Selection.Validate();
     }
 }

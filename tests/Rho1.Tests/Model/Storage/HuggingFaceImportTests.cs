@@ -1,6 +1,6 @@
 // Reading Hugging Face Llama directories: a tiny GQA, untied, rope_theta 500000 model in two bf16 shards gives the
 // logits an independent implementation computed (scripts/make-hf-fixture.py, float64 from the HF equations);
-// import → export → import is bit-identical; and each kind of bad directory is one clear error.
+// each kind of bad directory is one clear error (import → export → import: HuggingFaceFamilyTests).
 using System.Text.Json.Nodes;
 using Rho1.Model.Storage;
 using Rho1.Tests.Fixtures;
@@ -39,29 +39,12 @@ public class HuggingFaceImportTests
         Assert.True(worst < 1e-3, $"largest logit difference {worst}");
     }
 
-    [Fact]
-    public void Import_export_import_is_bit_identical()
-    {
-        using var temp = new TempDirectory();
-        using var first = ModelLoader.Load(Fixture, torch.CPU, precision: "fp32");
-        string exported = temp.Combine("exported");
-        HuggingFaceExport.Write(first.Model, first.Info, exported);
-        Assert.True(HuggingFaceModel.IsModelDirectory(exported));
-        using var second = ModelLoader.Load(exported, torch.CPU, precision: "fp32");
-        Assert.Equal(first.Model.Config, second.Model.Config);
-        var a = first.Model.state_dict();
-        var b = second.Model.state_dict();
-        Assert.Equal(a.Keys, b.Keys);
-        foreach (var (name, tensor) in a)
-            Assert.True(tensor.eq(b[name]).all().item<bool>(), name);
-    }
-
     [Theory]
     [InlineData("architecture", "GPTNeoXForCausalLM")]
     [InlineData("missing-shard", "model-00002-of-00002.safetensors: missing")]
     [InlineData("truncated", "truncated")]
     [InlineData("shape", "config.json makes it")]
-    [InlineData("rope-scaling", "rope_scaling")]
+    [InlineData("rope-scaling", "rope_scaling of type yarn is not supported")]
     public void A_bad_directory_is_one_clear_error(string damage, string expected)
     {
         using var temp = new TempDirectory();
@@ -77,7 +60,7 @@ public class HuggingFaceImportTests
                 File.WriteAllBytes(shard, File.ReadAllBytes(shard)[..^100]);
                 break;
             case "shape": c["intermediate_size"] = 48; break;
-            case "rope-scaling": c["rope_scaling"] = new JsonObject { ["type"] = "linear", ["factor"] = 2.0 }; break;
+            case "rope-scaling": c["rope_scaling"] = new JsonObject { ["rope_type"] = "yarn", ["factor"] = 4.0 }; break;
         }
         File.WriteAllText(config, c.ToJsonString());
         var e = Assert.Throws<UserErrorException>(() => ModelLoader.Load(dir, torch.CPU, precision: "fp32").Dispose());
