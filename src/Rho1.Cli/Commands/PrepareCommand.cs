@@ -33,6 +33,14 @@ public sealed class PrepareCommand
         Description = "Prepare only part I of N (e.g. 2/8): a contiguous run of the input's files and Parquet row groups, a complete dataset " +
             "of its own; `rho1 merge-datasets` makes one dataset of all N, equal in tokens and order to one prepare.",
     };
+    readonly Option<string?> _bos = new("--bos")
+    {
+        Description = "Token before each document, or none. Default: as the model's tokenizer frames a sequence (Llama 2/3, Mistral: BOS; Qwen, GPT-2: none).",
+    };
+    readonly Option<string?> _eos = new("--eos")
+    {
+        Description = "Token after each document. Default: the tokenizer's end-of-text, the pretraining separator (Qwen: <|endoftext|>, not the chat <|im_end|>).",
+    };
     readonly Option<long> _seed = new("--seed") { Description = "Seed of the train/val split.", DefaultValueFactory = _ => 1234 };
     readonly Option<bool> _force = new("--force") { Description = "Replace an existing output (only after the new dataset is complete)." };
     readonly Option<long> _shardTokens = new("--shard-tokens") { Description = "Tokens per shard file.", DefaultValueFactory = _ => 100_000_000 };
@@ -49,14 +57,14 @@ public sealed class PrepareCommand
     public Command Create()
     {
         var command = new Command("prepare",
-            "Tokenize a corpus into train/val token shards with checksums and meta.json. Each document is followed by the " +
-            "tokenizer's end-of-text id; documents go to val by a seeded hash of their index.\n\n" +
+            "Tokenize a corpus into train/val token shards with checksums and meta.json. Each document is framed as the " +
+            "model's tokenizer frames a sequence (a BOS first where its files add one) and followed by its end-of-text id; documents go to val by a seeded hash of their index.\n\n" +
             "Examples:\n  rho1 prepare --input corpus/ --output data/web --tokenizer gpt2\n" +
             "  rho1 prepare -i 'owm/*.parquet' -o data/owm-part3 -t gpt2 --part 3/8\n" +
             "  rho1 prepare -i 'dumps/*.jsonl.gz' -o data/clean -t tokenizer.model --val-fraction 0.01 --force")
         {
             _input, _output, _tokenizer, _valFraction, _jsonlField, _seed, _force, _shardTokens, _splitBlankLines, _allowBinary, _threads,
-            _skipUnknown, _part,
+            _skipUnknown, _part, _bos, _eos,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -86,5 +94,7 @@ public sealed class PrepareCommand
             Threads = parse.GetValue(_threads),
             SkipUnknown = parse.GetValue(_skipUnknown),
             Part = parse.GetValue(_part) is { } part ? InputPart.Parse(part) : null,
+            Bos = parse.GetValue(_bos),
+            Eos = parse.GetValue(_eos),
         };
 }

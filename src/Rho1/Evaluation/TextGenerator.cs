@@ -20,7 +20,9 @@ public static class TextGenerator
         using var loaded = ModelLoader.Load(o.Model, dev, precision: "fp32");
         var (model, state) = (loaded.Model, loaded.Info);
         var tokenizer = ModelTokenizer.Find(state, o.DataDir);
-        var ids = new List<long> { tokenizer.EosId }; // generation starts as a new document
+        var ids = new List<long> { tokenizer.EosId }; // generation starts as a new document, framed as the training data's were
+        if (tokenizer.FramesWithBos && tokenizer.BosId is { } bos)
+            ids.Add(bos);
         ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
         int promptLength = ids.Count;
         var generator = new Generator((ulong)o.Seed);

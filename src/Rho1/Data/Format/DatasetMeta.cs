@@ -11,7 +11,10 @@ public sealed record DatasetMeta
     /// <summary>Tokenizer id; <see cref="Tokenizers.TokenizerFactory.ForDataset"/> re-creates it.</summary>
     [JsonPropertyName("tokenizer")] public required string Tokenizer { get; init; }
     [JsonPropertyName("vocab_size")] public required int VocabSize { get; init; }
+    /// <summary>The id written after every document.</summary>
     [JsonPropertyName("eos_id")] public required int EosId { get; init; }
+    /// <summary>The id written before every document (the model's tokenizer adds one, or --bos named it); null: none.</summary>
+    [JsonPropertyName("bos_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? BosId { get; init; }
     /// <summary>Bytes per stored token: 2 (uint16) or 4 (uint32).</summary>
     [JsonPropertyName("token_bytes")] public required int TokenBytes { get; init; }
     [JsonPropertyName("seed")] public required long Seed { get; init; }

@@ -57,7 +57,7 @@ public static class DatasetMerger
         var first = parts[0];
         foreach (var d in parts.Skip(1))
         {
-            string? differs = d.Meta.Tokenizer != first.Meta.Tokenizer || d.Meta.VocabSize != first.Meta.VocabSize || d.Meta.EosId != first.Meta.EosId
+            string? differs = d.Meta.Tokenizer != first.Meta.Tokenizer || d.Meta.VocabSize != first.Meta.VocabSize || d.Meta.EosId != first.Meta.EosId || d.Meta.BosId != first.Meta.BosId
                 ? $"tokenizer {first.Meta.Tokenizer} (vocabulary {first.Meta.VocabSize}) against {d.Meta.Tokenizer} (vocabulary {d.Meta.VocabSize})"
                 : d.Meta.Seed != first.Meta.Seed || d.Meta.ValFraction != first.Meta.ValFraction
                     ? $"split seed {first.Meta.Seed} / val fraction {first.Meta.ValFraction} against {d.Meta.Seed} / {d.Meta.ValFraction}"

@@ -31,6 +31,8 @@ public static class DatasetPreparer
         string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Output));
         OutputDirectory.RequireWritable("--output", options.Output, OutputDirectory.Kind.Dataset, options.Force);
         var tokenizer = TokenizerFactory.Create(options.Tokenizer);
+        var framing = DocumentFraming.Resolve(tokenizer, options.Bos, options.Eos); // a bad --bos/--eos is refused before anything is read
+        Log.Information("Documents framed as {Bos}text, then {Eos}", framing.BosId is { } b ? $"BOS (id {b}), " : "", $"EOS (id {framing.EosId})");
         var files = InputResolver.Resolve(options.Inputs, options.SkipUnknown);
         var all = InputResolver.Slices(files);
         var (inputs, part) = options.Part is { } p ? Part(all, files, p, options, cancel) : (all, null);
@@ -95,6 +97,7 @@ public static class DatasetPreparer
         IProgress<PrepareProgress>? progress, CancellationToken cancel)
     {
         int tokenBytes = DatasetLayout.TokenBytesFor(tokenizer.VocabSize);
+        var framing = DocumentFraming.Resolve(tokenizer, options.Bos, options.Eos);
         using var train = new SplitWriter(temp, "train", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         using var val = new SplitWriter(temp, "val", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         var reader = new DocumentReader(options.JsonlField, options.SplitBlankLines, options.AllowBinary);
@@ -119,7 +122,7 @@ public static class DatasetPreparer
                 for (int i = 0; i < batch.Count; i++)
                 {
                     var split = IsVal((ulong)options.Seed, index++, options.ValFraction) ? val : train;
-                    split.AppendDocument(ids[i], tokenizer.EosId, sourceBytes[i]);
+                    split.AppendDocument(ids[i], framing.EosId, sourceBytes[i], framing.BosId);
                 }
                 progress?.Report(new PrepareProgress(Interlocked.Read(ref bytesRead), bytesTotal, index - first,
                     train.Tokens + val.Tokens, clock.Elapsed));
@@ -158,7 +161,8 @@ public static class DatasetPreparer
             FormatVersion = DatasetLayout.FormatVersion,
             Tokenizer = tokenizer.Id,
             VocabSize = tokenizer.VocabSize,
-            EosId = tokenizer.EosId,
+            EosId = framing.EosId,
+            BosId = framing.BosId,
             TokenBytes = tokenBytes,
             Seed = options.Seed,
             ValFraction = options.ValFraction,

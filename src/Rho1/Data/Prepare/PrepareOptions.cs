@@ -28,5 +28,9 @@ public sealed record PrepareOptions(IReadOnlyList<string> Inputs, string Output,
     public bool SkipUnknown { get; init; }
     /// <summary>Prepare only the I-th of N slices of the input (`--part I/N`); null: all of it.</summary>
     public InputPart? Part { get; init; }
+    /// <summary>The token before each document (`--bos`): null = as the model's tokenizer frames a sequence, "none" = nothing.</summary>
+    public string? Bos { get; init; }
+    /// <summary>The token after each document (`--eos`): null = the tokenizer's end-of-text (the pretraining separator).</summary>
+    public string? Eos { get; init; }
 }
 

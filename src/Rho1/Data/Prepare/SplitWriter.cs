@@ -27,9 +27,17 @@ internal sealed class SplitWriter : IDisposable
     public long Documents { get; private set; }
     public long SourceBytes { get; private set; }
 
-    /// <summary>Appends a document's ids followed by <paramref name="eosId"/>.</summary>
-    public void AppendDocument(ReadOnlySpan<int> ids, int eosId, long sourceBytes)
+    /// <summary>Appends <paramref name="bosId"/> (when given), a document's ids, then <paramref name="eosId"/>.</summary>
+    public void AppendDocument(ReadOnlySpan<int> ids, int eosId, long sourceBytes, int? bosId = null)
     {
+        if (bosId is { } bos)
+        {
+            var framed = new int[ids.Length + 1];
+            framed[0] = bos;
+            ids.CopyTo(framed.AsSpan(1));
+            AppendDocument(framed, eosId, sourceBytes);
+            return;
+        }
         foreach (int id in ids)
         {
             // A tokenizer that emits an id outside its vocabulary is a bug; catch it before it reaches training.

@@ -18,6 +18,12 @@ public interface ITextTokenizer
     /// <summary>The beginning-of-sequence id of the model's own tokenizer files, if they name one (null: none, as for GPT-2 and bytes).</summary>
     int? BosId => null;
 
+    /// <summary>Whether the model's tokenizer puts <see cref="BosId"/> before a sequence (Llama 2/3, Mistral: yes; Qwen, GPT-2: no).</summary>
+    bool FramesWithBos => false;
+
+    /// <summary>The id of the token spelled <paramref name="token"/> (special tokens included), or null when the vocabulary has none.</summary>
+    int? IdOf(string token) => null;
+
     /// <summary>Files the tokenizer was loaded from (empty for built-in vocabularies).</summary>
     IReadOnlyList<string> Files { get; }
 

@@ -16,6 +16,10 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
         VocabSize = inner.Vocabulary.Values.Max() + 1;
         EosId = inner.EndOfSentenceId;
         BosId = inner.BeginningOfSentenceId >= 0 && inner.BeginningOfSentenceId < VocabSize ? inner.BeginningOfSentenceId : null;
+        // Hugging Face's LlamaTokenizer adds BOS unless tokenizer_config.json beside the model says add_bos_token=false.
+        string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "tokenizer_config.json");
+        bool adds = !File.Exists(config) || System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))?["add_bos_token"]?.GetValueKind() != System.Text.Json.JsonValueKind.False;
+        FramesWithBos = adds && BosId != null;
         if (EosId < 0 || EosId >= VocabSize)
         {
             // A model without </s>: a synthetic id one past the vocabulary marks document ends.
@@ -28,6 +32,8 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
     public int VocabSize { get; }
     public int EosId { get; }
     public int? BosId { get; }
+    public bool FramesWithBos { get; }
+    public int? IdOf(string token) => _inner.Vocabulary.TryGetValue(token, out int id) ? id : null;
     public IReadOnlyList<string> Files { get; }
 
     public static SentencePieceTextTokenizer Load(string path)

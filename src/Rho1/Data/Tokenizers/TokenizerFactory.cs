@@ -66,7 +66,19 @@ public static class TokenizerFactory
         string model = Path.Combine(dir, "tokenizer.model"), json = Path.Combine(dir, TokenizerJsonLoader.FileName);
         if (File.Exists(model)) return SentencePieceTextTokenizer.Load(model);
         if (File.Exists(json)) return TokenizerJsonLoader.Load(json);
+        if (File.Exists(Path.Combine(dir, "vocab.json"))) return BpePair(Path.Combine(dir, "vocab.json"));
         throw new UserErrorException($"--tokenizer hf:{dir}: holds neither tokenizer.model nor tokenizer.json");
+    }
+
+    /// <summary>
+    /// Whether two tokenizer ids name the same vocabulary: the same kind and the same hash of the files' bytes, whatever
+    /// the files were called (an export renames a SentencePiece model to tokenizer.model, as Hugging Face expects).
+    /// </summary>
+    public static bool SameVocabulary(string a, string b)
+    {
+        static (string Kind, string Hash) Parts(string id) =>
+            id.IndexOf(':') is var colon and > 0 && id.LastIndexOf('@') is var at && at > colon ? (id[..colon], id[(at + 1)..]) : (id, "");
+        return Parts(a) == Parts(b);
     }
 
     /// <summary>
@@ -79,14 +91,18 @@ public static class TokenizerFactory
         int colon = id.IndexOf(':');
         int at = id.LastIndexOf('@');
         if (colon < 0 || at < colon)
-            return Create(id);
+            return Framed(Create(id), DatasetMetaFile.Read(datasetDirectory));
         string file = Path.Combine(datasetDirectory, DatasetLayout.TokenizerFolder, id[(colon + 1)..at]);
         var tokenizer = Create(file);
         if (tokenizer.Id != id)
             throw new UserErrorException(
                 $"tokenizer files in {Path.GetDirectoryName(file)} give id {tokenizer.Id} but meta.json says {id}; restore the original files");
-        return tokenizer;
+        return Framed(tokenizer, DatasetMetaFile.Read(datasetDirectory));
     }
+
+    /// <summary>The tokenizer as the dataset framed its documents (its meta.json's eos_id and bos_id), when that differs from the tokenizer's own.</summary>
+    static ITextTokenizer Framed(ITextTokenizer tokenizer, DatasetMeta meta) =>
+        meta.EosId == tokenizer.EosId && meta.BosId == (tokenizer.FramesWithBos ? tokenizer.BosId : null) ? tokenizer : new FramedTokenizer(tokenizer, meta.EosId, meta.BosId);
 
     static ITextTokenizer Tiktoken(string id, Func<TiktokenTokenizer> create)
     {

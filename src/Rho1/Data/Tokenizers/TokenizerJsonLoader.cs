@@ -25,6 +25,7 @@ internal static class TokenizerJsonLoader
             throw new UserErrorException($"tokenizer file {path}: a {type} model; Rho1 reads byte-level BPE tokenizer.json files (or a SentencePiece tokenizer.model)");
         var vocab = model["vocab"]?.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<int>(), StringComparer.Ordinal)
             ?? throw new UserErrorException($"tokenizer file {path}: the BPE model has no vocab");
+        var rules = TokenizerJsonRules.Read(root, model, path);
         if (ByteLevelBpeTextTokenizer.ByteLevelAlphabet.Count(s => !vocab.ContainsKey(s)) is var missing and > 0)
             throw new UserErrorException($"tokenizer file {path}: lacks {missing} of the 256 byte-level symbols; only byte-level BPE is supported");
         // Merges are "a b" strings (older files) or ["a", "b"] pairs (newer ones).
@@ -32,10 +33,11 @@ internal static class TokenizerJsonLoader
         var added = (root["added_tokens"]?.AsArray() ?? []).Select(a => (Content: a!["content"]!.GetValue<string>(), Id: a["id"]!.GetValue<int>())).ToList();
         int vocabSize = Math.Max(vocab.Values.Max(), added.Count > 0 ? added.Max(a => a.Id) : 0) + 1;
         var tokens = vocab.Concat(added.Select(a => KeyValuePair.Create(a.Content, a.Id))).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
-        string? pattern = SplitPattern(root["pre_tokenizer"]);
+        string? pattern = rules.SplitPattern;
         string config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ConfigName);
         int? eos = EndOfText(config, tokens);
-        int? bos = ConfigToken(config, "bos_token", tokens);
+        int? bos = rules.TemplateBos is { } template && tokens.TryGetValue(template, out int templateId) ? templateId : ConfigToken(config, "bos_token", tokens);
+        bool addsBos = rules.TemplateBos != null || ConfigFlag(config, "add_bos_token");
         string[] files = File.Exists(config) ? [path, config] : [path];
         try
         {
@@ -45,7 +47,11 @@ internal static class TokenizerJsonLoader
                 ByteLevel = true,
                 PreTokenizer = new RegexPreTokenizer(pattern is null ? ByteLevelBpeTextTokenizer.Gpt2Pattern() : new Regex(pattern, RegexOptions.Compiled), null),
             });
-            return new ByteLevelBpeTextTokenizer($"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}", files, Create(), Create, vocabSize, eos, bos);
+            return new ByteLevelBpeTextTokenizer($"hf-bpe:{FileName}@{TokenizerFactory.ShortHash(files)}", files, Create(), Create, vocabSize, eos, bos, rules, vocab)
+            {
+                FramesWithBos = addsBos && bos != null,
+                Tokens = tokens,
+            };
         }
         catch (Exception e) when (e is not UserErrorException)
         {
@@ -53,22 +59,18 @@ internal static class TokenizerJsonLoader
         }
     }
 
-    /// <summary>The regex of a Split pre-tokenizer (alone or in a Sequence), or null.</summary>
-    static string? SplitPattern(JsonNode? pre) => pre?["type"]?.GetValue<string>() switch
-    {
-        "Split" => pre["pattern"]?["Regex"]?.GetValue<string>(),
-        "Sequence" => pre["pretokenizers"]?.AsArray().Select(SplitPattern).FirstOrDefault(p => p != null),
-        _ => null,
-    };
+    /// <summary>tokenizer_config.json's boolean <paramref name="key"/>; false when the file or key is missing.</summary>
+    static bool ConfigFlag(string configPath, string key) =>
+        File.Exists(configPath) && JsonNode.Parse(File.ReadAllText(configPath))?[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.True;
 
-    /// <summary>tokenizer_config.json's eos_token (a string or {"content": ...}), else a conventional end-of-text token.</summary>
+    /// <summary>A conventional end-of-text token (the pretraining separator), else tokenizer_config.json's eos_token.</summary>
     static int? EndOfText(string configPath, Dictionary<string, int> tokens)
     {
-        if (ConfigToken(configPath, "eos_token", tokens) is { } named)
-            return named;
+        // The pretraining separator first: Qwen's tokenizer_config names the chat turn's <|im_end|> as eos_token, while its
+        // documents end with <|endoftext|>; Llama 3's is <|end_of_text|>, not the instruct models' <|eot_id|>.
         foreach (string name in EndOfTextNames)
             if (tokens.TryGetValue(name, out int id)) return id;
-        return null;
+        return ConfigToken(configPath, "eos_token", tokens);
     }
 
     /// <summary>The id of tokenizer_config.json's <paramref name="key"/> (a string or {"content": ...}); null when the file, the key or the token is missing.</summary>

@@ -16,6 +16,9 @@ public sealed record CheckpointInfo
     /// <summary>Where the training data was (absolute), so `sample` can find a file-based tokenizer.</summary>
     [JsonPropertyName("data_dir")] public string DataDir { get; init; } = "";
 
+    /// <summary>A Hugging Face directory holding the model's own tokenizer files (tokenizer.json, tokenizer.model or vocab.json); null for a checkpoint.</summary>
+    [JsonIgnore] public string? TokenizerDirectory { get; init; }
+
     public int SeqLen => Config.Train.SeqLen;
     public string Precision => Config.Train.Precision;
 

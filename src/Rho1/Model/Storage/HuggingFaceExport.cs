@@ -28,7 +28,10 @@ public static class HuggingFaceExport
         string temp = AtomicDirectory.TempFor(outDir);
         try
         {
-            Write(loaded.Model, loaded.Info, temp, BeginOfSequence(modelPath, loaded.Info));
+            var tokenizer = HuggingFaceModel.IsModelDirectory(loaded.Path) && HuggingFaceModel.HasTokenizer(loaded.Path)
+                ? TokenizerFactory.HuggingFace(loaded.Path) : ModelTokenizer.TryFind(loaded.Info);
+            Write(loaded.Model, loaded.Info, temp, BeginOfSequence(modelPath, loaded.Info), tokenizer,
+                HuggingFaceModel.IsModelDirectory(loaded.Path) ? loaded.Path : null);
             AtomicDirectory.Publish(temp, outDir);
         }
         catch
@@ -54,7 +57,7 @@ public static class HuggingFaceExport
     /// Writes weights, config.json and rho1.json (tokenizer identity, vocabulary, EOS, window length) to <paramref name="outDir"/>;
     /// config.json names <paramref name="bosId"/> as bos_token_id, or leaves the key out when it is null.
     /// </summary>
-    public static void Write(Transformer model, CheckpointInfo info, string outDir, int? bosId = null)
+    public static void Write(Transformer model, CheckpointInfo info, string outDir, int? bosId = null, ITextTokenizer? tokenizer = null, string? sourceDir = null)
     {
         int eosId = info.EosId;
         var c = model.Config;
@@ -69,5 +72,36 @@ public static class HuggingFaceExport
         var sidecar = new JsonObject { ["tokenizer"] = info.Tokenizer, ["vocab_size"] = info.VocabSize, ["eos_id"] = info.EosId, ["seq_len"] = info.SeqLen };
         AtomicFile.WriteAllText(Path.Combine(outDir, HuggingFaceModel.SidecarFile), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         foreach (var (_, t) in tensors) t.Dispose();
+        if (tokenizer != null)
+            WriteTokenizer(tokenizer, outDir, sourceDir);
+    }
+
+    /// <summary>Hugging Face files besides the tokenizer's own that say how it frames text, copied from a source directory when it has them.</summary>
+    static readonly string[] CompanionFiles = ["special_tokens_map.json", "generation_config.json"];
+
+    /// <summary>
+    /// Copies the tokenizer's files into the export (a SentencePiece model as tokenizer.model, the name transformers
+    /// looks for) and, from a Hugging Face source, its special_tokens_map.json and generation_config.json; without a
+    /// source, special_tokens_map.json is derived from tokenizer_config.json. Built-in vocabularies (gpt2, bytes) have no files.
+    /// </summary>
+    static void WriteTokenizer(ITextTokenizer tokenizer, string outDir, string? sourceDir)
+    {
+        foreach (string file in tokenizer.Files)
+        {
+            string name = file.EndsWith(".model", StringComparison.OrdinalIgnoreCase) ? "tokenizer.model" : Path.GetFileName(file);
+            File.Copy(file, Path.Combine(outDir, name), overwrite: true);
+        }
+        foreach (string name in CompanionFiles)
+            if (sourceDir != null && File.Exists(Path.Combine(sourceDir, name)))
+                File.Copy(Path.Combine(sourceDir, name), Path.Combine(outDir, name), overwrite: true);
+        string map = Path.Combine(outDir, CompanionFiles[0]), config = Path.Combine(outDir, "tokenizer_config.json");
+        if (!File.Exists(map) && File.Exists(config) && JsonNode.Parse(File.ReadAllText(config)) is JsonObject c)
+        {
+            var special = new JsonObject();
+            foreach (string key in new[] { "bos_token", "eos_token", "unk_token", "pad_token" })
+                if (c[key] is { } token && token.GetValueKind() != JsonValueKind.Null)
+                    special[key] = token.DeepClone();
+            AtomicFile.WriteAllText(map, special.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
     }
 }

@@ -23,7 +23,8 @@ public static class HuggingFaceModel
     public static (ModelConfig Config, int EosId) ReadConfig(string dir) => HuggingFaceConfig.Read(Path.Combine(dir, ConfigFile));
 
     /// <summary>Whether <paramref name="dir"/> holds the model's own tokenizer files (tokenizer.model or tokenizer.json).</summary>
-    public static bool HasTokenizer(string dir) => File.Exists(Path.Combine(dir, "tokenizer.model")) || File.Exists(Path.Combine(dir, "tokenizer.json"));
+    public static bool HasTokenizer(string dir) =>
+        File.Exists(Path.Combine(dir, "tokenizer.model")) || File.Exists(Path.Combine(dir, "tokenizer.json")) || File.Exists(Path.Combine(dir, "vocab.json"));
 
     /// <summary>config.json's bos_token_id (the first of a list), or null when it names none.</summary>
     public static int? BosId(string dir)
@@ -52,6 +53,7 @@ public static class HuggingFaceModel
             Tokenizer = sidecar?["tokenizer"]?.GetValue<string>() ?? tokenizer?.Id ?? "",
             VocabSize = sidecar?["vocab_size"]?.GetValue<int>() ?? tokenizer?.VocabSize ?? config.VocabSize,
             EosId = sidecar?["eos_id"]?.GetValue<int>() ?? tokenizer?.EosId ?? eos,
+            TokenizerDirectory = HasTokenizer(dir) ? dir : null,
         };
     }
 
