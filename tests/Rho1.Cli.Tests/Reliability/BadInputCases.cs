@@ -88,6 +88,7 @@ public static class BadInputCases
         new("prepare-zstd-truncated", "a truncated .jsonl.zst", w => Prepare(w, "cut.jsonl.zst"), ["cut.jsonl.zst", "truncated or corrupt zstd data"]),
         new("prepare-part-out-of-range", "--part 3/2", w => Prepare(w, "two", "--part", "3/2"), ["--part 3/2", "1 <= I <= N"]),
         new("prepare-directory-with-unknown-files", "a directory holding a .csv beside the .jsonl", w => Prepare(w, "mixed"), ["b.csv", "--skip-unknown"]),
+        new("prepare-bos-not-a-token", "--bos names a token the tokenizer lacks", w => Prepare(w, "two", "--bos", "<s>"), ["--bos <s>", "not a token of tokenizer bytes"]),
         new("merge-two-tokenizers", "merge-datasets given parts of two tokenizers", w => ["merge-datasets", w.PartBytes, w.PartGpt2, "--output", BadInputCase.Out(w)], ["cannot be merged", "tokenizer bytes"]),
 
         // score
@@ -111,7 +112,7 @@ public static class BadInputCases
         new("data-is-text-file", "--data given a JSONL file", w => TrainRefWith(w, data: Path.Combine(w.Corpus, "clean.jsonl")), ["clean.jsonl", "is a text file", "rho1 prepare --input"]),
 
         // --init from a Hugging Face directory
-        new("init-not-llama", "--init a GPT-NeoX model", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-neox")), ["GPTNeoXForCausalLM", "not LlamaForCausalLM"]),
+        new("init-not-llama", "--init a GPT-NeoX model", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-neox")), ["GPTNeoXForCausalLM", "is not one Rho1 reads"]),
         new("init-missing-shard", "--init a model whose second shard is missing", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-missing-shard")), ["model-00002-of-00002.safetensors: missing"]),
         new("init-vocabulary-too-small", "--init a model whose vocabulary (48) is smaller than the data's (257)", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-llama")), ["model.vocab_size=48", "257"]),
         new("init-conflicting-set", "--init with a --set model.dim that disagrees", w => TrainRef(w, "--init", Path.Combine(w.Inputs, "hf-llama"), "--set", "model.dim=64"), ["--set model.dim=64 conflicts with --init", "model.dim=16"]),

@@ -169,6 +169,32 @@ public class TokenizerJsonRulesTests : IDisposable
         HuggingFaceIds.AssertEqual(TokenizerFactory.Create("hf:" + dir), expected);
     }
 
+    [Fact]
+    public void An_export_carries_its_tokenizer_and_samples_from_its_directory_alone()
+    {
+        string name = Write("export", config: "{\"eos_token\": \"<|im_end|>\", \"pad_token\": \"<|endoftext|>\", \"add_bos_token\": false}");
+        var tokenizer = TokenizerFactory.Create(name);
+        var config = new Rho1.Model.ModelConfig { Family = "qwen2", QkvBias = true, VocabSize = tokenizer.VocabSize, ContextLength = 32, Dim = 16, Layers = 1, Heads = 2, FfnDim = 32 };
+        var info = new Rho1.Model.Storage.CheckpointInfo
+        {
+            Tokenizer = tokenizer.Id, VocabSize = tokenizer.VocabSize, EosId = tokenizer.EosId,
+            Config = new() { Model = config, Train = new() { SeqLen = 16 } },
+        };
+        using var model = new Rho1.Model.Transformer(config, seed: 3);
+        string first = _dir.Combine("first"), second = _dir.Combine("second");
+        Rho1.Model.Storage.HuggingFaceExport.Write(model, info, first, tokenizer: tokenizer);
+        Rho1.Model.Storage.HuggingFaceExport.Run(first, second, force: false); // an export of an export: the files travel on
+        foreach (string file in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json", "model.safetensors" })
+            Assert.True(File.Exists(Path.Combine(second, file)), file);
+        var special = JsonNode.Parse(File.ReadAllText(Path.Combine(second, "special_tokens_map.json")))!;
+        Assert.Equal("<|im_end|>", special["eos_token"]!.GetValue<string>());
+        var found = Rho1.Model.Storage.ModelTokenizer.Find(Rho1.Model.Storage.ModelLoader.Info(second));
+        Assert.Equal(tokenizer.Id, found.Id);
+        string text = Rho1.Evaluation.TextGenerator.Generate(new Rho1.Evaluation.SampleOptions(second, "abc", 5, 0, 0, Device: "cpu"));
+        Assert.StartsWith("abc", text);
+        Assert.True(text.Length > 3, text);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
 

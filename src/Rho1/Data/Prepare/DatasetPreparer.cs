@@ -32,7 +32,7 @@ public static class DatasetPreparer
         OutputDirectory.RequireWritable("--output", options.Output, OutputDirectory.Kind.Dataset, options.Force);
         var tokenizer = TokenizerFactory.Create(options.Tokenizer);
         var framing = DocumentFraming.Resolve(tokenizer, options.Bos, options.Eos); // a bad --bos/--eos is refused before anything is read
-        Log.Information("Documents framed as {Bos}text, then {Eos}", framing.BosId is { } b ? $"BOS (id {b}), " : "", $"EOS (id {framing.EosId})");
+        Log.Debug("Documents framed as {Bos}text, then {Eos}", framing.BosId is { } b ? $"BOS (id {b}), " : "", $"EOS (id {framing.EosId})");
         var files = InputResolver.Resolve(options.Inputs, options.SkipUnknown);
         var all = InputResolver.Slices(files);
         var (inputs, part) = options.Part is { } p ? Part(all, files, p, options, cancel) : (all, null);
