@@ -6,7 +6,7 @@ namespace Rho1.Cli.Commands;
 
 public sealed class SampleCommand
 {
-    readonly Option<string> _model = new("--model", "-m") { Description = "Checkpoint or run directory.", Required = true };
+    readonly Option<string> _model = new("--model", "-m") { Description = "Checkpoint, run or Hugging Face directory.", Required = true };
     readonly Option<string> _prompt = new("--prompt", "-p") { Description = "Text to continue.", DefaultValueFactory = _ => "" };
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "Tokens to generate at most.", DefaultValueFactory = _ => 200 };
     readonly Option<double> _temperature = new("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => 0.8 };
