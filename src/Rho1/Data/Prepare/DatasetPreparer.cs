@@ -45,7 +45,7 @@ public static class DatasetPreparer
             // Debug, not Information: a malformed input found while reading must stay the only line on stderr.
             Log.Debug("Preparing {Slices} input slices ({Megabytes:F1} MB) with tokenizer {Tokenizer} into {Output}",
                 inputs.Count, inputs.Sum(f => f.Bytes) / 1e6, tokenizer.Id, output);
-            var meta = Write(temp, tokenizer, inputs, options, part, progress, cancel);
+            var meta = Write(temp, tokenizer, framing, inputs, options, part, progress, cancel);
             Publish(temp, output, options);
             Log.Information("Wrote {Output}: train {TrainTokens} tokens in {TrainDocs} documents, val {ValTokens} tokens in {ValDocs} documents",
                 output, meta.Splits["train"].Tokens, meta.Splits["train"].Documents, meta.Splits["val"].Tokens, meta.Splits["val"].Documents);
@@ -93,11 +93,10 @@ public static class DatasetPreparer
         return ([.. all.Skip(first).Take(end - first)], new PartMeta(p.Index, p.Count, first, end, all.Count, before, 0, InputPartition.Fingerprint(files, all.Count)));
     }
 
-    static DatasetMeta Write(string temp, ITextTokenizer tokenizer, IReadOnlyList<InputSlice> inputs, PrepareOptions options, PartMeta? part,
+    static DatasetMeta Write(string temp, ITextTokenizer tokenizer, DocumentFraming framing, IReadOnlyList<InputSlice> inputs, PrepareOptions options, PartMeta? part,
         IProgress<PrepareProgress>? progress, CancellationToken cancel)
     {
         int tokenBytes = DatasetLayout.TokenBytesFor(tokenizer.VocabSize);
-        var framing = DocumentFraming.Resolve(tokenizer, options.Bos, options.Eos);
         using var train = new SplitWriter(temp, "train", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         using var val = new SplitWriter(temp, "val", tokenBytes, options.ShardTokens, tokenizer.VocabSize);
         var reader = new DocumentReader(options.JsonlField, options.SplitBlankLines, options.AllowBinary);
