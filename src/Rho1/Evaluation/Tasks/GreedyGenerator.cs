@@ -1,0 +1,109 @@
+// Batched greedy decoding for generation tasks. Prompts of a batch are right-padded to the longest; each step runs the
+// model over the batch and takes each row's argmax at its own last position (a causal model's earlier positions
+// never see the padding to their right), so every row decodes exactly as it would alone. A row stops at the
+// end-of-document id, at a stop string (the text is cut before it), at the token limit, or at the model's context.
+// Prompts keep their last tokens when they and the generation would not fit. Dimensions: B rows, T time, V vocabulary.
+using Rho1.Data.Tokenizers;
+using Rho1.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Evaluation.Tasks;
+
+public static class GreedyGenerator
+{
+    /// <summary>The greedy continuation of every prompt, as text, cut at the first stop string.</summary>
+    public static string[] Generate(Transformer model, ITextTokenizer tokenizer, IReadOnlyList<string> prompts, int maxNewTokens, IReadOnlyList<string> stops,
+        int batchSize, Device device, Action<int, int>? onProgress = null)
+    {
+        int maxInput = LikelihoodScorer.MaxInput(model.Config);
+        maxNewTokens = Limit(maxNewTokens, maxInput);
+        if (maxNewTokens >= maxInput)
+            throw new UserErrorException($"--max-gen-tokens {maxNewTokens} leaves no room for a prompt in the model's context of {maxInput}");
+        int[] start = TaskPrompt.Start(tokenizer);
+        var encoded = prompts.Select(p => { int[] ids = [.. start, .. tokenizer.Encode(p)]; return ids[Math.Max(0, ids.Length - (maxInput - maxNewTokens))..]; }).ToList();
+        var order = Enumerable.Range(0, prompts.Count).OrderByDescending(i => encoded[i].Length).ToList();
+        var outputs = new string[prompts.Count];
+        using var noGrad = torch.no_grad();
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            for (int done = 0; done < order.Count;)
+            {
+                var batch = order.Skip(done).Take(Math.Max(1, batchSize)).ToList();
+                var texts = GenerateBatch(model, tokenizer, batch.Select(i => encoded[i]).ToList(), maxNewTokens, stops, maxInput, device);
+                for (int k = 0; k < batch.Count; k++) outputs[batch[k]] = texts[k];
+                done += batch.Count;
+                onProgress?.Invoke(done, order.Count);
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return outputs;
+    }
+
+    /// <summary>The token limit: <paramref name="asked"/>, or for 0 the smaller of 256 and half the model's context; refuses one that leaves no room for a prompt.</summary>
+    public static int Limit(int asked, int maxInput)
+    {
+        if (asked < 0) throw new UserErrorException($"--max-gen-tokens {asked}: must be >= 1 (0 = the default)");
+        if (asked == 0) return Math.Min(256, maxInput / 2);
+        if (asked >= maxInput)
+            throw new UserErrorException($"--max-gen-tokens {asked} leaves no room for a prompt in the model's context of {maxInput}; lower it");
+        return asked;
+    }
+
+    static string[] GenerateBatch(Transformer model, ITextTokenizer tokenizer, List<int[]> prompts, int maxNewTokens, IReadOnlyList<string> stops, int maxInput, Device device)
+    {
+        var rows = prompts.Select(p => new List<long>(p.Select(i => (long)i))).ToList();
+        var generated = prompts.Select(_ => new List<int>()).ToList();
+        var texts = new string?[prompts.Count];
+        for (int step = 0; step < maxNewTokens && texts.Any(x => x == null); step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var active = Enumerable.Range(0, rows.Count).Where(i => texts[i] == null).ToList();
+            int t = active.Max(i => rows[i].Count);
+            var ids = new long[active.Count * t];
+            var last = new long[active.Count];
+            for (int k = 0; k < active.Count; k++)
+            {
+                rows[active[k]].CopyTo(ids, k * t);
+                last[k] = (long)k * t + rows[active[k]].Count - 1;
+            }
+            var logits = model.forward(torch.tensor(ids, [active.Count, t]).to(device)); // (B, T, V)
+            var next = logits.view(-1, logits.shape[2]).index_select(0, torch.tensor(last).to(device)).to(ScalarType.Float32).argmax(1).cpu().data<long>().ToArray();
+            for (int k = 0; k < active.Count; k++)
+            {
+                int i = active[k];
+                if (next[k] == tokenizer.EosId)
+                {
+                    texts[i] = Cut(tokenizer.Decode(generated[i].ToArray()), stops);
+                    continue;
+                }
+                rows[i].Add(next[k]);
+                generated[i].Add((int)next[k]);
+                string text = tokenizer.Decode(generated[i].ToArray());
+                string cut = Cut(text, stops);
+                if (cut.Length < text.Length || rows[i].Count >= maxInput)
+                    texts[i] = cut;
+            }
+        }
+        for (int i = 0; i < texts.Length; i++)
+            texts[i] ??= Cut(tokenizer.Decode(generated[i].ToArray()), stops);
+        return texts!;
+    }
+
+    /// <summary><paramref name="text"/> up to the earliest stop string, or all of it.</summary>
+    public static string Cut(string text, IReadOnlyList<string> stops)
+    {
+        int end = text.Length;
+        foreach (var stop in stops)
+        {
+            int at = stop.Length == 0 ? -1 : text.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0 && at < end) end = at;
+        }
+        return text[..end];
+    }
+}

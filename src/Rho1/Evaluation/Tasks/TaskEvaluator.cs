@@ -1,0 +1,80 @@
+// One task on one model: builds each item's prompt (few-shot prefix + context), scores every choice or generates every
+// answer in batches, and turns the results into metrics and one JSON record per item (what --task-output writes).
+// Used by `rho1 eval --task` and by the trainer's periodic evaluation, with the model in memory.
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Rho1.Data.Tokenizers;
+using Rho1.Model;
+using static TorchSharp.torch;
+
+namespace Rho1.Evaluation.Tasks;
+
+public static class TaskEvaluator
+{
+    /// <summary>Evaluates <paramref name="task"/>; <paramref name="records"/>, when given, receives one record per item in item order.</summary>
+    public static TaskResult Evaluate(Transformer model, ITextTokenizer tokenizer, EvalTask task, TaskSettings settings, Device device,
+        List<JsonObject>? records = null, Action<int, int>? onProgress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var prefixes = task.Items.Select(item => FewShot.Prefix(item, task.Pool, settings.FewShot, settings.Seed)).ToList();
+        var metrics = task.Layout.Kind == TaskKind.MultipleChoice
+            ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), prefixes, settings, device, records, onProgress)
+            : Generation(model, tokenizer, task.Items.Cast<GenerationItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress);
+        return new TaskResult(task.Name, task.Layout.Name, task.Items.Count, settings.FewShot, metrics, clock.Elapsed.TotalSeconds);
+    }
+
+    static Dictionary<string, double> MultipleChoice(Transformer model, ITextTokenizer tokenizer, List<ChoiceItem> items, List<string> prefixes,
+        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress)
+    {
+        var requests = items.SelectMany((item, i) => item.Contexts.Select((ctx, c) => (prefixes[i] + ctx, item.Continuations[c]))).ToList();
+        var scores = LikelihoodScorer.Score(model, tokenizer, requests, settings.BatchSize, device, onProgress);
+        var correct = new List<bool>();
+        var correctNorm = new List<bool>();
+        int next = 0;
+        for (int i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var choices = scores.AsSpan(next, item.Choices.Count).ToArray();
+            next += item.Choices.Count;
+            int pred = TaskMetrics.Predict(choices), predNorm = TaskMetrics.PredictNormalised(choices, item.Choices);
+            correct.Add(pred == item.Gold);
+            correctNorm.Add(predNorm == item.Gold);
+            records?.Add(new JsonObject
+            {
+                ["index"] = item.Index,
+                ["context"] = prefixes[i] + item.Contexts[item.Gold],
+                ["choices"] = new JsonArray(choices.Select((s, c) => (JsonNode)new JsonObject
+                {
+                    ["text"] = item.Choices[c], ["loglik"] = s.LogLikelihood, ["tokens"] = s.Tokens, ["greedy"] = s.Greedy,
+                }).ToArray()),
+                ["gold"] = item.Gold, ["pred"] = pred, ["pred_norm"] = predNorm, ["acc"] = pred == item.Gold ? 1 : 0, ["acc_norm"] = predNorm == item.Gold ? 1 : 0,
+            });
+        }
+        var (acc, accErr) = TaskMetrics.Accuracy(correct);
+        var (norm, normErr) = TaskMetrics.Accuracy(correctNorm);
+        return new() { ["acc"] = acc, ["acc_stderr"] = accErr, ["acc_norm"] = norm, ["acc_norm_stderr"] = normErr };
+    }
+
+    static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
+        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress)
+    {
+        var stops = settings.Until ?? (layout.Name == "gsm8k" ? ["Question:", FewShot.Separator] : [FewShot.Separator]);
+        var pattern = settings.AnswerRegex is { } r ? AnswerExtraction.Compile(r) : null;
+        var prompts = items.Select((item, i) => prefixes[i] + item.Prompt).ToList();
+        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress);
+        var correct = new List<bool>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            string predicted = AnswerExtraction.Predicted(outputs[i], pattern);
+            bool right = predicted == items[i].Answer;
+            correct.Add(right);
+            records?.Add(new JsonObject
+            {
+                ["index"] = items[i].Index, ["prompt"] = prompts[i], ["generated"] = outputs[i], ["extracted"] = predicted, ["answer"] = items[i].Answer,
+                ["exact_match"] = right ? 1 : 0,
+            });
+        }
+        var (em, emErr) = TaskMetrics.Accuracy(correct);
+        return new() { ["exact_match"] = em, ["exact_match_stderr"] = emErr };
+    }
+}

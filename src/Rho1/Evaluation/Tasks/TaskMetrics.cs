@@ -1,0 +1,35 @@
+// Accuracy and its standard error as lm-evaluation-harness reports them: the mean of per-item 0/1 scores and the sample
+// standard deviation over √n, i.e. √(p(1−p)/(n−1)). acc picks the choice with the highest summed log-likelihood;
+// acc_norm divides each by its choice's length in UTF-8 bytes first (the harness divides by the Python string's
+// length, which is the same for ASCII text). Ties go to the first choice, as numpy's argmax does.
+using System.Text;
+
+namespace Rho1.Evaluation.Tasks;
+
+public static class TaskMetrics
+{
+    /// <summary>The index of the largest value, the first on a tie.</summary>
+    public static int ArgMax(IReadOnlyList<double> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Count; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>acc's prediction.</summary>
+    public static int Predict(IReadOnlyList<Likelihood> choices) => ArgMax(choices.Select(c => c.LogLikelihood).ToList());
+
+    /// <summary>acc_norm's prediction: log-likelihood per byte of each choice's text.</summary>
+    public static int PredictNormalised(IReadOnlyList<Likelihood> choices, IReadOnlyList<string> texts) =>
+        ArgMax(choices.Select((c, i) => c.LogLikelihood / Math.Max(1, Encoding.UTF8.GetByteCount(texts[i]))).ToList());
+
+    /// <summary>(mean, standard error of the mean) of 0/1 scores; the error is 0 for fewer than two items.</summary>
+    public static (double Mean, double StdErr) Accuracy(IReadOnlyList<bool> correct)
+    {
+        int n = correct.Count;
+        if (n == 0) return (double.NaN, double.NaN);
+        double p = correct.Count(c => c) / (double)n;
+        return (p, n < 2 ? 0 : Math.Sqrt(p * (1 - p) / (n - 1)));
+    }
+}

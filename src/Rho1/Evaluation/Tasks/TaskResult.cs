@@ -1,0 +1,22 @@
+// One task's figures: accuracy metrics with standard errors, how many items, how long it took.
+using System.Text.Json.Serialization;
+
+namespace Rho1.Evaluation.Tasks;
+
+/// <param name="Metrics">acc, acc_stderr, acc_norm, acc_norm_stderr (multiple choice) or exact_match, exact_match_stderr (generation).</param>
+public sealed record TaskResult(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("layout")] string Layout,
+    [property: JsonPropertyName("items")] int Items,
+    [property: JsonPropertyName("few_shot")] int FewShot,
+    [property: JsonPropertyName("metrics")] IReadOnlyDictionary<string, double> Metrics,
+    [property: JsonPropertyName("seconds")] double Seconds)
+{
+    /// <summary>The task's headline metric: acc for multiple choice, exact_match for generation.</summary>
+    [JsonIgnore] public string Headline => Metrics.ContainsKey("acc") ? "acc" : "exact_match";
+
+    /// <summary>"acc 0.4120 ± 0.0220  acc_norm 0.4300 ± 0.0221  (500 items, 0-shot)".</summary>
+    public string Describe() =>
+        string.Join("  ", Metrics.Keys.Where(k => !k.EndsWith("_stderr", StringComparison.Ordinal)).Select(k => $"{k} {Metrics[k]:F4} ± {Metrics[k + "_stderr"]:F4}"))
+        + $"  ({Items:N0} items, {FewShot}-shot)";
+}

@@ -1,0 +1,12 @@
+// How tasks are evaluated, the same for every task of one run: shots, batching, generation limits.
+
+namespace Rho1.Evaluation.Tasks;
+
+/// <param name="FewShot">Solved examples before each item (0 = zero-shot).</param>
+/// <param name="Seed">Seed of the few-shot draw.</param>
+/// <param name="BatchSize">Rows per forward pass (fewer when a batch's logits would pass 1 GiB).</param>
+/// <param name="MaxGenTokens">Token limit of a generated answer; 0 = 256 or half the model's context, whichever is smaller.</param>
+/// <param name="Until">Stop strings of generation; null = the layout's (GSM8K: "Question:" and a blank line; generic: a blank line).</param>
+/// <param name="AnswerRegex">Extracts the answer from a generation (its first group); null = the GSM8K way.</param>
+public sealed record TaskSettings(int FewShot = 0, long Seed = 1234, int BatchSize = 16, int MaxGenTokens = 0, IReadOnlyList<string>? Until = null,
+    string? AnswerRegex = null);
