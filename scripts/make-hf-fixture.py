@@ -13,7 +13,10 @@ Other families (FAMILY, the second argument) change what their Hugging Face clas
            (factor 8, low/high frequency factors 1 and 4 over 128 original positions: one frequency kept, one in
            the ramp, two divided by 8);
   qwen2:   biases on q/k/v, tied embeddings, rope_theta 1e6, rms_norm_eps 1e-6;
-  qwen3:   head_dim 8 with 4 heads on a width of 16, per-head RMSNorm of q and k before the rotation.
+  qwen3:   head_dim 8 with 4 heads on a width of 16, per-head RMSNorm of q and k before the rotation;
+  bytes:   the llama model over Rho1's `bytes` vocabulary (257: UTF-8 bytes 0-255 and end of document 256, which is
+           also eos_token_id), max_position_embeddings 128, and a rho1.json naming that tokenizer (the model
+           scripts/make-task-fixture.py scores multiple-choice items with).
 Usage: scripts/make-hf-fixture.py [OUT [FAMILY]]
 """
 import json
@@ -37,6 +40,8 @@ elif FAMILY == "qwen2":
     TIED, QKV_BIAS, THETA, EPS = True, True, 1000000.0, 1e-6
 elif FAMILY == "qwen3":
     HD, QK_NORM, THETA, EPS = 8, True, 1000000.0, 1e-6
+elif FAMILY == "bytes":
+    V = 257
 TOKENS = [3, 17, 5, 41, 0, 22, 9, 30]
 
 rng = random.Random(20261127 if FAMILY == "llama" else sum(map(ord, FAMILY)) + 20261203)
@@ -212,7 +217,11 @@ elif FAMILY in ("qwen2", "qwen3"):
         del config["attention_bias"]
     else:
         config["head_dim"] = HD
+elif FAMILY == "bytes":
+    config.update({"max_position_embeddings": 128, "eos_token_id": 256})
 json.dump(config, open(os.path.join(OUT, "config.json"), "w"), indent=2)
+if FAMILY == "bytes":
+    json.dump({"tokenizer": "bytes", "vocab_size": V, "eos_id": 256, "seq_len": 64}, open(os.path.join(OUT, "rho1.json"), "w"), indent=2)
 json.dump({"tokens": TOKENS, "logits": [[round(v, 7) for v in row] for row in forward(TOKENS)]},
           open(os.path.join(OUT, "expected-logits.json"), "w"))
 print(f"wrote {OUT}")

@@ -24,6 +24,9 @@ public static class BadInputCases
     static string[] PrepareWith(ReliabilityWorkspace w, string input, string tokenizer = "bytes", string[]? extra = null) =>
         ["prepare", "--input", Path.Combine(w.Inputs, input), "--output", BadInputCase.Out(w), "--tokenizer", tokenizer, .. extra ?? []];
 
+    static string[] EvalTask(ReliabilityWorkspace w, string task, params string[] extra) =>
+        ["eval", "--model", w.Reference, "--task", Path.Combine(w.Inputs, task), "--task-output", BadInputCase.Out(w), "--device", "cpu", .. extra];
+
     static string Missing(ReliabilityWorkspace w) => Path.Combine(w.Fixed, "no-such-path");
 
     // A CUDA machine has no device 99, a CPU machine no CUDA at all: either way the device is refused by name.
@@ -90,6 +93,12 @@ public static class BadInputCases
         new("prepare-directory-with-unknown-files", "a directory holding a .csv beside the .jsonl", w => Prepare(w, "mixed"), ["b.csv", "--skip-unknown"]),
         new("prepare-bos-not-a-token", "--bos names a token the tokenizer lacks", w => Prepare(w, "two", "--bos", "<s>"), ["--bos <s>", "not a token of tokenizer bytes"]),
         new("merge-two-tokenizers", "merge-datasets given parts of two tokenizers", w => ["merge-datasets", w.PartBytes, w.PartGpt2, "--output", BadInputCase.Out(w)], ["cannot be merged", "tokenizer bytes"]),
+
+        // eval --task
+        new("task-layout-unknown", "a task file whose fields match no layout", w => EvalTask(w, "task-unknown.jsonl"), ["task-unknown.jsonl", "layout not recognised (fields: text, label)", "generic-choice (context, choices, gold)"]),
+        new("task-gold-out-of-range", "gold 2 for two choices", w => EvalTask(w, "task-gold.jsonl"), ["task-gold.jsonl item 2", "gold 2 is out of range for 2 choices"]),
+        new("task-empty", "a task file with no items", w => EvalTask(w, "task-empty.jsonl"), ["task-empty.jsonl has no items"]),
+        new("task-few-shot-too-large", "--few-shot 2 with two items", w => EvalTask(w, "task-two.jsonl", "--few-shot", "2"), ["--few-shot 2 is larger than the pool of task task-two", "1 items other than the one asked"]),
 
         // score
         new("score-ref-missing", "--ref does not exist", w => ScoreWith(w, reference: Missing(w)), ["no-such-path"]),

@@ -83,6 +83,10 @@ public sealed class ReliabilityWorkspace : IDisposable
         File.WriteAllText(Path.Combine(Inputs, "two", "b.jsonl"), "{\"text\": \"second file\"}\n");
         DatasetPreparer.Run(new PrepareOptions([Path.Combine(Inputs, "two")], PartBytes, "bytes") { ValFraction = 0, Part = new InputPart(1, 2) });
         DatasetPreparer.Run(new PrepareOptions([Path.Combine(Inputs, "two")], PartGpt2, "gpt2") { ValFraction = 0, Part = new InputPart(2, 2) });
+        File.WriteAllText(Path.Combine(Inputs, "task-unknown.jsonl"), "{\"text\": \"a\", \"label\": 1}\n");
+        File.WriteAllText(Path.Combine(Inputs, "task-gold.jsonl"), "{\"context\": \"a\", \"choices\": [\" b\", \" c\"], \"gold\": 0}\n{\"context\": \"a\", \"choices\": [\" b\", \" c\"], \"gold\": 2}\n");
+        File.WriteAllText(Path.Combine(Inputs, "task-empty.jsonl"), "\n");
+        File.WriteAllText(Path.Combine(Inputs, "task-two.jsonl"), "{\"context\": \"a\", \"choices\": [\" b\", \" c\"], \"gold\": 0}\n{\"context\": \"d\", \"choices\": [\" e\", \" f\"], \"gold\": 1}\n");
         Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
         File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
         File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");

@@ -1,0 +1,38 @@
+// The independent check: per-choice log-likelihoods that `rho1 eval --task` writes equal those of a float64 forward
+// pass written from the Hugging Face Llama equations in plain Python (scripts/make-task-fixture.py, standard library
+// only, no Rho1 code), on a tiny bf16 Llama over UTF-8 bytes; so acc and acc_norm agree item by item.
+using System.Text.Json.Nodes;
+using Rho1.Evaluation.Tasks;
+using Rho1.Tests.Fixtures;
+
+namespace Rho1.Tests.Evaluation.Tasks;
+
+public class IndependentLikelihoodTests
+{
+    static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "task-bytes", name);
+
+    [Fact]
+    public void Task_output_log_likelihoods_equal_a_float64_forward_written_apart()
+    {
+        using var dir = new TempDirectory();
+        var results = TaskRun.Run(new TaskRunOptions(Fixture(""), [Fixture("items.jsonl")], new TaskSettings(BatchSize: 5), TaskOutput: dir.Path, Device: "cpu"));
+        var expected = JsonNode.Parse(File.ReadAllText(Fixture("expected.json")))!;
+        var records = File.ReadAllLines(dir.Combine("items.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        var items = expected["items"]!.AsArray();
+        Assert.Equal(items.Count, records.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            var want = items[i]!["loglik"]!.AsArray().Select(v => v!.GetValue<double>()).ToList();
+            var got = records[i]["choices"]!.AsArray().Select(c => c!["loglik"]!.GetValue<double>()).ToList();
+            Assert.Equal(want.Count, got.Count);
+            for (int c = 0; c < want.Count; c++)
+                Assert.True(Math.Abs(want[c] - got[c]) <= 1e-4, $"item {i} choice {c}: float64 {want[c]}, Rho1 {got[c]}");
+            Assert.Equal(items[i]!["tokens"]!.AsArray().Select(v => v!.GetValue<int>()), records[i]["choices"]!.AsArray().Select(c => c!["tokens"]!.GetValue<int>()));
+            Assert.Equal(items[i]!["pred"]!.GetValue<int>(), records[i]["pred"]!.GetValue<int>());
+            Assert.Equal(items[i]!["pred_norm"]!.GetValue<int>(), records[i]["pred_norm"]!.GetValue<int>());
+        }
+        Assert.Equal(expected["acc"]!.GetValue<double>(), results[0].Metrics["acc"], 9);
+        Assert.Equal(expected["acc_norm"]!.GetValue<double>(), results[0].Metrics["acc_norm"], 9);
+        Assert.NotEqual(results[0].Metrics["acc"], results[0].Metrics["acc_norm"]); // the fixture holds items where length decides
+    }
+}

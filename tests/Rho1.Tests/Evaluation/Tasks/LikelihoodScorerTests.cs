@@ -1,0 +1,76 @@
+// Batched scoring equals a one-sequence-at-a-time log-softmax over the same ids, whatever the batch size, when rows
+// are shared (one-token continuations) and when a sequence is cut to the model's context; the continuation's tokens
+// come from the joint encoding, so a leading space belongs to the continuation's first token.
+using Rho1.Data.Tokenizers;
+using Rho1.Evaluation.Tasks;
+using Rho1.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Tests.Evaluation.Tasks;
+
+public class LikelihoodScorerTests
+{
+    static readonly ModelConfig Config = new() { VocabSize = 257, ContextLength = 24, Dim = 32, Layers = 2, Heads = 4, FfnDim = 64 };
+
+    /// <summary>The naive computation: one sequence, its full logits, log-softmax, the continuation's ids summed.</summary>
+    static double Naive(Transformer model, int[] ids, int continuation)
+    {
+        using var noGrad = torch.no_grad();
+        int[] kept = ids[Math.Max(0, ids.Length - Config.ContextLength - 1)..];
+        var logits = model.forward(torch.tensor(kept[..^1].Select(i => (long)i).ToArray(), [1, kept.Length - 1]))[0].to(ScalarType.Float64).log_softmax(1); // (T, V)
+        double sum = 0;
+        for (int k = kept.Length - continuation; k < kept.Length; k++)
+            sum += logits[k - 1, kept[k]].item<double>();
+        return sum;
+    }
+
+    [Fact]
+    public void Batched_scores_equal_one_sequence_at_a_time()
+    {
+        using var model = new Transformer(Config, seed: 5);
+        var bytes = TokenizerFactory.Create("bytes");
+        (string, string)[] requests = [("The cat", " sat."), ("A", " b"), ("A", " c"), ("Hi", "!"), ("Hi", "?"), ("long context here", " and more text"),
+            ("a context that runs far beyond the model's context window", " of 24")];
+        foreach (int batch in new[] { 1, 3, 16 })
+        {
+            var scores = LikelihoodScorer.Score(model, bytes, requests, batch, CPU);
+            for (int r = 0; r < requests.Length; r++)
+            {
+                var (ctx, cont) = requests[r];
+                int[] ids = [256, .. System.Text.Encoding.UTF8.GetBytes(ctx + cont).Select(b => (int)b)];
+                int n = System.Text.Encoding.UTF8.GetByteCount(cont);
+                Assert.Equal(n, scores[r].Tokens);
+                Assert.Equal(Naive(model, ids, n), scores[r].LogLikelihood, 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_continuation_longer_than_the_context_is_refused()
+    {
+        using var model = new Transformer(Config, seed: 5);
+        var e = Assert.Throws<UserErrorException>(() => LikelihoodScorer.Score(model, TokenizerFactory.Create("bytes"), [("a", new string('b', 25))], 4, CPU));
+        Assert.Contains("continuation of 25 tokens is longer than the model's context of 24", e.Message);
+    }
+
+    [Fact]
+    public void The_continuation_is_encoded_jointly_with_its_context()
+    {
+        var gpt2 = TokenizerFactory.Create("gpt2");
+        var (ctx, cont) = TaskPrompt.EncodePair(gpt2, "The cat", " sat on the mat");
+        Assert.Equal(gpt2.Encode("The cat"), ctx);
+        Assert.Equal(gpt2.Encode("The cat sat on the mat")[ctx.Length..], cont);
+        Assert.Equal(gpt2.Encode(" sat on the mat"), cont);       // " sat" is one token, space included
+        Assert.NotEqual(gpt2.Encode("sat on the mat"), cont);     // not the continuation encoded alone without its space
+        var (ctx2, cont2) = TaskPrompt.EncodePair(gpt2, "The cat ", "sat on the mat"); // a trailing space moves to the continuation
+        Assert.Equal(ctx, ctx2);
+        Assert.Equal(cont, cont2);
+    }
+
+    [Fact]
+    public void Sequences_start_as_a_new_document_of_the_training_data()
+    {
+        Assert.Equal([256], TaskPrompt.Start(TokenizerFactory.Create("bytes")));
+    }
+}
