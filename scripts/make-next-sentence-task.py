@@ -4,9 +4,11 @@
 
 Each item gives two consecutive sentences of a document as the context and four candidate next sentences: the one that
 really follows in that document and three distractors, sentences drawn from OTHER held-out documents. The distractors
-are length-matched (each within +-50% of the correct sentence's length in characters), so that the answer cannot be
-picked by length: a summed log-likelihood favours short choices and a per-byte one (acc_norm) can favour long ones,
-and neither should score above chance without reading the context.
+are length-matched, so that the answer cannot be picked by length: a summed log-likelihood (acc) favours short
+choices and a per-byte one (acc_norm) can favour long ones, and neither should score above chance without reading
+the context. Each distractor is within +-50% of the correct sentence's length in characters, and the correct one's
+rank by length among the four is uniform (k distractors shorter, 3 - k longer, k drawn uniformly from 0..3): it is
+the shortest choice in a quarter of the items, the longest in another quarter, never systematically the middle one.
 
 Only held-out text goes in: HELDOUT_FILE is the file `$out/data/heldout` is prepared from, `$out/text/heldout.jsonl`
 of scripts/lib/benchmark.sh (Brown documents with index mod 10 in 8..9, which no model trains on, the reference
@@ -25,7 +27,9 @@ Construction (deterministic for a given --seed):
   - an item is a window of three consecutive kept sentences of one document: context = the first two joined by " ",
     correct choice = " " + the third; windows of one document do not overlap, at most --per-doc per document, spread
     over the documents round-robin until --items items;
-  - 3 distractors = " " + distinct sentences of other documents, none equal to a sentence of the item; the 4 choices
+  - 3 distractors = " " + distinct sentences of other documents, none equal to a sentence of the item's document
+    (so never the answer nor a context sentence, even where documents share a sentence), length-matched as above
+    (a window whose answer has too few shorter or longer candidates, e.g. one of 20 characters, is skipped); the 4 choices
     are shuffled, gold is the index of the correct one; the items are shuffled too, so `--limit K` sees every genre.
 Usage: scripts/make-next-sentence-task.py HELDOUT_FILE OUT.jsonl [--items N] [--seed S] [--per-doc K]
 """
@@ -107,9 +111,9 @@ def main():
     parser.add_argument("out", metavar="OUT.jsonl", help="task file to write (generic-choice layout)")
     parser.add_argument("--items", type=int, default=500, help="items to aim at (default 500)")
     parser.add_argument("--seed", type=int, default=1234, help="seed of every random choice (default 1234)")
-    parser.add_argument("--per-doc", type=int, default=5,
-                        help="at most this many (non-overlapping) items per document (default 5: the benchmark's 100 "
-                             "held-out documents then reach the default 500 items)")
+    parser.add_argument("--per-doc", type=int, default=6,
+                        help="at most this many (non-overlapping) items per document (default 6: the benchmark has "
+                             "100 held-out documents, and a few give fewer than 5 items)")
     args = parser.parse_args()
     if args.items < 1 or args.per_doc < 1:
         parser.error("--items and --per-doc must be at least 1")
@@ -123,16 +127,27 @@ def main():
     # Distractor pool: every kept sentence, by length, with its document.
     pool = sorted((len(s), s, d) for d, doc in enumerate(documents) for s, k in doc if k)
     lengths = [p[0] for p in pool]
+    texts = [{s for s, _ in doc} for doc in documents]
 
-    def distractors(d, correct, excluded):
-        lo = bisect.bisect_left(lengths, (1 - LENGTH_TOLERANCE) * len(correct))
-        hi = bisect.bisect_right(lengths, (1 + LENGTH_TOLERANCE) * len(correct))
-        seen, eligible = set(), []
-        for _, s, other in pool[lo:hi]:
-            if other != d and s not in excluded and s not in seen:
-                seen.add(s)
-                eligible.append(s)
-        return rng.sample(eligible, DISTRACTORS) if len(eligible) >= DISTRACTORS else None
+    def distractors(d, correct):
+        """3 sentences of other documents, k of them shorter than the answer and 3 - k longer, k uniform in 0..3."""
+        excluded = texts[d]  # no sentence of the item's own document, context and answer included
+
+        def eligible(lo, hi):
+            seen, out = set(), []
+            for _, s, other in pool[lo:hi]:
+                if other != d and s not in excluded and s not in seen:
+                    seen.add(s)
+                    out.append(s)
+            return out
+
+        n = len(correct)
+        shorter = eligible(bisect.bisect_left(lengths, (1 - LENGTH_TOLERANCE) * n), bisect.bisect_left(lengths, n))
+        longer = eligible(bisect.bisect_right(lengths, n), bisect.bisect_right(lengths, (1 + LENGTH_TOLERANCE) * n))
+        if len(shorter) < DISTRACTORS or len(longer) < DISTRACTORS:
+            return None
+        k = rng.randrange(DISTRACTORS + 1)
+        return rng.sample(shorter, k) + rng.sample(longer, DISTRACTORS - k)
 
     # Windows: three consecutive kept sentences; i is the index of the third (the answer), so i >= 2.
     candidates = []
@@ -155,7 +170,7 @@ def main():
                     continue  # overlaps a window already taken from this document
                 context = [doc[i - 2][0], doc[i - 1][0]]
                 correct = doc[i][0]
-                wrong = distractors(d, correct, set(context) | {correct})
+                wrong = distractors(d, correct)
                 if wrong is None:
                     no_distractors += 1
                     continue
@@ -166,6 +181,13 @@ def main():
                 used.add(d)
                 break
     rng.shuffle(items)
+    kept = sum(k for doc in documents for _, k in doc)
+    shortfall = (f"{len(documents)} documents, {kept} sentences kept, {len(order)} documents with a window of three, "
+                 f"at most {args.per_doc} per document" +
+                 (f", {no_distractors} windows skipped for want of {DISTRACTORS} shorter and {DISTRACTORS} longer "
+                  f"length-matched distractors" if no_distractors else ""))
+    if not items:
+        sys.exit(f"{args.heldout}: no item possible ({shortfall}); {args.out} not written")
 
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -174,11 +196,7 @@ def main():
     os.replace(tmp, args.out)
 
     if len(items) < args.items:
-        kept = sum(k for doc in documents for _, k in doc)
-        print(f"only {len(items)} of the {args.items} items requested are possible: {len(documents)} documents, "
-              f"{kept} sentences kept, {len(order)} documents with a window of three, at most {args.per_doc} per "
-              f"document" + (f", {no_distractors} windows without {DISTRACTORS} length-matched distractors"
-                             if no_distractors else ""), file=sys.stderr)
+        print(f"only {len(items)} of the {args.items} items requested are possible: {shortfall}", file=sys.stderr)
     print(f"wrote {len(items)} items from {len(used)} documents to {args.out}")
 
 

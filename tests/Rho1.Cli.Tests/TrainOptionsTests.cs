@@ -28,6 +28,26 @@ public class TrainOptionsTests
         Assert.Equal(0, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "0.6"])).Config.Selection.RefRefreshEvery);
     }
 
+    [Fact]
+    public void Eval_batches_and_eval_tasks_reach_the_run()
+    {
+        var verb = new TrainCommand();
+        var root = new RootCommand { verb.Create() };
+        var all = verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.0", "--eval-batches", "all", "--eval-task", "a.jsonl", "--eval-task", "b.parquet",
+            "--eval-task-limit", "50", "--eval-few-shot", "3"]));
+        Assert.Equal(0, all.Config.Train.EvalBatches); // 0 = the whole split
+        Assert.Equal(["a.jsonl", "b.parquet"], all.EvalTasks);
+        Assert.Equal((50, 3), (all.EvalTaskLimit, all.EvalTaskSettings.FewShot));
+        Assert.Equal(5, verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.0", "--eval-batches", "5"])).Config.Train.EvalBatches);
+        Assert.Contains("--eval-batches half", Assert.Throws<UserErrorException>(() => verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.0", "--eval-batches", "half"]))).Message);
+        var sweep = new SweepCommand();
+        var sweepRoot = new RootCommand { sweep.Create() };
+        string[] args = ["sweep", "--config", "tiny", "--data", "d", "--eval-data", "h", "--out", "o", "--ratios", "1.0", "--eval-task", "a.jsonl"];
+        Assert.Equal(0, sweep.Options(sweepRoot.Parse(args)).FinalEvalBatches); // the whole --eval-data by default
+        Assert.Equal(4, sweep.Options(sweepRoot.Parse([.. args, "--final-eval-batches", "4"])).FinalEvalBatches);
+        Assert.Equal(["a.jsonl"], sweep.Options(sweepRoot.Parse(args)).EvalTasks);
+    }
+
     [Theory]
     [InlineData("--soft", "0.2")]
     [InlineData("--ref-refresh", "25")]

@@ -11,6 +11,12 @@ public sealed class SweepCommand
     readonly SelectionArguments _selection = new();
     readonly Option<string> _ratios = new("--ratios") { Description = "Comma-separated ratios; include 1.0 for the plain baseline.", DefaultValueFactory = _ => "0.4,0.5,0.6,0.7,0.8,1.0" };
 
+    readonly Option<string> _finalEvalBatches = new("--final-eval-batches")
+    {
+        Description = "Batches of each run's final held-out evaluation, or all (the whole --eval-data); the per-step curve uses train.eval_batches.",
+        DefaultValueFactory = _ => "all",
+    };
+
     public Command Create()
     {
         var command = new Command("sweep",
@@ -26,6 +32,8 @@ public sealed class SweepCommand
         _args.Force.Description = "Retrain runs in --out that an earlier sweep trained with other settings (without it they are refused).";
         _selection.AddTo(command, withRatio: false);
         command.Options.Add(_ratios);
+        foreach (var option in new Option[] { _args.EvalBatches, _args.EvalTask, _args.EvalTaskLimit, _args.EvalFewShot, _finalEvalBatches })
+            command.Options.Add(option);
         _args.EvalData.Required = true;
         command.SetAction((parse, cancel) => Task.FromResult(Run(Options(parse), parse.InvocationConfiguration.Output, cancel)));
         return command;
@@ -40,6 +48,12 @@ public sealed class SweepCommand
             RefData = parse.GetValue(_selection.RefData),
             AllowEvalOverlap = parse.GetValue(_selection.AllowEvalOverlap),
             SetKeys = _args.SetKeys(parse),
+            FinalEvalBatches = parse.GetValue(_finalEvalBatches) is "all" ? 0
+                : int.TryParse(parse.GetValue(_finalEvalBatches), out int b) && b > 0 ? b
+                : throw new UserErrorException($"--final-eval-batches {parse.GetValue(_finalEvalBatches)}: give a positive number of batches or all"),
+            EvalTasks = _args.TaskOptions(parse).Tasks,
+            EvalTaskLimit = _args.TaskOptions(parse).Limit,
+            EvalTaskSettings = _args.TaskOptions(parse).Settings,
         };
 
     static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)
@@ -47,6 +61,8 @@ public sealed class SweepCommand
         var rows = Sweep.Run(options, cancel);
         o.Write(File.ReadAllText(Path.Combine(options.OutDir, "summary.md")));
         o.WriteLine($"plot: {Path.Combine(options.OutDir, "loss-vs-tokens.png")}");
+        foreach (var task in options.EvalTasks)
+            o.WriteLine($"plot: {Path.Combine(options.OutDir, Rho1.Evaluation.Tasks.TaskFile.NameOf(task) + "-vs-tokens.png")}");
         return rows.Count > 0 ? ExitCodes.Success : ExitCodes.Failure;
     }
 

@@ -15,6 +15,10 @@ public sealed class TrainingArguments
     public readonly Option<string?> Resume = new("--resume") { Description = "auto (newest complete checkpoint in --out, or start fresh) or a checkpoint directory." };
     public readonly Option<bool> Force = new("--force") { Description = "Replace an existing run in --out." };
     public readonly Option<string?> EvalData = new("--eval-data") { Description = "Evaluate on this prepared dataset (e.g. clean held-out text) instead of --data's val split." };
+    public readonly Option<string[]> EvalTask = new("--eval-task") { Description = "Task file (JSONL or Parquet, docs/evaluation.md) scored at every evaluation; accuracy in metrics.jsonl and summary.json. Repeatable.", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<int> EvalTaskLimit = new("--eval-task-limit") { Description = "Score the first N items of each --eval-task; 0 = all.", DefaultValueFactory = _ => 0 };
+    public readonly Option<int> EvalFewShot = new("--eval-few-shot") { Description = "Few-shot examples before each --eval-task item.", DefaultValueFactory = _ => 0 };
+    public readonly Option<string?> EvalBatches = new("--eval-batches") { Description = "Held-out batches per evaluation (train.eval_batches), or all for the whole split." };
     public readonly Option<string> Device = GlobalOptions.Device();
     public readonly Option<int?> Threads = GlobalOptions.Threads();
     public readonly Option<string?> Init = new("--init")
@@ -32,7 +36,7 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, Init, Device, Threads, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, Init, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
@@ -45,7 +49,20 @@ public sealed class TrainingArguments
 
     /// <summary>The preset or file with --set overrides, then <paramref name="extra"/> (overrides the verb's own flags imply, applied last).</summary>
     public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null) =>
-        ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(extra ?? []));
+        ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(EvalBatchesOverride(parse)).Concat(extra ?? []));
+
+    /// <summary>--eval-batches N|all as the train.eval_batches override it stands for (all = 0, the whole split).</summary>
+    IEnumerable<string> EvalBatchesOverride(ParseResult parse) => parse.GetResult(EvalBatches) is null ? [] : parse.GetValue(EvalBatches) switch
+    {
+        null => [],
+        "all" => ["train.eval_batches=0"],
+        var n when int.TryParse(n, out int b) && b > 0 => [$"train.eval_batches={b}"],
+        var n => throw new UserErrorException($"--eval-batches {n}: give a positive number of batches or all"),
+    };
+
+    /// <summary>The --eval-task settings: files, item limit, shots.</summary>
+    public (IReadOnlyList<string> Tasks, int Limit, Rho1.Evaluation.Tasks.TaskSettings Settings) TaskOptions(ParseResult parse) =>
+        parse.GetResult(EvalTask) is null ? ([], 0, new()) : (parse.GetValue(EvalTask) ?? [], parse.GetValue(EvalTaskLimit), new Rho1.Evaluation.Tasks.TaskSettings(FewShot: parse.GetValue(EvalFewShot)));
 
     /// <summary>The keys given with --set (section.key), for the checks that need to know what the user asked for.</summary>
     public IReadOnlyList<string> SetKeys(ParseResult parse) => [.. (parse.GetValue(Set) ?? []).Select(s => s.Split('=')[0])];
@@ -57,6 +74,9 @@ public sealed class TrainingArguments
         return new TrainOptions(LoadConfig(parse, extra), parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
         {
             EvalDataDir = parse.GetValue(EvalData),
+            EvalTasks = TaskOptions(parse).Tasks,
+            EvalTaskLimit = TaskOptions(parse).Limit,
+            EvalTaskSettings = TaskOptions(parse).Settings,
             AllowChange = parse.GetValue(AllowChange) ?? [],
             Init = parse.GetValue(Init),
             SetKeys = SetKeys(parse),

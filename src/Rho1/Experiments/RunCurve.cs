@@ -18,6 +18,14 @@ public static class RunCurve
             .ToList();
     }
 
+    /// <summary>(tokens, value) of every evaluation that logged <paramref name="key"/> (a task metric such as "task/NAME/acc").</summary>
+    public static IReadOnlyList<(long Tokens, double Value)> ReadMetric(string runDir, string key) =>
+        File.ReadLines(Path.Combine(runDir, "metrics.jsonl"))
+            .Select(l => JsonNode.Parse(l)!.AsObject())
+            .Where(m => m[key] is JsonValue)
+            .Select(m => (m["tokens"]!.GetValue<long>(), m[key]!.GetValue<double>()))
+            .ToList();
+
     /// <summary>First evaluated step whose loss is at or below <paramref name="target"/>, or null.</summary>
     public static int? FirstStepReaching(IReadOnlyList<CurvePoint> curve, double target) =>
         curve.FirstOrDefault(p => p.ValLoss <= target)?.Step;

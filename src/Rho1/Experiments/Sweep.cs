@@ -4,7 +4,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Rho1.Evaluation;
 using Rho1.Evaluation.Reports;
+using Rho1.Evaluation.Tasks;
 using Rho1.IO;
 using Rho1.Model.Storage;
 using Rho1.Training;
@@ -28,8 +30,11 @@ public static class Sweep
         var outContents = OutputDirectory.Inspect(o.OutDir);
         if (outContents.Kind is not (OutputDirectory.Kind.Missing or OutputDirectory.Kind.Empty or OutputDirectory.Kind.Sweep))
             throw new UserErrorException(OutputDirectory.Refusal("--out", o.OutDir, outContents, OutputDirectory.Kind.Sweep));
+        if (o.EvalTasks.Count > 0) // every task file checked before the first run trains
+            TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot);
         Directory.CreateDirectory(o.OutDir);
         var rows = new List<SweepRow>();
+        var curveFinal = new List<double>(); // each run's last per-step held-out loss: the baseline's is what "steps to baseline" aims at
         for (int i = 0; i < o.Ratios.Count; i++)
         {
             double ratio = o.Ratios[i];
@@ -55,18 +60,36 @@ public static class Sweep
             else
             {
                 Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
-                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") { EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys, AllowEvalOverlap = o.AllowEvalOverlap },
+                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") 
+                    {
+                        EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys, AllowEvalOverlap = o.AllowEvalOverlap,
+                        EvalTasks = o.EvalTasks, EvalTaskLimit = o.EvalTaskLimit, EvalTaskSettings = o.EvalTaskSettings,
+                    },
                     setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
                         ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores, o.RefData)
                         : SelectiveObjective.For(setup, null, null)).Run(cancel);
             }
-            rows.Add(new SweepRow(ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.Steps, summary.TokensPerSecond, dir));
+            var final = FinalEvaluation(o, dir, ratio);
+            rows.Add(new SweepRow(ratio, final.Loss, final.BitsPerByte, null, summary.Steps, summary.TokensPerSecond, dir)
+            {
+                HeldOutTokens = final.Tokens, Tasks = summary.FinalTasks ?? [],
+            });
+            curveFinal.Add(summary.FinalValLoss ?? double.NaN);
         }
-        var baseline = rows.FirstOrDefault(r => r.Ratio >= 1.0);
-        if (baseline != null)
-            rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Run), baseline.FinalLoss) }).ToList();
+        int baseline = rows.FindIndex(r => r.Ratio >= 1.0);
+        if (baseline >= 0)
+            rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Run), curveFinal[baseline]) }).ToList();
         WriteReports(o, rows);
         return rows;
+    }
+
+    /// <summary>The final checkpoint's held-out figures over the whole --eval-data (or --final-eval-batches of it), in the run's window length.</summary>
+    static EvalResult FinalEvaluation(SweepOptions o, string runDir, double ratio)
+    {
+        Log.Information("ratio {Ratio}: final held-out evaluation of {Data} ({Batches})", ratio, o.EvalDataDir,
+            o.FinalEvalBatches == 0 ? "the whole split" : $"{o.FinalEvalBatches} batches");
+        return CheckpointEvaluation.Run(new EvalOptions(Path.Combine(runDir, "final"), o.EvalDataDir, Device: o.Device, BatchSize: o.Config.Train.BatchSize,
+            MaxBatches: o.FinalEvalBatches));
     }
 
     /// <summary>Keys that do not change a run's results: a run differing only in these is reused.</summary>
@@ -109,6 +132,8 @@ public static class Sweep
             if (mode == "online" && Full(objective["ref_data"]?.GetValue<string>()) != Full(o.RefData))
                 differences.Add($"--ref-data {objective["ref_data"]?.GetValue<string>() ?? "none"} → {o.RefData ?? "none"}");
         }
+        if (summary != null && o.EvalTasks.Select(TaskFile.NameOf).FirstOrDefault(t => summary.FinalTasks?.ContainsKey(t) != true) is { } unscored)
+            differences.Add($"--eval-task {unscored} not scored");
         return differences.Count == 0 ? null : string.Join(", ", differences);
     }
 
@@ -117,18 +142,34 @@ public static class Sweep
     static void WriteReports(SweepOptions o, IReadOnlyList<SweepRow> rows)
     {
         string F(double v, string format = "0.0000") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "";
-        var csv = new StringBuilder("ratio,final_heldout_loss,final_heldout_bpb,steps_to_baseline,steps,tokens_per_s,run\n");
+        var tasks = o.EvalTasks.Select(TaskFile.NameOf).ToList();
+        string Metric(string task) => rows.Any(r => r.Tasks.TryGetValue(task, out var m) && m.ContainsKey("acc")) ? "acc" : "exact_match";
+        double Value(SweepRow r, string task, string key) => r.Tasks.TryGetValue(task, out var m) && m.TryGetValue(key, out double v) ? v : double.NaN;
+        var csv = new StringBuilder("ratio,final_heldout_loss,final_heldout_bpb,final_heldout_tokens,steps_to_baseline,steps,tokens_per_s");
+        foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{task}_{Metric(task)},{task}_{Metric(task)}_stderr");
+        csv.Append(",run\n");
         foreach (var r in rows)
-            csv.Append(CultureInfo.InvariantCulture, $"{F(r.Ratio, "0.00")},{F(r.FinalLoss)},{F(r.FinalBpb)},{r.StepsToBaseline},{r.Steps},{F(r.TokensPerSecond, "0")},{Path.GetFileName(r.Run)}\n");
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{F(r.Ratio, "0.00")},{F(r.FinalLoss)},{F(r.FinalBpb)},{r.HeldOutTokens},{r.StepsToBaseline},{r.Steps},{F(r.TokensPerSecond, "0")}");
+            foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{F(Value(r, task, Metric(task)))},{F(Value(r, task, Metric(task) + "_stderr"))}");
+            csv.Append(CultureInfo.InvariantCulture, $",{Path.GetFileName(r.Run)}\n");
+        }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.csv"), csv.ToString());
 
         var md = new StringBuilder();
-        md.AppendLine($"Score `{o.Config.Selection.Score}`, selection `{o.Config.Selection.Select}`, {o.Config.Train.Steps} steps, seed {o.Config.Train.Seed}; held-out data `{o.EvalDataDir}`.");
+        long heldOut = rows.Count > 0 ? rows[0].HeldOutTokens : 0;
+        md.AppendLine($"Score `{o.Config.Selection.Score}`, selection `{o.Config.Selection.Select}`, {o.Config.Train.Steps} steps, seed {o.Config.Train.Seed}; held-out data `{o.EvalDataDir}` " +
+            $"({heldOut:N0} tokens in the final figures; the per-step curve and \"first step\" use its first {o.Config.Train.EvalBatches * o.Config.Train.BatchSize:N0} windows" +
+            $"{(o.Config.Train.EvalBatches == 0 ? " (all)" : "")}).");
         md.AppendLine();
-        md.AppendLine("| ratio | final held-out loss | bits/byte | first step at the 100% run's final loss | tokens/s |");
-        md.AppendLine("|---:|---:|---:|---:|---:|");
+        md.AppendLine("| ratio | final held-out loss | bits/byte | first step at the 100% run's final loss | tokens/s |" + string.Concat(tasks.Select(t => $" {t} {Metric(t)} ± s.e. |")));
+        md.AppendLine("|---:|---:|---:|---:|---:|" + string.Concat(tasks.Select(_ => "---:|")));
         foreach (var r in rows)
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {F(r.Ratio, "0.00")} | {F(r.FinalLoss)} | {F(r.FinalBpb)} | {(r.StepsToBaseline is { } s ? s.ToString(CultureInfo.InvariantCulture) : rows.Any(x => x.Ratio >= 1) ? "not reached" : "n/a")} | {F(r.TokensPerSecond, "N0")} |");
+        {
+            string reached = r.StepsToBaseline is { } s ? s.ToString(CultureInfo.InvariantCulture) : rows.Any(x => x.Ratio >= 1) ? "not reached" : "n/a";
+            string accuracies = string.Concat(tasks.Select(t => $" {F(Value(r, t, Metric(t)))} ± {F(Value(r, t, Metric(t) + "_stderr"))} |"));
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {F(r.Ratio, "0.00")} | {F(r.FinalLoss)} | {F(r.FinalBpb)} | {reached} | {F(r.TokensPerSecond, "N0")} |") + accuracies);
+        }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.md"), md.ToString());
 
         var series = rows.Select(r =>
@@ -138,5 +179,16 @@ public static class Sweep
                 curve.Select(p => (double)p.Tokens).ToList(), curve.Select(p => p.ValLoss).ToList());
         });
         LinePlot.Save(Path.Combine(o.OutDir, "loss-vs-tokens.png"), "Held-out loss by selection ratio", "training tokens seen", "held-out loss (nats/token)", series);
+        foreach (var task in tasks)
+        {
+            string key = Trainer.TaskMetricKey(task, Metric(task));
+            var taskSeries = rows.Select(r =>
+            {
+                var curve = RunCurve.ReadMetric(r.Run, key);
+                return new PlotSeries(r.Ratio >= 1 ? "100% (plain)" : $"{r.Ratio * 100:0}% ({o.Config.Selection.Score})",
+                    curve.Select(p => (double)p.Tokens).ToList(), curve.Select(p => p.Value).ToList());
+            });
+            LinePlot.Save(Path.Combine(o.OutDir, $"{task}-vs-tokens.png"), $"{task}: {Metric(task)} by selection ratio", "training tokens seen", Metric(task), taskSeries);
+        }
     }
 }

@@ -34,4 +34,12 @@ public sealed record SweepOptions(
 
     /// <summary>Let a refreshing reference train on the data the runs are evaluated on (--allow-eval-overlap).</summary>
     public bool AllowEvalOverlap { get; init; }
+    /// <summary>Batches of the final held-out evaluation of each run; 0 = the whole of EvalDataDir (train.eval_batches governs the per-step curve).</summary>
+    public int FinalEvalBatches { get; init; }
+    /// <summary>Task files every run is scored on at each evaluation (--eval-task).</summary>
+    public IReadOnlyList<string> EvalTasks { get; init; } = [];
+    /// <summary>First N items of each task; 0 = all.</summary>
+    public int EvalTaskLimit { get; init; }
+    /// <summary>How the tasks are evaluated.</summary>
+    public Rho1.Evaluation.Tasks.TaskSettings EvalTaskSettings { get; init; } = new();
 }

@@ -1,5 +1,6 @@
 // What a training run is asked to do: config, data, output, device and resume policy. Built by the CLI.
 using Rho1.Distributed;
+using Rho1.Evaluation.Tasks;
 using Rho1.Training.Configuration;
 
 namespace Rho1.Training;
@@ -18,6 +19,15 @@ public sealed record TrainOptions(
 {
     /// <summary>Dataset to evaluate on instead of the training data's val split (its val split, else its train split).</summary>
     public string? EvalDataDir { get; init; }
+
+    /// <summary>Task files (JSONL or Parquet; docs/evaluation.md) evaluated with the held-out loss at every train.eval_every.</summary>
+    public IReadOnlyList<string> EvalTasks { get; init; } = [];
+
+    /// <summary>How EvalTasks are evaluated (shots, batching, generation limits).</summary>
+    public TaskSettings EvalTaskSettings { get; init; } = new();
+
+    /// <summary>Evaluate the first N items of each of EvalTasks; 0 = all.</summary>
+    public int EvalTaskLimit { get; init; }
 
     /// <summary>Called after every step with progress figures (the CLI draws a bar from it).</summary>
     public Action<TrainProgress>? OnProgress { get; init; }

@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
 using Rho1.Distributed;
 using Rho1.Evaluation;
+using Rho1.Evaluation.Tasks;
 using Rho1.IO;
 using Rho1.Platform;
 using Rho1.Training.Objectives;
@@ -217,16 +218,31 @@ public sealed class Trainer
         return (times.Min(), times.Max(), allReduce);
     }
 
-    /// <summary>Held-out loss every train.eval_every steps and after the last (rank 0 only).</summary>
+    /// <summary>Held-out loss and downstream tasks every train.eval_every steps and after the last (rank 0 only).</summary>
     static void MaybeEvaluate(TrainingRun run)
     {
         var t = run.Config.Train;
-        if (!run.IsMain || run.ValSplit is null || !(run.Progress.Step == t.Steps || (t.EvalEvery > 0 && run.Progress.Step % t.EvalEvery == 0)))
+        if (!run.IsMain || (run.ValSplit is null && run.Tasks.Count == 0) || !(run.Progress.Step == t.Steps || (t.EvalEvery > 0 && run.Progress.Step % t.EvalEvery == 0)))
             return;
-        var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device);
-        run.Metrics.Write(new JsonObject { ["step"] = run.Progress.Step, ["tokens"] = run.Progress.Tokens, ["val_loss"] = eval.Loss, ["val_bpb"] = eval.BitsPerByte });
-        run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte", run.Progress.Step, eval.Loss, eval.BitsPerByte);
+        var record = new JsonObject { ["step"] = run.Progress.Step, ["tokens"] = run.Progress.Tokens };
+        if (run.ValSplit != null)
+        {
+            var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device);
+            (record["val_loss"], record["val_bpb"], record["val_tokens"]) = (eval.Loss, eval.BitsPerByte, eval.Tokens);
+            run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte ({Tokens:N0} tokens)", run.Progress.Step, eval.Loss, eval.BitsPerByte, eval.Tokens);
+        }
+        foreach (var task in run.Tasks)
+        {
+            var result = TaskEvaluator.Evaluate(run.Model, run.TaskTokenizer!, task, run.Options.EvalTaskSettings, run.Device);
+            foreach (var (name, value) in result.Metrics)
+                record[TaskMetricKey(task.Name, name)] = value;
+            run.Log.Information("step {Step}: {Task} {Result}", run.Progress.Step, task.Name, result.Describe());
+        }
+        run.Metrics.Write(record);
     }
+
+    /// <summary>The metrics.jsonl key of a task's metric: "task/NAME/acc".</summary>
+    public static string TaskMetricKey(string task, string metric) => $"task/{task}/{metric}";
 
     /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few.</summary>
     static void MaybeCheckpoint(TrainingRun run)
@@ -284,6 +300,10 @@ public sealed class Trainer
         _options.OnProgress(new TrainProgress(run.Progress.Step, t.Steps, run.Progress.Step % t.LogEvery == 0 ? run.Progress.LastLoss : null, run.Progress.TokensPerSecond, eta));
     }
 
+    static Dictionary<string, double> FinalTaskMetrics(TrainingRun run, string task) =>
+        new[] { "acc", "acc_stderr", "acc_norm", "acc_norm_stderr", "exact_match", "exact_match_stderr" }
+            .Where(m => run.Metrics.Last(TaskMetricKey(task, m)) != null).ToDictionary(m => m, m => run.Metrics.Last(TaskMetricKey(task, m))!.Value);
+
     /// <summary>summary.json, from metrics.jsonl rather than this process's last step: a run resumed from its final
     /// checkpoint (killed before summary.json was written) runs no step but must write the same summary.</summary>
     static TrainSummary Summarise(TrainingRun run)
@@ -298,7 +318,8 @@ public sealed class Trainer
             FinalValBpb = run.Metrics.Last("val_bpb"), WallSeconds = Math.Round(wall, 3), TokensPerSecond = Math.Round(overall, 2),
             Mfu = Math.Round(run.FlopsPerToken * overall / (run.PeakGflops * 1e9), 4), PeakGflops = Math.Round(run.PeakGflops, 1),
             Parameters = run.Parameters, Precision = t.Precision, Device = DeviceSpec.Name(run.Device), Objective = run.Objective.Describe(),
-            FinalCheckpoint = run.Directory.FinalDir, InitFrom = run.InitFrom,
+            FinalCheckpoint = run.Directory.FinalDir, InitFrom = run.InitFrom, FinalValTokens = (long?)run.Metrics.Last("val_tokens"),
+            FinalTasks = run.Tasks.Count == 0 ? null : run.Tasks.ToDictionary(task => task.Name, task => FinalTaskMetrics(run, task.Name)),
         };
         AtomicFile.WriteAllText(Path.Combine(run.Directory.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         run.Log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",

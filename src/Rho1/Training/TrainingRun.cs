@@ -17,6 +17,8 @@ using Rho1.Training.Runs;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
+using Rho1.Data.Tokenizers;
+using Rho1.Evaluation.Tasks;
 
 namespace Rho1.Training;
 
@@ -41,6 +43,10 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The dataset directory ValSplit belongs to.</summary>
     public string ValSource { get; init; } = "";
     public double BytesPerToken { get; init; }
+    /// <summary>Downstream tasks evaluated with the held-out loss (--eval-task), read and checked before the run starts.</summary>
+    public IReadOnlyList<EvalTask> Tasks { get; init; } = [];
+    /// <summary>The training data's tokenizer, which Tasks are encoded with; null without tasks.</summary>
+    public ITextTokenizer? TaskTokenizer { get; init; }
     /// <summary>The model this run started from (--init), absolute; null for random weights.</summary>
     public string? InitFrom { get; init; }
     /// <summary>The --init model records no tokenizer (a Hugging Face model without rho1.json): only the vocabulary size was checked.</summary>
@@ -102,6 +108,7 @@ public sealed class TrainingRun : IDisposable
     {
         var device = DeviceSpec.Resolve(o.Device, o.LocalRank, o.LocalSize);
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
+        var tasks = o.EvalTasks.Count == 0 ? [] : TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot);
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         string? initFrom = dir.ResumeFrom is null && o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
         bool initTokenizerUnknown = false;
@@ -131,6 +138,8 @@ public sealed class TrainingRun : IDisposable
         if (valSplit != null && objective.TrainsOwnModelOn is var (ownData, ownSplit))
             RunCompatibility.RequireHeldOut(evalData ?? dataset, valSplit, ownData, ownSplit, o.AllowEvalOverlap);
 
+        if (tasks.Any(task => task.Layout.Kind == TaskKind.Generation))
+            GreedyGenerator.Limit(o.EvalTaskSettings.MaxGenTokens, LikelihoodScorer.MaxInput(config.Model));
         AttentionBackend.Configure(device, t.Tf32);
         var model = Own(owned, new Transformer(config.Model, t.Seed));
         model.to(device);
@@ -144,6 +153,7 @@ public sealed class TrainingRun : IDisposable
             Options = o, Config = config, RequestedPrecision = requestedPrecision, Device = device, World = o.World,
             DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA,
             Dataset = dataset, Loader = loader, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, BytesPerToken = bytesPerToken,
+            Tasks = tasks, TaskTokenizer = tasks.Count == 0 ? null : TokenizerFactory.ForDataset(dataset.Directory),
             Model = model, Optimizer = optimizer, Objective = objective,
             InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
             Directory = dir, ResumedFrom = resumed?.Path, ResumedAt = resumed?.State.Step ?? 0, PriorWallSeconds = resumed?.State.WallSeconds ?? 0,

@@ -19,16 +19,29 @@ public class SweepTests(SyntheticData data)
         ReferenceScorer.Run(new ScoreOptions(reference, data.Noisy, scores, BatchSize: 64, Device: "cpu"));
         string outDir = data.NewRunDir();
         var config = TinyRun.Config("train.steps=20", "train.eval_every=10");
-        var options = new SweepOptions(new[] { 0.6, 1.0 }, config, data.Noisy, data.Heldout, outDir, null, scores, "cpu");
+        using var tasks = new TempDirectory();
+        string task = tasks.File("next.jsonl", string.Join("\n", Enumerable.Range(0, 12).Select(i =>
+            $$"""{"context": "Item {{i}}: the", "choices": [" cat sat.", " qq{{i}}zx", " dog ran."], "gold": {{i % 3}}}""")));
+        var options = new SweepOptions(new[] { 0.6, 1.0 }, config, data.Noisy, data.Heldout, outDir, null, scores, "cpu") { EvalTasks = [task] };
         var rows = Sweep.Run(options);
 
         Assert.Equal(new[] { 0.6, 1.0 }, rows.Select(r => r.Ratio));
         string[] csv = File.ReadAllLines(Path.Combine(outDir, "summary.csv"));
-        Assert.Equal("ratio,final_heldout_loss,final_heldout_bpb,steps_to_baseline,steps,tokens_per_s,run", csv[0]);
+        Assert.Equal("ratio,final_heldout_loss,final_heldout_bpb,final_heldout_tokens,steps_to_baseline,steps,tokens_per_s,next_acc,next_acc_stderr,run", csv[0]);
         Assert.Equal(3, csv.Length);
+        // The final figures cover the whole held-out set, not the per-step curve's first train.eval_batches batches.
+        var whole = Rho1.Evaluation.CheckpointEvaluation.Run(new Rho1.Evaluation.EvalOptions(Path.Combine(outDir, "ratio-1.00", "final"), data.Heldout, Device: "cpu", BatchSize: config.Train.BatchSize));
+        Assert.Equal(whole.Loss, double.Parse(csv[2].Split(',')[1], CultureInfo.InvariantCulture), 4);
+        Assert.Equal(whole.Tokens, long.Parse(csv[2].Split(',')[3], CultureInfo.InvariantCulture));
         var curve = RunCurve.Read(Path.Combine(outDir, "ratio-1.00"));
-        Assert.Equal(curve[^1].ValLoss, double.Parse(csv[2].Split(',')[1], CultureInfo.InvariantCulture), 4);
-        Assert.Equal(RunCurve.FirstStepReaching(curve, rows[1].FinalLoss), rows[1].StepsToBaseline);
+        Assert.True(whole.Tokens > config.Train.EvalBatches * config.Train.BatchSize * config.Train.SeqLen, $"{whole.Tokens} tokens");
+        Assert.Equal(RunCurve.FirstStepReaching(curve, curve[^1].ValLoss), rows[1].StepsToBaseline);
+        // Each run's task accuracy: logged at every evaluation, summarised, and in the reports.
+        var summary = System.Text.Json.JsonSerializer.Deserialize<Rho1.Training.Runs.TrainSummary>(File.ReadAllText(Path.Combine(outDir, "ratio-0.60", "summary.json")))!;
+        Assert.Equal(summary.FinalTasks!["next"]["acc"], double.Parse(csv[1].Split(',')[7], CultureInfo.InvariantCulture), 4);
+        Assert.Equal(RunCurve.ReadMetric(Path.Combine(outDir, "ratio-0.60"), "task/next/acc").Count, curve.Count);
+        Assert.Contains("next acc ± s.e.", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+        Assert.True(File.Exists(Path.Combine(outDir, "next-vs-tokens.png")));
         Assert.Contains("| 0.60 |", File.ReadAllText(Path.Combine(outDir, "summary.md")));
         byte[] png = File.ReadAllBytes(Path.Combine(outDir, "loss-vs-tokens.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);

@@ -34,7 +34,7 @@ public sealed record TrainConfig
     [JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
     /// <summary>Evaluate on the validation split every N steps (and at the end); 0 = only at the end.</summary>
     [JsonPropertyName("eval_every")] public int EvalEvery { get; init; } = 50;
-    /// <summary>Validation batches per evaluation.</summary>
+    /// <summary>Validation batches (of batch_size windows) per evaluation, the first ones of the split, so every evaluation sees the same tokens; 0 = the whole split.</summary>
     [JsonPropertyName("eval_batches")] public int EvalBatches { get; init; } = 8;
     /// <summary>Write a metrics line every N steps.</summary>
     [JsonPropertyName("log_every")] public int LogEvery { get; init; } = 10;
@@ -81,7 +81,7 @@ public sealed record TrainConfig
         ConfigRule.Require(Eps > 0, "train.eps", Eps, "must be positive");
         ConfigRule.Require(GradClip >= 0, "train.grad_clip", GradClip, "must be >= 0");
         ConfigRule.Require(EvalEvery >= 0, "train.eval_every", EvalEvery, "must be >= 0");
-        ConfigRule.Require(EvalBatches > 0, "train.eval_batches", EvalBatches, "must be positive");
+        ConfigRule.Require(EvalBatches >= 0, "train.eval_batches", EvalBatches, "must be >= 0 (0 = the whole split)");
         ConfigRule.Require(LogEvery > 0, "train.log_every", LogEvery, "must be positive");
         ConfigRule.Require(CheckpointEvery >= 0, "train.checkpoint_every", CheckpointEvery, "must be >= 0");
         ConfigRule.Require(KeepCheckpoints > 0, "train.keep_checkpoints", KeepCheckpoints, "must be positive");

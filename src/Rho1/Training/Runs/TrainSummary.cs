@@ -12,6 +12,10 @@ public sealed record TrainSummary
     [JsonPropertyName("final_loss")] public double? FinalLoss { get; init; }
     [JsonPropertyName("final_val_loss")] public double? FinalValLoss { get; init; }
     [JsonPropertyName("final_val_bpb")] public double? FinalValBpb { get; init; }
+    /// <summary>Tokens the final held-out figures were computed over (train.eval_batches × batch_size windows, or the whole split).</summary>
+    [JsonPropertyName("final_val_tokens"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? FinalValTokens { get; init; }
+    /// <summary>Each --eval-task's metrics at the last evaluation (acc, acc_norm or exact_match, with standard errors).</summary>
+    [JsonPropertyName("final_tasks"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, Dictionary<string, double>>? FinalTasks { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     [JsonPropertyName("tokens_per_s")] public double TokensPerSecond { get; init; }
     [JsonPropertyName("mfu")] public double Mfu { get; init; }
