@@ -35,7 +35,8 @@ public sealed class QuickstartCommand
     static int Run(QuickstartResult r, TextWriter o)
     {
         o.WriteLine();
-        o.WriteLine($"Clean held-out text after {r.Steps} steps on the noisy corpus (lower is better):");
+        o.WriteLine($"Clean held-out text after {r.Steps} steps on the noisy corpus (lower is better; the first {r.Rows[0].HeldoutTokens:N0} held-out tokens, " +
+            "train.eval_batches × batch_size windows; `rho1 eval --data` covers the whole set):");
         o.WriteLine();
         o.WriteLine("| run | held-out loss | bits/byte | first step at baseline's final loss | tokens/s |");
         o.WriteLine("|---|---|---|---|---|");

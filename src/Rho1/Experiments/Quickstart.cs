@@ -85,7 +85,10 @@ public static class Quickstart
             var runConfig = config with { Selection = config.Selection with { Ratio = ratio } };
             var summary = new Trainer(new TrainOptions(runConfig, P("data", "noisy"), dir, device, TensorBoard: false) { EvalDataDir = P("data", "heldout") },
                 setup => SelectiveObjective.For(setup, null, ratio < 1 ? P("runs", "scores") : null)).Run(cancel);
-            rows.Add(new QuickstartRow(name, ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.TokensPerSecond, dir));
+            rows.Add(new QuickstartRow(name, ratio, summary.FinalValLoss ?? double.NaN, summary.FinalValBpb ?? double.NaN, null, summary.TokensPerSecond, dir)
+            {
+                HeldoutTokens = summary.FinalValTokens ?? 0,
+            });
         }
         double target = rows[0].HeldoutLoss;
         rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Dir), target) }).ToList();

@@ -2,4 +2,8 @@
 
 namespace Rho1.Experiments;
 
-public sealed record QuickstartRow(string Run, double Ratio, double HeldoutLoss, double HeldoutBpb, int? StepsToBaseline, double TokensPerSecond, string Dir);
+public sealed record QuickstartRow(string Run, double Ratio, double HeldoutLoss, double HeldoutBpb, int? StepsToBaseline, double TokensPerSecond, string Dir)
+{
+    /// <summary>Held-out tokens the figures cover: the first train.eval_batches × batch_size windows.</summary>
+    public long HeldoutTokens { get; init; }
+}
