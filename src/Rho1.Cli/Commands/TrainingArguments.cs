@@ -19,6 +19,7 @@ public sealed class TrainingArguments
     public readonly Option<int> EvalTaskLimit = new("--eval-task-limit") { Description = "Score the first N items of each --eval-task; 0 = all.", DefaultValueFactory = _ => 0 };
     public readonly Option<int> EvalFewShot = new("--eval-few-shot") { Description = "Few-shot examples before each --eval-task item.", DefaultValueFactory = _ => 0 };
     public readonly Option<string?> EvalBatches = new("--eval-batches") { Description = "Held-out batches per evaluation (train.eval_batches), or all for the whole split." };
+    public readonly Option<int?> Zero = new("--zero") { Description = "1: shard the AdamW state over the job's ranks (train.zero=1: 1/N of the moments per rank; same updates)." };
     public readonly Option<string> Device = GlobalOptions.Device();
     public readonly Option<int?> Threads = GlobalOptions.Threads();
     public readonly Option<string?> Init = new("--init")
@@ -36,7 +37,7 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, Init, Device, Threads, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, Zero, Init, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
@@ -49,7 +50,9 @@ public sealed class TrainingArguments
 
     /// <summary>The preset or file with --set overrides, then <paramref name="extra"/> (overrides the verb's own flags imply, applied last).</summary>
     public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null) =>
-        ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(EvalBatchesOverride(parse)).Concat(extra ?? []));
+        ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(EvalBatchesOverride(parse)).Concat(ZeroOverride(parse)).Concat(extra ?? []));
+
+    IEnumerable<string> ZeroOverride(ParseResult parse) => parse.GetResult(Zero) is null || parse.GetValue(Zero) is not { } z ? [] : [$"train.zero={z}"];
 
     /// <summary>--eval-batches N|all as the train.eval_batches override it stands for (all = 0, the whole split).</summary>
     IEnumerable<string> EvalBatchesOverride(ParseResult parse) => parse.GetResult(EvalBatches) is null ? [] : parse.GetValue(EvalBatches) switch

@@ -38,8 +38,12 @@ public static class GradientBuckets
         return buckets;
     }
 
-    /// <summary>Replaces every gradient with its mean over ranks; returns the seconds spent (packing included).</summary>
-    public static double AllReduceMean(ICollectives world, IReadOnlyList<Tensor> parameters, long maxElements = DefaultElements)
+    /// <summary>
+    /// Replaces every gradient with its mean over ranks; returns the seconds spent (packing included). With
+    /// <paramref name="wire"/> BFloat16 the values travel as bfloat16 (half the bytes): NCCL sums them in bfloat16; over MPI,
+    /// which has no bfloat16 sum, each rank's bfloat16 values are gathered and summed in fp32 in rank order.
+    /// </summary>
+    public static double AllReduceMean(ICollectives world, IReadOnlyList<Tensor> parameters, ScalarType wire = ScalarType.Float32, long maxElements = DefaultElements)
     {
         if (world is SingleProcess) return 0;
         var watch = Stopwatch.StartNew();
@@ -49,7 +53,10 @@ public static class GradientBuckets
         {
             var members = grads.Skip(bucket.First).Take(bucket.Count).ToList();
             var flat = cat(members.Select(g => g.reshape(-1)).ToArray());
-            world.AllReduceSum(flat);
+            if (wire == ScalarType.Float32)
+                world.AllReduceSum(flat);
+            else
+                flat = SumAs(world, flat, wire);
             flat.div_(world.Size);
             long offset = 0;
             foreach (var g in members)
@@ -59,5 +66,17 @@ public static class GradientBuckets
             }
         }
         return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The sum over ranks of <paramref name="flat"/> rounded to <paramref name="wire"/>, back in fp32.</summary>
+    static Tensor SumAs(ICollectives world, Tensor flat, ScalarType wire)
+    {
+        var narrow = flat.to(wire);
+        if (world.SumsBFloat16)
+        {
+            world.AllReduceSum(narrow);
+            return narrow.to(ScalarType.Float32);
+        }
+        return world.AllGather(narrow.unsqueeze(0)).to(ScalarType.Float32).sum(dim: 0); // (N, E) → (E), fp32
     }
 }

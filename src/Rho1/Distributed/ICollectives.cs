@@ -15,6 +15,12 @@ public interface ICollectives : IDisposable
     /// <summary>Replaces <paramref name="tensor"/> (contiguous) with the element-wise sum over ranks.</summary>
     void AllReduceSum(Tensor tensor);
 
+    /// <summary>
+    /// Sums <paramref name="input"/> (contiguous, Size × n values) over ranks and leaves block Rank of the sum, n values, in
+    /// <paramref name="output"/>: the reduce-scatter of sharded optimizer state (train.zero=1).
+    /// </summary>
+    void ReduceScatterSum(Tensor input, Tensor output);
+
     /// <summary>Every rank's <paramref name="tensor"/>, in rank order, concatenated along dimension 0.</summary>
     Tensor AllGather(Tensor tensor);
 
@@ -22,6 +28,9 @@ public interface ICollectives : IDisposable
     void Broadcast(Tensor tensor, int root);
 
     void Barrier();
+
+    /// <summary>Whether AllReduceSum takes bfloat16 tensors (NCCL); MPI has no bfloat16 type.</summary>
+    bool SumsBFloat16 => false;
 
     /// <summary>Ends the whole job after an error on this rank, so that the others do not wait for it forever.</summary>
     void Abort(int exitCode);

@@ -50,6 +50,18 @@ public sealed unsafe class MpiCollectives : ICollectives
         tensor.copy_(result);
     }
 
+    public void ReduceScatterSum(Tensor input, Tensor output)
+    {
+        var (host, datatype, _) = Host(input, "all-reduce");
+        long block = output.numel();
+        if (host.numel() != block * Size) throw new ArgumentException($"reduce-scatter of {host.numel()} values into blocks of {block} on {Size} ranks");
+        if (block > int.MaxValue) throw new InvalidOperationException($"reduce-scatter blocks of {block} values: more than one MPI call can carry");
+        using var result = empty(block, host.dtype);
+        fixed (byte* s = host.bytes, t = result.bytes)
+            _mpi.Check(_mpi.ReduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Reduce_scatter_block");
+        output.copy_(result.view(output.shape));
+    }
+
     public Tensor AllGather(Tensor tensor)
     {
         var (host, _, _) = Host(tensor, "all-gather");

@@ -32,6 +32,7 @@ public sealed unsafe class MpiLibrary
     internal readonly delegate* unmanaged<nint, int*, int> CommSize;
     internal readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
     internal readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
+    internal readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> ReduceScatterBlock;
     internal readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     internal readonly delegate* unmanaged<nint, int> BarrierFn;
     internal readonly delegate* unmanaged<nint, int, int> AbortFn;
@@ -56,6 +57,7 @@ public sealed unsafe class MpiLibrary
         CommSize = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_size");
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
         Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Allgather");
+        ReduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Reduce_scatter_block");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
         BarrierFn = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
         AbortFn = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");

@@ -81,11 +81,21 @@ public sealed unsafe class NcclCollectives : ICollectives
         return _nccl.Describe(code) ?? (result == inProgress ? null : _nccl.Describe(result));
     }
 
+    public bool SumsBFloat16 => true;
+
     public void AllReduceSum(Tensor tensor)
     {
         var t = OnDevice(tensor);
         Completed(_nccl.AllReduce(Pointer(t), Pointer(t), (nuint)t.numel(), DataType(t, sum: true), NcclLibrary.Sum, _comm, 0), "ncclAllReduce");
         if (!ReferenceEquals(t, tensor)) tensor.copy_(t);
+    }
+
+    public void ReduceScatterSum(Tensor input, Tensor output)
+    {
+        var t = OnDevice(input);
+        var result = torch.empty(output.numel(), t.dtype, _device);
+        Completed(_nccl.ReduceScatter(Pointer(t), Pointer(result), (nuint)output.numel(), DataType(t, sum: true), NcclLibrary.Sum, _comm, 0), "ncclReduceScatter");
+        output.copy_(result.view(output.shape));
     }
 
     public Tensor AllGather(Tensor tensor)

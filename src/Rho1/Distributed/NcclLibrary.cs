@@ -28,6 +28,7 @@ public sealed unsafe class NcclLibrary
     internal readonly delegate* unmanaged<nint, int> CommAbort;
     internal readonly delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int> AllReduce;
     internal readonly delegate* unmanaged<void*, void*, nuint, int, nint, nint, int> AllGather;
+    internal readonly delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int> ReduceScatter;
     internal readonly delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int> Broadcast;
     internal readonly delegate* unmanaged<int, byte*> ErrorString;
     internal readonly delegate* unmanaged<nint, int*, int> CommGetAsyncError;
@@ -44,6 +45,7 @@ public sealed unsafe class NcclLibrary
         CommAbort = (delegate* unmanaged<nint, int>)Export("ncclCommAbort");
         AllReduce = (delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int>)Export("ncclAllReduce");
         AllGather = (delegate* unmanaged<void*, void*, nuint, int, nint, nint, int>)Export("ncclAllGather");
+        ReduceScatter = (delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int>)Export("ncclReduceScatter");
         Broadcast = (delegate* unmanaged<void*, void*, nuint, int, int, nint, nint, int>)Export("ncclBroadcast");
         ErrorString = (delegate* unmanaged<int, byte*>)Export("ncclGetErrorString");
         CommGetAsyncError = (delegate* unmanaged<nint, int*, int>)Export("ncclCommGetAsyncError");

@@ -1,13 +1,14 @@
 // AdamW with decoupled weight decay and two groups: matrices (rank >= 2) are decayed, vectors (norm
 // weights) are not. Written here rather than taken from TorchSharp so that its state is ours to checkpoint
 // bit-exactly, and so the update stays on the device without host synchronisation.
+using Rho1.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Rho1.Optimization;
 
-public sealed class AdamW : IDisposable
+public sealed class AdamW : IOptimizer
 {
     readonly (string Name, Parameter Param, bool Decay)[] _params;
     readonly Tensor[] _m, _v; // first and second moments, fp32, same device as the parameter
@@ -28,6 +29,16 @@ public sealed class AdamW : IDisposable
     }
 
     public IEnumerable<string> DecayedNames => _params.Where(p => p.Decay).Select(p => p.Name);
+
+    public bool Sharded => false;
+
+    /// <summary>Every gradient replaced by its mean over ranks (bucketed all-reduce, in <paramref name="reduceType"/> on the wire).</summary>
+    public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, [.. _params.Select(p => (Tensor)p.Param)], ReduceType);
+
+    /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes.</summary>
+    public ScalarType ReduceType { get; init; } = ScalarType.Float32;
+
+    public Tensor ClipGradients(double maxNorm) => GradientClipping.ClipGlobalNorm(_params.Select(p => p.Param), maxNorm);
 
     /// <summary>One update with learning rate <paramref name="lr"/>; parameters without a gradient are skipped.</summary>
     public void Update(double lr)

@@ -90,13 +90,15 @@ public sealed class Trainer
             if (last)
                 stats = output.Stats.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
         }
-        if (run.World is not SingleProcess) // a communicator of one too (RHO1_COLLECTIVES=nccl), so that its calls are exercised
+        // Averaged over ranks (a communicator of one too, RHO1_COLLECTIVES=nccl, so that its calls are exercised; a sharded
+        // optimizer also on one process, to fill its gradient chunks).
+        run.Progress.AllReduceSeconds += run.Optimizer.ReduceGradients(run.World);
+        if (run.World is not SingleProcess)
         {
-            run.Progress.AllReduceSeconds += GradientBuckets.AllReduceMean(run.World, run.Model.parameters().ToList());
             run.World.AllReduceSum(meanLoss); // every rank then takes the same skip decision
             meanLoss.div_(run.World.Size);
         }
-        var gradNorm = GradientClipping.ClipGlobalNorm(run.Model.parameters(), t.GradClip);
+        var gradNorm = run.Optimizer.ClipGradients(t.GradClip);
         // A non-finite loss or gradient must skip the update before it lands: decided on the device (CUDA), or by
         // one host read (CPU, where it costs nothing).
         var finite = torch.isfinite(meanLoss + gradNorm).all();
@@ -248,21 +250,29 @@ public sealed class Trainer
     static void MaybeCheckpoint(TrainingRun run)
     {
         var t = run.Config.Train;
-        if (!run.IsMain) return; // one copy of the weights (every rank holds the same), one writer of the run directory
+        if (!run.IsMain && !run.Optimizer.Sharded) return; // one copy of the weights (every rank holds the same), one writer of the run directory
         if (run.Progress.Step == t.Steps)
             Save(run, run.Directory.FinalDir);
         else if (t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0)
         {
             Save(run, run.Directory.StepDir(run.Progress.Step));
-            run.Directory.PruneCheckpoints(t.KeepCheckpoints);
+            if (run.IsMain) run.Directory.PruneCheckpoints(t.KeepCheckpoints);
         }
     }
 
+    /// <summary>Writes a checkpoint from rank 0; with sharded optimizer state every rank takes part in gathering it first.</summary>
     static void Save(TrainingRun run, string dir)
     {
+        var optimizerState = run.Optimizer.State().ToList(); // a collective when sharded: every rank, in step
+        if (!run.IsMain)
+        {
+            if (run.Optimizer.Sharded) foreach (var (_, tensor) in optimizerState) tensor.Dispose();
+            (run.Progress.LastCheckpoint, run.Progress.CheckpointedStep) = (dir, run.Progress.Step); // as rank 0 records it, for Interrupt
+            return;
+        }
         try
         {
-            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), run.Optimizer.State(), run.Objective.StateTensors());
+            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizerState, run.Objective.StateTensors());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -270,6 +280,10 @@ public sealed class Trainer
             throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
                 $"{(run.Progress.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.Progress.LastCheckpoint} is intact")}; " +
                 "free disk space, then rerun with --resume auto", e);
+        }
+        finally
+        {
+            if (run.Optimizer.Sharded) foreach (var (_, tensor) in optimizerState) tensor.Dispose();
         }
         run.Progress.LastCheckpoint = dir;
         run.Progress.CheckpointedStep = run.Progress.Step;
@@ -281,7 +295,11 @@ public sealed class Trainer
         if (run.Progress.Step == 0)
             throw new InterruptedException("interrupted before the first step; nothing was trained; continue with --resume auto");
         if (!run.IsMain)
+        {
+            if (run.Optimizer.Sharded && (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep))
+                Save(run, run.Directory.StepDir(run.Progress.Step)); // its part of gathering the optimizer state
             throw new InterruptedException($"interrupted at step {run.Progress.Step}; rank 0 writes the checkpoint; continue with --resume auto");
+        }
         if (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep)
         {
             Save(run, run.Directory.StepDir(run.Progress.Step));

@@ -32,7 +32,7 @@ public sealed class TrainingRun : IDisposable
     public required TokenDataset Dataset { get; init; }
     public required RunDirectory Directory { get; init; }
     public required Transformer Model { get; init; }
-    public required AdamW Optimizer { get; init; }
+    public required IOptimizer Optimizer { get; init; }
     public required BatchLoader Loader { get; init; }
     public required ITrainingObjective Objective { get; init; }
     /// <summary>The job's collectives (one process: SingleProcess); only rank 0 writes the run directory.</summary>
@@ -146,12 +146,14 @@ public sealed class TrainingRun : IDisposable
         model.ComputeType = t.ComputeType;
         model.LossChunkTokens = t.LossChunkTokens;
         model.ActivationCheckpointing = t.ActivationCheckpointing;
-        var optimizer = Own(owned, new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), t.Beta1, t.Beta2, t.Eps, t.WeightDecay));
+        var named = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+        IOptimizer optimizer = Own<IOptimizer>(owned, t.Zero == 1 ? new ShardedAdamW(named, o.World, t.Beta1, t.Beta2, t.Eps, t.WeightDecay)
+            : new AdamW(named, t.Beta1, t.Beta2, t.Eps, t.WeightDecay) { ReduceType = t.GradReduceDtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32 });
         var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device, o.World.Rank, o.World.Size);
         var run = new TrainingRun
         {
             Options = o, Config = config, RequestedPrecision = requestedPrecision, Device = device, World = o.World,
-            DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA,
+            DeviceSideSkip = t.Zero == 0 && (o.DeviceSideSkip ?? device.type == DeviceType.CUDA), // sharded updates are decided on the host
             Dataset = dataset, Loader = loader, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, BytesPerToken = bytesPerToken,
             Tasks = tasks, TaskTokenizer = tasks.Count == 0 ? null : TokenizerFactory.ForDataset(dataset.Directory),
             Model = model, Optimizer = optimizer, Objective = objective,
@@ -261,6 +263,12 @@ public sealed class TrainingRun : IDisposable
                 t.CollectiveTimeoutS > 0 ? $"{t.CollectiveTimeoutS:0} s (train.collective_timeout_s)" : "for ever (train.collective_timeout_s=0)");
         if (World is NcclCollectives nccl)
             Log.Information("NCCL device: {Binding}", nccl.Binding);
+        if (Optimizer is ShardedAdamW sharded)
+            Log.Information("optimizer state sharded over {Size} ranks (train.zero=1): {Local:N0} values of moments and gradient on this rank, against {Whole:N0} unsharded",
+                World.Size, sharded.LocalStateElements, 3 * Parameters);
+        if (t.GradReduceDtype == "bf16" && World.Size > 1)
+            Log.Information("gradients averaged in bfloat16 on the wire (train.grad_reduce_dtype=bf16): {How}",
+                World.SumsBFloat16 ? "summed in bfloat16 by NCCL" : "rounded once per rank, summed in fp32");
         if (Device.type == DeviceType.CUDA)
             Log.Information("TF32 for fp32 matmuls: {Tf32} (train.tf32)", t.Tf32 ? "on" : "off");
         Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),

@@ -44,6 +44,55 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         Assert.True(last["allreduce_s"]!.GetValue<double>() > 0 && last["rank_step_s_max"]!.GetValue<double>() >= last["rank_step_s_min"]!.GetValue<double>());
     }
 
+    [SkippableTheory]
+    [InlineData("plain")]
+    [InlineData("offline")]
+    public void Two_processes_with_sharded_optimizer_state_equal_one_process(string mode)
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        var (verb, extra) = Mode(mode);
+        string one = w.NewRun($"zero-{mode}-1"), two = w.NewRun($"zero-{mode}-2");
+        Succeeds(Single(Train(verb, one, 30, extra)), "one process");
+        Succeeds(Rho1Process.Run(Train(verb, two, 30, [.. extra, "--zero", "1"]), TimeSpan.FromMinutes(3), MpiJob.Variables, MpiJob.Launcher(2)), "two processes, --zero 1");
+        AssertSameTraining(one, two, 30);
+        Assert.Contains("optimizer state sharded over 2 ranks", File.ReadAllText(Path.Combine(two, "train.log")));
+        // The checkpoint holds the whole optimizer state, as one process writes it.
+        var a = Checkpoint.Load(Path.Combine(one, "final")).Optimizer;
+        var b = Checkpoint.Load(Path.Combine(two, "final")).Optimizer;
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        double largest = a.Max(kv => (kv.Value - b[kv.Key]).abs().max().item<float>() / Math.Max(1e-12, kv.Value.abs().max().item<float>()));
+        output.WriteLine($"largest relative optimizer-state difference: {largest:E2}");
+        Assert.True(largest <= 1e-3, $"optimizer state differs by {largest:E2} (relative to each tensor's largest value)");
+    }
+
+    [SkippableFact]
+    public void A_sharded_run_resumes_at_another_world_size_both_ways()
+    {
+        Skip.If(MpiJob.Missing, MpiJob.SkipReason);
+        var (verb, extra) = Mode("offline");
+        string straight = w.NewRun("zero-straight"), twoToOne = w.NewRun("zero-2to1"), oneToTwo = w.NewRun("zero-1to2");
+        Succeeds(Single(Train(verb, straight, 20, extra)), "uninterrupted");
+        // 2 → 1: the two-rank sharded run, cut back to its step-10 checkpoint, finished by one unsharded process.
+        Succeeds(Rho1Process.Run(Train(verb, twoToOne, 20, [.. extra, "--zero", "1"]), TimeSpan.FromMinutes(3), MpiJob.Variables, MpiJob.Launcher(2)), "two ranks");
+        CutBackToStep10(twoToOne);
+        Succeeds(Single(Train(verb, twoToOne, 20, [.. extra, "--resume", "auto"])), "one process resuming");
+        AssertSameTraining(straight, twoToOne, 20);
+        // 1 → 2: one sharded process, cut back, finished by two sharded ranks.
+        Succeeds(Single(Train(verb, oneToTwo, 20, [.. extra, "--zero", "1"])), "one process, --zero 1");
+        CutBackToStep10(oneToTwo);
+        Succeeds(Rho1Process.Run(Train(verb, oneToTwo, 20, [.. extra, "--zero", "1", "--resume", "auto"]), TimeSpan.FromMinutes(3), MpiJob.Variables, MpiJob.Launcher(2)), "two ranks resuming");
+        AssertSameTraining(straight, oneToTwo, 20);
+        Assert.Contains("resumed from", File.ReadAllText(Path.Combine(oneToTwo, "train.log")));
+    }
+
+    /// <summary>Makes a finished 20-step run look stopped after its step-10 checkpoint: final/ and summary.json removed.</summary>
+    static void CutBackToStep10(string run)
+    {
+        Directory.Delete(Path.Combine(run, "final"), recursive: true);
+        File.Delete(Path.Combine(run, "summary.json"));
+        Assert.True(Directory.Exists(Path.Combine(run, "checkpoints", "step-0000010")));
+    }
+
     [SkippableFact]
     public void Two_processes_under_mpich_equal_one_process()
     {

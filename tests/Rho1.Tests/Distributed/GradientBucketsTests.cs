@@ -29,11 +29,29 @@ public class GradientBucketsTests
         foreach (var (p, g) in parameters.Zip(mine)) (p * g).sum().backward(); // p.grad = g
         // Three ranks: the other two hold 2·g and 6·g, so the mean is 3·g.
         var world = new SimulatedRank(0, 3, _ => throw new InvalidOperationException(), others: t => t * 8);
-        double seconds = GradientBuckets.AllReduceMean(world, parameters, bucketElements);
+        double seconds = GradientBuckets.AllReduceMean(world, parameters, maxElements: bucketElements);
         foreach (var (p, g) in parameters.Zip(mine))
             Assert.Equal((g * 3).data<float>().ToArray(), p.grad!.data<float>().ToArray());
         Assert.Equal(GradientBuckets.Layout([.. mine.Select(g => g.numel())], bucketElements).Count, world.Calls);
         Assert.True(seconds >= 0);
+    }
+
+    [Fact]
+    public void Bfloat16_on_the_wire_is_within_its_stated_bound_of_the_fp32_mean()
+    {
+        // Two ranks over MPI (no bfloat16 sum): each rank's values rounded to bfloat16 once, gathered, summed in fp32.
+        var g = torch.randn(4096, generator: new Generator(7)) * 1e-3;
+        var other = torch.randn(4096, generator: new Generator(8)) * 1e-3;
+        var p = torch.zeros(4096, requires_grad: true);
+        (p * g).sum().backward();
+        var world = new SimulatedRank(0, 2, mine => torch.cat([mine, other.to(ScalarType.BFloat16).unsqueeze(0)], 0));
+        GradientBuckets.AllReduceMean(world, [p], ScalarType.BFloat16);
+        var exact = (g + other) / 2;
+        var error = (p.grad! - exact).abs();
+        var bound = (g.abs() + other.abs()) / 2 * Math.Pow(2, -8) + 1e-12; // unit roundoff of bfloat16 (8-bit significand)
+        Assert.True(error.le(bound).all().item<bool>(), $"largest error over bound {(error / bound).max().item<float>()}");
+        Assert.True(error.max().item<float>() > 0); // the values did travel as bfloat16
+        Assert.Equal(1, world.Calls); // one gather for the one bucket
     }
 
     [Fact]

@@ -26,6 +26,13 @@ public sealed class SimulatedRank(int rank, int size, Func<Tensor, Tensor> gathe
         return gather(tensor);
     }
 
+    public void ReduceScatterSum(Tensor input, Tensor output)
+    {
+        var sum = input.clone();
+        AllReduceSum(sum);
+        output.copy_(sum.view(size, -1)[rank].view(output.shape));
+    }
+
     public void Broadcast(Tensor tensor, int root) => throw new NotSupportedException();
     public void Barrier() { }
     public void Abort(int exitCode) { }

@@ -57,6 +57,12 @@ public sealed record TrainConfig
     [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; }
     /// <summary>Recompute each decoder block's activations in backward (one block's stored at a time): less memory, one more forward.</summary>
     [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
+    /// <summary>ZeRO stage under a launcher: 0 = every rank keeps all AdamW state; 1 = each of N ranks keeps 1/N of the moments,
+    /// gradients are reduce-scattered and weights all-gathered (same updates; checkpoints load at any world size).</summary>
+    [JsonPropertyName("zero")] public int Zero { get; init; }
+    /// <summary>Dtype of gradients on the wire in data-parallel averaging: fp32, or bf16 (half the bytes; each rank's gradient
+    /// rounded to bfloat16 once, relative error at most 2^-8 per value, before the mean is taken in fp32 over MPI).</summary>
+    [JsonPropertyName("grad_reduce_dtype")] public string GradReduceDtype { get; init; } = "fp32";
     /// <summary>CUDA: fp32 matmuls on TF32 tensor cores (10-bit mantissa inputs). Off for parity checks against the CPU; no effect on the CPU.</summary>
     [JsonPropertyName("tf32")] public bool Tf32 { get; init; } = true;
 
@@ -88,6 +94,9 @@ public sealed record TrainConfig
         ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32, bf16 or auto");
         ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
+        ConfigRule.Require(Zero is 0 or 1, "train.zero", Zero, "must be 0 (no sharding) or 1 (optimizer state sharded over ranks)");
+        ConfigRule.Require(GradReduceDtype is "fp32" or "bf16", "train.grad_reduce_dtype", GradReduceDtype, "must be fp32 or bf16");
+        ConfigRule.Require(!(Zero == 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, "bf16 reduction is not implemented with train.zero=1 (its reduce-scatter is fp32)");
         ConfigRule.Require(LossChunkTokens >= 0, "train.loss_chunk_tokens", LossChunkTokens, "must be >= 0 (0 = no chunking)");
         ConfigRule.Require(CollectiveTimeoutS >= 0 && double.IsFinite(CollectiveTimeoutS), "train.collective_timeout_s", CollectiveTimeoutS, "must be >= 0 (0 = wait for ever)");
     }

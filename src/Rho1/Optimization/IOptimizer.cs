@@ -1,0 +1,36 @@
+// What the trainer asks of its optimizer each step: average the gradients over the job's ranks, clip them, update, and
+// hand its state to a checkpoint in one format whatever the world size (so a run resumes at any N, sharded or not).
+// AdamW keeps every moment on every rank; ShardedAdamW (train.zero=1) keeps each rank's 1/N.
+using Rho1.Distributed;
+using static TorchSharp.torch;
+
+namespace Rho1.Optimization;
+
+public interface IOptimizer : IDisposable
+{
+    /// <summary>Completed update count.</summary>
+    long Step { get; }
+
+    /// <summary>Whether State() is a collective (every rank must call it, in step).</summary>
+    bool Sharded { get; }
+
+    /// <summary>Averages the gradients over <paramref name="world"/>'s ranks, as this optimizer needs them; returns the seconds spent.</summary>
+    double ReduceGradients(ICollectives world);
+
+    /// <summary>Scales the gradients so their global L2 norm is at most <paramref name="maxNorm"/> (0: no clipping); returns the norm before, on the device.</summary>
+    Tensor ClipGradients(double maxNorm);
+
+    /// <summary>One update with learning rate <paramref name="lr"/>.</summary>
+    void Update(double lr);
+
+    /// <summary>One update applied only where the 0-dim bool tensor <paramref name="apply"/> is true, decided on the device.</summary>
+    void Update(double lr, Tensor apply);
+
+    void ZeroGrad();
+
+    /// <summary>Named state tensors ("m.NAME", "v.NAME"), whole, for a checkpoint.</summary>
+    IEnumerable<(string Name, Tensor Tensor)> State();
+
+    /// <summary>Restores whole state tensors as State() names them, after <paramref name="step"/> updates.</summary>
+    void LoadState(IReadOnlyDictionary<string, Tensor> state, long step);
+}

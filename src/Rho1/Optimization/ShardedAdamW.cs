@@ -1,0 +1,193 @@
+// AdamW with its state sharded over the job's ranks (ZeRO stage 1, train.zero=1). The parameters are laid out in the
+// flat buckets of data-parallel averaging; each bucket is cut into N equal chunks, and rank r keeps the moments (and
+// the averaged gradient) of chunk r only: 12 bytes per parameter become 12/N. Each step: gradients reduce-scattered
+// (each rank receives the sum of its chunk), the global norm from the chunks, rank r updates its chunk of the weights,
+// and the chunks are all-gathered so that every rank holds the same full weights again. The arithmetic per element is
+// AdamW's, so with the same gradients the weights are the same bits. Checkpoints hold whole moments (State gathers
+// them, on every rank), in AdamW's names, so a run resumes at any world size, sharded or not.
+using Rho1.Distributed;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rho1.Optimization;
+
+public sealed class ShardedAdamW : IOptimizer
+{
+    /// <summary>Part of a parameter inside this rank's chunk of a bucket: values [ParamOffset, +Length) at chunk offset ChunkOffset.</summary>
+    readonly record struct Segment(int Param, long ParamOffset, long ChunkOffset, long Length);
+
+    /// <summary>A bucket of consecutive parameters, cut into chunks of Chunk values (the last padded), and this rank's state for its chunk.</summary>
+    sealed record Shard(int First, int Count, long Elements, long Chunk, Segment[] Segments, Tensor M, Tensor V, Tensor Grad);
+
+    readonly (string Name, Parameter Param, bool Decay)[] _params;
+    readonly Shard[] _shards;
+    readonly ICollectives _world;
+    readonly double _beta1, _beta2, _eps, _weightDecay;
+    long _step;
+
+    public long Step => _step;
+    public bool Sharded => true;
+
+    public ShardedAdamW(IEnumerable<(string Name, Parameter Param)> parameters, ICollectives world, double beta1, double beta2, double eps, double weightDecay,
+        long bucketElements = GradientBuckets.DefaultElements)
+    {
+        _params = parameters.Select(p => (p.Name, p.Param, p.Param.dim() >= 2)).ToArray();
+        _world = world;
+        (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
+        var sizes = _params.Select(p => p.Param.numel()).ToList();
+        var device = _params.Length > 0 ? _params[0].Param.device : torch.CPU;
+        _shards = GradientBuckets.Layout(sizes, bucketElements).Select(b =>
+        {
+            long chunk = (b.Elements + world.Size - 1) / world.Size;
+            long start = world.Rank * chunk, end = Math.Min(b.Elements, start + chunk);
+            var segments = new List<Segment>();
+            long offset = 0;
+            for (int i = b.First; i < b.First + b.Count; i++)
+            {
+                long from = Math.Max(start, offset), to = Math.Min(end, offset + sizes[i]);
+                if (from < to) segments.Add(new Segment(i, from - offset, from - start, to - from));
+                offset += sizes[i];
+            }
+            Tensor Zeros() => torch.zeros(chunk, device: device).DetachFromDisposeScope();
+            return new Shard(b.First, b.Count, b.Elements, chunk, [.. segments], Zeros(), Zeros(), Zeros());
+        }).ToArray();
+    }
+
+    /// <summary>Values of optimizer state this rank holds (moments and gradient chunk): about 3/N of the parameters.</summary>
+    public long LocalStateElements => _shards.Sum(s => 3 * s.Chunk);
+
+    public double ReduceGradients(ICollectives world)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var noGrad = torch.no_grad();
+        foreach (var shard in _shards)
+        {
+            using var scope = torch.NewDisposeScope();
+            var flat = Flat(shard, p => p.grad ?? throw new InvalidOperationException("a parameter has no gradient after backward"));
+            _world.ReduceScatterSum(flat, shard.Grad);
+            shard.Grad.div_(_world.Size);
+        }
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    public Tensor ClipGradients(double maxNorm)
+    {
+        using var noGrad = torch.no_grad();
+        // Per parameter piece, in order: on one rank the pieces are the parameters, so the norm is AdamW's to the bit.
+        var squares = torch.stack(_shards.SelectMany(s => s.Segments.Select(g => s.Grad.narrow(0, g.ChunkOffset, g.Length).pow(2).sum()))
+            .DefaultIfEmpty(torch.zeros(Array.Empty<long>(), device: _shards.Length > 0 ? _shards[0].Grad.device : torch.CPU))).sum().reshape(1);
+        _world.AllReduceSum(squares);
+        var norm = squares.sqrt().squeeze(0);
+        if (maxNorm > 0)
+        {
+            var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
+            foreach (var s in _shards) s.Grad.mul_(scale);
+        }
+        return norm;
+    }
+
+    public void Update(double lr)
+    {
+        long step = ++_step;
+        double bc1 = 1 - Math.Pow(_beta1, step), bc2 = 1 - Math.Pow(_beta2, step);
+        using var noGrad = torch.no_grad();
+        foreach (var shard in _shards)
+        {
+            using var scope = torch.NewDisposeScope();
+            var weights = Flat(shard, p => p); // the whole bucket's weights; this rank updates its chunk of them
+            var chunk = weights.narrow(0, _world.Rank * shard.Chunk, shard.Chunk);
+            foreach (var s in shard.Segments)
+            {
+                var p = chunk.narrow(0, s.ChunkOffset, s.Length);
+                var (g, m, v) = (shard.Grad.narrow(0, s.ChunkOffset, s.Length), shard.M.narrow(0, s.ChunkOffset, s.Length), shard.V.narrow(0, s.ChunkOffset, s.Length));
+                if (_params[s.Param].Decay && _weightDecay > 0)
+                    p.mul_(1 - lr * _weightDecay);
+                m.mul_(_beta1).add_(g, alpha: 1 - _beta1);
+                v.mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
+                var denom = (v.sqrt() / Math.Sqrt(bc2)).add_(_eps);
+                p.addcdiv_(m, denom, value: -lr / bc1);
+            }
+            Unflatten(shard, _world.AllGather(chunk.contiguous()), (p, values) => p.copy_(values));
+        }
+    }
+
+    /// <summary>Device-gated updates are not sharded: the trainer decides a sharded run's skips on the host.</summary>
+    public void Update(double lr, Tensor apply) =>
+        throw new NotSupportedException("train.zero=1 decides skipped updates on the host (DeviceSideSkip off)");
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p, _) in _params)
+            p.grad?.zero_();
+    }
+
+    /// <summary>Whole moments, gathered from every rank's chunks: a collective, so every rank must enumerate it.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> State()
+    {
+        var state = new List<(string, Tensor)>();
+        using var noGrad = torch.no_grad();
+        foreach (var shard in _shards)
+            foreach (var (prefix, local) in new[] { ("m.", shard.M), ("v.", shard.V) })
+            {
+                using var scope = torch.NewDisposeScope();
+                Unflatten(shard, _world.AllGather(local), (p, values) => state.Add((prefix + _params[Index(p)].Name, values.clone().DetachFromDisposeScope())));
+            }
+        return state.OrderBy(s => Order(s.Item1)).ToList();
+    }
+
+    public void LoadState(IReadOnlyDictionary<string, Tensor> state, long step)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var shard in _shards)
+            foreach (var (prefix, local) in new[] { ("m.", shard.M), ("v.", shard.V) })
+            {
+                using var scope = torch.NewDisposeScope();
+                var whole = Flat(shard, p =>
+                {
+                    string key = prefix + _params[Index(p)].Name;
+                    var src = state.TryGetValue(key, out var t) ? t : throw new InvalidDataException($"optimizer state lacks '{key}'");
+                    return src.shape.SequenceEqual(p.shape) ? src.to(local.device)
+                        : throw new InvalidDataException($"optimizer state '{key}' has shape [{string.Join(",", src.shape)}], expected [{string.Join(",", p.shape)}]");
+                });
+                local.copy_(whole.narrow(0, _world.Rank * shard.Chunk, shard.Chunk));
+            }
+        _step = step;
+    }
+
+    /// <summary>The bucket's tensors (one per parameter, chosen by <paramref name="pick"/>) as one flat fp32 tensor padded to N chunks.</summary>
+    Tensor Flat(Shard shard, Func<Parameter, Tensor> pick)
+    {
+        var parts = Enumerable.Range(shard.First, shard.Count).Select(i => pick(_params[i].Param).reshape(-1)).ToList();
+        long padding = shard.Chunk * _world.Size - shard.Elements;
+        if (padding > 0) parts.Add(torch.zeros(padding, device: parts[0].device));
+        return torch.cat(parts);
+    }
+
+    /// <summary>Hands each parameter of the bucket its values of <paramref name="flat"/> (N chunks, padded), shaped as the parameter.</summary>
+    void Unflatten(Shard shard, Tensor flat, Action<Parameter, Tensor> use)
+    {
+        long offset = 0;
+        for (int i = shard.First; i < shard.First + shard.Count; i++)
+        {
+            var p = _params[i].Param;
+            use(p, flat.narrow(0, offset, p.numel()).view_as(p));
+            offset += p.numel();
+        }
+    }
+
+    int Index(Parameter p) => Array.FindIndex(_params, x => ReferenceEquals(x.Param, p));
+
+    /// <summary>AdamW's order of state names: m then v of each parameter in turn.</summary>
+    int Order(string name) => 2 * Array.FindIndex(_params, x => x.Name == name[2..]) + (name[0] == 'v' ? 1 : 0);
+
+    public void Dispose()
+    {
+        foreach (var s in _shards)
+        {
+            s.M.Dispose();
+            s.V.Dispose();
+            s.Grad.Dispose();
+        }
+    }
+}
