@@ -45,7 +45,7 @@ public sealed class PlanCommand
         {
             o.WriteLine(JsonSerializer.Serialize(new
             {
-                parameters = plan.Parameters, world = plan.World, zero = plan.Zero, activation_checkpointing = plan.Checkpointing, micro_batch_tokens = plan.MicroTokens,
+                parameters = plan.Parameters, precision = plan.Precision, world = plan.World, zero = plan.Zero, activation_checkpointing = plan.Checkpointing, micro_batch_tokens = plan.MicroTokens,
                 items = plan.Items.ToDictionary(i => i.Component, i => Math.Round(i.Bytes)), total_bytes = Math.Round(plan.Total),
                 bytes_per_parameter = Math.Round(plan.BytesPerParameter, 2), fits,
             }));
@@ -54,7 +54,7 @@ public sealed class PlanCommand
         string G(double bytes) => (bytes / 1e9).ToString("0.00", CultureInfo.InvariantCulture);
         var m = config.Model;
         o.WriteLine($"{plan.Parameters / 1e6:N1}M parameters (dim {m.Dim}, {m.Layers} layers, vocabulary {m.VocabSize:N0}); {plan.World} rank(s), " +
-            $"{plan.MicroTokens:N0} tokens per micro-batch per rank, {config.Train.Precision}{(plan.Zero ? ", ZeRO-1" : "")}{(plan.Checkpointing ? ", activation checkpointing" : "")}" +
+            $"{plan.MicroTokens:N0} tokens per micro-batch per rank, {plan.Precision}{(plan.Zero ? ", ZeRO-1" : "")}{(plan.Checkpointing ? ", activation checkpointing" : "")}" +
             $"{(config.Train.LossChunkTokens > 0 ? $", loss chunks of {config.Train.LossChunkTokens}" : "")}; {plan.Device}");
         o.WriteLine();
         o.WriteLine("| per rank | GB |");

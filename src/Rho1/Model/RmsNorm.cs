@@ -27,7 +27,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * torch.rsqrt(x32.pow(2).mean(new long[] { -1 }, keepdim: true) + _eps);
+        var normed = x32 * torch.rsqrt(x32.square().mean(new long[] { -1 }, keepdim: true) + _eps); // square(), not pow(2): no Scalar temporary either
         return (normed * _weight).to(x.dtype).MoveToOuterDisposeScope();
     }
 

@@ -16,7 +16,7 @@ public sealed record PlanItem(string Component, double Bytes);
 /// <param name="Items">Components in the order the table shows them.</param>
 /// <param name="Parameters">Parameter count (tied embeddings once).</param>
 /// <param name="MicroTokens">Tokens of one micro-batch on one rank.</param>
-public sealed record MemoryPlanResult(IReadOnlyList<PlanItem> Items, long Parameters, long MicroTokens, int World, bool Zero, bool Checkpointing, string Device)
+public sealed record MemoryPlanResult(IReadOnlyList<PlanItem> Items, long Parameters, long MicroTokens, int World, bool Zero, bool Checkpointing, string Device, string Precision)
 {
     public double Total => Items.Sum(i => i.Bytes);
 
@@ -38,7 +38,7 @@ public static class MemoryPlan
         if (m.VocabSize <= 0) throw new UserErrorException("model.vocab_size is 0 (the dataset's): give --vocab-size N, or --init a model");
         if (t.BatchSize % world != 0) throw new UserErrorException($"train.batch_size={t.BatchSize} does not divide among --world {world} ranks");
         long p = Parameters(m), casts = MatmulParameters(m);
-        bool bf16 = t.Precision == "bf16" || (t.Precision == "auto" && device == "cuda");
+        bool bf16 = t.Precision == "bf16" || (t.Precision == "auto" && (device == "cuda" || Platform.CpuFeatures.HasNativeBf16(Platform.CpuFeatures.CpuFlags)));
         int s = bf16 ? 2 : 4; // bytes per value in the compute dtype
         long n = (long)(t.BatchSize / world) * t.SeqLen; // tokens of one micro-batch on one rank
         double layer = PerTokenLayer(m, bf16);
@@ -60,7 +60,7 @@ public static class MemoryPlan
         // Logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits.
         items.Add(new(t.LossChunkTokens > 0 ? $"logits ({positions:N0} positions at a time)" : "logits", positions * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));
         items.Add(new(device == "cuda" ? "CUDA context" : "process baseline (.NET, libtorch)", device == "cuda" ? CudaBaselineBytes : CpuBaselineBytes));
-        return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device);
+        return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32");
     }
 
     /// <summary>Values autograd keeps per token and layer, in bytes: the block input and residual (fp32), each norm's normalised
