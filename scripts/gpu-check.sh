@@ -10,7 +10,9 @@
 #      against one process with the same global batch;
 #   3. speed: plain / offline-SLM / online-SLM tokens/s and MFU (gpt2-124m bf16, batch 16 x 1024), SLM step time
 #      against plain (bench-step), tinyllama-1b bf16 with gradient accumulation if memory allows, peak GPU memory
-#      (nvidia-smi), 100 steps logged every step against every 100 (host reads per step), `rho1 score` tokens/s.
+#      (nvidia-smi), 100 steps logged every step against every 100 (host reads per step), `rho1 score` tokens/s;
+#   4. memory: peak GPU memory (nvidia-smi; TorchSharp has no max_memory_allocated) of the speed model with and without
+#      activation checkpointing, beside `rho1 plan`'s total for the same settings.
 # Runs from the GPU bundle (scripts/gpu-bundle.sh; rho1 is ./rho1 beside it) or from a built checkout (the CUDA
 # build: dotnet build -c Release -p:TorchBackend=cuda). `--device cpu` runs every step on small shapes on the
 # CPU in a few minutes, so the script is known to work before anyone has a GPU (CI runs it).
@@ -292,6 +294,21 @@ if [ "$device" != cpu ]; then
     else
         note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"skipped (${total_mib:-?} MiB GPU memory, $(left) s left)\"}"
     fi
+fi
+# 4. Memory: peak GPU memory (nvidia-smi) with and without activation checkpointing, beside `rho1 plan`'s prediction.
+if [ "$(left)" -gt 60 ]; then
+    vocab=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1] + '/meta.json'))['vocab_size'])" "$noisy" 2> /dev/null || echo 50257)
+    for ckpt in false true; do
+        log "memory: $model, activation_checkpointing=$ckpt"
+        planned=$("${rho1[@]}" plan --config "$model" --vocab-size "$vocab" --device "$([ "$device" = cpu ] && echo cpu || echo cuda)" "${shape[@]}" \
+            --set train.activation_checkpointing=$ckpt --json < /dev/null 2> /dev/null | python3 -c "import json,sys; print(round(json.load(sys.stdin)['total_bytes'] / 2**20))" 2> /dev/null || echo "?")
+        if watch_memory run "mem-$ckpt" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/mem-$ckpt" "${shape[@]}" \
+            --set train.steps=4 --set train.activation_checkpointing=$ckpt "${quiet[@]}"; then
+            note "{\"stage\": \"memory\", \"what\": \"$model activation_checkpointing=$ckpt: peak GPU MiB (nvidia-smi) / rho1 plan MiB\", \"value\": \"$([ "$device" = cpu ] && echo n/a || echo "$peak_gpu_mib") / $planned\"}"
+        else
+            note "{\"stage\": \"memory\", \"what\": \"$model activation_checkpointing=$ckpt\", \"value\": \"failed: $(tail -n 1 "$work/mem-$ckpt.err" | tr -d '\"\\\\')\", \"ok\": false}"
+        fi
+    done
 fi
 log "done"
 finish 0
