@@ -28,7 +28,7 @@ public sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + _attention.forward(_attentionNorm.forward(x));
-        return (h + _mlp.forward(_mlpNorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x.add(_attention.forward(_attentionNorm.forward(x)), HeldScalars.One); // alpha held: see HeldScalars
+        return h.add(_mlp.forward(_mlpNorm.forward(h)), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }

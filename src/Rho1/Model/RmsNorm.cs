@@ -27,7 +27,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * torch.rsqrt(x32.square().mean(new long[] { -1 }, keepdim: true) + _eps); // square(), not pow(2): no Scalar temporary either
+        // square(), not pow(2), and eps and alpha held: no Scalar temporary at all (see HeldScalars)
+        var normed = x32 * torch.rsqrt(x32.square().mean(new long[] { -1 }, keepdim: true).add(_eps, HeldScalars.One));
         return (normed * _weight).to(x.dtype).MoveToOuterDisposeScope();
     }
 

@@ -45,7 +45,7 @@ public sealed class Rotary : IDisposable
         var sin = sinTable.narrow(0, 0, t);
         long half = x.shape[3] / 2;
         var rotated = torch.cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, 3);
-        return x * cos + rotated * sin;
+        return (x * cos).add(rotated * sin, HeldScalars.One); // alpha held: see HeldScalars
     }
 
     public void Dispose()
