@@ -37,6 +37,6 @@ double Rate(Action<string> encode)
 }
 
 double rho1 = Rate(d => ours.Encode(d)), hf = Rate(d => theirs.Encode(d));
-Console.WriteLine($"{Path.GetFileName(dir.TrimEnd('/'))}: {docs.Count} documents, {megabytes:F2} MB; identical ids {same}/{docs.Count}; " +
+Console.WriteLine($"{args[0]}: {docs.Count} documents, {megabytes:F2} MB; identical ids {same}/{docs.Count}; " +
     $"Rho1 {rho1:F2} MB/s, Hugging Face (Tokenizers.DotNet) {hf:F2} MB/s, ratio {rho1 / hf:F2}");
 if (firstDifference != null) Console.WriteLine($"  first difference: {firstDifference}");
