@@ -34,7 +34,7 @@ measure() {
     if [[ $ranks == 1 ]]; then
         /usr/bin/time -f "%M" -o "$work/peak.0" dotnet "$dll" train-ref --config "$model" --data "$work/$data" --out "$work/run" --force -q "${sets[@]}" > /dev/null
     else
-        OMP_NUM_THREADS=1 mpirun -np "$ranks" --oversubscribe -x OMP_NUM_THREADS bash -c \
+        OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np "$ranks" --oversubscribe -x OMP_NUM_THREADS bash -c \
             "/usr/bin/time -f %M -o $work/peak.\$OMPI_COMM_WORLD_RANK dotnet $dll train-ref --config $model --data $work/$data --out $work/run --force -q --threads 1 ${sets[*]}" > /dev/null
     fi
     local measured; measured=$(cat "$work"/peak.* | sort -n | tail -1)
