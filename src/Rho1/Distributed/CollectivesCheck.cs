@@ -1,5 +1,5 @@
 // A check of the job's collectives on known tensors, for `rho1 info --collectives` (and scripts/gpu-check.sh's
-// NCCL stage): every rank all-reduces, all-gathers and broadcasts values that follow from its rank, and compares
+// NCCL stage): every rank all-reduces, all-gathers, reduce-scatters and broadcasts values that follow from its rank, and compares
 // the results with their closed forms. Run under a launcher it tests the whole job; alone, a communicator of one
 // (RHO1_COLLECTIVES=nccl) still goes through the engine's every call.
 using System.Diagnostics;
@@ -34,13 +34,19 @@ public static class CollectivesCheck
         var rows = torch.arange(n, dtype: ScalarType.Float32).unsqueeze(1).expand(n, 2);
         if (!gathered.shape.SequenceEqual([n, 2]) || !torch.allclose(gathered, rows, rtol: 0, atol: 0))
             problems.Add($"all-gather gave [{string.Join(", ", gathered.data<float>().ToArray())}], expected rank i's row to hold i");
+        // Reduce-scatter (ZeRO-1): rank r holds (r + 1) · [1 … 2n]; block r of the sum is n(n + 1)/2 · [2r + 1, 2r + 2].
+        var scattered = torch.zeros(2, device: device);
+        world.ReduceScatterSum(torch.arange(1, 2 * n + 1, dtype: ScalarType.Float32, device: device) * (r + 1), scattered);
+        var block = torch.tensor(new float[] { 2 * r + 1, 2 * r + 2 }) * (n * (n + 1) / 2.0);
+        if (!torch.allclose(scattered.cpu(), block, rtol: 0, atol: 0))
+            problems.Add($"reduce-scatter gave [{string.Join(", ", scattered.cpu().data<float>().ToArray())}], expected [{string.Join(", ", block.data<float>().ToArray())}]");
         var broadcast = torch.full(new long[] { 3 }, r == 0 ? 7.0 : -1.0, device: device);
         world.Broadcast(broadcast, root: 0);
         if (!torch.allclose(broadcast.cpu(), torch.full(new long[] { 3 }, 7.0), rtol: 0, atol: 0))
             problems.Add($"broadcast gave [{string.Join(", ", broadcast.cpu().data<float>().ToArray())}], expected rank 0's 7s");
         world.Barrier();
         return new Result(world.Backend, n, problems.Count == 0,
-            problems.Count == 0 ? $"all-reduce ({string.Join(", ", dtypes.Select(d => d == ScalarType.Float32 ? "fp32" : "bf16"))}), all-gather and broadcast equal their closed forms"
+            problems.Count == 0 ? $"all-reduce ({string.Join(", ", dtypes.Select(d => d == ScalarType.Float32 ? "fp32" : "bf16"))}), all-gather, reduce-scatter and broadcast equal their closed forms"
                 : string.Join("; ", problems),
             clock.Elapsed.TotalSeconds);
     }

@@ -210,7 +210,7 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         var (code, stderr, stdout) = Rho1Process.RunWithOutput(["info", "--collectives", "--device", "cpu"], TimeSpan.FromMinutes(2), MpiJob.Variables, MpiJob.Launcher(2));
         Assert.True(code == 0, stderr);
         Assert.Contains("collectives ok: 2 process(es) over mpi", stdout);
-        Assert.Contains("all-reduce (fp32), all-gather and broadcast equal their closed forms", stdout);
+        Assert.Contains("all-reduce (fp32), all-gather, reduce-scatter and broadcast equal their closed forms", stdout);
         // mpirun hands each rank a pseudo-terminal: System.Console's keypad-mode sequence used to land in the output (issue 27).
         Assert.DoesNotContain("\u001b[", stdout);
     }
