@@ -14,7 +14,7 @@ public class DependencyTests
         ["IO"] = Base,
         ["Platform"] = Base,
         ["Distributed"] = Base,
-        ["Optimization"] = Base,
+        ["Optimization"] = [.. Base, "Distributed"], // the optimizer owns the gradient reduction (ZeRO-1 shards it)
         ["Data"] = [.. Base, "IO", "Platform"],
         ["Model"] = [.. Base, "IO", "Platform", "Data"],
         ["Reference"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Optimization"],
