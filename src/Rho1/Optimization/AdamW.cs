@@ -32,7 +32,7 @@ public sealed class AdamW : IOptimizer
 
     public bool Sharded => false;
 
-    /// <summary>Every gradient replaced by its mean over ranks (bucketed all-reduce, in <paramref name="reduceType"/> on the wire).</summary>
+    /// <summary>Every gradient replaced by its mean over ranks (bucketed all-reduce, in ReduceType on the wire).</summary>
     public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, [.. _params.Select(p => (Tensor)p.Param)], ReduceType);
 
     /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes.</summary>
@@ -44,21 +44,13 @@ public sealed class AdamW : IOptimizer
     public void Update(double lr)
     {
         SettleStep();
-        long step = ++_step;
-        double bc1 = 1 - Math.Pow(_beta1, step), bc2 = 1 - Math.Pow(_beta2, step);
+        using var step = new AdamStep(lr, _beta1, _beta2, _eps, _weightDecay, ++_step);
         using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
         for (int i = 0; i < _params.Length; i++)
         {
             var (_, p, decay) = _params[i];
-            var g = p.grad;
-            if (g is null) continue;
-            if (decay && _weightDecay > 0)
-                p.mul_(1 - lr * _weightDecay);
-            _m[i].mul_(_beta1).add_(g, alpha: 1 - _beta1);
-            _v[i].mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
-            var denom = (_v[i].sqrt() / Math.Sqrt(bc2)).add_(_eps);
-            p.addcdiv_(_m[i], denom, value: -lr / bc1);
+            if (p.grad is { } g)
+                step.Apply(p, g, _m[i], _v[i], decay);
         }
     }
 

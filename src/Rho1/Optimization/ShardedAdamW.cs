@@ -89,8 +89,7 @@ public sealed class ShardedAdamW : IOptimizer
 
     public void Update(double lr)
     {
-        long step = ++_step;
-        double bc1 = 1 - Math.Pow(_beta1, step), bc2 = 1 - Math.Pow(_beta2, step);
+        using var step = new AdamStep(lr, _beta1, _beta2, _eps, _weightDecay, ++_step);
         using var noGrad = torch.no_grad();
         foreach (var shard in _shards)
         {
@@ -98,16 +97,8 @@ public sealed class ShardedAdamW : IOptimizer
             var weights = Flat(shard, p => p); // the whole bucket's weights; this rank updates its chunk of them
             var chunk = weights.narrow(0, _world.Rank * shard.Chunk, shard.Chunk);
             foreach (var s in shard.Segments)
-            {
-                var p = chunk.narrow(0, s.ChunkOffset, s.Length);
-                var (g, m, v) = (shard.Grad.narrow(0, s.ChunkOffset, s.Length), shard.M.narrow(0, s.ChunkOffset, s.Length), shard.V.narrow(0, s.ChunkOffset, s.Length));
-                if (_params[s.Param].Decay && _weightDecay > 0)
-                    p.mul_(1 - lr * _weightDecay);
-                m.mul_(_beta1).add_(g, alpha: 1 - _beta1);
-                v.mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
-                var denom = (v.sqrt() / Math.Sqrt(bc2)).add_(_eps);
-                p.addcdiv_(m, denom, value: -lr / bc1);
-            }
+                step.Apply(chunk.narrow(0, s.ChunkOffset, s.Length), shard.Grad.narrow(0, s.ChunkOffset, s.Length),
+                    shard.M.narrow(0, s.ChunkOffset, s.Length), shard.V.narrow(0, s.ChunkOffset, s.Length), _params[s.Param].Decay);
             Unflatten(shard, _world.AllGather(chunk.contiguous()), (p, values) => p.copy_(values));
         }
     }

@@ -1,0 +1,46 @@
+// One AdamW update of one tensor (or a piece of one), with its numbers held as Scalars for the whole step: TorchSharp
+// turns a bare number into a temporary Scalar that the GC may finalize while libtorch still reads it (see
+// Model/HeldScalars.cs), so every number here lives until the step's Dispose. Shared by AdamW and ShardedAdamW, which
+// therefore make the same update to the bit.
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Optimization;
+
+internal sealed class AdamStep : IDisposable
+{
+    readonly Scalar _decayFactor, _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _sqrtBc2, _eps, _stepSize, _one;
+    readonly bool _decays;
+
+    /// <param name="step">The update's number, from 1 (bias corrections).</param>
+    public AdamStep(double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
+        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
+        _decays = weightDecay > 0;
+        _decayFactor = (1 - lr * weightDecay).ToScalar();
+        (_beta1, _oneMinusBeta1) = (beta1.ToScalar(), (1 - beta1).ToScalar());
+        (_beta2, _oneMinusBeta2) = (beta2.ToScalar(), (1 - beta2).ToScalar());
+        _sqrtBc2 = Math.Sqrt(bc2).ToScalar();
+        _eps = eps.ToScalar();
+        _stepSize = (-lr / bc1).ToScalar();
+        _one = 1.ToScalar();
+    }
+
+    /// <summary>Updates <paramref name="p"/> and its moments in place from gradient <paramref name="g"/>; decoupled weight decay when <paramref name="decay"/>.</summary>
+    public void Apply(Tensor p, Tensor g, Tensor m, Tensor v, bool decay)
+    {
+        using var scope = torch.NewDisposeScope();
+        if (decay && _decays)
+            p.mul_(_decayFactor);
+        m.mul_(_beta1).add_(g, alpha: _oneMinusBeta1);
+        v.mul_(_beta2).addcmul_(g, g, value: _oneMinusBeta2);
+        var denom = v.sqrt().div_(_sqrtBc2).add_(_eps, _one);
+        p.addcdiv_(m, denom, value: _stepSize);
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in new[] { _decayFactor, _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _sqrtBc2, _eps, _stepSize, _one })
+            s.Dispose();
+    }
+}
