@@ -74,10 +74,10 @@ public sealed class EvalCommand
 
     static int Run(EvalOptions? heldOut, TaskRunOptions? tasks, bool json, TextWriter o)
     {
-        if (tasks != null) // task files are checked before the held-out evaluation spends any time
-            TaskRun.Load(tasks.Tasks, tasks.FewShotFrom, tasks.Limit, tasks.Settings.FewShot);
+        // Task files are read and checked once, before the held-out evaluation spends any time.
+        var loaded = tasks is null ? null : TaskRun.Load(tasks.Tasks, tasks.FewShotFrom, tasks.Limit, tasks.Settings.FewShot);
         var loss = heldOut is null ? null : CheckpointEvaluation.Run(heldOut);
-        var results = tasks is null ? [] : TaskRun.Run(tasks);
+        var results = tasks is null || loaded is null ? [] : TaskRun.Run(tasks, loaded);
         if (json)
         {
             if (results.Count == 0)

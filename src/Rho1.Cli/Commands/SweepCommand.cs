@@ -39,8 +39,10 @@ public sealed class SweepCommand
         return command;
     }
 
-    public SweepOptions Options(ParseResult parse) =>
-        new(ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)), parse.GetValue(_args.Data)!,
+    public SweepOptions Options(ParseResult parse)
+    {
+        var evalTasks = _args.TaskOptions(parse);
+        return new(ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)), parse.GetValue(_args.Data)!,
             parse.GetValue(_args.EvalData)!, parse.GetValue(_args.Out)!, parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_args.Device)!)
         {
             Force = parse.GetValue(_args.Force),
@@ -51,10 +53,11 @@ public sealed class SweepCommand
             FinalEvalBatches = parse.GetValue(_finalEvalBatches) is "all" ? 0
                 : int.TryParse(parse.GetValue(_finalEvalBatches), out int b) && b > 0 ? b
                 : throw new UserErrorException($"--final-eval-batches {parse.GetValue(_finalEvalBatches)}: give a positive number of batches or all"),
-            EvalTasks = _args.TaskOptions(parse).Tasks,
-            EvalTaskLimit = _args.TaskOptions(parse).Limit,
-            EvalTaskSettings = _args.TaskOptions(parse).Settings,
+            EvalTasks = evalTasks.Tasks,
+            EvalTaskLimit = evalTasks.Limit,
+            EvalTaskSettings = evalTasks.Settings,
         };
+    }
 
     static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)
     {

@@ -74,12 +74,13 @@ public sealed class TrainingArguments
     public TrainOptions Build(ParseResult parse, IEnumerable<string>? extra = null)
     {
         var progress = new ProgressBar();
+        var evalTasks = TaskOptions(parse);
         return new TrainOptions(LoadConfig(parse, extra), parse.GetValue(Data)!, parse.GetValue(Out)!, parse.GetValue(Device)!, parse.GetValue(Resume), parse.GetValue(Force))
         {
             EvalDataDir = parse.GetValue(EvalData),
-            EvalTasks = TaskOptions(parse).Tasks,
-            EvalTaskLimit = TaskOptions(parse).Limit,
-            EvalTaskSettings = TaskOptions(parse).Settings,
+            EvalTasks = evalTasks.Tasks,
+            EvalTaskLimit = evalTasks.Limit,
+            EvalTaskSettings = evalTasks.Settings,
             AllowChange = parse.GetValue(AllowChange) ?? [],
             Init = parse.GetValue(Init),
             SetKeys = SetKeys(parse),

@@ -13,11 +13,15 @@ public static class GradientClipping
         using var noGrad = torch.no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         var norm = torch.stack(grads.Select(g => g.pow(2).sum())).sum().sqrt();
-        if (maxNorm > 0)
-        {
-            var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
-            foreach (var g in grads) g.mul_(scale);
-        }
+        Scale(grads, norm, maxNorm);
         return norm;
+    }
+
+    /// <summary>Multiplies <paramref name="grads"/> by min(1, maxNorm / (norm + 1e-6)); nothing when <paramref name="maxNorm"/> is 0.</summary>
+    public static void Scale(IEnumerable<Tensor> grads, Tensor norm, double maxNorm)
+    {
+        if (maxNorm <= 0) return;
+        var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
+        foreach (var g in grads) g.mul_(scale);
     }
 }

@@ -64,7 +64,7 @@ public sealed class ShardedAdamW : IOptimizer
         foreach (var shard in _shards)
         {
             using var scope = torch.NewDisposeScope();
-            var flat = Flat(shard, p => p.grad ?? throw new InvalidOperationException("a parameter has no gradient after backward"));
+            var flat = Flat(shard, i => _params[i].Param.grad ?? throw new InvalidOperationException("a parameter has no gradient after backward"));
             _world.ReduceScatterSum(flat, shard.Grad);
             shard.Grad.div_(_world.Size);
         }
@@ -79,11 +79,7 @@ public sealed class ShardedAdamW : IOptimizer
             .DefaultIfEmpty(torch.zeros(Array.Empty<long>(), device: _shards.Length > 0 ? _shards[0].Grad.device : torch.CPU))).sum().reshape(1);
         _world.AllReduceSum(squares);
         var norm = squares.sqrt().squeeze(0);
-        if (maxNorm > 0)
-        {
-            var scale = (maxNorm / (norm + 1e-6)).clamp_max(1.0);
-            foreach (var s in _shards) s.Grad.mul_(scale);
-        }
+        GradientClipping.Scale(_shards.Select(s => s.Grad), norm, maxNorm);
         return norm;
     }
 
@@ -94,12 +90,12 @@ public sealed class ShardedAdamW : IOptimizer
         foreach (var shard in _shards)
         {
             using var scope = torch.NewDisposeScope();
-            var weights = Flat(shard, p => p); // the whole bucket's weights; this rank updates its chunk of them
+            var weights = Flat(shard, i => _params[i].Param); // the whole bucket's weights; this rank updates its chunk of them
             var chunk = weights.narrow(0, _world.Rank * shard.Chunk, shard.Chunk);
             foreach (var s in shard.Segments)
                 step.Apply(chunk.narrow(0, s.ChunkOffset, s.Length), shard.Grad.narrow(0, s.ChunkOffset, s.Length),
                     shard.M.narrow(0, s.ChunkOffset, s.Length), shard.V.narrow(0, s.ChunkOffset, s.Length), _params[s.Param].Decay);
-            Unflatten(shard, _world.AllGather(chunk.contiguous()), (p, values) => p.copy_(values));
+            Unflatten(shard, _world.AllGather(chunk.contiguous()), (i, values) => _params[i].Param.copy_(values));
         }
     }
 
@@ -122,7 +118,7 @@ public sealed class ShardedAdamW : IOptimizer
             foreach (var (prefix, local) in new[] { ("m.", shard.M), ("v.", shard.V) })
             {
                 using var scope = torch.NewDisposeScope();
-                Unflatten(shard, _world.AllGather(local), (p, values) => state.Add((prefix + _params[Index(p)].Name, values.clone().DetachFromDisposeScope())));
+                Unflatten(shard, _world.AllGather(local), (i, values) => state.Add((prefix + _params[i].Name, values.clone().DetachFromDisposeScope())));
             }
         return state.OrderBy(s => Order(s.Item1)).ToList();
     }
@@ -134,9 +130,10 @@ public sealed class ShardedAdamW : IOptimizer
             foreach (var (prefix, local) in new[] { ("m.", shard.M), ("v.", shard.V) })
             {
                 using var scope = torch.NewDisposeScope();
-                var whole = Flat(shard, p =>
+                var whole = Flat(shard, i =>
                 {
-                    string key = prefix + _params[Index(p)].Name;
+                    var p = _params[i].Param;
+                    string key = prefix + _params[i].Name;
                     var src = state.TryGetValue(key, out var t) ? t : throw new InvalidDataException($"optimizer state lacks '{key}'");
                     return src.shape.SequenceEqual(p.shape) ? src.to(local.device)
                         : throw new InvalidDataException($"optimizer state '{key}' has shape [{string.Join(",", src.shape)}], expected [{string.Join(",", p.shape)}]");
@@ -146,28 +143,26 @@ public sealed class ShardedAdamW : IOptimizer
         _step = step;
     }
 
-    /// <summary>The bucket's tensors (one per parameter, chosen by <paramref name="pick"/>) as one flat fp32 tensor padded to N chunks.</summary>
-    Tensor Flat(Shard shard, Func<Parameter, Tensor> pick)
+    /// <summary>The bucket's tensors (one per parameter index, chosen by <paramref name="pick"/>) as one flat fp32 tensor padded to N chunks.</summary>
+    Tensor Flat(Shard shard, Func<int, Tensor> pick)
     {
-        var parts = Enumerable.Range(shard.First, shard.Count).Select(i => pick(_params[i].Param).reshape(-1)).ToList();
+        var parts = Enumerable.Range(shard.First, shard.Count).Select(i => pick(i).reshape(-1)).ToList();
         long padding = shard.Chunk * _world.Size - shard.Elements;
         if (padding > 0) parts.Add(torch.zeros(padding, device: parts[0].device));
         return torch.cat(parts);
     }
 
-    /// <summary>Hands each parameter of the bucket its values of <paramref name="flat"/> (N chunks, padded), shaped as the parameter.</summary>
-    void Unflatten(Shard shard, Tensor flat, Action<Parameter, Tensor> use)
+    /// <summary>Hands each parameter index of the bucket its values of <paramref name="flat"/> (N chunks, padded), shaped as the parameter.</summary>
+    void Unflatten(Shard shard, Tensor flat, Action<int, Tensor> use)
     {
         long offset = 0;
         for (int i = shard.First; i < shard.First + shard.Count; i++)
         {
             var p = _params[i].Param;
-            use(p, flat.narrow(0, offset, p.numel()).view_as(p));
+            use(i, flat.narrow(0, offset, p.numel()).view_as(p));
             offset += p.numel();
         }
     }
-
-    int Index(Parameter p) => Array.FindIndex(_params, x => ReferenceEquals(x.Param, p));
 
     /// <summary>AdamW's order of state names: m then v of each parameter in turn.</summary>
     int Order(string name) => 2 * Array.FindIndex(_params, x => x.Name == name[2..]) + (name[0] == 'v' ? 1 : 0);

@@ -10,9 +10,10 @@ namespace Rho1.Evaluation.Tasks;
 
 public static class TaskRun
 {
-    public static IReadOnlyList<TaskResult> Run(TaskRunOptions o)
+    /// <summary>Evaluates every task of <paramref name="o"/>; <paramref name="read"/>: the tasks already read by Load, else they are read here.</summary>
+    public static IReadOnlyList<TaskResult> Run(TaskRunOptions o, IReadOnlyList<EvalTask>? read = null)
     {
-        var tasks = Load(o.Tasks, o.FewShotFrom, o.Limit, o.Settings.FewShot);
+        var tasks = read ?? Load(o.Tasks, o.FewShotFrom, o.Limit, o.Settings.FewShot);
         if (o.Settings.AnswerRegex is { } regex) AnswerExtraction.Compile(regex);
         if (o.Settings.BatchSize < 1) throw new UserErrorException($"--batch-size {o.Settings.BatchSize}: must be >= 1");
         var dev = DeviceSpec.Resolve(o.Device);
