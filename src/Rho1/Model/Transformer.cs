@@ -71,7 +71,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// Positions of the output layer and cross-entropy computed at a time in TokenLosses (train.loss_chunk_tokens); 0: all
     /// at once, through the whole (B, T, V) logits tensor.
     /// </summary>
-    public long LossChunkTokens { get; set; }
+    public long LossChunkTokens { get; set; } = ChunkedTokenLoss.DefaultChunk;
 
     /// <summary>Recompute each decoder block's activations in backward instead of keeping them (train.activation_checkpointing).</summary>
     public bool ActivationCheckpointing { get; set; }

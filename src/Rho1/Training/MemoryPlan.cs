@@ -3,7 +3,8 @@
 // or 1/N of them plus 1/N of the averaged gradient with train.zero=1; bf16 copies of the matmul weights when computing
 // in bf16; the activations autograd keeps (counted per token and layer from the decoder's operations, or only the
 // block inputs plus one block's under activation checkpointing); the output layer's logits, their log-softmax and
-// gradient over every position, or over train.loss_chunk_tokens positions; and the process's own baseline.
+// gradient over every position, or over train.loss_chunk_tokens positions with the output layer's gradient workspace;
+// and the process's own baseline.
 // Measured against peak RSS in docs/performance.md ("Memory plan against measurement").
 using Rho1.Model;
 using Rho1.Training.Configuration;
@@ -56,9 +57,16 @@ public static class MemoryPlan
             ? new PlanItem("activations (block inputs + one block)", n * (m.Layers * 4.0 * m.Dim + layer))
             : new PlanItem("activations", n * m.Layers * layer));
         items.Add(new("backward workspace (one block)", n * layer));
-        long positions = t.LossChunkTokens > 0 ? Math.Min(n, t.LossChunkTokens) : n;
-        // Logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits.
-        items.Add(new(t.LossChunkTokens > 0 ? $"logits ({positions:N0} positions at a time)" : "logits", positions * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));
+        if (t.LossChunkTokens > 0)
+        {
+            // ChunkedTokenLoss: one chunk's logits in the compute dtype and their fp32 copy (bf16 only); in backward the output
+            // layer's gradient summed in fp32, and with bf16 its per-chunk product, staged into fp32 8 MB at a time.
+            long positions = Math.Min(n, t.LossChunkTokens);
+            items.Add(new($"logits ({positions:N0} positions at a time)", positions * (double)m.VocabSize * (s + (bf16 ? 4 : 0))));
+            items.Add(new("output layer gradient workspace", (double)m.VocabSize * m.Dim * (4 + (bf16 ? 2 + 2 : 0)) + (bf16 ? 8 << 20 : 0)));
+        }
+        else // the logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits
+            items.Add(new("logits", n * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));
         items.Add(new(device == "cuda" ? "CUDA context" : "process baseline (.NET, libtorch)", device == "cuda" ? CudaBaselineBytes : CpuBaselineBytes));
         return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32");
     }

@@ -1,5 +1,6 @@
 // The memory plan's arithmetic: parameter counts equal the model's own for every family switch, the optimizer state is
-// divided by the world size under ZeRO-1 and nothing else is, and checkpointing and loss chunks shrink what they should.
+// divided by the world size under ZeRO-1 and nothing else is, and checkpointing and loss chunks shrink what they should;
+// the logits terms are their closed forms, whole and chunked, fp32 and bf16.
 using Rho1.Model;
 using Rho1.Training;
 using Rho1.Training.Configuration;
@@ -31,7 +32,7 @@ public class MemoryPlanTests
     [Fact]
     public void Zero_divides_only_the_optimizer_state_and_checkpointing_and_chunks_shrink_their_parts()
     {
-        var config = new RunConfig { Model = Shape("untied"), Train = new TrainConfig { BatchSize = 8, SeqLen = 32, Precision = "fp32" } };
+        var config = new RunConfig { Model = Shape("untied"), Train = new TrainConfig { BatchSize = 8, SeqLen = 32, Precision = "fp32", LossChunkTokens = 0 } };
         var plain = MemoryPlan.Compute(config, world: 4);
         var zero = MemoryPlan.Compute(config with { Train = config.Train with { Zero = 1 } }, world: 4);
         double Part(MemoryPlanResult r, string name) => r.Items.Where(i => i.Component.StartsWith(name, StringComparison.Ordinal)).Sum(i => i.Bytes);
@@ -44,7 +45,13 @@ public class MemoryPlanTests
         var checkpointed = MemoryPlan.Compute(config with { Train = config.Train with { ActivationCheckpointing = true } }, world: 4);
         Assert.True(Part(checkpointed, "activations") < Part(plain, "activations"));
         var chunked = MemoryPlan.Compute(config with { Train = config.Train with { LossChunkTokens = 16 } }, world: 4);
-        Assert.Equal(Part(plain, "logits") / 4, Part(chunked, "logits"), 6); // 16 of 64 positions at a time
+        Assert.Equal(64.0 * 300 * (4 + 4 + 4), Part(plain, "logits"));            // fp32 logits, log-softmax and their gradient at 64 positions
+        Assert.Equal(16.0 * 300 * 4, Part(chunked, "logits"));                    // one chunk's fp32 logits: 16 of 64 positions at a time
+        Assert.Equal(300.0 * 32 * 4, Part(chunked, "output layer gradient"));     // the (V, C) fp32 sum of the chunks' products
+        Assert.Equal(0, Part(plain, "output layer gradient"));
+        var chunkedBf16 = MemoryPlan.Compute(config with { Train = config.Train with { LossChunkTokens = 16, Precision = "bf16" } }, world: 4);
+        Assert.Equal(16.0 * 300 * (2 + 4), Part(chunkedBf16, "logits"));          // bf16 logits and their fp32 copy
+        Assert.Equal(300.0 * 32 * (4 + 2 + 2) + (8 << 20), Part(chunkedBf16, "output layer gradient"));
         Assert.Contains("--world 3", Assert.Throws<UserErrorException>(() => MemoryPlan.Compute(config, world: 3)).Message);
     }
 }

@@ -53,8 +53,9 @@ public sealed record TrainConfig
     /// <summary>Data parallel on NCCL: seconds a collective may wait for the other ranks before this rank names it and ends the job; 0 = for ever.</summary>
     [JsonPropertyName("collective_timeout_s")] public double CollectiveTimeoutS { get; init; } = 600;
     /// <summary>Positions whose output layer and cross-entropy are computed at a time (recomputed in backward), so that memory holds
-    /// (this, V) logits instead of (B·T, V); 0 = all at once. Equal to the unchunked losses up to summation order.</summary>
-    [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; }
+    /// (this, V) logits instead of (B·T, V); 0 = all at once. Equal to the unchunked losses up to summation order, and the faster
+    /// path on a CPU at every vocabulary measured (docs/performance.md), hence on by default.</summary>
+    [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; } = (int)ChunkedTokenLoss.DefaultChunk;
     /// <summary>Recompute each decoder block's activations in backward (one block's stored at a time): less memory, one more forward.</summary>
     [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
     /// <summary>ZeRO stage under a launcher: 0 = every rank keeps all AdamW state; 1 = each of N ranks keeps 1/N of the moments,
