@@ -5,6 +5,7 @@
 // waited for by polling the stream and NCCL's asynchronous error (CollectiveWatch), so that a dead peer ends the
 // job within train.collective_timeout_s instead of leaving this rank in an NCCL kernel for ever; an error on
 // any rank aborts the communicator and, under an MPI launcher, the whole job (MPI_Abort).
+using Rho1.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 

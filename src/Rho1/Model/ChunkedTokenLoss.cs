@@ -4,8 +4,9 @@
 // Llama 3's or Qwen's vocabularies an 8 × 2048 micro-batch's fp32 logits alone are 8–10 GB. The gradient is the
 // closed form (softmax − one-hot) · dL/dloss, cast to the compute dtype as autocast's would be.
 //
-// It is also the fast path for a large vocabulary (docs/performance.md, "Chunked token losses"). On a CPU, libtorch
-// spends more time around the matmuls than in them unless three things are avoided, each measured on (128..1024, 50257):
+// It is also the fast path for a large vocabulary (docs/performance.md, "Chunked token losses"). On a CPU the row-wise
+// work (log-sum-exp, softmax gradient) runs in CrossEntropyRows, fused, in the logits' own dtype; elsewhere (CUDA) it is
+// libtorch's ops. Around the matmuls, three things are avoided, each measured on (128..1024, 50257):
 // a fresh tensor above glibc's 32 MB mmap ceiling (faulted in page by page on every chunk: libtorch's logsumexp makes
 // one, so the log-sum-exp here is done in place on the chunk's own buffer); libtorch's softmax (17× slower than the
 // exp of logits minus the saved log-sum-exp); and an fp32 += bf16 add (143 ms for a (50257, 384) add, against 3 ms for
@@ -31,7 +32,8 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (hidden, weight, targets, chunk) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (long)vars[3]);
+        var (hidden, weight, chunk) = ((Tensor)vars[0], (Tensor)vars[1], (long)vars[3]);
+        var targets = ((Tensor)vars[2]).to(ScalarType.Int64).contiguous();
         long n = hidden.shape[0];
         var losses = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device);
         var logSumExp = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device); // (N), kept for backward
@@ -40,11 +42,17 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             {
                 using var scope = torch.NewDisposeScope();
                 long rows = Math.Min(chunk, n - start);
-                var logits = buffers.Logits(hidden.narrow(0, start, rows), weight);                       // (n, V) fp32
-                var targetLogit = logits.gather(1, targets.narrow(0, start, rows).unsqueeze(1));           // (n, 1)
-                var lse = logSumExp.narrow(0, start, rows);
-                lse.copy_(LogSumExpInPlace(logits));
-                losses.narrow(0, start, rows).copy_(lse - targetLogit.squeeze(1));
+                var logits = buffers.Logits(hidden.narrow(0, start, rows), weight);                       // (n, V) compute dtype
+                var (target, lse, loss) = (targets.narrow(0, start, rows), logSumExp.narrow(0, start, rows), losses.narrow(0, start, rows));
+                if (buffers.Fused)
+                {
+                    CrossEntropyRows.Forward(logits, target, lse, loss);
+                    continue;
+                }
+                var logits32 = buffers.InFloat32(logits);                                                   // (n, V) fp32
+                var targetLogit = logits32.gather(1, target.unsqueeze(1));                                  // (n, 1)
+                lse.copy_(LogSumExpInPlace(logits32));
+                loss.copy_(lse - targetLogit.squeeze(1));
             }
         ctx.save_for_backward([hidden, weight, targets, logSumExp]);
         ctx.save_data("chunk", chunk);
@@ -60,16 +68,26 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         var gradWeight = torch.zeros(weight.shape, dtype: ScalarType.Float32, device: weight.device);  // (V, C), summed in fp32
         using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: true);
         using var minusOne = torch.tensor(-1.0f, device: weight.device);
+        using var grad = gradOutput.to(ScalarType.Float32).contiguous();                                // (N)
         for (long start = 0; start < n; start += chunk)
         {
             using var scope = torch.NewDisposeScope();
             long rows = Math.Min(chunk, n - start);
             var x = hidden.narrow(0, start, rows).to(weight.dtype);                                        // (n, C)
-            var probs = buffers.Logits(x, weight).sub_(logSumExp.narrow(0, start, rows).unsqueeze(1)).exp_(); // (n, V) fp32 softmax
-            var target = targets.narrow(0, start, rows).unsqueeze(1);
-            probs.scatter_add_(1, target, minusOne.expand(target.shape));                                  // softmax − one-hot
-            probs.mul_(gradOutput.narrow(0, start, rows).unsqueeze(1));
-            var dLogits = buffers.InComputeType(probs);                                                    // (n, V)
+            var (target, lse, g) = (targets.narrow(0, start, rows), logSumExp.narrow(0, start, rows), grad.narrow(0, start, rows));
+            Tensor dLogits;                                                                                // (n, V) compute dtype
+            if (buffers.Fused)
+            {
+                dLogits = buffers.Logits(x, weight);
+                CrossEntropyRows.SoftmaxGradientInPlace(dLogits, target, lse, g);
+            }
+            else
+            {
+                var probs = buffers.InFloat32(buffers.Logits(x, weight)).sub_(lse.unsqueeze(1)).exp_();   // (n, V) fp32 softmax
+                probs.scatter_add_(1, target.unsqueeze(1), minusOne.expand(rows, 1));                      // softmax − one-hot
+                probs.mul_(g.unsqueeze(1));
+                dLogits = buffers.InComputeType(probs);
+            }
             gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
@@ -83,14 +101,14 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         return logits.sub_(max).exp_().sum(1).log_().add_(max.squeeze(1));
     }
 
-    /// <summary>The (chunk, V) logits, their fp32 copy and the (V, C) partial products of one call, reused by every chunk.</summary>
+    /// <summary>The (chunk, V) logits, their fp32 copy (libtorch's path) and the (V, C) partial products of one call, reused by every chunk.</summary>
     sealed class ChunkBuffers : IDisposable
     {
         /// <summary>Rows of the (V, C) fp32 staging block for a bf16 partial product: at most 8 MB at a time.</summary>
         const long StagingBytes = 8L << 20;
 
         readonly Tensor _logits;     // (chunk, V) compute dtype
-        readonly Tensor? _logits32;  // (chunk, V) fp32, when the compute dtype is not
+        readonly Tensor? _logits32;  // (chunk, V) fp32, when the compute dtype is not and the row work is libtorch's
         readonly Tensor? _partial;   // (V, C) compute dtype, when it is not fp32 (backward only)
         readonly Tensor? _staging;   // (rows, C) fp32 for adding _partial into the fp32 sum (backward only)
 
@@ -98,9 +116,11 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         {
             long vocab = weight.shape[0], width = weight.shape[1];
             _logits = torch.empty(chunk, vocab, dtype: weight.dtype, device: weight.device);
+            Fused = CrossEntropyRows.Supports(_logits);
             if (weight.dtype == ScalarType.Float32)
                 return;
-            _logits32 = torch.empty(chunk, vocab, dtype: ScalarType.Float32, device: weight.device);
+            if (!Fused)
+                _logits32 = torch.empty(chunk, vocab, dtype: ScalarType.Float32, device: weight.device);
             if (backward)
             {
                 _partial = torch.empty(vocab, width, dtype: weight.dtype, device: weight.device);
@@ -108,13 +128,15 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             }
         }
 
-        /// <summary>Logits (n, V) in fp32 of hidden states (n, C) through the weight (V, C), the matmul in the weight's dtype.</summary>
-        public Tensor Logits(Tensor hidden, Tensor weight)
-        {
-            long rows = hidden.shape[0];
-            var logits = _logits.narrow(0, 0, rows).addmm_(hidden.to(weight.dtype), weight.t(), 0f, 1f);
-            return _logits32 is null ? logits : _logits32.narrow(0, 0, rows).copy_(logits);
-        }
+        /// <summary>The row work runs in CrossEntropyRows on the logits in their own dtype (CPU).</summary>
+        public bool Fused { get; }
+
+        /// <summary>Logits (n, V) of hidden states (n, C) through the weight (V, C), in the weight's dtype.</summary>
+        public Tensor Logits(Tensor hidden, Tensor weight) =>
+            _logits.narrow(0, 0, hidden.shape[0]).addmm_(hidden.to(weight.dtype), weight.t(), 0f, 1f);
+
+        /// <summary>Logits (n, V) in fp32: themselves, or their copy.</summary>
+        public Tensor InFloat32(Tensor logits) => _logits32 is null ? logits : _logits32.narrow(0, 0, logits.shape[0]).copy_(logits);
 
         /// <summary><paramref name="values"/> (n, V) fp32 in the compute dtype (the logits buffer, free by now, when it is a copy).</summary>
         public Tensor InComputeType(Tensor values) => _logits32 is null ? values : _logits.narrow(0, 0, values.shape[0]).copy_(values);

@@ -13,7 +13,7 @@ public class DependencyTests
         ["root"] = [],
         ["IO"] = Base,
         ["Platform"] = Base,
-        ["Distributed"] = Base,
+        ["Distributed"] = [.. Base, "Platform"], // tensor addresses for NCCL
         ["Optimization"] = [.. Base, "Distributed"], // the optimizer owns the gradient reduction (ZeRO-1 shards it)
         ["Data"] = [.. Base, "IO", "Platform"],
         ["Model"] = [.. Base, "IO", "Platform", "Data"],

@@ -1,10 +1,10 @@
-// The address of a contiguous tensor's first element, for the C APIs that take buffers (NCCL), read from
-// libtorch's own data_ptr through TorchSharp's native shim. TorchSharp 0.107's typed storage accessors support
-// neither bf16 nor fp16 (storage<BFloat16>() throws), so they cannot serve gradients cast for a bf16 reduction.
+// The address of a contiguous tensor's first element, for the C APIs that take buffers (NCCL) and for the CPU kernels
+// written here (Model/CrossEntropyRows), read from libtorch's own data_ptr through TorchSharp's native shim.
+// TorchSharp 0.107's typed storage accessors support neither bf16 nor fp16 (storage<BFloat16>() throws).
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace Rho1.Distributed;
+namespace Rho1.Platform;
 
 public static partial class TensorPointer
 {
