@@ -58,8 +58,9 @@ measure "small fp32, 16 × 256 over 2 ranks" small 257 2 6 --set train.batch_siz
 measure "small fp32, 16 × 256 over 2 ranks, ZeRO-1" small 257 2 6 --set train.batch_size=16 --set train.precision=fp32 --set train.zero=1
 [[ $quick == 1 ]] && exit 0
 log "gpt2-124m"
+measure "gpt2-124m fp32, 1 × 1024, whole logits" gpt2-124m 50257 1 3 --set train.batch_size=1 --set train.grad_accum=1 --set train.precision=fp32 --set train.loss_chunk_tokens=0
 measure "gpt2-124m fp32, 1 × 1024" gpt2-124m 50257 1 3 --set train.batch_size=1 --set train.grad_accum=1 --set train.precision=fp32
-measure "gpt2-124m fp32, 1 × 1024, checkpointing, loss chunks 256" gpt2-124m 50257 1 3 --set train.batch_size=1 --set train.grad_accum=1 --set train.precision=fp32 --set train.activation_checkpointing=true --set train.loss_chunk_tokens=256
-measure "gpt2-124m bf16, 2 × 1024, loss chunks 256" gpt2-124m 50257 1 3 --set train.batch_size=2 --set train.grad_accum=1 --set train.precision=bf16 --set train.loss_chunk_tokens=256
+measure "gpt2-124m fp32, 1 × 1024, checkpointing" gpt2-124m 50257 1 3 --set train.batch_size=1 --set train.grad_accum=1 --set train.precision=fp32 --set train.activation_checkpointing=true
+measure "gpt2-124m bf16, 2 × 1024" gpt2-124m 50257 1 3 --set train.batch_size=2 --set train.grad_accum=1 --set train.precision=bf16
 measure "gpt2-124m fp32, 2 × 1024 over 2 ranks" gpt2-124m 50257 2 3 --set train.batch_size=2 --set train.grad_accum=1 --set train.precision=fp32
 measure "gpt2-124m fp32, 2 × 1024 over 2 ranks, ZeRO-1" gpt2-124m 50257 2 3 --set train.batch_size=2 --set train.grad_accum=1 --set train.precision=fp32 --set train.zero=1

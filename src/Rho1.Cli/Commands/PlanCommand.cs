@@ -55,7 +55,7 @@ public sealed class PlanCommand
         var m = config.Model;
         o.WriteLine($"{plan.Parameters / 1e6:N1}M parameters (dim {m.Dim}, {m.Layers} layers, vocabulary {m.VocabSize:N0}); {plan.World} rank(s), " +
             $"{plan.MicroTokens:N0} tokens per micro-batch per rank, {plan.Precision}{(plan.Zero ? ", ZeRO-1" : "")}{(plan.Checkpointing ? ", activation checkpointing" : "")}" +
-            $"{(config.Train.LossChunkTokens > 0 ? $", loss chunks of {config.Train.LossChunkTokens}" : "")}; {plan.Device}");
+            $"{(plan.LossChunk > 0 ? $", loss chunks of {plan.LossChunk}" : "")}; {plan.Device}");
         o.WriteLine();
         o.WriteLine("| per rank | GB |");
         o.WriteLine("|---|---:|");

@@ -24,44 +24,42 @@ public static unsafe class CrossEntropyRows
     /// logSumExp[i] = log Σ_j exp(logits[i, j]) and losses[i] = logSumExp[i] − logits[i, targets[i]], for logits (n, V),
     /// targets (n) int64, logSumExp and losses (n) fp32, all contiguous on the CPU.
     /// </summary>
-    public static void Forward(Tensor logits, Tensor targets, Tensor logSumExp, Tensor losses)
-    {
-        var (n, v) = Check(logits, targets, logSumExp, losses);
-        bool bf16 = logits.dtype == ScalarType.BFloat16;
-        nint x = TensorPointer.Of(logits), t = TensorPointer.Of(targets), lse = TensorPointer.Of(logSumExp), loss = TensorPointer.Of(losses);
-        Rows(n, i =>
+    public static void Forward(Tensor logits, Tensor targets, Tensor logSumExp, Tensor losses) =>
+        EachRow(logits, targets, logSumExp, losses, (row, v, bf16, target, lse, loss) =>
         {
-            nint row = x + (nint)(i * v * (bf16 ? 2 : 4));
             float max = bf16 ? MaxBf16((ushort*)row, v) : Max((float*)row, v);
             float sum = bf16 ? SumExpBf16((ushort*)row, v, max) : SumExp((float*)row, v, max);
-            float value = max + MathF.Log(sum);
-            ((float*)lse)[i] = value;
-            ((float*)loss)[i] = value - At(row, bf16, ((long*)t)[i]);
+            *(float*)lse = max + MathF.Log(sum);
+            *(float*)loss = *(float*)lse - At(row, bf16, target);
         });
-        GC.KeepAlive(logits); GC.KeepAlive(targets); GC.KeepAlive(logSumExp); GC.KeepAlive(losses);
-    }
 
     /// <summary>
     /// Overwrites logits (n, V) with their gradient (softmax − one-hot(targets)) · gradOutput, row by row, from the forward's
     /// logSumExp (n); gradOutput (n) fp32. The target's entry is (exp(logit − lse) − 1) · g, rounded once.
     /// </summary>
-    public static void SoftmaxGradientInPlace(Tensor logits, Tensor targets, Tensor logSumExp, Tensor gradOutput)
-    {
-        var (n, v) = Check(logits, targets, logSumExp, gradOutput);
-        bool bf16 = logits.dtype == ScalarType.BFloat16;
-        nint x = TensorPointer.Of(logits), t = TensorPointer.Of(targets), lse = TensorPointer.Of(logSumExp), g = TensorPointer.Of(gradOutput);
-        Rows(n, i =>
+    public static void SoftmaxGradientInPlace(Tensor logits, Tensor targets, Tensor logSumExp, Tensor gradOutput) =>
+        EachRow(logits, targets, logSumExp, gradOutput, (row, v, bf16, target, lse, g) =>
         {
-            nint row = x + (nint)(i * v * (bf16 ? 2 : 4));
-            float shift = ((float*)lse)[i], scale = ((float*)g)[i];
-            long target = ((long*)t)[i];
+            float shift = *(float*)lse, scale = *(float*)g;
             float atTarget = (MathF.Exp(At(row, bf16, target) - shift) - 1) * scale;
             if (bf16) GradientBf16((ushort*)row, v, shift, scale);
             else Gradient((float*)row, v, shift, scale);
             if (bf16) ((ushort*)row)[target] = ToBf16(atTarget);
             else ((float*)row)[target] = atTarget;
         });
-        GC.KeepAlive(logits); GC.KeepAlive(targets); GC.KeepAlive(logSumExp); GC.KeepAlive(gradOutput);
+
+    /// <summary>One row's work: the row's address and length, its dtype, its target id, and its entries of the two per-row fp32 tensors.</summary>
+    delegate void RowWork(nint row, int vocab, bool bf16, long target, nint first, nint second);
+
+    /// <summary>Checks the tensors, then runs <paramref name="work"/> for every row on as many threads as libtorch uses.</summary>
+    static void EachRow(Tensor logits, Tensor targets, Tensor first, Tensor second, RowWork work)
+    {
+        var (n, v) = Check(logits, targets, first, second);
+        bool bf16 = logits.dtype == ScalarType.BFloat16;
+        nint x = TensorPointer.Of(logits), t = TensorPointer.Of(targets), a = TensorPointer.Of(first), b = TensorPointer.Of(second);
+        Parallel.For(0L, n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) },
+            i => work(x + (nint)(i * v * (bf16 ? 2 : 4)), v, bf16, ((long*)t)[i], a + (nint)(4 * i), b + (nint)(4 * i)));
+        GC.KeepAlive(logits); GC.KeepAlive(targets); GC.KeepAlive(first); GC.KeepAlive(second);
     }
 
     static (long N, int V) Check(Tensor logits, Tensor targets, Tensor perRowA, Tensor perRowB)
@@ -77,10 +75,6 @@ public static unsafe class CrossEntropyRows
         GC.KeepAlive(targets);
         return (n, (int)v);
     }
-
-    /// <summary>Runs <paramref name="body"/> for every row on as many threads as libtorch uses.</summary>
-    static void Rows(long n, Action<long> body) =>
-        Parallel.For(0L, n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) }, body);
 
     static float At(nint row, bool bf16, long j) => bf16 ? FromBf16(((ushort*)row)[j]) : ((float*)row)[j];
 

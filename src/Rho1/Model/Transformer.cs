@@ -69,9 +69,9 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Positions of the output layer and cross-entropy computed at a time in TokenLosses (train.loss_chunk_tokens); 0: all
-    /// at once, through the whole (B, T, V) logits tensor.
+    /// at once, through the whole (B, T, V) logits tensor; -1 (auto): as ChunkedTokenLoss.Resolve picks for the vocabulary.
     /// </summary>
-    public long LossChunkTokens { get; set; } = ChunkedTokenLoss.DefaultChunk;
+    public long LossChunkTokens { get; set; } = -1;
 
     /// <summary>Recompute each decoder block's activations in backward instead of keeping them (train.activation_checkpointing).</summary>
     public bool ActivationCheckpointing { get; set; }
@@ -102,14 +102,15 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// <summary>The output layer's weight (V, C) in the compute dtype: the embedding when tied.</summary>
     Tensor OutputWeight() => _casts.Of(_lmHead?.Weight ?? _embedding);
 
-    /// <summary>Unreduced next-token loss (B, T) in fp32: cross-entropy of logits(tokens) against targets, chunked when LossChunkTokens &gt; 0.</summary>
+    /// <summary>Unreduced next-token loss (B, T) in fp32: cross-entropy of logits(tokens) against targets, chunked as LossChunkTokens says.</summary>
     public Tensor TokenLosses(Tensor tokens, Tensor targets)
     {
         using var scope = torch.NewDisposeScope();
         long b = tokens.shape[0], t = tokens.shape[1];
         Tensor losses;
-        if (LossChunkTokens > 0)
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputWeight(), targets.reshape(-1), LossChunkTokens); // (B·T)
+        long chunk = ChunkedTokenLoss.Resolve(LossChunkTokens, Config.VocabSize);
+        if (chunk > 0)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputWeight(), targets.reshape(-1), chunk); // (B·T)
         else
         {
             var logits = forward(tokens); // (B, T, V)

@@ -17,7 +17,8 @@ public sealed record PlanItem(string Component, double Bytes);
 /// <param name="Items">Components in the order the table shows them.</param>
 /// <param name="Parameters">Parameter count (tied embeddings once).</param>
 /// <param name="MicroTokens">Tokens of one micro-batch on one rank.</param>
-public sealed record MemoryPlanResult(IReadOnlyList<PlanItem> Items, long Parameters, long MicroTokens, int World, bool Zero, bool Checkpointing, string Device, string Precision)
+/// <param name="LossChunk">Positions of the output layer computed at a time (train.loss_chunk_tokens resolved); 0: all.</param>
+public sealed record MemoryPlanResult(IReadOnlyList<PlanItem> Items, long Parameters, long MicroTokens, int World, bool Zero, bool Checkpointing, string Device, string Precision, long LossChunk)
 {
     public double Total => Items.Sum(i => i.Bytes);
 
@@ -57,18 +58,19 @@ public static class MemoryPlan
             ? new PlanItem("activations (block inputs + one block)", n * (m.Layers * 4.0 * m.Dim + layer))
             : new PlanItem("activations", n * m.Layers * layer));
         items.Add(new("backward workspace (one block)", n * layer));
-        if (t.LossChunkTokens > 0)
+        long chunk = ChunkedTokenLoss.Resolve(t.LossChunkTokens, m.VocabSize);
+        if (chunk > 0)
         {
             // ChunkedTokenLoss: one chunk's logits in the compute dtype and their fp32 copy (bf16 only); in backward the output
             // layer's gradient summed in fp32, and with bf16 its per-chunk product, staged into fp32 8 MB at a time.
-            long positions = Math.Min(n, t.LossChunkTokens);
+            long positions = Math.Min(n, chunk);
             items.Add(new($"logits ({positions:N0} positions at a time)", positions * (double)m.VocabSize * (s + (bf16 ? 4 : 0))));
             items.Add(new("output layer gradient workspace", (double)m.VocabSize * m.Dim * (4 + (bf16 ? 2 + 2 : 0)) + (bf16 ? 8 << 20 : 0)));
         }
         else // the logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits
             items.Add(new("logits", n * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));
         items.Add(new(device == "cuda" ? "CUDA context" : "process baseline (.NET, libtorch)", device == "cuda" ? CudaBaselineBytes : CpuBaselineBytes));
-        return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32");
+        return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32", chunk);
     }
 
     /// <summary>Values autograd keeps per token and layer, in bytes: the block input and residual (fp32), each norm's normalised

@@ -65,6 +65,16 @@ public class ChunkedLossTests
         return dot / Math.Sqrt(na * nb);
     }
 
+    [Theory]
+    [InlineData(-1, 257, 0)]       // auto: a byte vocabulary is computed at once
+    [InlineData(-1, 8191, 0)]
+    [InlineData(-1, 8192, 512)]    // auto: large vocabularies in chunks of 512
+    [InlineData(-1, 128256, 512)]
+    [InlineData(0, 128256, 0)]     // 0: never chunked
+    [InlineData(7, 257, 7)]        // a configured chunk applies at any vocabulary
+    public void Auto_chunks_large_vocabularies_only(long configured, long vocabulary, long expected) =>
+        Assert.Equal(expected, ChunkedTokenLoss.Resolve(configured, vocabulary));
+
     [Fact]
     public void Without_gradient_the_chunked_forward_gives_the_same_losses()
     {

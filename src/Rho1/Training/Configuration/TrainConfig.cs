@@ -53,9 +53,9 @@ public sealed record TrainConfig
     /// <summary>Data parallel on NCCL: seconds a collective may wait for the other ranks before this rank names it and ends the job; 0 = for ever.</summary>
     [JsonPropertyName("collective_timeout_s")] public double CollectiveTimeoutS { get; init; } = 600;
     /// <summary>Positions whose output layer and cross-entropy are computed at a time (recomputed in backward), so that memory holds
-    /// (this, V) logits instead of (B·T, V); 0 = all at once. Equal to the unchunked losses up to summation order, and the faster
-    /// path on a CPU at every vocabulary measured (docs/performance.md), hence on by default.</summary>
-    [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; } = (int)ChunkedTokenLoss.DefaultChunk;
+    /// (this, V) logits instead of (B·T, V); 0 = all at once; -1 (auto, the default) = 512 for vocabularies of 8,192 or more, else 0.
+    /// Equal to the unchunked losses up to summation order, and the faster path on a CPU for large vocabularies (docs/performance.md).</summary>
+    [JsonPropertyName("loss_chunk_tokens")] public int LossChunkTokens { get; init; } = -1;
     /// <summary>Recompute each decoder block's activations in backward (one block's stored at a time): less memory, one more forward.</summary>
     [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
     /// <summary>ZeRO stage under a launcher: 0 = every rank keeps all AdamW state; 1 = each of N ranks keeps 1/N of the moments,
@@ -98,7 +98,7 @@ public sealed record TrainConfig
         ConfigRule.Require(Zero is 0 or 1, "train.zero", Zero, "must be 0 (no sharding) or 1 (optimizer state sharded over ranks)");
         ConfigRule.Require(GradReduceDtype is "fp32" or "bf16", "train.grad_reduce_dtype", GradReduceDtype, "must be fp32 or bf16");
         ConfigRule.Require(!(Zero == 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, "bf16 reduction is not implemented with train.zero=1 (its reduce-scatter is fp32)");
-        ConfigRule.Require(LossChunkTokens >= 0, "train.loss_chunk_tokens", LossChunkTokens, "must be >= 0 (0 = no chunking)");
+        ConfigRule.Require(LossChunkTokens >= -1, "train.loss_chunk_tokens", LossChunkTokens, "must be >= -1 (-1 = auto, 0 = no chunking)");
         ConfigRule.Require(CollectiveTimeoutS >= 0 && double.IsFinite(CollectiveTimeoutS), "train.collective_timeout_s", CollectiveTimeoutS, "must be >= 0 (0 = wait for ever)");
     }
 }

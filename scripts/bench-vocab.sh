@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Throughput with a large vocabulary against the same shape over bytes: tokens/s, MFU and peak RSS of `train-ref` for
+# `small` (16 × 256) and `gpt2-124m` (4 × 1024), each over bytes (257) and over gpt2's 50,257 tokens, fp32 and bf16,
+# one process at a time, median of the logged steps after the first. The issue-25 target: MFU with gpt2's vocabulary
+# within 80% of the bytes run of the same shape and precision. Heavy (about 20 minutes on 2 cores): run it alone.
+# Usage: scripts/bench-vocab.sh [--quick] [WORKDIR]    (--quick: small only)
+# Extra settings for every run: BENCH_SETS="--set train.loss_chunk_tokens=0" (say).
+set -euo pipefail
+
+quick=0
+if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+command -v /usr/bin/time > /dev/null || { echo "bench-vocab.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
+dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
+dll="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+flags=$(grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ' || true)
+
+log "data"
+[[ -f "$work/qs/corpus/noisy.jsonl" ]] || dotnet "$dll" quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null 2>&1
+[[ -d "$work/bytes" ]] || dotnet "$dll" prepare --input "$work/qs/corpus/noisy.jsonl" --output "$work/bytes" --tokenizer bytes --force -q > /dev/null
+[[ -d "$work/gpt2" ]] || dotnet "$dll" prepare --input "$work/qs/corpus/noisy.jsonl" --output "$work/gpt2" --tokenizer gpt2 --force -q > /dev/null
+
+# run model data precision steps sets... -> "tokens/s mfu peak_mb"
+run() {
+    local model=$1 data=$2 precision=$3 steps=$4; shift 4
+    # shellcheck disable=SC2086
+    /usr/bin/time -f %M -o "$work/peak" dotnet "$dll" train-ref --config "$model" --data "$work/$data" --out "$work/run" --force -q \
+        --set train.steps="$steps" --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.warmup_steps=1 \
+        --set train.precision="$precision" "$@" ${BENCH_SETS:-} > /dev/null 2>&1 < /dev/null
+    python3 - "$work" <<'PY'
+import json, statistics, sys
+work = sys.argv[1]
+rows = [json.loads(l) for l in open(f"{work}/run/metrics.jsonl") if '"tokens_per_s"' in l][1:]
+print(statistics.median(r["tokens_per_s"] for r in rows), statistics.median(r["mfu"] for r in rows), int(open(f"{work}/peak").read()) / 1024)
+PY
+}
+
+echo "CPU: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); native bf16: ${flags:-none}; $(date -u +%F)${BENCH_SETS:+; $BENCH_SETS}"
+echo
+echo "| model | precision | bytes tokens/s | bytes MFU | gpt2 tokens/s | gpt2 MFU | MFU ratio | gpt2 peak RSS MB |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+cases=("small 6 --set train.batch_size=16")
+[[ $quick == 1 ]] || cases+=("gpt2-124m 4 --set train.batch_size=4 --set train.grad_accum=1")
+for c in "${cases[@]}"; do
+    read -r model steps sets <<< "$c"
+    for precision in fp32 bf16; do
+        log "$model $precision"
+        # shellcheck disable=SC2086
+        read -r bt bm _ <<< "$(run "$model" bytes "$precision" "$steps" $sets)"
+        # shellcheck disable=SC2086
+        read -r gt gm gp <<< "$(run "$model" gpt2 "$precision" "$steps" $sets)"
+        python3 -c "print(f'| $model | $precision | {$bt:,.0f} | {$bm*100:.1f}% | {$gt:,.0f} | {$gm*100:.1f}% | {$gm/$bm:.2f} | {$gp:,.0f} |')"
+    done
+done
