@@ -8,17 +8,11 @@
 # Usage: scripts/bench-memory.sh [--quick] [WORKDIR]    (--quick: small only; GPT2_BATCH and GPT2_STEPS set gpt2-124m's micro-batch and steps, default 2 and 3)
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
-command -v /usr/bin/time > /dev/null || { echo "bench-memory.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
-dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-current="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-flags=$(grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ' || true)
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+# shellcheck source=scripts/lib/cpu-bench.sh
+source "$repo/scripts/lib/cpu-bench.sh"
+cpu_bench_setup "$@"
+current=$dll
 
 log "generating data"
 dotnet "$current" quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null

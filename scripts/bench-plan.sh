@@ -6,16 +6,11 @@
 # Usage: scripts/bench-plan.sh [--quick] [WORKDIR]    (--quick: small only)
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
-command -v /usr/bin/time > /dev/null || { echo "bench-plan.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
-dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-dll="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-flags=$(grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ' || true)
+# shellcheck source=scripts/lib/cpu-bench.sh
+source "$repo/scripts/lib/cpu-bench.sh"
+cpu_bench_setup "$@"
+command -v mpirun > /dev/null || { echo "bench-plan.sh needs Open MPI for its 2-rank cases: apt-get install -y openmpi-bin" >&2; exit 2; }
 
 log "data"
 [[ -f "$work/qs/corpus/noisy.jsonl" ]] || dotnet "$dll" quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null
@@ -46,7 +41,7 @@ print(f"| {name} | {ranks} | {planned / 1e6:,.0f} | {measured / 1e6:,.0f} | {mea
 PY
 }
 
-echo "CPU: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); native bf16: ${flags:-none}; $(date -u +%F)"
+echo "CPU: $cpu; native bf16: ${flags:-none}; $(date -u +%F)"
 echo
 echo "| case | ranks | plan MB per rank | measured peak RSS MB (largest rank) | measured / plan |"
 echo "|---|---:|---:|---:|---:|"

@@ -7,16 +7,10 @@
 # Extra settings for every run: BENCH_SETS="--set train.loss_chunk_tokens=0" (say).
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
-command -v /usr/bin/time > /dev/null || { echo "bench-vocab.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
-dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-dll="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-flags=$(grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ' || true)
+# shellcheck source=scripts/lib/cpu-bench.sh
+source "$repo/scripts/lib/cpu-bench.sh"
+cpu_bench_setup "$@"
 
 log "data"
 [[ -f "$work/qs/corpus/noisy.jsonl" ]] || dotnet "$dll" quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null 2>&1
@@ -38,7 +32,7 @@ print(statistics.median(r["tokens_per_s"] for r in rows), statistics.median(r["m
 PY
 }
 
-echo "CPU: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); native bf16: ${flags:-none}; $(date -u +%F)${BENCH_SETS:+; $BENCH_SETS}"
+echo "CPU: $cpu; native bf16: ${flags:-none}; $(date -u +%F)${BENCH_SETS:+; $BENCH_SETS}"
 echo
 echo "| model | precision | bytes tokens/s | bytes MFU | gpt2 tokens/s | gpt2 MFU | MFU ratio | gpt2 peak RSS MB |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"

@@ -8,15 +8,11 @@
 # Usage: scripts/bench.sh [--quick] [WORKDIR]     (--quick: tiny and small only, fewer steps; under 10 minutes)
 set -euo pipefail
 
-quick=0
-if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
-command -v /usr/bin/time > /dev/null || { echo "bench.sh needs GNU time: apt-get install -y time" >&2; exit 2; }
-dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-rho1="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+# shellcheck source=scripts/lib/cpu-bench.sh
+source "$repo/scripts/lib/cpu-bench.sh"
+cpu_bench_setup "$@"
+rho1=$dll
 peak_mb() { awk '/Maximum resident set size/ {printf "%.0f", $NF/1024}' "$1"; }
 timed() { # output-file-for-time, command...
     local t=$1; shift
