@@ -4,7 +4,7 @@
 // in bf16; the activations autograd keeps (counted per token and layer from the decoder's operations, or only the
 // block inputs plus one block's under activation checkpointing); the output layer's logits, their log-softmax and
 // gradient over every position, or over train.loss_chunk_tokens positions with the output layer's gradient workspace;
-// and the process's own baseline.
+// a tied embedding's second dense gradient; and the process's own baseline.
 // Measured against peak RSS in docs/performance.md ("Memory plan against measurement").
 using Rho1.Model;
 using Rho1.Training.Configuration;
@@ -69,6 +69,8 @@ public static class MemoryPlan
         }
         else // the logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits
             items.Add(new("logits", n * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));
+        if (m.TiedEmbeddings) // the lookup's gradient and the output layer's, each a dense (V, C) fp32, meet before accumulation
+            items.Add(new("tied embedding's second gradient", 4.0 * m.VocabSize * m.Dim));
         items.Add(new(device == "cuda" ? "CUDA context" : "process baseline (.NET, libtorch)", device == "cuda" ? CudaBaselineBytes : CpuBaselineBytes));
         return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32", chunk);
     }
