@@ -35,16 +35,17 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     /// <summary>Per-position losses (N) fp32 of hidden states <paramref name="hidden"/> (N, C) against <paramref name="targets"/> (N).</summary>
     /// <param name="weight">The output layer (V, C) in the compute dtype (the cast of the fp32 master, through which its gradient flows).</param>
     /// <param name="chunk">Positions per chunk.</param>
-    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk) => apply(hidden, weight, targets, chunk);
+    /// <param name="fusedRows">Use CrossEntropyRows where it applies (a CPU tensor); false: libtorch's ops everywhere (tests compare the two).</param>
+    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true) => apply(hidden, weight, targets, chunk, fusedRows);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (hidden, weight, chunk) = ((Tensor)vars[0], (Tensor)vars[1], (long)vars[3]);
+        var (hidden, weight, chunk, fusedRows) = ((Tensor)vars[0], (Tensor)vars[1], (long)vars[3], (bool)vars[4]);
         var targets = ((Tensor)vars[2]).to(ScalarType.Int64).contiguous();
         long n = hidden.shape[0];
         var losses = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device);
         var logSumExp = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device); // (N), kept for backward
-        using (var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: false))
+        using (var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: false, fusedRows))
             for (long start = 0; start < n; start += chunk)
             {
                 using var scope = torch.NewDisposeScope();
@@ -63,6 +64,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             }
         ctx.save_for_backward([hidden, weight, targets, logSumExp]);
         ctx.save_data("chunk", chunk);
+        ctx.save_data("fused", fusedRows);
         return losses;
     }
 
@@ -73,7 +75,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         long chunk = (long)ctx.get_data("chunk"), n = hidden.shape[0];
         var gradHidden = torch.empty_like(hidden);                                                      // (N, C) fp32
         var gradWeight = torch.zeros(weight.shape, dtype: ScalarType.Float32, device: weight.device);  // (V, C), summed in fp32
-        using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: true);
+        using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: true, (bool)ctx.get_data("fused"));
         using var minusOne = torch.tensor(-1.0f, device: weight.device);
         using var grad = gradOutput.to(ScalarType.Float32).contiguous();                                // (N)
         for (long start = 0; start < n; start += chunk)
@@ -98,7 +100,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
-        return [gradHidden, gradWeight.to(weight.dtype), null!, null!];
+        return [gradHidden, gradWeight.to(weight.dtype), null!, null!, null!];
     }
 
     /// <summary>Log-sum-exp (n) of each row of <paramref name="logits"/> (n, V) fp32, overwriting them with exp(logit − row max).</summary>
@@ -119,11 +121,11 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         readonly Tensor? _partial;   // (V, C) compute dtype, when it is not fp32 (backward only)
         readonly Tensor? _staging;   // (rows, C) fp32 for adding _partial into the fp32 sum (backward only)
 
-        public ChunkBuffers(long chunk, Tensor weight, bool backward)
+        public ChunkBuffers(long chunk, Tensor weight, bool backward, bool fusedRows)
         {
             long vocab = weight.shape[0], width = weight.shape[1];
             _logits = torch.empty(chunk, vocab, dtype: weight.dtype, device: weight.device);
-            Fused = CrossEntropyRows.Supports(_logits);
+            Fused = fusedRows && CrossEntropyRows.Supports(_logits);
             if (weight.dtype == ScalarType.Float32)
                 return;
             if (!Fused)
