@@ -33,14 +33,17 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     public static long Resolve(long configured, long vocabulary) => configured >= 0 ? configured : vocabulary >= MinVocabulary ? DefaultChunk : 0;
 
     /// <summary>Per-position losses (N) fp32 of hidden states <paramref name="hidden"/> (N, C) against <paramref name="targets"/> (N).</summary>
-    /// <param name="weight">The output layer (V, C) in the compute dtype (the cast of the fp32 master, through which its gradient flows).</param>
+    /// <param name="weight">The output layer (V, C) that receives the gradient, in its own dtype (the fp32 master).</param>
     /// <param name="chunk">Positions per chunk.</param>
     /// <param name="fusedRows">Use CrossEntropyRows where it applies (a CPU tensor); false: libtorch's ops everywhere (tests compare the two).</param>
-    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true) => apply(hidden, weight, targets, chunk, fusedRows);
+    /// <param name="compute">The weight's cast to the compute dtype, without gradient, for the matmuls; null: the weight itself. The gradient
+    /// is summed in fp32 and handed to the weight as such, so a bf16 run makes no bf16 (V, C) gradient and no cast back.</param>
+    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true, Tensor? compute = null) =>
+        apply(hidden, weight, targets, chunk, fusedRows, compute ?? weight);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (hidden, weight, chunk, fusedRows) = ((Tensor)vars[0], (Tensor)vars[1], (long)vars[3], (bool)vars[4]);
+        var (hidden, master, chunk, fusedRows, weight) = ((Tensor)vars[0], (Tensor)vars[1], (long)vars[3], (bool)vars[4], (Tensor)vars[5]);
         var targets = ((Tensor)vars[2]).to(ScalarType.Int64).contiguous();
         long n = hidden.shape[0];
         var losses = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device);
@@ -62,7 +65,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
                 lse.copy_(LogSumExpInPlace(logits32));
                 loss.copy_(lse - targetLogit.squeeze(1));
             }
-        ctx.save_for_backward([hidden, weight, targets, logSumExp]);
+        ctx.save_for_backward([hidden, master, targets, logSumExp, weight]);
         ctx.save_data("chunk", chunk);
         ctx.save_data("fused", fusedRows);
         return losses;
@@ -71,7 +74,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var saved = ctx.get_saved_variables();
-        var (hidden, weight, targets, logSumExp) = (saved[0], saved[1], saved[2], saved[3]);
+        var (hidden, master, targets, logSumExp, weight) = (saved[0], saved[1], saved[2], saved[3], saved[4]);
         long chunk = (long)ctx.get_data("chunk"), n = hidden.shape[0];
         var gradHidden = torch.empty_like(hidden);                                                      // (N, C) fp32
         var gradWeight = torch.zeros(weight.shape, dtype: ScalarType.Float32, device: weight.device);  // (V, C), summed in fp32
@@ -100,7 +103,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
-        return [gradHidden, gradWeight.to(weight.dtype), null!, null!, null!];
+        return [gradHidden, gradWeight.to(master.dtype), null!, null!, null!, null!];
     }
 
     /// <summary>Log-sum-exp (n) of each row of <paramref name="logits"/> (n, V) fp32, overwriting them with exp(logit − row max).</summary>

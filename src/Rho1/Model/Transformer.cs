@@ -110,7 +110,11 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         Tensor losses;
         long chunk = ChunkedTokenLoss.Resolve(LossChunkTokens, Config.VocabSize);
         if (chunk > 0)
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputWeight(), targets.reshape(-1), chunk); // (B·T)
+        {
+            var master = _lmHead?.Weight ?? _embedding; // the gradient goes to the fp32 weight directly, the matmuls use its cast
+            var compute = ComputeType == master.dtype ? null : OutputWeight().detach();
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), master, targets.reshape(-1), chunk, compute: compute); // (B·T)
+        }
         else
         {
             var logits = forward(tokens); // (B, T, V)

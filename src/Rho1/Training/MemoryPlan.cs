@@ -62,10 +62,11 @@ public static class MemoryPlan
         if (chunk > 0)
         {
             // ChunkedTokenLoss: one chunk's logits in the compute dtype and their fp32 copy (bf16 only); in backward the output
-            // layer's gradient summed in fp32, and with bf16 its per-chunk product, staged into fp32 8 MB at a time.
+            // layer's gradient summed in fp32 (handed to the fp32 weight as it is), and with bf16 its per-chunk product,
+            // staged into fp32 8 MB at a time.
             long positions = Math.Min(n, chunk);
             items.Add(new($"logits ({positions:N0} positions at a time)", positions * (double)m.VocabSize * (s + (bf16 ? 4 : 0))));
-            items.Add(new("output layer gradient workspace", (double)m.VocabSize * m.Dim * (4 + (bf16 ? 2 + 2 : 0)) + (bf16 ? 8 << 20 : 0)));
+            items.Add(new("output layer gradient workspace", (double)m.VocabSize * m.Dim * (4 + (bf16 ? 2 : 0)) + (bf16 ? 8 << 20 : 0)));
         }
         else // the logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits
             items.Add(new("logits", n * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));

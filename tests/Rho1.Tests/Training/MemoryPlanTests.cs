@@ -51,7 +51,7 @@ public class MemoryPlanTests
         Assert.Equal(0, Part(plain, "output layer gradient"));
         var chunkedBf16 = MemoryPlan.Compute(config with { Train = config.Train with { LossChunkTokens = 16, Precision = "bf16" } }, world: 4);
         Assert.Equal(16.0 * 300 * (2 + 4), Part(chunkedBf16, "logits"));          // bf16 logits and their fp32 copy
-        Assert.Equal(300.0 * 32 * (4 + 2 + 2) + (8 << 20), Part(chunkedBf16, "output layer gradient"));
+        Assert.Equal(300.0 * 32 * (4 + 2) + (8 << 20), Part(chunkedBf16, "output layer gradient")); // fp32 sum, bf16 product, staging
         Assert.Equal(0, Part(plain, "tied embedding"));                           // "untied": the lookup's gradient is the embedding's own
         var tied = MemoryPlan.Compute(config with { Model = Shape("tied") }, world: 4);
         Assert.Equal(4.0 * 300 * 32, Part(tied, "tied embedding"));                 // a second dense (V, C) fp32 gradient
