@@ -65,7 +65,8 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
                 lse.copy_(LogSumExpInPlace(logits32));
                 loss.copy_(lse - targetLogit.squeeze(1));
             }
-        ctx.save_for_backward([hidden, master, targets, logSumExp, weight]);
+        ctx.save_for_backward([hidden, targets, logSumExp, weight]);
+        ctx.save_data("dtype", master.dtype); // the gradient's: only the weight's dtype is needed of it
         ctx.save_data("chunk", chunk);
         ctx.save_data("fused", fusedRows);
         return losses;
@@ -74,7 +75,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var saved = ctx.get_saved_variables();
-        var (hidden, master, targets, logSumExp, weight) = (saved[0], saved[1], saved[2], saved[3], saved[4]);
+        var (hidden, targets, logSumExp, weight) = (saved[0], saved[1], saved[2], saved[3]);
         long chunk = (long)ctx.get_data("chunk"), n = hidden.shape[0];
         var gradHidden = torch.empty_like(hidden);                                                      // (N, C) fp32
         var gradWeight = torch.zeros(weight.shape, dtype: ScalarType.Float32, device: weight.device);  // (V, C), summed in fp32
@@ -103,7 +104,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
-        return [gradHidden, gradWeight.to(master.dtype), null!, null!, null!, null!];
+        return [gradHidden, gradWeight.to((ScalarType)ctx.get_data("dtype")), null!, null!, null!, null!];
     }
 
     /// <summary>Log-sum-exp (n) of each row of <paramref name="logits"/> (n, V) fp32, overwriting them with exp(logit − row max).</summary>

@@ -100,7 +100,10 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The output layer's weight (V, C) in the compute dtype: the embedding when tied.</summary>
-    Tensor OutputWeight() => _casts.Of(_lmHead?.Weight ?? _embedding);
+    Tensor OutputWeight() => _casts.Of(OutputMaster);
+
+    /// <summary>The output layer's fp32 weight (V, C): the embedding when tied.</summary>
+    Parameter OutputMaster => _lmHead?.Weight ?? _embedding;
 
     /// <summary>Unreduced next-token loss (B, T) in fp32: cross-entropy of logits(tokens) against targets, chunked as LossChunkTokens says.</summary>
     public Tensor TokenLosses(Tensor tokens, Tensor targets)
@@ -111,9 +114,8 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         long chunk = ChunkedTokenLoss.Resolve(LossChunkTokens, Config.VocabSize);
         if (chunk > 0)
         {
-            var master = _lmHead?.Weight ?? _embedding; // the gradient goes to the fp32 weight directly, the matmuls use its cast
-            var compute = ComputeType == master.dtype ? null : OutputWeight().detach();
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), master, targets.reshape(-1), chunk, compute: compute); // (B·T)
+            // the gradient goes to the fp32 weight directly; the matmuls use its cast
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: OutputWeight().detach()); // (B·T)
         }
         else
         {
