@@ -138,7 +138,6 @@ for r in rows:
 PY
 )
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 peaks=$(python3 -c "import json,sys;d=json.loads(sys.argv[1]);g=d['matmul_gflops'];print(f\"fp32 {g['fp32']:.0f} GFLOP/s, bf16 {g['bf16']:.0f} GFLOP/s\")" "$info")
 report="Measured $(date -u +%Y-%m-%dT%H:%MZ) at commit $(git -C "$repo" rev-parse --short HEAD) on $(nproc) cores of $cpu, $(free -g | awk '/Mem:/ {print $2}') GB RAM,
 load average before the run: $(cut -d' ' -f1-3 /proc/loadavg). Matmul peak from \`rho1 info\`: $peaks. $([[ $quick == 1 ]] && echo '(--quick)')
