@@ -4,9 +4,16 @@
 # -p:TorchBackend=host (TorchSharp's managed code and native shim, no libtorch), the .NET runtime packed as
 # tar.xz, the presets, gpu-check.sh, and a launcher `rho1` that unpacks the runtime on first use and points the
 # loader at the host's libtorch (python3 -c 'import torch' ... /lib, or $RHO1_TORCH_LIB).
-# Usage: scripts/gpu-bundle.sh [OUT]     (default artifacts/gpu-bundle; prints its size, refuses over 60 MiB)
+# With --shim-source, TorchSharp's native C++ source goes in too (shim-src/, MIT), and the launcher rebuilds the native
+# shim for the host's libtorch when the NuGet one does not link there (scripts/gpu-shim.sh; PyTorch's minor versions
+# change C++ signatures). SOURCE is a TorchSharp checkout or bare git repository at the TorchSharp package's version
+# (0.107.0: commit c20b6a1c of github.com/dotnet/TorchSharp).
+# Usage: scripts/gpu-bundle.sh [--shim-source SOURCE] [OUT]     (default artifacts/gpu-bundle; prints its size,
+#        refuses over 60 MiB)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+shim_source=""
+if [ "${1:-}" = --shim-source ]; then shim_source=$2; shift 2; fi
 out=$(realpath -m "${1:-$repo/artifacts/gpu-bundle}")
 limit_mib=60
 
@@ -31,6 +38,19 @@ rm -f "$out/app"/*.pdb
 echo "gpu-bundle: packing the .NET runtime $(basename "$runtime") ..." >&2
 tar -C "$dotnet_root" -cJf "$out/dotnet-runtime.tar.xz" dotnet host "shared/Microsoft.NETCore.App/$(basename "$runtime")"
 cp "$repo/scripts/gpu-check.sh" "$out/gpu-check.sh"
+cp "$repo/scripts/gpu-shim.sh" "$out/shim.sh"
+if [ -n "$shim_source" ]; then
+    mkdir -p "$out/shim-src"
+    if [ -d "$shim_source/src/Native/LibTorchSharp" ]; then
+        tar -C "$shim_source" -cf - src/Native/Stdafx.h src/Native/UnixSal.h src/Native/LibTorchSharp LICENSE.txt | tar -C "$work" -xf -
+    elif git --git-dir "$shim_source" rev-parse --verify -q HEAD > /dev/null; then
+        git --git-dir "$shim_source" archive HEAD src/Native/Stdafx.h src/Native/UnixSal.h src/Native/LibTorchSharp LICENSE.txt | tar -C "$work" -xf -
+    else
+        echo "gpu-bundle: --shim-source $shim_source is neither a TorchSharp checkout nor its git repository" >&2; exit 2
+    fi
+    cp -r "$work/src/Native/." "$out/shim-src/"
+    cp "$work/LICENSE.txt" "$out/shim-src/LICENSE-TorchSharp.txt"
+fi
 
 cat > "$out/rho1" <<'LAUNCHER'
 #!/usr/bin/env bash
@@ -42,16 +62,24 @@ if [ ! -x "$here/dotnet/dotnet" ]; then
     tar -C "$here/dotnet.tmp" -xJf "$here/dotnet-runtime.tar.xz"
     mv "$here/dotnet.tmp" "$here/dotnet"
 fi
-if [ -z "${RHO1_TORCH_LIB:-}" ]; then
-    RHO1_TORCH_LIB=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))') || {
+# The host's libtorch (torch/lib) and, for a pip PyTorch, CUDA's libraries (cuDNN, cuBLAS, NCCL) in
+# site-packages/nvidia/*/lib: libtorch_cuda finds those through its run path when Python loads it, but TorchSharp
+# loads it by name, so they go on the library path too. One Python start, skipped when both are given.
+if [ -z "${RHO1_TORCH_LIB:-}" ] || [ -z "${RHO1_TORCH_DEPS+set}" ]; then
+    paths=$(python3 -c 'import glob, os, torch; root = os.path.dirname(torch.__file__); print(os.path.join(root, "lib")); print(":".join(sorted(glob.glob(os.path.join(os.path.dirname(root), "nvidia", "*", "lib")))))' 2> /dev/null) \
+        || [ -n "${RHO1_TORCH_LIB:-}" ] || {
         echo "rho1 (bundle): no libtorch: set RHO1_TORCH_LIB to a folder holding libtorch.so, or install PyTorch for python3" >&2; exit 2; }
+    RHO1_TORCH_LIB=${RHO1_TORCH_LIB:-$(echo "$paths" | sed -n 1p)}
+    RHO1_TORCH_DEPS=$(echo "${paths:-}" | sed -n 2p)
 fi
-export RHO1_TORCH_LIB
-export LD_LIBRARY_PATH="$here/app:$RHO1_TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export RHO1_TORCH_LIB RHO1_TORCH_DEPS
+# The NuGet shim against this libtorch; rebuilt once from shim-src/ when it does not link (a marker makes this instant).
+"$here/shim.sh" "$here/app" "$RHO1_TORCH_LIB" >&2 || exit 2
+export LD_LIBRARY_PATH="$here/app:$RHO1_TORCH_LIB${RHO1_TORCH_DEPS:+:$RHO1_TORCH_DEPS}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export DOTNET_ROOT="$here/dotnet" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 exec "$here/dotnet/dotnet" "$here/app/rho1.dll" "$@"
 LAUNCHER
-chmod +x "$out/rho1" "$out/gpu-check.sh"
+chmod +x "$out/rho1" "$out/gpu-check.sh" "$out/shim.sh"
 
 size=$(du -sb "$out" | cut -f1)
 mib=$(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }')

@@ -53,7 +53,12 @@ else
 fi
 results="$work/results.jsonl" # one JSON object per finding; the summary is built from it
 note() { echo "$1" >> "$results"; }
-fail() { note "{\"stage\": \"$1\", \"what\": \"failed\", \"ok\": false, \"error\": $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$2")}"; finish 1; }
+# A failure ends its stage (each later stage runs in a subshell) and is a finding; in load and data it ends the check.
+fail() {
+    note "{\"stage\": \"$1\", \"what\": \"failed\", \"ok\": false, \"error\": $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$2")}"
+    [ "$BASH_SUBSHELL" -gt 0 ] && exit 1
+    finish 1
+}
 
 finish() {
     python3 - "$results" "$out" "$device" "$((SECONDS - start))" <<'PY'
@@ -121,13 +126,22 @@ pyfail() { # stage, what: a finding's Python failed; the summary says so instead
 # 1. Load -------------------------------------------------------------------------------------------------
 log "load: $device, rho1 = ${rho1[*]}"
 if [ -f "$here/app/rho1.dll" ] && [ -z "${RHO1_TORCH_LIB:-}" ]; then
-    RHO1_TORCH_LIB=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2> "$work/python.err") \
+    # Where the host's libtorch and its CUDA libraries are, found once here rather than at every launch.
+    paths=$(python3 -c 'import glob, os, torch; root = os.path.dirname(torch.__file__); print(os.path.join(root, "lib")); print(":".join(sorted(glob.glob(os.path.join(os.path.dirname(root), "nvidia", "*", "lib")))))' 2> "$work/python.err") \
         || fail load "python3 cannot import torch: $(tail -n 1 "$work/python.err")"
-    export RHO1_TORCH_LIB
+    RHO1_TORCH_LIB=$(echo "$paths" | sed -n 1p)
+    RHO1_TORCH_DEPS=$(echo "$paths" | sed -n 2p)
+    export RHO1_TORCH_LIB RHO1_TORCH_DEPS
 fi
 if [ -n "${RHO1_TORCH_LIB:-}" ]; then
     torch_version=$(python3 -c 'import torch; print(torch.__version__)' 2> /dev/null || echo unknown)
     note "{\"stage\": \"load\", \"what\": \"host libtorch\", \"value\": \"$torch_version at $RHO1_TORCH_LIB\"}"
+fi
+if [ -x "$here/shim.sh" ] && [ -n "${RHO1_TORCH_LIB:-}" ]; then
+    # The bundle's shim against this libtorch, rebuilt from TorchSharp's source when it does not link (gpu-shim.sh).
+    shim_line=$("$here/shim.sh" "$here/app" "$RHO1_TORCH_LIB" 2> "$work/shim.err") \
+        || fail load "TorchSharp's shim does not link against this libtorch and was not rebuilt: $(tail -n 4 "$work/shim.err" | tr '\n' ' ' | tr -d '"\\')"
+    note "{\"stage\": \"load\", \"what\": \"native shim\", \"value\": \"$(echo "$shim_line" | tr -d '"\\')\", \"ok\": true}"
 fi
 if [ -f "$shim" ] && command -v ldd > /dev/null; then
     # Every symbol the shim needs, resolved against the libtorch it will load: a 2.10 shim on a 2.11 libtorch fails here, by name.
@@ -188,12 +202,12 @@ print(json.dumps({"stage": stage, "what": f"{name}: max per-step loss difference
 PY
 }
 log "parity: plain, online SLM, random"
-parity plain train-ref
-parity online-slm train --ref "$ref_tiny" --ratio 0.6
-parity random train --score random --ratio 0.6
+(parity plain train-ref)
+(parity online-slm train --ref "$ref_tiny" --ratio 0.6)
+(parity random train --score random --ratio 0.6)
 
 # 2b. NCCL ------------------------------------------------------------------------------------------------
-if [ "$device" != cpu ]; then
+[ "$device" != cpu ] && (
     log "nccl: the engine forced on one process, known tensors and 20 steps against the single process"
     RHO1_COLLECTIVES=nccl run nccl-info info --collectives --json --device "$device" \
         || fail nccl "info --collectives with RHO1_COLLECTIVES=nccl failed: $(tail -n 3 "$work/nccl-info.err" | tr '\n' ' ')"
@@ -217,9 +231,9 @@ PY
     else
         note "{\"stage\": \"nccl\", \"what\": \"2 processes\", \"value\": \"skipped (${gpus:-0} GPU(s); needs 2, torchrun and the bundle's launcher)\"}"
     fi
-fi
+)
 
-# 3. Speed ------------------------------------------------------------------------------------------------
+# The shape of the memory and speed stages.
 if [ "$device" = cpu ]; then
     model=tiny; precision=fp32; batch=8; seq=64; steps=30; every=5
 else
@@ -227,6 +241,30 @@ else
 fi
 shape=(--set train.batch_size=$batch --set train.seq_len=$seq --set train.grad_accum=1 --set train.precision=$precision)
 quiet=(--set train.eval_every=0 --set train.checkpoint_every=0 -q)
+
+# 3. Memory: peak GPU memory (nvidia-smi: TorchSharp has no max_memory_allocated) and tokens/s with and without
+# activation checkpointing and with the token losses whole (loss_chunk_tokens=0) against chunked (the default),
+# each beside `rho1 plan`'s total for the same settings.
+[ "$(left)" -gt 60 ] && (
+    vocab=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1] + '/meta.json'))['vocab_size'])" "$noisy" 2> /dev/null || echo 50257)
+    for variant in "false -1" "true -1" "false 0"; do
+        read -r ckpt chunk <<< "$variant"
+        settings=(--set train.activation_checkpointing=$ckpt --set train.loss_chunk_tokens=$chunk)
+        name="mem-$ckpt-${chunk/-1/auto}"
+        log "memory: $model, activation_checkpointing=$ckpt, loss_chunk_tokens=$chunk"
+        planned=$("${rho1[@]}" plan --config "$model" --vocab-size "$vocab" --device "$([ "$device" = cpu ] && echo cpu || echo cuda)" "${shape[@]}" \
+            "${settings[@]}" --json < /dev/null 2> /dev/null | python3 -c "import json,sys; print(round(json.load(sys.stdin)['total_bytes'] / 2**20))" 2> /dev/null || echo "?")
+        if watch_memory run "$name" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/$name" "${shape[@]}" \
+            --set train.steps=12 --set train.log_every=2 "${settings[@]}" "${quiet[@]}" \
+            && tps=$(median_window "$work/$name" tokens_per_s 2> "$work/python.err"); then
+            note "{\"stage\": \"memory\", \"what\": \"$model checkpointing=$ckpt loss_chunk_tokens=$chunk: peak GPU MiB (nvidia-smi) / rho1 plan MiB; tokens/s\", \"value\": \"$([ "$device" = cpu ] && echo n/a || echo "$peak_gpu_mib") / $planned; $(printf '%.0f' "$tps")\"}"
+        else
+            note "{\"stage\": \"memory\", \"what\": \"$model checkpointing=$ckpt loss_chunk_tokens=$chunk\", \"value\": \"failed: $(cat "$work/$name.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
+        fi
+    done
+)
+# 4. Speed ------------------------------------------------------------------------------------------------
+(
 log "speed: a $model reference (same shape as the trained model) and its scores"
 run ref-train train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/ref-$model" "${shape[@]}" --set train.steps=3 "${quiet[@]}" \
     || fail speed "reference training failed: $(tail -n 3 "$work/ref-train.err" | tr '\n' ' ')"
@@ -295,20 +333,6 @@ if [ "$device" != cpu ]; then
         note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"skipped (${total_mib:-?} MiB GPU memory, $(left) s left)\"}"
     fi
 fi
-# 4. Memory: peak GPU memory (nvidia-smi) with and without activation checkpointing, beside `rho1 plan`'s prediction.
-if [ "$(left)" -gt 60 ]; then
-    vocab=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1] + '/meta.json'))['vocab_size'])" "$noisy" 2> /dev/null || echo 50257)
-    for ckpt in false true; do
-        log "memory: $model, activation_checkpointing=$ckpt"
-        planned=$("${rho1[@]}" plan --config "$model" --vocab-size "$vocab" --device "$([ "$device" = cpu ] && echo cpu || echo cuda)" "${shape[@]}" \
-            --set train.activation_checkpointing=$ckpt --json < /dev/null 2> /dev/null | python3 -c "import json,sys; print(round(json.load(sys.stdin)['total_bytes'] / 2**20))" 2> /dev/null || echo "?")
-        if watch_memory run "mem-$ckpt" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/mem-$ckpt" "${shape[@]}" \
-            --set train.steps=4 --set train.activation_checkpointing=$ckpt "${quiet[@]}"; then
-            note "{\"stage\": \"memory\", \"what\": \"$model activation_checkpointing=$ckpt: peak GPU MiB (nvidia-smi) / rho1 plan MiB\", \"value\": \"$([ "$device" = cpu ] && echo n/a || echo "$peak_gpu_mib") / $planned\"}"
-        else
-            note "{\"stage\": \"memory\", \"what\": \"$model activation_checkpointing=$ckpt\", \"value\": \"failed: $(tail -n 1 "$work/mem-$ckpt.err" | tr -d '\"\\\\')\", \"ok\": false}"
-        fi
-    done
-fi
+)
 log "done"
 finish 0
