@@ -243,23 +243,25 @@ shape=(--set train.batch_size=$batch --set train.seq_len=$seq --set train.grad_a
 quiet=(--set train.eval_every=0 --set train.checkpoint_every=0 -q)
 
 # 3. Memory: peak GPU memory (nvidia-smi: TorchSharp has no max_memory_allocated) and tokens/s with and without
-# activation checkpointing and with the token losses whole (loss_chunk_tokens=0) against chunked (the default),
+# activation checkpointing, at the data's vocabulary and at gpt2's (model.vocab_size=50257 over the same ids: the head
+# costs what a real gpt2 vocabulary's does) with token losses chunked (the default) and whole (loss_chunk_tokens=0),
 # each beside `rho1 plan`'s total for the same settings.
 [ "$(left)" -gt 60 ] && (
-    vocab=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1] + '/meta.json'))['vocab_size'])" "$noisy" 2> /dev/null || echo 50257)
-    for variant in "false -1" "true -1" "false 0"; do
-        read -r ckpt chunk <<< "$variant"
-        settings=(--set train.activation_checkpointing=$ckpt --set train.loss_chunk_tokens=$chunk)
-        name="mem-$ckpt-${chunk/-1/auto}"
-        log "memory: $model, activation_checkpointing=$ckpt, loss_chunk_tokens=$chunk"
+    data_vocab=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1] + '/meta.json'))['vocab_size'])" "$noisy" 2> /dev/null || echo 257)
+    for variant in "$data_vocab false -1" "$data_vocab true -1" "50257 false -1" "50257 true -1" "50257 false 0"; do
+        read -r vocab ckpt chunk <<< "$variant"
+        settings=(--set model.vocab_size=$vocab --set train.activation_checkpointing=$ckpt --set train.loss_chunk_tokens=$chunk)
+        name="mem-$vocab-$ckpt-${chunk/-1/auto}"
+        what="$model vocab $vocab checkpointing=$ckpt loss_chunk_tokens=$chunk"
+        log "memory: $what"
         planned=$("${rho1[@]}" plan --config "$model" --vocab-size "$vocab" --device "$([ "$device" = cpu ] && echo cpu || echo cuda)" "${shape[@]}" \
             "${settings[@]}" --json < /dev/null 2> /dev/null | python3 -c "import json,sys; print(round(json.load(sys.stdin)['total_bytes'] / 2**20))" 2> /dev/null || echo "?")
         if watch_memory run "$name" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/$name" "${shape[@]}" \
             --set train.steps=12 --set train.log_every=2 "${settings[@]}" "${quiet[@]}" \
             && tps=$(median_window "$work/$name" tokens_per_s 2> "$work/python.err"); then
-            note "{\"stage\": \"memory\", \"what\": \"$model checkpointing=$ckpt loss_chunk_tokens=$chunk: peak GPU MiB (nvidia-smi) / rho1 plan MiB; tokens/s\", \"value\": \"$([ "$device" = cpu ] && echo n/a || echo "$peak_gpu_mib") / $planned; $(printf '%.0f' "$tps")\"}"
+            note "{\"stage\": \"memory\", \"what\": \"$what: peak GPU MiB (nvidia-smi) / rho1 plan MiB; tokens/s\", \"value\": \"$([ "$device" = cpu ] && echo n/a || echo "$peak_gpu_mib") / $planned; $(printf '%.0f' "$tps")\"}"
         else
-            note "{\"stage\": \"memory\", \"what\": \"$model checkpointing=$ckpt loss_chunk_tokens=$chunk\", \"value\": \"failed: $(cat "$work/$name.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
+            note "{\"stage\": \"memory\", \"what\": \"$what\", \"value\": \"failed: $(cat "$work/$name.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
         fi
     done
 )
@@ -328,6 +330,17 @@ if [ "$device" != cpu ]; then
             note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')"), $peak_gpu_mib MiB\"}"
         else
             note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"failed: $(cat "$work/speed-1b.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
+        fi
+        if [ "$(left)" -gt 60 ]; then
+            log "speed: tinyllama-1b as above, with activation checkpointing"
+            if watch_memory run speed-1b-ckpt train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/speed-1b-ckpt" \
+                --set train.batch_size=4 --set train.seq_len=2048 --set train.grad_accum=4 --set train.steps=8 --set train.log_every=2 \
+                --set train.activation_checkpointing=true "${quiet[@]}" \
+                && tps=$(median_window "$work/speed-1b-ckpt" tokens_per_s 2> "$work/python.err") && mfu=$(median_window "$work/speed-1b-ckpt" mfu 2> "$work/python.err"); then
+                note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4 checkpointing: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')"), $peak_gpu_mib MiB\"}"
+            else
+                note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b checkpointing\", \"value\": \"failed: $(cat "$work/speed-1b-ckpt.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
+            fi
         fi
     else
         note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"skipped (${total_mib:-?} MiB GPU memory, $(left) s left)\"}"

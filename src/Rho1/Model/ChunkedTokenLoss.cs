@@ -38,8 +38,9 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     /// <param name="fusedRows">Use CrossEntropyRows where it applies (a CPU tensor); false: libtorch's ops everywhere (tests compare the two).</param>
     /// <param name="compute">The weight's cast to the compute dtype, without gradient, for the matmuls; null: the weight itself. The gradient
     /// is summed in fp32 and handed to the weight as such, so a bf16 run makes no bf16 (V, C) gradient and no cast back.</param>
-    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true, Tensor? compute = null) =>
-        apply(hidden, weight, targets, chunk, fusedRows, compute ?? weight);
+    /// <param name="handles">Where the backward's handles go (the model's: BackwardHandles says why); null: the caller's scope.</param>
+    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true, Tensor? compute = null, BackwardHandles? handles = null) =>
+        apply(hidden, weight, targets, chunk, fusedRows, compute ?? weight, handles!);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
@@ -69,10 +70,14 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         ctx.save_data("dtype", master.dtype); // the gradient's: only the weight's dtype is needed of it
         ctx.save_data("chunk", chunk);
         ctx.save_data("fused", fusedRows);
+        ctx.save_data("handles", vars[6]);
         return losses;
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput) =>
+        BackwardHandles.Run((BackwardHandles?)ctx.get_data("handles"), gradOutput, () => Backward(ctx, gradOutput));
+
+    static List<Tensor> Backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var saved = ctx.get_saved_variables();
         var (hidden, targets, logSumExp, weight) = (saved[0], saved[1], saved[2], saved[3]);
@@ -104,7 +109,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
-        return [gradHidden, gradWeight.to((ScalarType)ctx.get_data("dtype")), null!, null!, null!, null!];
+        return [gradHidden, gradWeight.to((ScalarType)ctx.get_data("dtype")), null!, null!, null!, null!, null!];
     }
 
     /// <summary>Log-sum-exp (n) of each row of <paramref name="logits"/> (n, V) fp32, overwriting them with exp(logit − row max).</summary>

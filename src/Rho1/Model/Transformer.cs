@@ -76,6 +76,13 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// <summary>Recompute each decoder block's activations in backward instead of keeping them (train.activation_checkpointing).</summary>
     public bool ActivationCheckpointing { get; set; }
 
+    /// <summary>Handles of this model's custom backwards (checkpointed blocks, chunked token losses); see BackwardHandles.</summary>
+    readonly BackwardHandles _backwardHandles = new();
+
+    /// <summary>Disposes the gradients this model's custom backwards handed to libtorch: call once a backward pass is over
+    /// (the next forward does it too).</summary>
+    public void ReleaseBackwardHandles() => _backwardHandles.Release();
+
     /// <summary>Logits (B, T, V) in ComputeType for token ids (B, T).</summary>
     public override Tensor forward(Tensor tokens)
     {
@@ -92,10 +99,11 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
         if (Config.SlidingWindow > 0 && t > Config.SlidingWindow)
             throw new UserErrorException($"sequence length {t} exceeds the model's sliding_window={Config.SlidingWindow}; Rho1 attends over whole windows, which equals sliding-window attention only up to its length");
+        _backwardHandles.Release(); // an earlier backward pass is over
         var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
         bool checkpoint = ActivationCheckpointing && torch.is_grad_enabled();
         foreach (var layer in _layers)
-            x = checkpoint ? CheckpointedBlock.Of(layer, x) : layer.forward(x);
+            x = checkpoint ? CheckpointedBlock.Of(layer, x, _backwardHandles) : layer.forward(x);
         return _norm.forward(x);
     }
 
@@ -115,7 +123,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         if (chunk > 0)
         {
             // the gradient goes to the fp32 weight directly; the matmuls use its cast
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: OutputWeight().detach()); // (B·T)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: OutputWeight().detach(), handles: _backwardHandles); // (B·T)
         }
         else
         {

@@ -57,6 +57,8 @@ public static class MemoryPlan
         items.Add(t.ActivationCheckpointing
             ? new PlanItem("activations (block inputs + one block)", n * (m.Layers * 4.0 * m.Dim + layer))
             : new PlanItem("activations", n * m.Layers * layer));
+        if (t.ActivationCheckpointing && device == "cuda") // TorchSharp's custom function keeps an empty_like of each output: on CUDA
+            items.Add(new("checkpointed blocks' output caches", n * m.Layers * 4.0 * m.Dim)); // real memory, on a CPU untouched pages
         items.Add(new("backward workspace (one block)", n * layer));
         long chunk = ChunkedTokenLoss.Resolve(t.LossChunkTokens, m.VocabSize);
         if (chunk > 0)

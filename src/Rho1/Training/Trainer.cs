@@ -85,6 +85,7 @@ public sealed class Trainer
             bool last = micro == t.GradAccum - 1;
             var output = run.Objective.Reduce(tokenLosses, batch, run.Progress.Step, withStats: logStep && last, micro);
             (output.Loss / t.GradAccum).backward();
+            run.Model.ReleaseBackwardHandles();
             using (torch.no_grad())
                 meanLoss.add_(tokenLosses.detach().mean() / t.GradAccum);
             if (last)
