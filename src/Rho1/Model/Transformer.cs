@@ -102,8 +102,16 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         _backwardHandles.Release(); // an earlier backward pass is over
         var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
         bool checkpoint = ActivationCheckpointing && torch.is_grad_enabled();
-        foreach (var layer in _layers)
-            x = checkpoint ? CheckpointedBlock.Of(layer, x, _backwardHandles) : layer.forward(x);
+        _casts.GradCastsWithoutGrad = checkpoint; // the blocks' forwards (without gradient) and recomputes share casts
+        try
+        {
+            foreach (var layer in _layers)
+                x = checkpoint ? CheckpointedBlock.Of(layer, x, _backwardHandles) : layer.forward(x);
+        }
+        finally
+        {
+            _casts.GradCastsWithoutGrad = false;
+        }
         return _norm.forward(x);
     }
 

@@ -12,8 +12,16 @@ public static class GradientClipping
     {
         using var noGrad = torch.no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
-        var norm = torch.stack(grads.Select(g => g.pow(2).sum())).sum().sqrt();
+        var squares = new List<Tensor>(grads.Count);
+        foreach (var g in grads)
+        {
+            using var square = g.pow(2); // one gradient's square at a time, not every one's until the step ends
+            squares.Add(square.sum());
+        }
+        var norm = torch.stack(squares).sum().sqrt();
+        foreach (var square in squares) square.Dispose();
         Scale(grads, norm, maxNorm);
+        foreach (var g in grads) g.Dispose(); // handles only: each parameter keeps its gradient
         return norm;
     }
 

@@ -86,4 +86,22 @@ public class PrecisionTests
         model.WeightsChanged();
         Assert.Equal(0, model.Casts.Count);
     }
+
+    [Fact]
+    public void Checkpointed_blocks_share_one_cast_per_weight_between_forward_and_recompute_with_the_same_gradients()
+    {
+        var config = new ModelConfig { VocabSize = 31, ContextLength = 16, Dim = 32, Layers = 2, Heads = 4, FfnDim = 64, TiedEmbeddings = true };
+        var tokens = torch.tensor(new long[] { 1, 2, 3, 4, 5, 6 }, new long[] { 1, 6 });
+        (int Casts, Dictionary<string, float[]> Grads) Run(bool checkpointing)
+        {
+            using var model = new Rho1.Model.Transformer(config, seed: 3) { ComputeType = ScalarType.BFloat16, ActivationCheckpointing = checkpointing };
+            model.TokenLosses(tokens, tokens).sum().backward();
+            return (model.Casts.Count, model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray()));
+        }
+        var plain = Run(false);
+        var recomputed = Run(true);
+        Assert.Equal(plain.Casts, recomputed.Casts); // not a second bf16 copy for the forward without gradient
+        foreach (var (name, grad) in plain.Grads)
+            Assert.True(grad.AsSpan().SequenceEqual(recomputed.Grads[name]), $"{name}: gradients differ");
+    }
 }
