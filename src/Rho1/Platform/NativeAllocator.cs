@@ -1,8 +1,10 @@
 // How glibc's malloc serves libtorch's CPU tensors in this process. By default glibc gives a freed heap top back to
 // the kernel as soon as 128 KB lie free (a threshold that then floats with the largest freed mmap), so each
 // micro-batch's activations are faulted in afresh: measured on `small`, about half of a run's minor page faults and
-// 40% of its system time. Rho1 keeps up to TrimBytes of free heap for the next micro-batch and serves blocks up to
-// MmapBytes from the heap (glibc's own dynamic ceiling, fixed). Peak RSS is unchanged; see docs/performance.md.
+// 40% of its system time. Rho1 keeps up to TrimBytes of free heap for the next micro-batch and serves every block from
+// the heap: glibc maps blocks above 32 MB (its ceiling) afresh each time, and a (V, C) gradient or (chunk, V) logits
+// buffer of a large vocabulary is one, faulted in page by page every step (`small` bf16 with gpt2's vocabulary:
+// 1,430–1,625 tokens/s heap-only against 972–1,059, peak RSS +3–5%). See docs/performance.md.
 // Not applied where the user set glibc's own variables, nor off glibc (a musl or non-Linux process), nor with RHO1_MALLOC=default.
 using System.Runtime.InteropServices;
 
@@ -15,10 +17,7 @@ public static partial class NativeAllocator
     /// <summary>Free heap kept for reuse instead of being returned to the kernel.</summary>
     public const int TrimBytes = 512 << 20;
 
-    /// <summary>Blocks up to this size come from the heap; larger ones are mapped and unmapped each time.</summary>
-    public const int MmapBytes = 32 << 20;
-
-    const int MTrimThreshold = -1, MMmapThreshold = -3; // glibc's malloc.h
+    const int MTrimThreshold = -1, MMmapMax = -4; // glibc's malloc.h
 
     [LibraryImport("libc.so.6", EntryPoint = "mallopt")]
     private static partial int Mallopt(int param, int value);
@@ -53,8 +52,8 @@ public static partial class NativeAllocator
         try
         {
             // mallopt returns 1 on success; both or neither, so that the pair stays consistent.
-            if (Mallopt(MMmapThreshold, MmapBytes) == 1 && Mallopt(MTrimThreshold, TrimBytes) == 1)
-                return $"glibc malloc keeping up to {TrimBytes >> 20} MB of free heap, mmap above {MmapBytes >> 20} MB";
+            if (Mallopt(MMmapMax, 0) == 1 && Mallopt(MTrimThreshold, TrimBytes) == 1)
+                return $"glibc malloc from the heap only, keeping up to {TrimBytes >> 20} MB of it free";
             return "glibc's defaults (mallopt refused the thresholds)";
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
