@@ -8,14 +8,12 @@
 # Usage: scripts/bench-tasks.sh [WORKDIR]
 set -euo pipefail
 
-work=${1:-$(mktemp -d)}
-mkdir -p "$work"
 repo=$(cd "$(dirname "$0")/.." && pwd)
-dotnet build "$repo/src/Rho1.Cli" -c Release -v q -nologo >&2
-rho1() { dotnet "$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll" "$@"; }
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-flags=$(grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ' || true)
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+# shellcheck source=scripts/lib/cpu-bench.sh
+source "$repo/scripts/lib/cpu-bench.sh"
+[[ "${1:-}" == "--quick" ]] && { echo "bench-tasks.sh has no --quick" >&2; exit 2; }
+cpu_bench_setup "$@"
+rho1() { dotnet "$dll" "$@"; }
 
 log "data, task files and one-step models"
 [[ -f "$work/qs/corpus/clean.jsonl" ]] || rho1 quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null

@@ -1,4 +1,4 @@
-# Shared by the one-machine benchmark scripts (bench.sh, bench-memory.sh, bench-plan.sh, bench-vocab.sh; sourced, not
+# Shared by the one-machine benchmark scripts (bench.sh, bench-memory.sh, bench-plan.sh, bench-vocab.sh, bench-tasks.sh; sourced, not
 # run): "[--quick] [WORKDIR]" into $quick and $work, GNU time required, the CLI built once into $dll, log, and the CPU's
 # name and native-bf16 flags ($cpu, $flags) that every published number names. The caller sets $repo first.
 

@@ -143,7 +143,7 @@ public static class Sweep
     {
         string F(double v, string format = "0.0000") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "";
         var tasks = o.EvalTasks.Select(TaskFile.NameOf).ToList();
-        string Metric(string task) => rows.Any(r => r.Tasks.TryGetValue(task, out var m) && m.ContainsKey("acc")) ? "acc" : "exact_match";
+        string Metric(string task) => rows.Any(r => r.Tasks.TryGetValue(task, out var m) && m.ContainsKey(TaskMetrics.Acc)) ? TaskMetrics.Acc : TaskMetrics.ExactMatch;
         double Value(SweepRow r, string task, string key) => r.Tasks.TryGetValue(task, out var m) && m.TryGetValue(key, out double v) ? v : double.NaN;
         var csv = new StringBuilder("ratio,final_heldout_loss,final_heldout_bpb,final_heldout_tokens,steps_to_baseline,steps,tokens_per_s");
         foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{task}_{Metric(task)},{task}_{Metric(task)}_stderr");

@@ -320,7 +320,7 @@ public sealed class Trainer
     }
 
     static Dictionary<string, double> FinalTaskMetrics(TrainingRun run, string task) =>
-        new[] { "acc", "acc_stderr", "acc_norm", "acc_norm_stderr", "exact_match", "exact_match_stderr" }
+        TaskMetrics.All
             .Where(m => run.Metrics.Last(TaskMetricKey(task, m)) != null).ToDictionary(m => m, m => run.Metrics.Last(TaskMetricKey(task, m))!.Value);
 
     /// <summary>summary.json, from metrics.jsonl rather than this process's last step: a run resumed from its final

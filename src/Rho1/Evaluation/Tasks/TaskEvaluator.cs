@@ -47,12 +47,12 @@ public static class TaskEvaluator
                 {
                     ["text"] = item.Choices[c], ["loglik"] = s.LogLikelihood, ["tokens"] = s.Tokens, ["greedy"] = s.Greedy,
                 }).ToArray()),
-                ["gold"] = item.Gold, ["pred"] = pred, ["pred_norm"] = predNorm, ["acc"] = pred == item.Gold ? 1 : 0, ["acc_norm"] = predNorm == item.Gold ? 1 : 0,
+                ["gold"] = item.Gold, ["pred"] = pred, ["pred_norm"] = predNorm, [TaskMetrics.Acc] = pred == item.Gold ? 1 : 0, [TaskMetrics.AccNorm] = predNorm == item.Gold ? 1 : 0,
             });
         }
         var (acc, accErr) = TaskMetrics.Accuracy(correct);
         var (norm, normErr) = TaskMetrics.Accuracy(correctNorm);
-        return new() { ["acc"] = acc, ["acc_stderr"] = accErr, ["acc_norm"] = norm, ["acc_norm_stderr"] = normErr };
+        return new() { [TaskMetrics.Acc] = acc, [TaskMetrics.StdErr(TaskMetrics.Acc)] = accErr, [TaskMetrics.AccNorm] = norm, [TaskMetrics.StdErr(TaskMetrics.AccNorm)] = normErr };
     }
 
     static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
@@ -71,10 +71,10 @@ public static class TaskEvaluator
             records?.Add(new JsonObject
             {
                 ["index"] = items[i].Index, ["prompt"] = prompts[i], ["generated"] = outputs[i], ["extracted"] = predicted, ["answer"] = items[i].Answer,
-                ["exact_match"] = right ? 1 : 0,
+                [TaskMetrics.ExactMatch] = right ? 1 : 0,
             });
         }
         var (em, emErr) = TaskMetrics.Accuracy(correct);
-        return new() { ["exact_match"] = em, ["exact_match_stderr"] = emErr };
+        return new() { [TaskMetrics.ExactMatch] = em, [TaskMetrics.StdErr(TaskMetrics.ExactMatch)] = emErr };
     }
 }

@@ -8,6 +8,15 @@ namespace Rho1.Evaluation.Tasks;
 
 public static class TaskMetrics
 {
+    /// <summary>The metrics' names: multiple choice reports Acc and AccNorm, generation ExactMatch, each with its standard error (StdErr of it).</summary>
+    public const string Acc = "acc", AccNorm = "acc_norm", ExactMatch = "exact_match";
+
+    /// <summary>The name of <paramref name="metric"/>'s standard error.</summary>
+    public static string StdErr(string metric) => metric + "_stderr";
+
+    /// <summary>Every metric a task can report, standard errors included, in the order summaries list them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Acc, StdErr(Acc), AccNorm, StdErr(AccNorm), ExactMatch, StdErr(ExactMatch)];
+
     /// <summary>The index of the largest value, the first on a tie.</summary>
     public static int ArgMax(IReadOnlyList<double> values)
     {

@@ -13,10 +13,10 @@ public sealed record TaskResult(
     [property: JsonPropertyName("seconds")] double Seconds)
 {
     /// <summary>The task's headline metric: acc for multiple choice, exact_match for generation.</summary>
-    [JsonIgnore] public string Headline => Metrics.ContainsKey("acc") ? "acc" : "exact_match";
+    [JsonIgnore] public string Headline => Metrics.ContainsKey(TaskMetrics.Acc) ? TaskMetrics.Acc : TaskMetrics.ExactMatch;
 
     /// <summary>"acc 0.4120 ± 0.0220  acc_norm 0.4300 ± 0.0221  (500 items, 0-shot)".</summary>
     public string Describe() =>
-        string.Join("  ", Metrics.Keys.Where(k => !k.EndsWith("_stderr", StringComparison.Ordinal)).Select(k => $"{k} {Metrics[k]:F4} ± {Metrics[k + "_stderr"]:F4}"))
+        string.Join("  ", Metrics.Keys.Where(k => !k.EndsWith("_stderr", StringComparison.Ordinal)).Select(k => $"{k} {Metrics[k]:F4} ± {Metrics[TaskMetrics.StdErr(k)]:F4}"))
         + $"  ({Items:N0} items, {FewShot}-shot)";
 }
