@@ -4,7 +4,8 @@
 // 40% of its system time. Rho1 keeps up to TrimBytes of free heap for the next micro-batch and serves every block from
 // the heap: glibc maps blocks above 32 MB (its ceiling) afresh each time, and a (V, C) gradient or (chunk, V) logits
 // buffer of a large vocabulary is one, faulted in page by page every step (`small` bf16 with gpt2's vocabulary:
-// 1,430–1,625 tokens/s heap-only against 972–1,059, peak RSS +3–5%). See docs/performance.md.
+// 1,430–1,625 tokens/s heap-only against 972–1,059). The price is fragmentation: peak RSS +3–5% on `small`, up to +9%
+// on gpt2-124m with two ranks (docs/performance.md, "Memory plan against measurement").
 // Not applied where the user set glibc's own variables, nor off glibc (a musl or non-Linux process), nor with RHO1_MALLOC=default.
 using System.Runtime.InteropServices;
 
