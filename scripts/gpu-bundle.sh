@@ -39,6 +39,7 @@ echo "gpu-bundle: packing the .NET runtime $(basename "$runtime") ..." >&2
 tar -C "$dotnet_root" -cJf "$out/dotnet-runtime.tar.xz" dotnet host "shared/Microsoft.NETCore.App/$(basename "$runtime")"
 cp "$repo/scripts/gpu-check.sh" "$out/gpu-check.sh"
 cp "$repo/scripts/gpu-shim.sh" "$out/shim.sh"
+cp "$repo/scripts/lib/torch-paths.sh" "$out/torch-paths.sh"
 if [ -n "$shim_source" ]; then
     mkdir -p "$out/shim-src"
     if [ -d "$shim_source/src/Native/LibTorchSharp" ]; then
@@ -62,17 +63,9 @@ if [ ! -x "$here/dotnet/dotnet" ]; then
     tar -C "$here/dotnet.tmp" -xJf "$here/dotnet-runtime.tar.xz"
     mv "$here/dotnet.tmp" "$here/dotnet"
 fi
-# The host's libtorch (torch/lib) and, for a pip PyTorch, CUDA's libraries (cuDNN, cuBLAS, NCCL) in
-# site-packages/nvidia/*/lib: libtorch_cuda finds those through its run path when Python loads it, but TorchSharp
-# loads it by name, so they go on the library path too. One Python start, skipped when both are given.
-if [ -z "${RHO1_TORCH_LIB:-}" ] || [ -z "${RHO1_TORCH_DEPS+set}" ]; then
-    paths=$(python3 -c 'import glob, os, torch; root = os.path.dirname(torch.__file__); print(os.path.join(root, "lib")); print(":".join(sorted(glob.glob(os.path.join(os.path.dirname(root), "nvidia", "*", "lib")))))' 2> /dev/null) \
-        || [ -n "${RHO1_TORCH_LIB:-}" ] || {
-        echo "rho1 (bundle): no libtorch: set RHO1_TORCH_LIB to a folder holding libtorch.so, or install PyTorch for python3" >&2; exit 2; }
-    RHO1_TORCH_LIB=${RHO1_TORCH_LIB:-$(echo "$paths" | sed -n 1p)}
-    RHO1_TORCH_DEPS=$(echo "${paths:-}" | sed -n 2p)
-fi
-export RHO1_TORCH_LIB RHO1_TORCH_DEPS
+# The host's libtorch and pip's CUDA libraries (torch-paths.sh says how they are found).
+source "$here/torch-paths.sh"
+torch_paths || { echo "rho1 (bundle): no libtorch ($torch_paths_error): set RHO1_TORCH_LIB to a folder holding libtorch.so, or install PyTorch for python3" >&2; exit 2; }
 # The NuGet shim against this libtorch; rebuilt once from shim-src/ when it does not link (a marker makes this instant).
 "$here/shim.sh" "$here/app" "$RHO1_TORCH_LIB" >&2 || exit 2
 export LD_LIBRARY_PATH="$here/app:$RHO1_TORCH_LIB${RHO1_TORCH_DEPS:+:$RHO1_TORCH_DEPS}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

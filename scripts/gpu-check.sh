@@ -125,13 +125,9 @@ pyfail() { # stage, what: a finding's Python failed; the summary says so instead
 
 # 1. Load -------------------------------------------------------------------------------------------------
 log "load: $device, rho1 = ${rho1[*]}"
-if [ -f "$here/app/rho1.dll" ] && [ -z "${RHO1_TORCH_LIB:-}" ]; then
-    # Where the host's libtorch and its CUDA libraries are, found once here rather than at every launch.
-    paths=$(python3 -c 'import glob, os, torch; root = os.path.dirname(torch.__file__); print(os.path.join(root, "lib")); print(":".join(sorted(glob.glob(os.path.join(os.path.dirname(root), "nvidia", "*", "lib")))))' 2> "$work/python.err") \
-        || fail load "python3 cannot import torch: $(tail -n 1 "$work/python.err")"
-    RHO1_TORCH_LIB=$(echo "$paths" | sed -n 1p)
-    RHO1_TORCH_DEPS=$(echo "$paths" | sed -n 2p)
-    export RHO1_TORCH_LIB RHO1_TORCH_DEPS
+if [ -f "$here/app/rho1.dll" ]; then # the bundle: found once here rather than at every launch
+    source "$here/torch-paths.sh"
+    torch_paths || fail load "$torch_paths_error"
 fi
 if [ -n "${RHO1_TORCH_LIB:-}" ]; then
     torch_version=$(python3 -c 'import torch; print(torch.__version__)' 2> /dev/null || echo unknown)
@@ -142,9 +138,9 @@ if [ -x "$here/shim.sh" ] && [ -n "${RHO1_TORCH_LIB:-}" ]; then
     shim_line=$("$here/shim.sh" "$here/app" "$RHO1_TORCH_LIB" 2> "$work/shim.err") \
         || fail load "TorchSharp's shim does not link against this libtorch and was not rebuilt: $(tail -n 4 "$work/shim.err" | tr '\n' ' ' | tr -d '"\\')"
     note "{\"stage\": \"load\", \"what\": \"native shim\", \"value\": \"$(echo "$shim_line" | tr -d '"\\')\", \"ok\": true}"
-fi
-if [ -f "$shim" ] && command -v ldd > /dev/null; then
-    # Every symbol the shim needs, resolved against the libtorch it will load: a 2.10 shim on a 2.11 libtorch fails here, by name.
+elif [ -f "$shim" ] && command -v ldd > /dev/null; then
+    # A checkout's build (the bundle's shim.sh did this above): every symbol the shim needs, resolved against the
+    # libtorch it will load, or the missing ones by name.
     LD_LIBRARY_PATH="$(dirname "$shim")${RHO1_TORCH_LIB:+:$RHO1_TORCH_LIB}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd -r "$shim" > "$work/ldd.txt" 2>&1
     missing=$(grep -E 'not found|undefined symbol' "$work/ldd.txt" | grep -v 'GLIBCXX_3.4.32' | head -n 20)
     if [ -n "$missing" ]; then
@@ -323,25 +319,19 @@ PY
 if [ "$device" != cpu ]; then
     total_mib=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2> /dev/null | head -n 1)
     if [ "${total_mib:-0}" -ge 60000 ] && [ "$(left)" -gt 120 ]; then
-        log "speed: tinyllama-1b bf16, batch 4 x 2048 x 4 accumulated"
-        if watch_memory run speed-1b train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/speed-1b" \
-            --set train.batch_size=4 --set train.seq_len=2048 --set train.grad_accum=4 --set train.steps=8 --set train.log_every=2 "${quiet[@]}" \
-            && tps=$(median_window "$work/speed-1b" tokens_per_s 2> "$work/python.err") && mfu=$(median_window "$work/speed-1b" mfu 2> "$work/python.err"); then
-            note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')"), $peak_gpu_mib MiB\"}"
-        else
-            note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"failed: $(cat "$work/speed-1b.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
-        fi
-        if [ "$(left)" -gt 60 ]; then
-            log "speed: tinyllama-1b as above, with activation checkpointing"
-            if watch_memory run speed-1b-ckpt train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/speed-1b-ckpt" \
-                --set train.batch_size=4 --set train.seq_len=2048 --set train.grad_accum=4 --set train.steps=8 --set train.log_every=2 \
-                --set train.activation_checkpointing=true "${quiet[@]}" \
-                && tps=$(median_window "$work/speed-1b-ckpt" tokens_per_s 2> "$work/python.err") && mfu=$(median_window "$work/speed-1b-ckpt" mfu 2> "$work/python.err"); then
-                note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4 checkpointing: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')"), $peak_gpu_mib MiB\"}"
+        tinyllama() { # run-name, label, extra settings...: tinyllama-1b bf16, batch 4 x 2048 x 4 accumulated
+            local name=$1 label=$2; shift 2
+            log "speed: tinyllama-1b bf16, batch 4 x 2048 x 4 accumulated$label"
+            if watch_memory run "$name" train-ref --config tinyllama-1b --data "$noisy" --device "$device" --out "$work/$name" \
+                --set train.batch_size=4 --set train.seq_len=2048 --set train.grad_accum=4 --set train.steps=8 --set train.log_every=2 "$@" "${quiet[@]}" \
+                && tps=$(median_window "$work/$name" tokens_per_s 2> "$work/python.err") && mfu=$(median_window "$work/$name" mfu 2> "$work/python.err"); then
+                note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b bf16 4 x 2048 x 4$label: tokens/s, MFU, peak memory\", \"value\": \"$(printf '%.0f' "$tps"), $(python3 -c "print(f'{$mfu:.1%}')"), $peak_gpu_mib MiB\"}"
             else
-                note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b checkpointing\", \"value\": \"failed: $(cat "$work/speed-1b-ckpt.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
+                note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b$label\", \"value\": \"failed: $(cat "$work/$name.err" "$work/python.err" 2> /dev/null | tail -n 1 | tr -d '\"\\\\')\", \"ok\": false}"
             fi
-        fi
+        }
+        tinyllama speed-1b ""
+        [ "$(left)" -gt 60 ] && tinyllama speed-1b-ckpt " checkpointing" --set train.activation_checkpointing=true
     else
         note "{\"stage\": \"speed\", \"what\": \"tinyllama-1b\", \"value\": \"skipped (${total_mib:-?} MiB GPU memory, $(left) s left)\"}"
     fi

@@ -146,12 +146,12 @@ public static class Sweep
         string Metric(string task) => rows.Any(r => r.Tasks.TryGetValue(task, out var m) && m.ContainsKey(TaskMetrics.Acc)) ? TaskMetrics.Acc : TaskMetrics.ExactMatch;
         double Value(SweepRow r, string task, string key) => r.Tasks.TryGetValue(task, out var m) && m.TryGetValue(key, out double v) ? v : double.NaN;
         var csv = new StringBuilder("ratio,final_heldout_loss,final_heldout_bpb,final_heldout_tokens,steps_to_baseline,steps,tokens_per_s");
-        foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{task}_{Metric(task)},{task}_{Metric(task)}_stderr");
+        foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{task}_{Metric(task)},{task}_{TaskMetrics.StdErr(Metric(task))}");
         csv.Append(",run\n");
         foreach (var r in rows)
         {
             csv.Append(CultureInfo.InvariantCulture, $"{F(r.Ratio, "0.00")},{F(r.FinalLoss)},{F(r.FinalBpb)},{r.HeldOutTokens},{r.StepsToBaseline},{r.Steps},{F(r.TokensPerSecond, "0")}");
-            foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{F(Value(r, task, Metric(task)))},{F(Value(r, task, Metric(task) + "_stderr"))}");
+            foreach (var task in tasks) csv.Append(CultureInfo.InvariantCulture, $",{F(Value(r, task, Metric(task)))},{F(Value(r, task, TaskMetrics.StdErr(Metric(task))))}");
             csv.Append(CultureInfo.InvariantCulture, $",{Path.GetFileName(r.Run)}\n");
         }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.csv"), csv.ToString());
@@ -167,7 +167,7 @@ public static class Sweep
         foreach (var r in rows)
         {
             string reached = r.StepsToBaseline is { } s ? s.ToString(CultureInfo.InvariantCulture) : rows.Any(x => x.Ratio >= 1) ? "not reached" : "n/a";
-            string accuracies = string.Concat(tasks.Select(t => $" {F(Value(r, t, Metric(t)))} ± {F(Value(r, t, Metric(t) + "_stderr"))} |"));
+            string accuracies = string.Concat(tasks.Select(t => $" {F(Value(r, t, Metric(t)))} ± {F(Value(r, t, TaskMetrics.StdErr(Metric(t))))} |"));
             md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {F(r.Ratio, "0.00")} | {F(r.FinalLoss)} | {F(r.FinalBpb)} | {reached} | {F(r.TokensPerSecond, "N0")} |") + accuracies);
         }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.md"), md.ToString());

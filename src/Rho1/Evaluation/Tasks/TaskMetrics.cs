@@ -11,8 +11,13 @@ public static class TaskMetrics
     /// <summary>The metrics' names: multiple choice reports Acc and AccNorm, generation ExactMatch, each with its standard error (StdErr of it).</summary>
     public const string Acc = "acc", AccNorm = "acc_norm", ExactMatch = "exact_match";
 
+    const string StdErrSuffix = "_stderr";
+
     /// <summary>The name of <paramref name="metric"/>'s standard error.</summary>
-    public static string StdErr(string metric) => metric + "_stderr";
+    public static string StdErr(string metric) => metric + StdErrSuffix;
+
+    /// <summary>Whether <paramref name="name"/> names a standard error rather than a metric.</summary>
+    public static bool IsStdErr(string name) => name.EndsWith(StdErrSuffix, StringComparison.Ordinal);
 
     /// <summary>Every metric a task can report, standard errors included, in the order summaries list them.</summary>
     public static IReadOnlyList<string> All { get; } = [Acc, StdErr(Acc), AccNorm, StdErr(AccNorm), ExactMatch, StdErr(ExactMatch)];

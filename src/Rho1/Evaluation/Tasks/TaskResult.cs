@@ -17,6 +17,6 @@ public sealed record TaskResult(
 
     /// <summary>"acc 0.4120 ± 0.0220  acc_norm 0.4300 ± 0.0221  (500 items, 0-shot)".</summary>
     public string Describe() =>
-        string.Join("  ", Metrics.Keys.Where(k => !k.EndsWith("_stderr", StringComparison.Ordinal)).Select(k => $"{k} {Metrics[k]:F4} ± {Metrics[TaskMetrics.StdErr(k)]:F4}"))
+        string.Join("  ", Metrics.Keys.Where(k => !TaskMetrics.IsStdErr(k)).Select(k => $"{k} {Metrics[k]:F4} ± {Metrics[TaskMetrics.StdErr(k)]:F4}"))
         + $"  ({Items:N0} items, {FewShot}-shot)";
 }
