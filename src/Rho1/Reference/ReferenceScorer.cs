@@ -150,10 +150,6 @@ public static class ReferenceScorer
         };
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.MetaName), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(partial, ScoreFile.DoneName), sha + "\n");
-        // From here DONE marks the partial as finished, so the progress files can go before the rename: the published
-        // directory holds exactly scores.bin, meta.json and DONE whenever the kill lands.
-        foreach (string progress in ScoreProgress.Files(partial))
-            File.Delete(progress);
         Publish(partial, outDir, meta);
         world.Barrier();
         return meta;
@@ -161,6 +157,11 @@ public static class ReferenceScorer
 
     static void Publish(string partial, string outDir, ScoreMeta meta)
     {
+        // DONE marks the partial as finished, so the progress files (and a replacement a kill interrupted) go before the
+        // rename: the published directory holds exactly scores.bin, meta.json and DONE, also when a kill landed between
+        // sealing and this cleanup and a rerun publishes.
+        foreach (string progress in ScoreProgress.Files(partial).Concat(Directory.GetFiles(partial, ".*.tmp-*")))
+            File.Delete(progress);
         AtomicDirectory.Publish(partial, outDir); // under --force the old scores stay in place until this rename
         Log.Information("scored {Tokens:N0} tokens ({Windows:N0} windows of {T}); mean reference loss {Loss:F4}; wrote {Out}",
             meta.Windows * meta.SeqLen, meta.Windows, meta.SeqLen, meta.MeanLoss, outDir);

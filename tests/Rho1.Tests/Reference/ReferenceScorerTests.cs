@@ -61,11 +61,15 @@ public class ReferenceScorerTests(SyntheticData data)
         var (reference, straight) = ReferenceAndScores();
         string output = Path.Combine(data.NewRunDir(), "scores");
         CopyDirectory(straight, output + ".partial");
+        // A kill between writing DONE and removing the progress files leaves both behind.
+        File.WriteAllText(Path.Combine(output + ".partial", "progress-0.json"), "{}");
+        File.WriteAllText(Path.Combine(output + ".partial", ".progress-0.json.tmp-1-x"), "{");
         ReferenceScorer.Run(new ScoreOptions(reference, data.Noisy, output, BatchSize: 8, Device: "cpu")
         {
             AfterBatch = _ => throw new Xunit.Sdk.XunitException("scored again although the partial was sealed"),
         });
         AssertSameScores(straight, output);
+        Assert.Equal(["DONE", "meta.json", "scores.bin"], Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
