@@ -3,7 +3,7 @@
 # the same settings, for `small` (bytes vocabulary) and `gpt2-124m` (gpt2's 50,257), fp32 and bf16, with and without
 # activation checkpointing, chunked losses, and on 2 ranks (mpirun, one thread each) with and without ZeRO-1.
 # Prints a markdown table; the target is |measured / plan − 1| <= 15%. Heavy: run it alone.
-# Usage: scripts/bench-plan.sh [--quick] [WORKDIR]    (--quick: small only)
+# Usage: [ONLY=REGEX] scripts/bench-plan.sh [--quick] [WORKDIR]    (--quick: small only; ONLY: the cases whose name matches)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +20,7 @@ log "data"
 # case: name model vocab ranks steps sets...
 measure() {
     local name=$1 model=$2 vocab=$3 ranks=$4 steps=$5; shift 5
+    [[ -n ${ONLY:-} && ! $name =~ $ONLY ]] && return 0
     local data=$([[ $vocab == 257 ]] && echo bytes || echo gpt2)
     local sets=(--set train.steps="$steps" --set train.log_every=1 --set train.eval_every=0 --set train.checkpoint_every=0 --set train.warmup_steps=1 "$@")
     local planned zero=0 ckpt=0

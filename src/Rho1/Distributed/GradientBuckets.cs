@@ -1,7 +1,9 @@
 // Data-parallel gradient averaging: the parameters' gradients are packed in order into flat buckets of at
 // most a given size, each bucket all-reduced as one message (a few large messages instead of one per
-// tensor), divided by the world size and unpacked. Runs after backward: TorchSharp 0.107 exposes no
-// per-parameter gradient hooks, so communication cannot overlap with backward yet.
+// tensor), divided by the world size and unpacked. A tensor larger than a bucket (a (V, C) embedding) is cut into
+// bucket-sized pieces, so that no message, and no buffer of the MPI library's for it, is larger than a bucket.
+// Runs after backward: TorchSharp 0.107 exposes no per-parameter gradient hooks, so communication cannot overlap
+// with backward yet.
 using System.Diagnostics;
 using static TorchSharp.torch;
 
@@ -12,31 +14,52 @@ public static class GradientBuckets
     /// <summary>25 MB of fp32, as PyTorch's DDP buckets by default.</summary>
     public const long DefaultElements = 25L * 1024 * 1024 / 4;
 
-    /// <summary>A run of consecutive tensors [First, First + Count) packed as one message of Elements values.</summary>
-    public readonly record struct Bucket(int First, int Count, long Elements);
+    /// <summary>Values [Offset, Offset + Length) of tensor Index, flattened.</summary>
+    public readonly record struct Piece(int Index, long Offset, long Length);
+
+    /// <summary>Pieces packed, in order, as one message.</summary>
+    public sealed record Bucket(IReadOnlyList<Piece> Pieces)
+    {
+        public long Elements => Pieces.Sum(p => p.Length);
+
+        /// <summary>"index:offset+length" per piece, for tests and messages.</summary>
+        public override string ToString() => string.Join(" ", Pieces.Select(p => $"{p.Index}:{p.Offset}+{p.Length}"));
+    }
 
     /// <summary>
-    /// Consecutive tensors grouped greedily so that no bucket exceeds <paramref name="maxElements"/>, except a
-    /// single tensor larger than that, which travels alone.
+    /// Consecutive tensors grouped greedily so that no bucket exceeds <paramref name="maxElements"/>. A tensor that
+    /// does not fit the open bucket starts the next one whole if it fits a bucket, else it is cut into full buckets and a
+    /// remainder that the following tensors join.
     /// </summary>
     public static IReadOnlyList<Bucket> Layout(IReadOnlyList<long> sizes, long maxElements)
     {
         if (maxElements < 1) throw new ArgumentOutOfRangeException(nameof(maxElements), "a bucket holds at least one value");
         var buckets = new List<Bucket>();
-        int first = 0;
+        var open = new List<Piece>();
         long elements = 0;
+        void Close()
+        {
+            if (open.Count > 0) buckets.Add(new Bucket([.. open]));
+            (open, elements) = ([], 0);
+        }
         for (int i = 0; i < sizes.Count; i++)
         {
-            if (i > first && elements + sizes[i] > maxElements)
+            if (elements + sizes[i] > maxElements) Close();
+            long offset = 0;
+            for (; sizes[i] - offset > maxElements; offset += maxElements)
+                buckets.Add(new Bucket([new Piece(i, offset, maxElements)]));
+            if (sizes[i] - offset > 0)
             {
-                buckets.Add(new Bucket(first, i - first, elements));
-                (first, elements) = (i, 0);
+                open.Add(new Piece(i, offset, sizes[i] - offset));
+                elements += sizes[i] - offset;
             }
-            elements += sizes[i];
         }
-        if (sizes.Count > first) buckets.Add(new Bucket(first, sizes.Count - first, elements));
+        Close();
         return buckets;
     }
+
+    /// <summary>The piece's values of <paramref name="tensor"/>: a view, as the tensor must be contiguous.</summary>
+    public static Tensor Values(Tensor tensor, Piece piece) => tensor.view(-1).narrow(0, piece.Offset, piece.Length);
 
     /// <summary>
     /// Replaces every gradient with its mean over ranks; returns the seconds spent (packing included). With
@@ -47,22 +70,30 @@ public static class GradientBuckets
     {
         if (world is SingleProcess) return 0;
         var watch = Stopwatch.StartNew();
-        using var scope = NewDisposeScope();
-        var grads = parameters.Select(p => p.grad ?? throw new InvalidOperationException("a parameter has no gradient after backward")).ToList();
+        var grads = parameters.Select(p => p.grad is { } g ? g.is_contiguous() ? g : throw new InvalidOperationException("a gradient is not contiguous")
+            : throw new InvalidOperationException("a parameter has no gradient after backward")).ToList();
         foreach (var bucket in Layout([.. grads.Select(g => g.numel())], maxElements))
         {
-            var members = grads.Skip(bucket.First).Take(bucket.Count).ToList();
-            var flat = cat(members.Select(g => g.reshape(-1)).ToArray());
+            using var scope = NewDisposeScope(); // one bucket's buffers at a time
+            if (wire == ScalarType.Float32 && bucket.Pieces is [{ } only])
+            {
+                // A piece of one gradient is reduced where it lies: no packing copy.
+                var values = Values(grads[only.Index], only);
+                world.AllReduceSum(values);
+                values.div_(world.Size);
+                continue;
+            }
+            var flat = cat(bucket.Pieces.Select(p => Values(grads[p.Index], p)).ToArray());
             if (wire == ScalarType.Float32)
                 world.AllReduceSum(flat);
             else
                 flat = SumAs(world, flat, wire);
             flat.div_(world.Size);
             long offset = 0;
-            foreach (var g in members)
+            foreach (var p in bucket.Pieces)
             {
-                g.copy_(flat.narrow(0, offset, g.numel()).view_as(g));
-                offset += g.numel();
+                Values(grads[p.Index], p).copy_(flat.narrow(0, offset, p.Length));
+                offset += p.Length;
             }
         }
         return watch.Elapsed.TotalSeconds;

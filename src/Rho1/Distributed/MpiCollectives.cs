@@ -36,18 +36,17 @@ public sealed unsafe class MpiCollectives : ICollectives
 
     public void AllReduceSum(Tensor tensor)
     {
+        // In place (MPI_IN_PLACE): no second buffer of the tensor's size, which for a (V, C) gradient would be a large
+        // block allocated and freed every step.
         var (host, datatype, elementSize) = Host(tensor, "all-reduce");
-        using var result = empty_like(host);
-        var source = host.bytes;
-        var target = result.bytes;
         long count = host.numel();
-        fixed (byte* s = source, t = target)
+        fixed (byte* p = host.bytes)
             for (long offset = 0; offset < count; offset += MaxCount)
             {
                 int n = (int)Math.Min(MaxCount, count - offset);
-                _mpi.Check(_mpi.Allreduce(s + offset * elementSize, t + offset * elementSize, n, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Allreduce");
+                _mpi.Check(_mpi.Allreduce((void*)_mpi.Constants.InPlace, p + offset * elementSize, n, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Allreduce");
             }
-        tensor.copy_(result);
+        if (!ReferenceEquals(host, tensor)) tensor.copy_(host);
     }
 
     public void ReduceScatterSum(Tensor input, Tensor output)
@@ -56,10 +55,18 @@ public sealed unsafe class MpiCollectives : ICollectives
         long block = output.numel();
         if (host.numel() != block * Size) throw new ArgumentException($"reduce-scatter of {host.numel()} values into blocks of {block} on {Size} ranks");
         if (block > int.MaxValue) throw new InvalidOperationException($"reduce-scatter blocks of {block} values: more than one MPI call can carry");
-        using var result = empty(block, host.dtype);
-        fixed (byte* s = host.bytes, t = result.bytes)
-            _mpi.Check(_mpi.ReduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Reduce_scatter_block");
-        output.copy_(result.view(output.shape));
+        bool direct = output.device_type == DeviceType.CPU && output.is_contiguous() && output.dtype == host.dtype;
+        var result = direct ? output : empty(block, host.dtype);
+        try
+        {
+            fixed (byte* s = host.bytes, t = result.bytes)
+                _mpi.Check(_mpi.ReduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Reduce_scatter_block");
+            if (!direct) output.copy_(result.view(output.shape));
+        }
+        finally
+        {
+            if (!direct) result.Dispose();
+        }
     }
 
     public Tensor AllGather(Tensor tensor)

@@ -10,8 +10,11 @@ public sealed unsafe class MpiLibrary
 {
     public enum Abi { OpenMpi, Mpich }
 
-    /// <summary>Predefined handles (communicator, datatypes, operation) in this library's ABI.</summary>
-    public readonly record struct Handles(nint CommWorld, nint Byte, nint Float, nint Double, nint Int64, nint Sum);
+    /// <summary>
+    /// Predefined handles (communicator, datatypes, operation) in this library's ABI, and MPI_IN_PLACE's address
+    /// (Open MPI's mpi.h: (void *) 1; MPICH's: (void *) -1).
+    /// </summary>
+    public readonly record struct Handles(nint CommWorld, nint Byte, nint Float, nint Double, nint Int64, nint Sum, nint InPlace);
 
     /// <summary>Names tried when RHO1_LIBMPI is not set: Open MPI 3-5's, then the MPICH ABI's (MPICH, Intel MPI, ...).</summary>
     static readonly string[] OpenMpiNames = ["libmpi.so.40"], MpichNames = ["libmpi.so.12", "libmpich.so.12"];
@@ -47,8 +50,8 @@ public sealed unsafe class MpiLibrary
         bool openMpi = NativeLibrary.TryGetExport(handle, "ompi_mpi_comm_world", out nint commWorld);
         Kind = openMpi ? Abi.OpenMpi : Abi.Mpich;
         Constants = openMpi
-            ? new Handles(commWorld, Export("ompi_mpi_byte"), Export("ompi_mpi_float"), Export("ompi_mpi_double"), Export("ompi_mpi_int64_t"), Export("ompi_mpi_op_sum"))
-            : new Handles(0x44000000, 0x4c00010d, 0x4c00040a, 0x4c00080b, 0x4c000809, 0x58000003); // MPICH's mpi.h
+            ? new Handles(commWorld, Export("ompi_mpi_byte"), Export("ompi_mpi_float"), Export("ompi_mpi_double"), Export("ompi_mpi_int64_t"), Export("ompi_mpi_op_sum"), 1)
+            : new Handles(0x44000000, 0x4c00010d, 0x4c00040a, 0x4c00080b, 0x4c000809, 0x58000003, -1); // MPICH's mpi.h
         InitThread = (delegate* unmanaged<int*, byte***, int, int*, int>)Export("MPI_Init_thread");
         Initialized = (delegate* unmanaged<int*, int>)Export("MPI_Initialized");
         Finalized = (delegate* unmanaged<int*, int>)Export("MPI_Finalized");

@@ -17,8 +17,8 @@ public sealed class ShardedAdamW : IOptimizer
     /// <summary>Part of a parameter inside this rank's chunk of a bucket: values [ParamOffset, +Length) at chunk offset ChunkOffset.</summary>
     readonly record struct Segment(int Param, long ParamOffset, long ChunkOffset, long Length);
 
-    /// <summary>A bucket of consecutive parameters, cut into chunks of Chunk values (the last padded), and this rank's state for its chunk.</summary>
-    sealed record Shard(int First, int Count, long Elements, long Chunk, Segment[] Segments, Tensor M, Tensor V, Tensor Grad);
+    /// <summary>A bucket of parameter pieces, cut into chunks of Chunk values (the last padded), and this rank's state for its chunk.</summary>
+    sealed record Shard(IReadOnlyList<GradientBuckets.Piece> Pieces, long Elements, long Chunk, Segment[] Segments, Tensor M, Tensor V, Tensor Grad);
 
     readonly (string Name, Parameter Param, bool Decay)[] _params;
     readonly Shard[] _shards;
@@ -43,14 +43,14 @@ public sealed class ShardedAdamW : IOptimizer
             long start = world.Rank * chunk, end = Math.Min(b.Elements, start + chunk);
             var segments = new List<Segment>();
             long offset = 0;
-            for (int i = b.First; i < b.First + b.Count; i++)
+            foreach (var piece in b.Pieces)
             {
-                long from = Math.Max(start, offset), to = Math.Min(end, offset + sizes[i]);
-                if (from < to) segments.Add(new Segment(i, from - offset, from - start, to - from));
-                offset += sizes[i];
+                long from = Math.Max(start, offset), to = Math.Min(end, offset + piece.Length);
+                if (from < to) segments.Add(new Segment(piece.Index, piece.Offset + from - offset, from - start, to - from));
+                offset += piece.Length;
             }
             Tensor Zeros() => torch.zeros(chunk, device: device).DetachFromDisposeScope();
-            return new Shard(b.First, b.Count, b.Elements, chunk, [.. segments], Zeros(), Zeros(), Zeros());
+            return new Shard(b.Pieces, b.Elements, chunk, [.. segments], Zeros(), Zeros(), Zeros());
         }).ToArray();
     }
 
@@ -74,9 +74,12 @@ public sealed class ShardedAdamW : IOptimizer
     public Tensor ClipGradients(double maxNorm)
     {
         using var noGrad = torch.no_grad();
-        // Per parameter piece, in order: on one rank the pieces are the parameters, so the norm is AdamW's to the bit.
-        var squares = torch.stack(_shards.SelectMany(s => s.Segments.Select(g => s.Grad.narrow(0, g.ChunkOffset, g.Length).pow(2).sum()))
-            .DefaultIfEmpty(torch.zeros(Array.Empty<long>(), device: _shards.Length > 0 ? _shards[0].Grad.device : torch.CPU))).sum().reshape(1);
+        // Per parameter, its segments on this rank joined, in order: on one rank that is every parameter whole, so the norm
+        // is AdamW's to the bit.
+        var perParam = _shards.SelectMany(s => s.Segments.Select(g => (g.Param, Values: s.Grad.narrow(0, g.ChunkOffset, g.Length))))
+            .GroupBy(x => x.Param, x => x.Values)
+            .Select(g => (g.Count() == 1 ? g.First() : torch.cat(g.ToArray())).pow(2).sum());
+        var squares = torch.stack(perParam.DefaultIfEmpty(torch.zeros(Array.Empty<long>(), device: _shards.Length > 0 ? _shards[0].Grad.device : torch.CPU))).sum().reshape(1);
         _world.AllReduceSum(squares);
         var norm = squares.sqrt().squeeze(0);
         GradientClipping.Scale(_shards.Select(s => s.Grad), norm, maxNorm);
@@ -95,7 +98,7 @@ public sealed class ShardedAdamW : IOptimizer
             foreach (var s in shard.Segments)
                 step.Apply(chunk.narrow(0, s.ChunkOffset, s.Length), shard.Grad.narrow(0, s.ChunkOffset, s.Length),
                     shard.M.narrow(0, s.ChunkOffset, s.Length), shard.V.narrow(0, s.ChunkOffset, s.Length), _params[s.Param].Decay);
-            Unflatten(shard, _world.AllGather(chunk.contiguous()), (i, values) => _params[i].Param.copy_(values));
+            Unflatten(shard, _world.AllGather(chunk.contiguous()), (piece, values) => GradientBuckets.Values(_params[piece.Index].Param, piece).copy_(values));
         }
     }
 
@@ -112,15 +115,21 @@ public sealed class ShardedAdamW : IOptimizer
     /// <summary>Whole moments, gathered from every rank's chunks: a collective, so every rank must enumerate it.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> State()
     {
-        var state = new List<(string, Tensor)>();
         using var noGrad = torch.no_grad();
+        var whole = new Dictionary<string, Tensor>();
         foreach (var shard in _shards)
             foreach (var (prefix, local) in new[] { ("m.", shard.M), ("v.", shard.V) })
             {
                 using var scope = torch.NewDisposeScope();
-                Unflatten(shard, _world.AllGather(local), (i, values) => state.Add((prefix + _params[i].Name, values.clone().DetachFromDisposeScope())));
+                Unflatten(shard, _world.AllGather(local), (piece, values) =>
+                {
+                    var p = _params[piece.Index];
+                    if (!whole.TryGetValue(prefix + p.Name, out var target))
+                        whole[prefix + p.Name] = target = torch.empty_like(p.Param, requires_grad: false).DetachFromDisposeScope();
+                    GradientBuckets.Values(target, piece).copy_(values);
+                });
             }
-        return state.OrderBy(s => Order(s.Item1)).ToList();
+        return whole.Select(kv => (kv.Key, kv.Value)).OrderBy(s => Order(s.Key)).ToList();
     }
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state, long step)
@@ -135,7 +144,7 @@ public sealed class ShardedAdamW : IOptimizer
                     var p = _params[i].Param;
                     string key = prefix + _params[i].Name;
                     var src = state.TryGetValue(key, out var t) ? t : throw new InvalidDataException($"optimizer state lacks '{key}'");
-                    return src.shape.SequenceEqual(p.shape) ? src.to(local.device)
+                    return src.shape.SequenceEqual(p.shape) ? src.to(local.device).contiguous()
                         : throw new InvalidDataException($"optimizer state '{key}' has shape [{string.Join(",", src.shape)}], expected [{string.Join(",", p.shape)}]");
                 });
                 local.copy_(whole.narrow(0, _world.Rank * shard.Chunk, shard.Chunk));
@@ -143,24 +152,27 @@ public sealed class ShardedAdamW : IOptimizer
         _step = step;
     }
 
-    /// <summary>The bucket's tensors (one per parameter index, chosen by <paramref name="pick"/>) as one flat fp32 tensor padded to N chunks.</summary>
+    /// <summary>
+    /// The bucket's pieces (of one tensor per parameter index, chosen by <paramref name="pick"/>) as one flat fp32 tensor
+    /// padded to N chunks: a view of the tensor itself when the bucket is one piece that needs no padding (no copy).
+    /// </summary>
     Tensor Flat(Shard shard, Func<int, Tensor> pick)
     {
-        var parts = Enumerable.Range(shard.First, shard.Count).Select(i => pick(i).reshape(-1)).ToList();
+        var parts = shard.Pieces.Select(p => GradientBuckets.Values(pick(p.Index), p)).ToList();
         long padding = shard.Chunk * _world.Size - shard.Elements;
+        if (parts is [{ } only] && padding == 0) return only;
         if (padding > 0) parts.Add(torch.zeros(padding, device: parts[0].device));
         return torch.cat(parts);
     }
 
-    /// <summary>Hands each parameter index of the bucket its values of <paramref name="flat"/> (N chunks, padded), shaped as the parameter.</summary>
-    void Unflatten(Shard shard, Tensor flat, Action<int, Tensor> use)
+    /// <summary>Hands each piece of the bucket its values of <paramref name="flat"/> (N chunks, padded).</summary>
+    static void Unflatten(Shard shard, Tensor flat, Action<GradientBuckets.Piece, Tensor> use)
     {
         long offset = 0;
-        for (int i = shard.First; i < shard.First + shard.Count; i++)
+        foreach (var piece in shard.Pieces)
         {
-            var p = _params[i].Param;
-            use(i, flat.narrow(0, offset, p.numel()).view_as(p));
-            offset += p.numel();
+            use(piece, flat.narrow(0, offset, piece.Length));
+            offset += piece.Length;
         }
     }
 
