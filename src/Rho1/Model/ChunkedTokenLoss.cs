@@ -10,8 +10,8 @@
 // a fresh tensor above glibc's 32 MB mmap ceiling (faulted in page by page on every chunk: libtorch's logsumexp makes
 // one, so the log-sum-exp here is done in place on the chunk's own buffer); libtorch's softmax (17× slower than the
 // exp of logits minus the saved log-sum-exp); and an fp32 += bf16 add (143 ms for a (50257, 384) add, against 3 ms for
-// a bf16 → fp32 copy and an fp32 add). So every (chunk, V) and (V, C) intermediate lives in a buffer allocated once
-// per call and written in place (addmm_ with beta 0).
+// a bf16 → fp32 copy and an fp32 add). So every (chunk, V) and (V, C) intermediate lives in a buffer written in place
+// (addmm_ with beta 0), allocated once per run when the caller passes a workspace (the model's), else once per call.
 // Dimensions: N positions, C width, V vocabulary.
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,8 +39,10 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     /// <param name="compute">The weight's cast to the compute dtype, without gradient, for the matmuls; null: the weight itself. The gradient
     /// is summed in fp32 and handed to the weight as such, so a bf16 run makes no bf16 (V, C) gradient and no cast back.</param>
     /// <param name="handles">Where the backward's handles go (the model's: BackwardHandles says why); null: the caller's scope.</param>
-    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true, Tensor? compute = null, BackwardHandles? handles = null) =>
-        apply(hidden, weight, targets, chunk, fusedRows, compute ?? weight, handles!);
+    /// <param name="workspace">Buffers kept across calls (the model's); null: allocated for this call and freed after it.</param>
+    public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true, Tensor? compute = null, BackwardHandles? handles = null,
+        TensorWorkspace? workspace = null) =>
+        apply(hidden, weight, targets, chunk, fusedRows, compute ?? weight, handles!, workspace!);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
@@ -49,7 +51,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         long n = hidden.shape[0];
         var losses = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device);
         var logSumExp = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device); // (N), kept for backward
-        using (var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: false, fusedRows))
+        using (var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: false, fusedRows, (TensorWorkspace?)vars[7]))
             for (long start = 0; start < n; start += chunk)
             {
                 using var scope = torch.NewDisposeScope();
@@ -71,6 +73,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         ctx.save_data("chunk", chunk);
         ctx.save_data("fused", fusedRows);
         ctx.save_data("handles", vars[6]);
+        ctx.save_data("workspace", vars[7]);
         return losses;
     }
 
@@ -83,8 +86,8 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         var (hidden, targets, logSumExp, weight) = (saved[0], saved[1], saved[2], saved[3]);
         long chunk = (long)ctx.get_data("chunk"), n = hidden.shape[0];
         var gradHidden = torch.empty_like(hidden);                                                      // (N, C) fp32
-        var gradWeight = torch.zeros(weight.shape, dtype: ScalarType.Float32, device: weight.device);  // (V, C), summed in fp32
-        using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: true, (bool)ctx.get_data("fused"));
+        using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: true, (bool)ctx.get_data("fused"), (TensorWorkspace?)ctx.get_data("workspace"));
+        var gradWeight = buffers.GradientSum();                                                          // (V, C), summed in fp32
         using var minusOne = torch.tensor(-1.0f, device: weight.device);
         using var grad = gradOutput.to(ScalarType.Float32).contiguous();                                // (N)
         for (long start = 0; start < n; start += chunk)
@@ -109,7 +112,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
-        return [gradHidden, gradWeight.to((ScalarType)ctx.get_data("dtype")), null!, null!, null!, null!, null!];
+        return [gradHidden, gradWeight.to((ScalarType)ctx.get_data("dtype")), null!, null!, null!, null!, null!, null!];
     }
 
     /// <summary>Log-sum-exp (n) of each row of <paramref name="logits"/> (n, V) fp32, overwriting them with exp(logit − row max).</summary>
@@ -119,7 +122,8 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         return logits.sub_(max).exp_().sum(1).log_().add_(max.squeeze(1));
     }
 
-    /// <summary>The (chunk, V) logits, their fp32 copy (libtorch's path) and the (V, C) partial products of one call, reused by every chunk.</summary>
+    /// <summary>The (chunk, V) logits, their fp32 copy (libtorch's path), the (V, C) fp32 gradient sum and partial products,
+    /// reused by every chunk of a call, and by later calls when they come from a kept workspace.</summary>
     sealed class ChunkBuffers : IDisposable
     {
         /// <summary>Rows of the (V, C) fp32 staging block for a bf16 partial product: at most 8 MB at a time.</summary>
@@ -129,22 +133,29 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         readonly Tensor? _logits32;  // (chunk, V) fp32, when the compute dtype is not and the row work is libtorch's
         readonly Tensor? _partial;   // (V, C) compute dtype, when it is not fp32 (backward only)
         readonly Tensor? _staging;   // (rows, C) fp32 for adding _partial into the fp32 sum (backward only)
+        readonly TensorWorkspace _workspace;
+        readonly bool _ownsWorkspace;
+        readonly Tensor _weight;
 
-        public ChunkBuffers(long chunk, Tensor weight, bool backward, bool fusedRows)
+        public ChunkBuffers(long chunk, Tensor weight, bool backward, bool fusedRows, TensorWorkspace? workspace)
         {
+            (_workspace, _ownsWorkspace, _weight) = (workspace ?? new TensorWorkspace(), workspace is null, weight);
             long vocab = weight.shape[0], width = weight.shape[1];
-            _logits = torch.empty(chunk, vocab, dtype: weight.dtype, device: weight.device);
+            _logits = _workspace.Get("loss.logits", [chunk, vocab], weight.dtype, weight.device);
             Fused = fusedRows && CrossEntropyRows.Supports(_logits);
             if (weight.dtype == ScalarType.Float32)
                 return;
             if (!Fused)
-                _logits32 = torch.empty(chunk, vocab, dtype: ScalarType.Float32, device: weight.device);
+                _logits32 = _workspace.Get("loss.logits32", [chunk, vocab], ScalarType.Float32, weight.device);
             if (backward)
             {
-                _partial = torch.empty(vocab, width, dtype: weight.dtype, device: weight.device);
-                _staging = torch.empty(Math.Clamp(StagingBytes / (4 * width), 1, vocab), width, dtype: ScalarType.Float32, device: weight.device);
+                _partial = _workspace.Get("loss.partial", [vocab, width], weight.dtype, weight.device);
+                _staging = _workspace.Get("loss.staging", [Math.Clamp(StagingBytes / (4 * width), 1, vocab), width], ScalarType.Float32, weight.device);
             }
         }
+
+        /// <summary>The output layer's gradient (V, C) fp32, zeroed: a new handle, so that autograd may keep or dispose it.</summary>
+        public Tensor GradientSum() => _workspace.Get("loss.grad_weight", [.. _weight.shape], ScalarType.Float32, _weight.device).zero_();
 
         /// <summary>The row work runs in CrossEntropyRows on the logits in their own dtype (CPU).</summary>
         public bool Fused { get; }
@@ -183,6 +194,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             _logits32?.Dispose();
             _partial?.Dispose();
             _staging?.Dispose();
+            if (_ownsWorkspace) _workspace.Dispose();
         }
     }
 }

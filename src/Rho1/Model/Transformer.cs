@@ -79,6 +79,9 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// <summary>Handles of this model's custom backwards (checkpointed blocks, chunked token losses); see BackwardHandles.</summary>
     readonly BackwardHandles _backwardHandles = new();
 
+    /// <summary>The chunked token losses' (chunk, V) and (V, C) buffers, kept from step to step (TensorWorkspace says why).</summary>
+    readonly TensorWorkspace _lossWorkspace = new();
+
     /// <summary>Disposes the gradients this model's custom backwards handed to libtorch: call once a backward pass is over
     /// (the next forward does it too).</summary>
     public void ReleaseBackwardHandles() => _backwardHandles.Release();
@@ -131,7 +134,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         if (chunk > 0)
         {
             // the gradient goes to the fp32 weight directly; the matmuls use its cast
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: OutputWeight().detach(), handles: _backwardHandles); // (B·T)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: OutputWeight().detach(), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
         }
         else
         {
@@ -150,6 +153,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         {
             _casts.Dispose();
             _rotary.Dispose();
+            _lossWorkspace.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -92,6 +92,34 @@ public class ChunkedLossTests
         Assert.Contains(fused.Weight, v => v != 0);
     }
 
+    /// <summary>The weight's gradient after three backward passes of different positions (the second fewer than a chunk).</summary>
+    static float[] Accumulated(ScalarType compute, TensorWorkspace? workspace)
+    {
+        var g = new Generator(33);
+        var master = (torch.randn([331, 24], generator: g) * 0.3).requires_grad_(true);
+        foreach (long n in new long[] { 45, 5, 30 })
+        {
+            var hidden = torch.randn([n, 24], generator: g);
+            var targets = torch.randint(0, 331, [n], generator: g);
+            var losses = ChunkedTokenLoss.Of(hidden, master, targets, 8, compute: master.detach().to(compute), workspace: workspace);
+            (losses * torch.rand([n], generator: g)).sum().backward();
+        }
+        return master.grad!.data<float>().ToArray();
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void Buffers_kept_across_calls_give_the_gradients_of_fresh_ones(ScalarType compute)
+    {
+        // A kept gradient buffer handed to autograd must never become the weight's .grad: the next pass would zero it.
+        using var workspace = new TensorWorkspace();
+        var fresh = Accumulated(compute, null);
+        var kept = Accumulated(compute, workspace);
+        Assert.Equal(fresh, kept);
+        Assert.True(workspace.Bytes >= 331L * 24 * 4 + 8L * 331 * (compute == ScalarType.Float32 ? 4 : 2), $"the workspace holds {workspace.Bytes} bytes");
+    }
+
     [Theory]
     [InlineData(-1, 257, 0)]       // auto: a byte vocabulary is computed at once
     [InlineData(-1, 8191, 0)]
