@@ -26,10 +26,32 @@ internal sealed class AdamStep : IDisposable
         _one = 1.ToScalar();
     }
 
-    /// <summary>Updates <paramref name="p"/> and its moments in place from gradient <paramref name="g"/>; decoupled weight decay when <paramref name="decay"/>.</summary>
+    /// <summary>Values updated at a time: the update's one temporary stays 32 MB (fp32) however large the tensor (a (V, C)
+    /// embedding's would otherwise be a block of its size, allocated and freed every step).</summary>
+    public const long BlockElements = 8L << 20;
+
+    /// <summary>Updates <paramref name="p"/> and its moments in place from gradient <paramref name="g"/>; decoupled weight decay when <paramref name="decay"/>.
+    /// Element by element, so a tensor updated in blocks gets the same bits.</summary>
     public void Apply(Tensor p, Tensor g, Tensor m, Tensor v, bool decay)
     {
-        using var scope = torch.NewDisposeScope();
+        long n = p.numel();
+        if (n > BlockElements && p.is_contiguous() && g.is_contiguous() && m.is_contiguous() && v.is_contiguous())
+        {
+            var (pf, gf, mf, vf) = (p.view(-1), g.view(-1), m.view(-1), v.view(-1));
+            for (long start = 0; start < n; start += BlockElements)
+            {
+                long length = Math.Min(BlockElements, n - start);
+                using var scope = torch.NewDisposeScope();
+                ApplyBlock(pf.narrow(0, start, length), gf.narrow(0, start, length), mf.narrow(0, start, length), vf.narrow(0, start, length), decay);
+            }
+            return;
+        }
+        using (torch.NewDisposeScope())
+            ApplyBlock(p, g, m, v, decay);
+    }
+
+    void ApplyBlock(Tensor p, Tensor g, Tensor m, Tensor v, bool decay)
+    {
         if (decay && _decays)
             p.mul_(_decayFactor);
         m.mul_(_beta1).add_(g, alpha: _oneMinusBeta1);

@@ -14,15 +14,35 @@ public static class GradientClipping
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         var squares = new List<Tensor>(grads.Count);
         foreach (var g in grads)
-        {
-            using var square = g.pow(2); // one gradient's square at a time, not every one's until the step ends
-            squares.Add(square.sum());
-        }
+            squares.Add(SquaredSum(g));
         var norm = torch.stack(squares).sum().sqrt();
         foreach (var square in squares) square.Dispose();
         Scale(grads, norm, maxNorm);
         foreach (var g in grads) g.Dispose(); // handles only: each parameter keeps its gradient
         return norm;
+    }
+
+    /// <summary>Σ x² of <paramref name="values"/> (a 0-d tensor), squared AdamStep.BlockElements at a time: a temporary of one block,
+    /// not of the tensor's size, and the same sum whoever computes it (AdamW, or ZeRO-1 with a parameter on one rank).</summary>
+    public static Tensor SquaredSum(Tensor values)
+    {
+        long n = values.numel();
+        if (n <= AdamStep.BlockElements)
+        {
+            using var square = values.pow(2);
+            return square.sum();
+        }
+        using var flat = values.reshape(-1);
+        var partial = new List<Tensor>();
+        for (long start = 0; start < n; start += AdamStep.BlockElements)
+        {
+            using var block = flat.narrow(0, start, Math.Min(AdamStep.BlockElements, n - start));
+            using var square = block.pow(2);
+            partial.Add(square.sum());
+        }
+        var sum = torch.stack(partial).sum();
+        foreach (var t in partial) t.Dispose();
+        return sum;
     }
 
     /// <summary>Multiplies <paramref name="grads"/> by min(1, maxNorm / (norm + 1e-6)); nothing when <paramref name="maxNorm"/> is 0.</summary>

@@ -78,7 +78,7 @@ public sealed class ShardedAdamW : IOptimizer
         // is AdamW's to the bit.
         var perParam = _shards.SelectMany(s => s.Segments.Select(g => (g.Param, Values: s.Grad.narrow(0, g.ChunkOffset, g.Length))))
             .GroupBy(x => x.Param, x => x.Values)
-            .Select(g => (g.Count() == 1 ? g.First() : torch.cat(g.ToArray())).pow(2).sum());
+            .Select(g => GradientClipping.SquaredSum(g.Count() == 1 ? g.First() : torch.cat(g.ToArray())));
         var squares = torch.stack(perParam.DefaultIfEmpty(torch.zeros(Array.Empty<long>(), device: _shards.Length > 0 ? _shards[0].Grad.device : torch.CPU))).sum().reshape(1);
         _world.AllReduceSum(squares);
         var norm = squares.sqrt().squeeze(0);
