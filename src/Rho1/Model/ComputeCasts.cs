@@ -50,12 +50,42 @@ public sealed class ComputeCasts : IDisposable
         return cast;
     }
 
+    /// <summary>
+    /// <paramref name="weight"/> in the compute dtype outside any graph (the chunked loss's output layer, whose gradient goes to
+    /// the fp32 weight directly): the weight itself in fp32, else a cast kept for the run and rewritten in place when the
+    /// weights changed, so that a (V, C) cast is not a fresh block every step.
+    /// </summary>
+    public Tensor Detached(Parameter weight)
+    {
+        if (weight.dtype == _computeType) return weight.detach();
+        if (_detached.TryGetValue(weight.Handle, out var held) && held.Fresh) return held.Cast.alias();
+        using var noGrad = torch.no_grad();
+        if (held.Cast is { } cast && cast.dtype == _computeType && cast.device_type == weight.device_type && cast.device_index == weight.device_index)
+            cast.copy_(weight);
+        else
+        {
+            held.Cast?.Dispose();
+            cast = weight.to(_computeType).DetachFromDisposeScope();
+        }
+        _detached[weight.Handle] = (cast, true);
+        return cast.alias();
+    }
+
+    readonly Dictionary<IntPtr, (Tensor Cast, bool Fresh)> _detached = [];
+
     /// <summary>Drops every cast: call whenever the weights change (an optimizer update, loaded weights, a move to another device).</summary>
     public void Invalidate()
     {
         foreach (var t in _cache.Values) t.Dispose();
         _cache.Clear();
+        foreach (var key in _detached.Keys.ToList())
+            _detached[key] = (_detached[key].Cast, false);
     }
 
-    public void Dispose() => Invalidate();
+    public void Dispose()
+    {
+        Invalidate();
+        foreach (var (cast, _) in _detached.Values) cast.Dispose();
+        _detached.Clear();
+    }
 }

@@ -20,7 +20,7 @@ public sealed class TensorWorkspace : IDisposable
     {
         if (_buffers.TryGetValue(name, out var held))
         {
-            if (held.dtype == dtype && held.device == device && held.dim() == shape.Length && held.shape[0] >= shape[0]
+            if (held.dtype == dtype && held.device_type == device.type && held.device_index == device.index && held.dim() == shape.Length && held.shape[0] >= shape[0]
                 && held.shape.Skip(1).SequenceEqual(shape.Skip(1)))
                 return held.shape[0] == shape[0] ? held.alias() : held.narrow(0, 0, shape[0]);
             held.Dispose();

@@ -134,7 +134,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         if (chunk > 0)
         {
             // the gradient goes to the fp32 weight directly; the matmuls use its cast
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: OutputWeight().detach(), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: _casts.Detached(OutputMaster), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
         }
         else
         {

@@ -26,9 +26,10 @@ internal sealed class AdamStep : IDisposable
         _one = 1.ToScalar();
     }
 
-    /// <summary>Values updated at a time: the update's one temporary stays 32 MB (fp32) however large the tensor (a (V, C)
-    /// embedding's would otherwise be a block of its size, allocated and freed every step).</summary>
-    public const long BlockElements = 8L << 20;
+    /// <summary>Values updated at a time: the update's one temporary stays 16 MB (fp32) however large the tensor, below glibc's
+    /// 32 MB mmap threshold, so it is reused from the heap; a (V, C) embedding's would otherwise be a block of its size,
+    /// mapped and faulted in afresh every step.</summary>
+    public const long BlockElements = 4L << 20;
 
     /// <summary>Updates <paramref name="p"/> and its moments in place from gradient <paramref name="g"/>; decoupled weight decay when <paramref name="decay"/>.
     /// Element by element, so a tensor updated in blocks gets the same bits.</summary>

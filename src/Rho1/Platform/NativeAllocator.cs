@@ -18,7 +18,10 @@ public static partial class NativeAllocator
     /// <summary>Free heap kept for reuse instead of being returned to the kernel.</summary>
     public const int TrimBytes = 512 << 20;
 
-    const int MTrimThreshold = -1, MMmapMax = -4; // glibc's malloc.h
+    /// <summary>Blocks at least this large are mapped on their own (glibc's ceiling for the threshold).</summary>
+    public const int MmapBytes = 32 << 20;
+
+    const int MTrimThreshold = -1, MMmapThreshold = -3; // glibc's malloc.h
 
     [LibraryImport("libc.so.6", EntryPoint = "mallopt")]
     private static partial int Mallopt(int param, int value);
@@ -53,8 +56,8 @@ public static partial class NativeAllocator
         try
         {
             // mallopt returns 1 on success; both or neither, so that the pair stays consistent.
-            if (Mallopt(MMmapMax, 0) == 1 && Mallopt(MTrimThreshold, TrimBytes) == 1)
-                return $"glibc malloc from the heap only, keeping up to {TrimBytes >> 20} MB of it free";
+            if (Mallopt(MMmapThreshold, MmapBytes) == 1 && Mallopt(MTrimThreshold, TrimBytes) == 1)
+                return $"glibc malloc keeping up to {TrimBytes >> 20} MB of free heap, mapping blocks of {MmapBytes >> 20} MB and more";
             return "glibc's defaults (mallopt refused the thresholds)";
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
