@@ -1,11 +1,12 @@
 // How glibc's malloc serves libtorch's CPU tensors in this process. By default glibc gives a freed heap top back to
 // the kernel as soon as 128 KB lie free (a threshold that then floats with the largest freed mmap), so each
 // micro-batch's activations are faulted in afresh: measured on `small`, about half of a run's minor page faults and
-// 40% of its system time. Rho1 keeps up to TrimBytes of free heap for the next micro-batch and serves every block from
-// the heap: glibc maps blocks above 32 MB (its ceiling) afresh each time, and a (V, C) gradient or (chunk, V) logits
-// buffer of a large vocabulary is one, faulted in page by page every step (`small` bf16 with gpt2's vocabulary:
-// 1,430–1,625 tokens/s heap-only against 972–1,059). The price is fragmentation: peak RSS +3–5% on `small`, up to +9%
-// on gpt2-124m with two ranks (docs/performance.md, "Memory plan against measurement").
+// 40% of its system time. Rho1 keeps up to TrimBytes of free heap for the next micro-batch and maps blocks of MmapBytes
+// (glibc's ceiling) and more on their own. A mapped block is faulted in page by page each time, so the large per-step
+// intermediates of a big vocabulary are kept from step to step instead (Model/TensorWorkspace, ComputeCasts.Detached,
+// AdamStep's blocks). Serving everything from the heap (M_MMAP_MAX=0, tried) was as fast but fragmented it: the same
+// gpt2-124m run peaked ±150 MB apart from run to run, up to 1.26× of `rho1 plan` (docs/performance.md, "Memory plan
+// against measurement").
 // Not applied where the user set glibc's own variables, nor off glibc (a musl or non-Linux process), nor with RHO1_MALLOC=default.
 using System.Runtime.InteropServices;
 
