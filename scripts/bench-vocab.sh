@@ -4,7 +4,7 @@
 # one process at a time, median of the logged steps after the first. The issue-25 target: MFU with gpt2's vocabulary
 # within 80% of the bytes run of the same shape and precision. Heavy (about 20 minutes on 2 cores): run it alone.
 # Usage: scripts/bench-vocab.sh [--quick] [WORKDIR]    (--quick: small only)
-# Extra settings for every run: BENCH_SETS="--set train.loss_chunk_tokens=0" (say).
+# Extra settings for every run: BENCH_SETS="--set train.loss_chunk_tokens=0" (say). Only some models: MODELS="gpt2-124m".
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +41,7 @@ cases=("small 6 --set train.batch_size=16")
 [[ $quick == 1 ]] || cases+=("gpt2-124m 6 --set train.batch_size=4 --set train.grad_accum=1")
 for c in "${cases[@]}"; do
     read -r model steps sets <<< "$c"
+    [[ -n ${MODELS:-} && " $MODELS " != *" $model "* ]] && continue
     for precision in fp32 bf16; do
         log "$model $precision"
         # shellcheck disable=SC2086
