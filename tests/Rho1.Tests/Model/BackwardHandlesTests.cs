@@ -54,6 +54,10 @@ public class BackwardHandlesTests
         var g = new Generator(6);
         var tokens = torch.randint(0, config.VocabSize, [2, 24], generator: g);
         var targets = torch.randint(0, config.VocabSize, [2, 24], generator: g);
+        // A first step on this thread makes the buffers the model keeps from step to step (TensorWorkspace); from then on
+        // a step on the worker thread must leave nothing behind there.
+        model.TokenLosses(tokens, targets).mean().backward();
+        model.ReleaseBackwardHandles();
         var loss = model.TokenLosses(tokens, targets).mean();
         long before = -1, afterBackward = -1, afterRelease = -1;
         var worker = new Thread(() => // as libtorch's CUDA device thread: no dispose scope open
