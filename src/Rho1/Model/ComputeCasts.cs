@@ -1,7 +1,8 @@
 // Weights cast to the compute dtype once and reused until they change, as autocast caches its casts: a bf16
 // model casts each fp32 master weight once per optimizer step instead of once per micro-batch, and a frozen
 // model (an online reference) once for its life. Casts made with gradient enabled are kept apart from casts
-// made without, so an evaluation's casts never stand in for a training forward's.
+// made without, so an evaluation's casts never stand in for a training forward's. The output layer's cast for the
+// chunked loss (outside any graph) is kept for the run and rewritten in place, so a (V, C) block is not allocated per step.
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,6 +12,7 @@ namespace Rho1.Model;
 public sealed class ComputeCasts : IDisposable
 {
     readonly Dictionary<(IntPtr Weight, bool Grad), Tensor> _cache = [];
+    readonly Dictionary<IntPtr, (Tensor Cast, bool Fresh)> _detached = []; // Fresh: rewritten since the weights last changed
     ScalarType _computeType = ScalarType.Float32;
 
     /// <summary>Dtype of matmuls: Float32 (weights used as they are) or BFloat16. Changing it drops the cache.</summary>
@@ -70,8 +72,6 @@ public sealed class ComputeCasts : IDisposable
         _detached[weight.Handle] = (cast, true);
         return cast.alias();
     }
-
-    readonly Dictionary<IntPtr, (Tensor Cast, bool Fresh)> _detached = [];
 
     /// <summary>Drops every cast: call whenever the weights change (an optimizer update, loaded weights, a move to another device).</summary>
     public void Invalidate()
