@@ -61,6 +61,17 @@ public static class GradientBuckets
     /// <summary>The piece's values of <paramref name="tensor"/>: a view, as the tensor must be contiguous.</summary>
     public static Tensor Values(Tensor tensor, Piece piece) => tensor.view(-1).narrow(0, piece.Offset, piece.Length);
 
+    /// <summary>Hands each piece of <paramref name="bucket"/> its values of <paramref name="flat"/>, the bucket packed in order (padding after it ignored).</summary>
+    public static void Unpack(Bucket bucket, Tensor flat, Action<Piece, Tensor> use)
+    {
+        long offset = 0;
+        foreach (var piece in bucket.Pieces)
+        {
+            use(piece, flat.narrow(0, offset, piece.Length));
+            offset += piece.Length;
+        }
+    }
+
     /// <summary>
     /// Replaces every gradient with its mean over ranks; returns the seconds spent (packing included). With
     /// <paramref name="wire"/> BFloat16 the values travel as bfloat16 (half the bytes): NCCL sums them in bfloat16; over MPI,
@@ -89,12 +100,7 @@ public static class GradientBuckets
             else
                 flat = SumAs(world, flat, wire);
             flat.div_(world.Size);
-            long offset = 0;
-            foreach (var p in bucket.Pieces)
-            {
-                Values(grads[p.Index], p).copy_(flat.narrow(0, offset, p.Length));
-                offset += p.Length;
-            }
+            Unpack(bucket, flat, (p, values) => Values(grads[p.Index], p).copy_(values));
         }
         return watch.Elapsed.TotalSeconds;
     }

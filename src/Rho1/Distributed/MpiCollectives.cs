@@ -55,18 +55,12 @@ public sealed unsafe class MpiCollectives : ICollectives
         long block = output.numel();
         if (host.numel() != block * Size) throw new ArgumentException($"reduce-scatter of {host.numel()} values into blocks of {block} on {Size} ranks");
         if (block > int.MaxValue) throw new InvalidOperationException($"reduce-scatter blocks of {block} values: more than one MPI call can carry");
-        bool direct = output.device_type == DeviceType.CPU && output.is_contiguous() && output.dtype == host.dtype;
-        var result = direct ? output : empty(block, host.dtype);
-        try
-        {
-            fixed (byte* s = host.bytes, t = result.bytes)
-                _mpi.Check(_mpi.ReduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Reduce_scatter_block");
-            if (!direct) output.copy_(result.view(output.shape));
-        }
-        finally
-        {
-            if (!direct) result.Dispose();
-        }
+        // Straight into the output when MPI can write it; else through a host buffer.
+        using var staging = output.device_type == DeviceType.CPU && output.is_contiguous() && output.dtype == host.dtype ? null : empty(block, host.dtype);
+        var result = staging ?? output;
+        fixed (byte* s = host.bytes, t = result.bytes)
+            _mpi.Check(_mpi.ReduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Reduce_scatter_block");
+        if (staging is not null) output.copy_(staging.view(output.shape));
     }
 
     public Tensor AllGather(Tensor tensor)

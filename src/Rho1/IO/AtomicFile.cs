@@ -14,6 +14,9 @@ public static class AtomicFile
     /// </summary>
     internal static volatile Func<string, Exception?>? InjectFault;
 
+    /// <summary>The temporary files of writes into <paramref name="dir"/> that a kill interrupted (".NAME.tmp-*").</summary>
+    public static string[] Leftovers(string dir) => Directory.GetFiles(dir, ".*.tmp-*");
+
     /// <summary>Writes <paramref name="write"/>'s output to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, Action<Stream> write)
     {

@@ -31,6 +31,13 @@ internal sealed class AdamStep : IDisposable
     /// mapped and faulted in afresh every step.</summary>
     public const long BlockElements = 4L << 20;
 
+    /// <summary>(start, length) of the blocks of at most BlockElements that cover <paramref name="n"/> values, in order.</summary>
+    public static IEnumerable<(long Start, long Length)> Blocks(long n)
+    {
+        for (long start = 0; start < n; start += BlockElements)
+            yield return (start, Math.Min(BlockElements, n - start));
+    }
+
     /// <summary>Updates <paramref name="p"/> and its moments in place from gradient <paramref name="g"/>; decoupled weight decay when <paramref name="decay"/>.
     /// Element by element, so a tensor updated in blocks gets the same bits.</summary>
     public void Apply(Tensor p, Tensor g, Tensor m, Tensor v, bool decay)
@@ -39,9 +46,8 @@ internal sealed class AdamStep : IDisposable
         if (n > BlockElements && p.is_contiguous() && g.is_contiguous() && m.is_contiguous() && v.is_contiguous())
         {
             var (pf, gf, mf, vf) = (p.view(-1), g.view(-1), m.view(-1), v.view(-1));
-            for (long start = 0; start < n; start += BlockElements)
+            foreach (var (start, length) in Blocks(n))
             {
-                long length = Math.Min(BlockElements, n - start);
                 using var scope = torch.NewDisposeScope();
                 ApplyBlock(pf.narrow(0, start, length), gf.narrow(0, start, length), mf.narrow(0, start, length), vf.narrow(0, start, length), decay);
             }

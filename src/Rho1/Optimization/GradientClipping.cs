@@ -34,9 +34,9 @@ public static class GradientClipping
         }
         using var flat = values.reshape(-1);
         var partial = new List<Tensor>();
-        for (long start = 0; start < n; start += AdamStep.BlockElements)
+        foreach (var (start, length) in AdamStep.Blocks(n))
         {
-            using var block = flat.narrow(0, start, Math.Min(AdamStep.BlockElements, n - start));
+            using var block = flat.narrow(0, start, length);
             using var square = block.pow(2);
             partial.Add(square.sum());
         }

@@ -18,7 +18,7 @@ public sealed class ShardedAdamW : IOptimizer
     readonly record struct Segment(int Param, long ParamOffset, long ChunkOffset, long Length);
 
     /// <summary>A bucket of parameter pieces, cut into chunks of Chunk values (the last padded), and this rank's state for its chunk.</summary>
-    sealed record Shard(IReadOnlyList<GradientBuckets.Piece> Pieces, long Elements, long Chunk, Segment[] Segments, Tensor M, Tensor V, Tensor Grad);
+    sealed record Shard(GradientBuckets.Bucket Bucket, long Chunk, Segment[] Segments, Tensor M, Tensor V, Tensor Grad);
 
     readonly (string Name, Parameter Param, bool Decay)[] _params;
     readonly Shard[] _shards;
@@ -50,7 +50,7 @@ public sealed class ShardedAdamW : IOptimizer
                 offset += piece.Length;
             }
             Tensor Zeros() => torch.zeros(chunk, device: device).DetachFromDisposeScope();
-            return new Shard(b.Pieces, b.Elements, chunk, [.. segments], Zeros(), Zeros(), Zeros());
+            return new Shard(b, chunk, [.. segments], Zeros(), Zeros(), Zeros());
         }).ToArray();
     }
 
@@ -98,7 +98,7 @@ public sealed class ShardedAdamW : IOptimizer
             foreach (var s in shard.Segments)
                 step.Apply(chunk.narrow(0, s.ChunkOffset, s.Length), shard.Grad.narrow(0, s.ChunkOffset, s.Length),
                     shard.M.narrow(0, s.ChunkOffset, s.Length), shard.V.narrow(0, s.ChunkOffset, s.Length), _params[s.Param].Decay);
-            Unflatten(shard, _world.AllGather(chunk.contiguous()), (piece, values) => GradientBuckets.Values(_params[piece.Index].Param, piece).copy_(values));
+            GradientBuckets.Unpack(shard.Bucket, _world.AllGather(chunk.contiguous()), (piece, values) => GradientBuckets.Values(_params[piece.Index].Param, piece).copy_(values));
         }
     }
 
@@ -121,7 +121,7 @@ public sealed class ShardedAdamW : IOptimizer
             foreach (var (prefix, local) in new[] { ("m.", shard.M), ("v.", shard.V) })
             {
                 using var scope = torch.NewDisposeScope();
-                Unflatten(shard, _world.AllGather(local), (piece, values) =>
+                GradientBuckets.Unpack(shard.Bucket, _world.AllGather(local), (piece, values) =>
                 {
                     var p = _params[piece.Index];
                     if (!whole.TryGetValue(prefix + p.Name, out var target))
@@ -158,22 +158,11 @@ public sealed class ShardedAdamW : IOptimizer
     /// </summary>
     Tensor Flat(Shard shard, Func<int, Tensor> pick)
     {
-        var parts = shard.Pieces.Select(p => GradientBuckets.Values(pick(p.Index), p)).ToList();
-        long padding = shard.Chunk * _world.Size - shard.Elements;
+        var parts = shard.Bucket.Pieces.Select(p => GradientBuckets.Values(pick(p.Index), p)).ToList();
+        long padding = shard.Chunk * _world.Size - shard.Bucket.Elements;
         if (parts is [{ } only] && padding == 0) return only;
         if (padding > 0) parts.Add(torch.zeros(padding, device: parts[0].device));
         return torch.cat(parts);
-    }
-
-    /// <summary>Hands each piece of the bucket its values of <paramref name="flat"/> (N chunks, padded).</summary>
-    static void Unflatten(Shard shard, Tensor flat, Action<GradientBuckets.Piece, Tensor> use)
-    {
-        long offset = 0;
-        foreach (var piece in shard.Pieces)
-        {
-            use(piece, flat.narrow(0, offset, piece.Length));
-            offset += piece.Length;
-        }
     }
 
     /// <summary>AdamW's order of state names: m then v of each parameter in turn.</summary>

@@ -77,7 +77,7 @@ public static class ReferenceScorer
             else
             {
                 Log.Information("resuming scoring: {Done:N0} of {Windows:N0} windows are done", done.Sum(r => r.Length), windows);
-                foreach (string stale in Directory.GetFiles(partial, ".*.tmp-*"))
+                foreach (string stale in AtomicFile.Leftovers(partial))
                     File.Delete(stale); // a progress file replacement the kill interrupted
             }
         }
@@ -160,7 +160,7 @@ public static class ReferenceScorer
         // DONE marks the partial as finished, so the progress files (and a replacement a kill interrupted) go before the
         // rename: the published directory holds exactly scores.bin, meta.json and DONE, also when a kill landed between
         // sealing and this cleanup and a rerun publishes.
-        foreach (string progress in ScoreProgress.Files(partial).Concat(Directory.GetFiles(partial, ".*.tmp-*")))
+        foreach (string progress in ScoreProgress.Files(partial).Concat(AtomicFile.Leftovers(partial)))
             File.Delete(progress);
         AtomicDirectory.Publish(partial, outDir); // under --force the old scores stay in place until this rename
         Log.Information("scored {Tokens:N0} tokens ({Windows:N0} windows of {T}); mean reference loss {Loss:F4}; wrote {Out}",

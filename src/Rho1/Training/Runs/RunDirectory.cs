@@ -78,7 +78,7 @@ public sealed class RunDirectory
         foreach (string dir in Directory.GetDirectories(parent, ".*"))
             if (new[] { ".tmp-", ".old-", ".del-" }.Any(prefix => Path.GetFileName(dir).StartsWith(prefix, StringComparison.Ordinal)))
                 Directory.Delete(dir, recursive: true);
-        foreach (string file in Directory.GetFiles(parent, ".*.tmp-*"))
+        foreach (string file in AtomicFile.Leftovers(parent))
             File.Delete(file);
     }
 }
