@@ -25,7 +25,8 @@ public sealed class TrainingArguments
     public readonly Option<string?> Init = new("--init")
     {
         Description = "Start from this model instead of random weights: a Rho1 checkpoint or run directory, or a Hugging Face Llama directory " +
-            "(config.json + safetensors). Its shape replaces the preset's model.*; the optimizer starts fresh. Ignored when resuming.",
+            "(config.json + safetensors). Its shape replaces the preset's model.*; the optimizer starts fresh. On resume, the checkpoint's weights " +
+            "are read instead, and a --init of another shape is refused, so the command that started the run resumes it.",
     };
     public readonly Option<string[]> AllowChange = new("--allow-change")
     {

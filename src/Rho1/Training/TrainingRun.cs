@@ -110,7 +110,8 @@ public sealed class TrainingRun : IDisposable
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
         var tasks = o.EvalTasks.Count == 0 ? [] : TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot);
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
-        string? initFrom = dir.ResumeFrom is null && o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
+        // On a resume too: the model's shape comes from --init, and must then be the checkpoint's (checked below).
+        string? initFrom = o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
         bool initTokenizerUnknown = false;
         var config = RunCompatibility.ResolveVocabulary(initFrom is null ? o.Config : WithInitModel(o, initFrom, dataset, out initTokenizerUnknown), dataset);
         config.Validate();
@@ -121,7 +122,11 @@ public sealed class TrainingRun : IDisposable
         DataParallelChecks.RequireDivisible(t, o.World.Size);
         LoadedCheckpoint? resumed = dir.ResumeFrom is null ? null : Checkpoint.Load(dir.ResumeFrom);
         if (resumed != null)
+        {
             RunCompatibility.CheckResumable(resumed.State, dataset, resumed.Path);
+            if (initFrom != null)
+                RunCompatibility.RequireSameInit(resumed.State, o.Init!, config.Model, resumed.Path);
+        }
         var evalData = o.EvalDataDir is null ? null : Own(owned, TokenDataset.OpenVerified(o.EvalDataDir));
         if (evalData != null)
             TokenizerMatch.Require($"--eval-data {o.EvalDataDir}", evalData.Meta.Tokenizer, evalData.Meta.VocabSize, dataset);
@@ -157,12 +162,12 @@ public sealed class TrainingRun : IDisposable
             Dataset = dataset, Loader = loader, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, BytesPerToken = bytesPerToken,
             Tasks = tasks, TaskTokenizer = tasks.Count == 0 ? null : TokenizerFactory.ForDataset(dataset.Directory),
             Model = model, Optimizer = optimizer, Objective = objective,
-            InitFrom = initFrom ?? resumed?.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
+            InitFrom = resumed is null ? initFrom : resumed.State.InitFrom, InitTokenizerUnknown = initTokenizerUnknown,
             Directory = dir, ResumedFrom = resumed?.Path, ResumedAt = resumed?.State.Step ?? 0, PriorWallSeconds = resumed?.State.WallSeconds ?? 0,
             ConfigHistory = history,
         };
         (run.Progress.CheckpointedStep, run.Progress.LastCheckpoint) = (resumed?.State.Step ?? -1, resumed?.Path);
-        if (initFrom != null)
+        if (initFrom != null && resumed is null)
             ModelLoader.LoadWeightsFrom(initFrom, model);
         if (resumed != null)
         {

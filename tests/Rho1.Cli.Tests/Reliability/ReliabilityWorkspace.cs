@@ -3,6 +3,8 @@
 // offline scores, and broken input files. Fixed/ is what the bad-input matrix snapshots; Runs/ is scratch.
 using Rho1.Data.Prepare;
 using Rho1.Data.Synthetic;
+using Rho1.Model;
+using Rho1.Model.Storage;
 using Rho1.Reference;
 using Rho1.Training;
 using Rho1.Training.Configuration;
@@ -28,6 +30,10 @@ public sealed class ReliabilityWorkspace : IDisposable
     /// <summary>A user's own folder (thesis.tex, sub/data.csv) that no --force may delete.</summary>
     public string Sandbox => Path.Combine(Fixed, "sandbox");
 
+    /// <summary>Hugging Face models of the bytes vocabulary for continual pretraining (--init): Mistral-shaped (GQA, sliding window) and Qwen3-shaped (q/k norms, head_dim).</summary>
+    public string HfMistral => Path.Combine(Fixed, "hf-mistral");
+    public string HfQwen3 => Path.Combine(Fixed, "hf-qwen3");
+
     /// <summary>Overrides every run here uses: no throughput measurement at start-up, short evaluations.</summary>
     public static readonly string[] Quick = { "train.peak_gflops=100", "train.eval_batches=2" };
 
@@ -49,6 +55,9 @@ public sealed class ReliabilityWorkspace : IDisposable
         new Trainer(new TrainOptions(config, Clean, Reference, "cpu", TensorBoard: false), _ => new ClmObjective()).Run();
         ReferenceScorer.Run(new ScoreOptions(Reference, Noisy, Scores, Device: "cpu"));
         ReferenceScorer.Run(new ScoreOptions(Reference, Clean, ScoresClean, Device: "cpu"));
+        var shape = new ModelConfig { VocabSize = 257, ContextLength = 128, Dim = 32, Layers = 2, Heads = 4, KvHeads = 2, FfnDim = 64, TiedEmbeddings = false };
+        WriteHuggingFaceModel(HfMistral, shape with { Family = "mistral", SlidingWindow = 64 }, seed: 11);
+        WriteHuggingFaceModel(HfQwen3, shape with { Family = "qwen3", QkNorm = true, ExplicitHeadDim = 16, RopeTheta = 1e6, NormEps = 1e-6 }, seed: 12);
 
         Directory.CreateDirectory(Inputs);
         File.WriteAllText(Path.Combine(Inputs, "empty.txt"), "");
@@ -90,6 +99,14 @@ public sealed class ReliabilityWorkspace : IDisposable
         Directory.CreateDirectory(Path.Combine(Sandbox, "sub"));
         File.WriteAllText(Path.Combine(Sandbox, "thesis.tex"), "\\documentclass{article}\n");
         File.WriteAllText(Path.Combine(Sandbox, "sub", "data.csv"), "a,b\n1,2\n");
+    }
+
+    /// <summary>A randomly initialised model of <paramref name="shape"/> written as a Hugging Face directory of the bytes vocabulary.</summary>
+    static void WriteHuggingFaceModel(string dir, ModelConfig shape, long seed)
+    {
+        using var model = new Transformer(shape, seed);
+        var info = new CheckpointInfo { Tokenizer = "bytes", VocabSize = 257, EosId = 256, Config = new() { Model = shape, Train = new() { SeqLen = 64 } } };
+        HuggingFaceExport.Write(model, info, dir);
     }
 
     /// <summary>Part 1/2 of inputs/two with the bytes tokenizer, and part 2/2 with gpt2's: parts that must not be merged.</summary>

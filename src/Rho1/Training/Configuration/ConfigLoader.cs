@@ -4,6 +4,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Rho1.Training.Configuration;
 
@@ -15,10 +16,19 @@ public static class ConfigLoader
         WriteIndented = true,
     };
 
+    /// <summary>
+    /// Strict, but writing every key, also those ToJson leaves out at their defaults (the model family's switches): the
+    /// loader's table of known keys, and what resume checks compare, so that every key a config.json can hold is read back.
+    /// </summary>
+    static readonly JsonSerializerOptions EveryKey = new(Strict)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { info => { foreach (var p in info.Properties) p.ShouldSerialize = static (_, _) => true; } } },
+    };
+
     /// <summary>Defaults, then the file (if any), then overrides in order; validated.</summary>
     public static RunConfig Load(string? path, IEnumerable<string> overrides)
     {
-        var merged = (JsonObject)JsonSerializer.SerializeToNode(new RunConfig(), Strict)!;
+        var merged = ToNode(new RunConfig());
         if (path != null)
             MergeFile(merged, path);
         foreach (string o in overrides)
@@ -53,6 +63,9 @@ public static class ConfigLoader
     }
 
     public static string ToJson(RunConfig config) => JsonSerializer.Serialize(config, Strict);
+
+    /// <summary>The config as JSON sections with every key, defaults included.</summary>
+    public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, EveryKey)!.AsObject();
 
     /// <summary>A run's config.json: the config, plus a "changes" list when resumes changed settings (ignored when the file is used as --config).</summary>
     public static string ToJson<T>(RunConfig config, IReadOnlyCollection<T> changes)

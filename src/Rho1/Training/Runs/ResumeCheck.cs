@@ -16,7 +16,7 @@ public static class ResumeCheck
     /// <summary>Every "section.key" of a config with its JSON value.</summary>
     public static Dictionary<string, JsonNode?> Flatten(RunConfig config)
     {
-        var root = JsonNode.Parse(ConfigLoader.ToJson(config))!.AsObject();
+        var root = ConfigLoader.ToNode(config);
         var flat = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var (section, node) in root)
             foreach (var (key, value) in node!.AsObject())
@@ -46,7 +46,8 @@ public static class ResumeCheck
                     changes.Add(($"objective.{key}", before[key]?.DeepClone(), objective[key]?.DeepClone()));
         var shape = changes.Where(c => c.Key.StartsWith("model.", StringComparison.Ordinal)).ToList();
         if (shape.Count > 0)
-            throw new UserErrorException($"checkpoint {path} was trained with a different model shape ({Describe(shape)}); resume with the same model.* settings");
+            throw new UserErrorException($"checkpoint {path} was trained with a different model shape ({Describe(shape)}); " +
+                (state.InitFrom is { } init ? $"it started from --init {init}: resume with that --init" : "resume with the same model.* settings"));
         var refused = changes.Where(c => !Allowed(c, allowed)).ToList();
         if (refused.Count > 0)
             throw new UserErrorException($"checkpoint {path} was trained with other settings: {Describe(refused)}; resume with the same settings, " +
@@ -58,7 +59,8 @@ public static class ResumeCheck
         allowed.Contains(c.Key) || Mutable.Contains(c.Key)
         || (c.Key == "train.steps" && c.From?.GetValue<int>() <= c.To?.GetValue<int>());
 
-    static string Describe(List<(string Key, JsonNode? From, JsonNode? To)> changes) =>
+    /// <summary>"key from → to" for each change, comma-separated.</summary>
+    public static string Describe(IEnumerable<(string Key, JsonNode? From, JsonNode? To)> changes) =>
         string.Join(", ", changes.Select(c => $"{c.Key} {Json(c.From)} → {Json(c.To)}"));
 
     static string Json(JsonNode? node) => node is null ? "(none)" : node.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });

@@ -45,6 +45,18 @@ public static class RunCompatibility
         return config;
     }
 
+    /// <summary>
+    /// A resume given --init (the identical command that started a continual run): the model it names must have the shape
+    /// the checkpoint was trained with; its weights are not read, the checkpoint's are.
+    /// </summary>
+    public static void RequireSameInit(TrainerState state, string init, Rho1.Model.ModelConfig initModel, string path)
+    {
+        var differences = ResumeCheck.Diff(state.Config, state.Config with { Model = initModel });
+        if (differences.Count > 0)
+            throw new UserErrorException($"--init {init} is not the model checkpoint {path} continues ({ResumeCheck.Describe(differences)}); " +
+                $"resume with the --init the run started from ({state.InitFrom ?? "none: it started from random weights"})");
+    }
+
     /// <summary>The data side of a resume: the same tokenizer and the same dataset. Settings are ResumeCheck's.</summary>
     public static void CheckResumable(TrainerState state, TokenDataset dataset, string path)
     {

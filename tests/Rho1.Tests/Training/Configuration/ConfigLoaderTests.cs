@@ -91,6 +91,31 @@ public class ConfigLoaderTests : IDisposable
         Assert.Equal(c, ConfigLoader.FromJson(ConfigLoader.ToJson(c), "test"));
     }
 
+    public static TheoryData<string> Families => new() { "mistral", "llama31", "qwen2", "qwen3" };
+
+    /// <summary>A run's config.json is a valid --config: every key the trainer writes (the family switches too), the loader reads back to the same config.</summary>
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void A_runs_config_json_of_every_family_loads_back_as_the_same_config(string family)
+    {
+        var model = Rho1.Model.Storage.ModelLoader.Info(Path.Combine(AppContext.BaseDirectory, "Fixtures", "hf-tiny-" + family)).Config.Model;
+        var c = ConfigLoader.Load(null, ["train.steps=7", "selection.ratio=0.6"]) with { Model = model };
+        var changes = new[] { new Rho1.Training.Runs.ConfigChange(5, "train.steps", 3, 7) };
+        string path = File(ConfigLoader.ToJson(c, changes));
+        Assert.Equal(c, ConfigLoader.Load(path, []));
+        // And as --set overrides, key by key (rope_scaling as a JSON object).
+        Assert.Equal(c, ConfigLoader.Load(null, ConfigLoader.ToNode(c).SelectMany(section => section.Value!.AsObject().Select(kv =>
+            $"{section.Key}.{kv.Key}={(kv.Value?.GetValueKind() == System.Text.Json.JsonValueKind.String ? kv.Value.GetValue<string>() : kv.Value?.ToJsonString() ?? "null")}"))));
+    }
+
+    [Fact]
+    public void Family_switches_can_be_set_like_any_key()
+    {
+        var c = ConfigLoader.Load(null, ["model.family=qwen3", "model.qk_norm=true", "model.head_dim=32", "model.sliding_window=0"]);
+        Assert.Equal(("qwen3", true, 32), (c.Model.Family, c.Model.QkNorm, c.Model.ExplicitHeadDim));
+        Assert.Contains("model.qk_norm", Assert.Throws<UserErrorException>(() => ConfigLoader.Load(null, ["model.qk_norm=7"])).Message);
+    }
+
     [Fact]
     public void Every_preset_loads_and_validates()
     {
