@@ -4,13 +4,17 @@ namespace Rho1.Cli;
 
 public static class Presets
 {
+    static string Directory => Path.Combine(AppContext.BaseDirectory, "configs");
+
+    /// <summary>The presets shipped beside the binary, by name, in order.</summary>
+    public static IReadOnlyList<string> Names => System.IO.Directory.Exists(Directory)
+        ? [.. System.IO.Directory.GetFiles(Directory, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)] : [];
+
     public static string Resolve(string nameOrPath)
     {
         if (File.Exists(nameOrPath)) return nameOrPath;
-        string dir = Path.Combine(AppContext.BaseDirectory, "configs");
-        string preset = Path.Combine(dir, nameOrPath.EndsWith(".json", StringComparison.Ordinal) ? nameOrPath : nameOrPath + ".json");
+        string preset = Path.Combine(Directory, nameOrPath.EndsWith(".json", StringComparison.Ordinal) ? nameOrPath : nameOrPath + ".json");
         if (File.Exists(preset)) return preset;
-        var known = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.json").Select(Path.GetFileNameWithoutExtension) : Enumerable.Empty<string?>();
-        throw new UserErrorException($"--config {nameOrPath}: no such file or preset (presets: {string.Join(", ", known)})");
+        throw new UserErrorException($"--config {nameOrPath}: no such file or preset (presets: {string.Join(", ", Names)})");
     }
 }

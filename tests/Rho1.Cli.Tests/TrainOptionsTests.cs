@@ -92,4 +92,30 @@ public class TrainOptionsTests
         Assert.Equal("clean", options.RefData);
         Assert.Equal(["model.dim"], options.SetKeys);
     }
+
+    [Theory]
+    [InlineData("--zero", "1", "train.zero=0", "--set train.zero=0 conflicts with --zero, which sets train.zero=1")]
+    [InlineData("--ratio", "0.6", "selection.ratio=0.7", "--set selection.ratio=0.7 conflicts with --ratio, which sets selection.ratio=0.6")]
+    [InlineData("--eval-batches", "all", "train.eval_batches=3", "--set train.eval_batches=3 conflicts with --eval-batches, which sets train.eval_batches=0")]
+    public void A_flag_and_a_set_of_its_key_that_disagree_are_refused(string flag, string value, string set, string expected)
+    {
+        var verb = new TrainCommand();
+        var root = new RootCommand { verb.Create() };
+        string[] args = ["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "0.6", flag, value];
+        if (flag == "--ratio") args = args[..^2];
+        var e = Assert.Throws<UserErrorException>(() => verb.Options(root.Parse([.. args, "--set", set])));
+        Assert.Equal(expected + "; give one of them", e.Message);
+        // The same value both ways is no conflict.
+        string same = set[..set.IndexOf('=')] + "=" + (flag == "--eval-batches" ? "0" : value);
+        Assert.NotNull(verb.Options(root.Parse([.. args, "--set", same])));
+    }
+
+    [Fact]
+    public void Config_help_lists_every_shipped_preset()
+    {
+        string help = new TrainingArguments().Config.Description!;
+        string[] shipped = [.. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "configs"), "*.json").Select(Path.GetFileNameWithoutExtension)!];
+        Assert.True(shipped.Length >= 7, string.Join(", ", shipped));
+        Assert.All(shipped, name => Assert.Contains(name!, help));
+    }
 }

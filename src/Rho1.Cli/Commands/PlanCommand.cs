@@ -13,8 +13,8 @@ public sealed class PlanCommand
     readonly Option<int> _world = new("--world") { Description = "Processes (GPUs) the job runs on.", DefaultValueFactory = _ => 1 };
     readonly Option<bool> _checkpointing = new("--activation-checkpointing") { Description = "train.activation_checkpointing=true." };
     readonly Option<int?> _vocab = new("--vocab-size") { Description = "Vocabulary, when the config leaves it to the dataset (model.vocab_size 0) and no --init gives it." };
-    readonly Option<double?> _memory = new("--gpu-memory") { Description = "Device memory per rank in GB: say whether the plan fits (with 10% kept free)." };
-    readonly Option<string> _device = new("--device") { Description = "cpu or cuda (bf16 under precision auto; the CUDA context instead of the CPU baseline).", DefaultValueFactory = _ => "cpu" };
+    readonly Option<double?> _memory = new("--gpu-memory") { Description = "GPU memory per rank in GB (implies --device cuda): say whether the plan fits (with 10% kept free), and if not, the smallest change that does." };
+    readonly Option<string?> _device = new("--device") { Description = "cpu or cuda (bf16 under precision auto; the CUDA context instead of the CPU baseline). Default: cpu, or cuda with --gpu-memory." };
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON object." };
 
     public Command Create()
@@ -38,9 +38,13 @@ public sealed class PlanCommand
         if (parse.GetValue(_vocab) is { } vocab)
             config = config with { Model = config.Model with { VocabSize = vocab } };
         config.Validate();
-        var plan = MemoryPlan.Compute(config, parse.GetValue(_world), parse.GetValue(_device)!);
         double? limit = parse.GetValue(_memory) * 1e9;
+        string device = parse.GetValue(_device) ?? (limit is null ? "cpu" : "cuda");
+        if (limit is not null && device != "cuda")
+            throw new UserErrorException($"--gpu-memory is a GPU's memory, but --device {device}: leave --device out or give --device cuda");
+        var plan = MemoryPlan.Compute(config, parse.GetValue(_world), device);
         bool? fits = limit is { } l ? plan.Total <= 0.9 * l : null;
+        var suggestion = fits == false ? PlanSuggestions.Smallest(config, parse.GetValue(_world), device, 0.9 * limit!.Value) : null;
         if (parse.GetValue(_json))
         {
             o.WriteLine(JsonSerializer.Serialize(new
@@ -48,6 +52,7 @@ public sealed class PlanCommand
                 parameters = plan.Parameters, precision = plan.Precision, world = plan.World, zero = plan.Zero, activation_checkpointing = plan.Checkpointing, micro_batch_tokens = plan.MicroTokens,
                 items = plan.Items.ToDictionary(i => i.Component, i => Math.Round(i.Bytes)), total_bytes = Math.Round(plan.Total),
                 bytes_per_parameter = Math.Round(plan.BytesPerParameter, 2), fits,
+                fits_with = suggestion is null ? null : new { change = suggestion.Change, world = suggestion.World, total_bytes = Math.Round(suggestion.Plan.Total) },
             }));
             return ExitCodes.Success;
         }
@@ -65,6 +70,11 @@ public sealed class PlanCommand
         o.WriteLine();
         o.WriteLine($"static state: {plan.BytesPerParameter:F1} bytes per parameter" + (limit is { } lim
             ? $"; {(fits == true ? "fits" : "does not fit")} in {G(lim)} GB with 10% kept free" : ""));
+        if (fits == false)
+            o.WriteLine(suggestion is null
+                ? "no change fits it (tried: ZeRO-1, activation checkpointing, micro-batches down to one row per rank, as many ranks as train.batch_size " +
+                    "splits over): it needs GPUs with more memory"
+                : $"fits with: {suggestion.Change} ({G(suggestion.Plan.Total)} GB per rank on {suggestion.World} rank(s))");
         return fits == false ? ExitCodes.Failure : ExitCodes.Success;
     }
 }

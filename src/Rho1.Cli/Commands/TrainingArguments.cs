@@ -1,6 +1,7 @@
 // Options shared by the training verbs (train-ref, train, sweep, bench-step): config, data, output, overrides,
 // resume. Declared once here; each verb adds the ones it takes and builds its options record from them.
 using System.CommandLine;
+using System.Globalization;
 using Rho1.Training;
 using Rho1.Training.Configuration;
 
@@ -8,7 +9,7 @@ namespace Rho1.Cli.Commands;
 
 public sealed class TrainingArguments
 {
-    public readonly Option<string> Config = new("--config", "-c") { Description = "Config file, or a preset name from configs/ (tiny, small, gpt2-124m, tinyllama-1b).", Required = true };
+    public readonly Option<string> Config = new("--config", "-c") { Description = $"Config file (a run's config.json too), or a preset name from configs/ ({string.Join(", ", Presets.Names)}).", Required = true };
     public readonly Option<string> Data = new("--data", "-d") { Description = "Prepared dataset directory (from `rho1 prepare`).", Required = true };
     public readonly Option<string> Out = new("--out", "-o") { Description = "Run directory to create.", Required = true };
     public readonly Option<string[]> Set = new("--set") { Description = "Override a config key: section.key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -50,8 +51,32 @@ public sealed class TrainingArguments
     }
 
     /// <summary>The preset or file with --set overrides, then <paramref name="extra"/> (overrides the verb's own flags imply, applied last).</summary>
-    public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null) =>
-        ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), (parse.GetValue(Set) ?? []).Concat(EvalBatchesOverride(parse)).Concat(ZeroOverride(parse)).Concat(extra ?? []));
+    /// <remarks>A flag and a --set of the same key with different values are refused: neither silently wins.</remarks>
+    public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null)
+    {
+        string[] set = parse.GetValue(Set) ?? [];
+        var implied = EvalBatchesOverride(parse).Concat(ZeroOverride(parse)).Concat(extra ?? []).ToList();
+        foreach (string assignment in implied)
+        {
+            string key = assignment[..assignment.IndexOf('=')];
+            string? flag = FlagOf.GetValueOrDefault(key);
+            if (set.FirstOrDefault(a => a.StartsWith(key + "=", StringComparison.Ordinal) && !SameValue(a[(key.Length + 1)..], assignment[(key.Length + 1)..])) is { } conflict)
+                throw new UserErrorException($"--set {conflict} conflicts with {flag ?? "a flag"}, which sets {assignment}; give one of them");
+        }
+        return ConfigLoader.Load(Presets.Resolve(parse.GetValue(Config)!), set.Concat(implied));
+    }
+
+    /// <summary>The flag behind each config key a flag sets, for the conflict message.</summary>
+    static readonly Dictionary<string, string> FlagOf = new(StringComparer.Ordinal)
+    {
+        ["train.zero"] = "--zero", ["train.eval_batches"] = "--eval-batches", ["train.activation_checkpointing"] = "--activation-checkpointing",
+        ["selection.ratio"] = "--ratio", ["selection.select"] = "--select", ["selection.score"] = "--score", ["selection.slm_start"] = "--slm-start",
+        ["selection.ref_refresh_every"] = "--ref-refresh", ["selection.weighting"] = "--soft", ["selection.temperature"] = "--soft",
+    };
+
+    static bool SameValue(string a, string b) =>
+        a == b || (double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double x)
+            && double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out double y) && x == y);
 
     IEnumerable<string> ZeroOverride(ParseResult parse) => parse.GetResult(Zero) is null || parse.GetValue(Zero) is not { } z ? [] : [$"train.zero={z}"];
 

@@ -40,4 +40,7 @@ public interface ICollectives : IDisposable
     /// answer, e.g. "step 12") and fails; zero: for ever. Engines whose calls cannot be watched ignore it.
     /// </summary>
     void Watch(TimeSpan timeout, Func<string> where) { }
+
+    /// <summary>Whether Watch's timeout is honoured (NCCL's polled calls); MPI's calls block inside the library.</summary>
+    bool Watched => false;
 }

@@ -65,6 +65,8 @@ public sealed unsafe class NcclCollectives : ICollectives
 
     public void Watch(TimeSpan timeout, Func<string> where) => (_watch.Timeout, _watch.Where) = (timeout, where);
 
+    public bool Watched => true;
+
     /// <summary>Checks an NCCL call's result, then waits for the collective it queued (when the CUDA runtime is at hand).</summary>
     void Completed(int code, string call)
     {

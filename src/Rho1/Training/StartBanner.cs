@@ -2,6 +2,8 @@
 // objective in words, and where its files go, so that a log read later says what the run was.
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Rho1.Distributed;
+using Rho1.Optimization;
 using Rho1.Platform;
 using Rho1.Training.Configuration;
 using TorchSharp;
@@ -64,5 +66,28 @@ public static class StartBanner
             if (ComputeThreads.BusyMachineWarning() is { } busy)
                 run.Log.Warning("{Busy}", busy);
         }
+        var world = run.World;
+        if (world.Size > 1 || world is NcclCollectives)
+            run.Log.Information("data parallel: {Size} processes over {Backend}, {Rows} of the {Batch} rows of each batch per process; rank 0 writes the run directory; " +
+                "{Wait}", world.Size, world.Backend, t.BatchSize / world.Size, t.BatchSize, CollectiveWait(world.Watched, t.CollectiveTimeoutS));
+        if (world is NcclCollectives nccl)
+            run.Log.Information("NCCL device: {Binding}", nccl.Binding);
+        if (run.Optimizer is ShardedAdamW sharded)
+            run.Log.Information("optimizer state sharded over {Size} ranks (train.zero=1): {Local:N0} values of moments and gradient on this rank, against {Whole:N0} unsharded",
+                world.Size, sharded.LocalStateElements, 3 * run.Parameters);
+        if (t.GradReduceDtype == "bf16" && world.Size > 1)
+            run.Log.Information("gradients averaged in bfloat16 on the wire (train.grad_reduce_dtype=bf16): {How}",
+                world.SumsBFloat16 ? "summed in bfloat16 by NCCL" : "rounded once per rank, summed in fp32");
+        if (run.Device.type == DeviceType.CUDA)
+            run.Log.Information("TF32 for fp32 matmuls: {Tf32} (train.tf32)", t.Tf32 ? "on" : "off");
+        run.Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(run.Device.type, t.ComputeType, run.Config.Model.HeadDim),
+            run.DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
     }
+
+    /// <summary>How long a collective may wait, as true for the engine: only watched engines (NCCL) honour train.collective_timeout_s.</summary>
+    public static string CollectiveWait(bool watched, double timeoutS) =>
+        !watched ? "a collective waits without a time limit (MPI's calls block inside the library; train.collective_timeout_s applies to NCCL only): " +
+                "the launcher ends a job whose rank died, a stalled rank stalls the job"
+        : timeoutS > 0 ? string.Create(CultureInfo.InvariantCulture, $"a collective waits at most {timeoutS:0} s (train.collective_timeout_s)")
+        : "a collective waits for ever (train.collective_timeout_s=0)";
 }

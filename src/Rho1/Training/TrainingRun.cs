@@ -262,22 +262,6 @@ public sealed class TrainingRun : IDisposable
         Log.Information("model {Params:N0} parameters, {Flops:G3} FLOP/token, peak {Peak:F0} GFLOP/s ({Precision}) on {Device}",
             Parameters, FlopsPerToken, PeakGflops, t.Precision, DeviceSpec.Name(Device));
         StartBanner.Log(this);
-        if (World.Size > 1 || World is NcclCollectives)
-            Log.Information("data parallel: {Size} processes over {Backend}, {Rows} of the {Batch} rows of each batch per process; rank 0 writes the run directory; " +
-                "a collective waits at most {Timeout}", World.Size, World.Backend, t.BatchSize / World.Size, t.BatchSize,
-                t.CollectiveTimeoutS > 0 ? $"{t.CollectiveTimeoutS:0} s (train.collective_timeout_s)" : "for ever (train.collective_timeout_s=0)");
-        if (World is NcclCollectives nccl)
-            Log.Information("NCCL device: {Binding}", nccl.Binding);
-        if (Optimizer is ShardedAdamW sharded)
-            Log.Information("optimizer state sharded over {Size} ranks (train.zero=1): {Local:N0} values of moments and gradient on this rank, against {Whole:N0} unsharded",
-                World.Size, sharded.LocalStateElements, 3 * Parameters);
-        if (t.GradReduceDtype == "bf16" && World.Size > 1)
-            Log.Information("gradients averaged in bfloat16 on the wire (train.grad_reduce_dtype=bf16): {How}",
-                World.SumsBFloat16 ? "summed in bfloat16 by NCCL" : "rounded once per rank, summed in fp32");
-        if (Device.type == DeviceType.CUDA)
-            Log.Information("TF32 for fp32 matmuls: {Tf32} (train.tf32)", t.Tf32 ? "on" : "off");
-        Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(Device.type, t.ComputeType, Config.Model.HeadDim),
-            DeviceSideSkip ? "on the device (faults read at log steps)" : "on the host each step");
         Metrics = new MetricsLog(Directory.Dir, Progress.Step, Options.TensorBoard);
         _owned.Add(Metrics);
         Progress.Wall.Start();
