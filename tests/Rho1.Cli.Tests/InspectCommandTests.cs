@@ -43,6 +43,23 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         // Bytes tokenizer: 40 tokens are 40 bytes, so the first documents with their EOS markers.
         Assert.Matches(@"Doc \d+: naïve text<\|endoftext\|>Doc", r.Stdout);
+        Assert.Contains("first 40 tokens of the train split (id, text):", r.Stdout);
+    }
+
+    [Fact]
+    public void Decode_n_lists_n_tokens_with_their_ids_and_text()
+    {
+        // One token is one byte with this tokenizer: "D", id 68; the listing says so.
+        var r = CliRunner.Run("inspect", _out, "--decode", "1");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("first 1 token of the train split (id, text):\n        68 \"D\"\ndecoded:\nD\n", r.Stdout.ReplaceLineEndings("\n"));
+        var json = JsonDocument.Parse(CliRunner.Run("inspect", _out, "--decode", "5", "--json").Stdout).RootElement.GetProperty("decoded");
+        Assert.Equal(5, json.GetProperty("count").GetInt32());
+        var tokens = json.GetProperty("tokens").EnumerateArray().ToList();
+        Assert.Equal(5, tokens.Count);
+        // The pieces are the ids' own text, and together they are the decoded text ("Doc N", ASCII: one byte each).
+        Assert.Equal(json.GetProperty("text").GetString(), string.Concat(tokens.Select(t => t.GetProperty("text").GetString())));
+        Assert.All(tokens, t => Assert.Equal(t.GetProperty("text").GetString(), ((char)t.GetProperty("id").GetInt32()).ToString()));
     }
 
     [Fact]

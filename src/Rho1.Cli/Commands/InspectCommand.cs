@@ -2,6 +2,7 @@
 // decoded. A failed checksum is a runtime failure (exit 1), not bad usage.
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Rho1.Data.Format;
 using Rho1.Data.Reading;
 using Rho1.Data.Tokenizers;
@@ -13,7 +14,7 @@ public sealed class InspectCommand
     readonly Argument<string> _dir = new("dir") { Description = "Dataset directory written by 'rho1 prepare'." };
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON object instead of text." };
     readonly Option<bool> _verify = new("--verify") { Description = "Recompute every shard's SHA-256; exit 1 naming a corrupt shard." };
-    readonly Option<int> _decode = new("--decode") { Description = "Decode and print the first N train tokens." };
+    readonly Option<int> _decode = new("--decode") { Description = "Print the first N tokens of the train split: each id with its text, then the N decoded together (N tokens, not characters: with the bytes tokenizer a token is one byte)." };
 
     public Command Create()
     {
@@ -44,7 +45,7 @@ public sealed class InspectCommand
                     return ExitCodes.Failure;
                 }
             }
-            string? decoded = n > 0 ? Decode(dataset, path, n) : null;
+            var decoded = n > 0 ? Decode(dataset, path, n) : null;
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(_json))
                 o.WriteLine(JsonSerializer.Serialize(Summary(dataset.Meta, verified, decoded), new JsonSerializerOptions { WriteIndented = true }));
@@ -55,15 +56,29 @@ public sealed class InspectCommand
         return command;
     }
 
-    static string Decode(TokenDataset dataset, string path, int n)
+    /// <summary>The first <paramref name="n"/> train tokens: each id with its own text, and all of them decoded together.</summary>
+    static Decoded Decode(TokenDataset dataset, string path, int n)
     {
         var train = dataset.Split("train");
         var ids = new long[Math.Min(n, train.Length)];
         train.Read(0, ids);
-        return TokenizerFactory.ForDataset(path).Decode(ids.Select(id => (int)id).ToArray());
+        var tokenizer = TokenizerFactory.ForDataset(path);
+        int[] tokens = [.. ids.Select(id => (int)id)];
+        return new(tokens.Length, [.. tokens.Select(id => new DecodedToken(id, tokenizer.Decode([id])))], tokenizer.Decode(tokens));
     }
 
-    static Dictionary<string, object?> Summary(DatasetMeta meta, bool? verified, string? decoded)
+    sealed record DecodedToken([property: JsonPropertyName("id")] int Id, [property: JsonPropertyName("text")] string Text);
+
+    sealed record Decoded([property: JsonPropertyName("count")] int Count, [property: JsonPropertyName("tokens")] DecodedToken[] Tokens,
+        [property: JsonPropertyName("text")] string Text);
+
+    /// <summary>Tokens listed one by one in the text output; the decoded text always covers all of them.</summary>
+    const int ListedTokens = 64;
+
+    /// <summary>A token's text as a JSON string, readable: non-ASCII letters as they are, control characters escaped.</summary>
+    static readonly JsonSerializerOptions Escaped = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    static Dictionary<string, object?> Summary(DatasetMeta meta, bool? verified, Decoded? decoded)
     {
         var summary = new Dictionary<string, object?>
         {
@@ -91,7 +106,7 @@ public sealed class InspectCommand
         return summary;
     }
 
-    static void WriteText(DatasetMeta meta, bool? verified, string? decoded, TextWriter o)
+    static void WriteText(DatasetMeta meta, bool? verified, Decoded? decoded, TextWriter o)
     {
         o.WriteLine($"tokenizer    {meta.Tokenizer} (vocab {meta.VocabSize}, eos {meta.EosId}, {meta.TokenBytes * 8}-bit ids)");
         o.WriteLine($"fingerprint  {meta.Fingerprint}");
@@ -108,8 +123,13 @@ public sealed class InspectCommand
             o.WriteLine("checksums    all shards verified");
         if (decoded is not null)
         {
+            o.WriteLine($"first {decoded.Count:N0} token{(decoded.Count == 1 ? "" : "s")} of the train split (id, text):");
+            foreach (var token in decoded.Tokens.Take(ListedTokens))
+                o.WriteLine($"  {token.Id,8} {JsonSerializer.Serialize(token.Text, Escaped)}");
+            if (decoded.Count > ListedTokens)
+                o.WriteLine($"  … {decoded.Count - ListedTokens:N0} more");
             o.WriteLine("decoded:");
-            o.WriteLine(decoded);
+            o.WriteLine(decoded.Text);
         }
     }
 }

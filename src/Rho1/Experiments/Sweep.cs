@@ -167,7 +167,7 @@ public static class Sweep
         foreach (var r in rows)
         {
             string reached = r.StepsToBaseline is { } s ? s.ToString(CultureInfo.InvariantCulture) : rows.Any(x => x.Ratio >= 1) ? "not reached" : "n/a";
-            string accuracies = string.Concat(tasks.Select(t => $" {F(Value(r, t, Metric(t)))} ± {F(Value(r, t, TaskMetrics.StdErr(Metric(t))))} |"));
+            string accuracies = string.Concat(tasks.Select(t => $" {F(Value(r, t, Metric(t)))} {(r.Tasks.TryGetValue(t, out var m) ? TaskMetrics.PlusMinus(m, Metric(t)) : "")} |"));
             md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {F(r.Ratio, "0.00")} | {F(r.FinalLoss)} | {F(r.FinalBpb)} | {reached} | {F(r.TokensPerSecond, "N0")} |") + accuracies);
         }
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "summary.md"), md.ToString());

@@ -50,9 +50,7 @@ public static class TaskEvaluator
                 ["gold"] = item.Gold, ["pred"] = pred, ["pred_norm"] = predNorm, [TaskMetrics.Acc] = pred == item.Gold ? 1 : 0, [TaskMetrics.AccNorm] = predNorm == item.Gold ? 1 : 0,
             });
         }
-        var (acc, accErr) = TaskMetrics.Accuracy(correct);
-        var (norm, normErr) = TaskMetrics.Accuracy(correctNorm);
-        return new() { [TaskMetrics.Acc] = acc, [TaskMetrics.StdErr(TaskMetrics.Acc)] = accErr, [TaskMetrics.AccNorm] = norm, [TaskMetrics.StdErr(TaskMetrics.AccNorm)] = normErr };
+        return TaskMetrics.Report((TaskMetrics.Acc, TaskMetrics.Accuracy(correct)), (TaskMetrics.AccNorm, TaskMetrics.Accuracy(correctNorm)));
     }
 
     static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
@@ -74,7 +72,6 @@ public static class TaskEvaluator
                 [TaskMetrics.ExactMatch] = right ? 1 : 0,
             });
         }
-        var (em, emErr) = TaskMetrics.Accuracy(correct);
-        return new() { [TaskMetrics.ExactMatch] = em, [TaskMetrics.StdErr(TaskMetrics.ExactMatch)] = emErr };
+        return TaskMetrics.Report((TaskMetrics.ExactMatch, TaskMetrics.Accuracy(correct)));
     }
 }

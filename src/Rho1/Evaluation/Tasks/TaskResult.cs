@@ -15,8 +15,8 @@ public sealed record TaskResult(
     /// <summary>The task's headline metric: acc for multiple choice, exact_match for generation.</summary>
     [JsonIgnore] public string Headline => Metrics.ContainsKey(TaskMetrics.Acc) ? TaskMetrics.Acc : TaskMetrics.ExactMatch;
 
-    /// <summary>"acc 0.4120 ± 0.0220  acc_norm 0.4300 ± 0.0221  (500 items, 0-shot)".</summary>
+    /// <summary>"acc 0.4120 ± 0.0220  acc_norm 0.4300 ± 0.0221  (500 items, 0-shot)"; "± n/a" over one item.</summary>
     public string Describe() =>
-        string.Join("  ", Metrics.Keys.Where(k => !TaskMetrics.IsStdErr(k)).Select(k => $"{k} {Metrics[k]:F4} ± {Metrics[TaskMetrics.StdErr(k)]:F4}"))
-        + $"  ({Items:N0} items, {FewShot}-shot)";
+        string.Join("  ", Metrics.Keys.Where(k => !TaskMetrics.IsStdErr(k)).Select(k => $"{k} {Metrics[k]:F4} {TaskMetrics.PlusMinus(Metrics, k)}"))
+        + $"  ({Items:N0} item{(Items == 1 ? "" : "s")}, {FewShot}-shot)";
 }

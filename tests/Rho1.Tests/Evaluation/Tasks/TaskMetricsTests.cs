@@ -27,6 +27,18 @@ public class TaskMetricsTests
         Assert.Equal(0, TaskMetrics.ArgMax([1.0, 1.0, 0.5])); // ties go to the first, as numpy's argmax
     }
 
+    [Fact]
+    public void Over_one_item_the_standard_error_is_undefined_and_said_to_be()
+    {
+        var (mean, err) = TaskMetrics.Accuracy([true]);
+        Assert.Equal(1.0, mean);
+        Assert.True(double.IsNaN(err));
+        var report = TaskMetrics.Report((TaskMetrics.Acc, (mean, err)), (TaskMetrics.AccNorm, TaskMetrics.Accuracy([true, false])));
+        Assert.Equal(["acc", "acc_norm", "acc_norm_stderr"], report.Keys.Order());
+        var result = new TaskResult("one", "generic", 1, 0, report, 0.1);
+        Assert.Equal("acc 1.0000 ± n/a  acc_norm 0.5000 ± 0.5000  (1 item, 0-shot)", result.Describe());
+    }
+
     [Theory]
     [InlineData("She pays 5 + 7 = 12 dollars.\n#### 1,212", null, "1212")]
     [InlineData("The total is $1,234.", null, "1234")]
