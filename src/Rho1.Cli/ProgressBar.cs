@@ -65,5 +65,5 @@ public sealed class ProgressBar(TextWriter? error = null, bool? terminal = null)
     }
 
     /// <summary>h:mm:ss from an hour up, mm:ss below.</summary>
-    public static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:D2}:{t.Seconds:D2}" : $"{t.Minutes:D2}:{t.Seconds:D2}";
+    public static string Format(TimeSpan t) => Rho1.Training.StepProgress.Format(t);
 }

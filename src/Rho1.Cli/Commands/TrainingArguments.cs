@@ -29,6 +29,11 @@ public sealed class TrainingArguments
             "(config.json + safetensors). Its shape replaces the preset's model.*; the optimizer starts fresh. On resume, the checkpoint's weights " +
             "are read instead, and a --init of another shape is refused, so the command that started the run resumes it.",
     };
+    public readonly Option<string?> HfExport = new("--hf-export")
+    {
+        Description = "Also write a Hugging Face directory (safetensors, config.json, tokenizer files) into RUN/hf/ at every checkpoint " +
+            "(checkpoints) or at the given steps (1000,5000), and of the final model (train.hf_export).",
+    };
     public readonly Option<string[]> AllowChange = new("--allow-change")
     {
         Description = "With --resume: let this setting differ from the checkpoint's (e.g. train.lr, selection.ratio, objective.reference); " +
@@ -39,7 +44,7 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, Zero, Init, Device, Threads, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, Zero, Init, HfExport, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
@@ -55,7 +60,7 @@ public sealed class TrainingArguments
     public RunConfig LoadConfig(ParseResult parse, IEnumerable<string>? extra = null)
     {
         string[] set = parse.GetValue(Set) ?? [];
-        var implied = EvalBatchesOverride(parse).Concat(ZeroOverride(parse)).Concat(extra ?? []).ToList();
+        var implied = EvalBatchesOverride(parse).Concat(ZeroOverride(parse)).Concat(HfExportOverride(parse)).Concat(extra ?? []).ToList();
         foreach (string assignment in implied)
         {
             string key = assignment[..assignment.IndexOf('=')];
@@ -69,7 +74,7 @@ public sealed class TrainingArguments
     /// <summary>The flag behind each config key a flag sets, for the conflict message.</summary>
     static readonly Dictionary<string, string> FlagOf = new(StringComparer.Ordinal)
     {
-        ["train.zero"] = "--zero", ["train.eval_batches"] = "--eval-batches", ["train.activation_checkpointing"] = "--activation-checkpointing",
+        ["train.zero"] = "--zero", ["train.hf_export"] = "--hf-export", ["train.eval_batches"] = "--eval-batches", ["train.activation_checkpointing"] = "--activation-checkpointing",
         ["selection.ratio"] = "--ratio", ["selection.select"] = "--select", ["selection.score"] = "--score", ["selection.slm_start"] = "--slm-start",
         ["selection.ref_refresh_every"] = "--ref-refresh", ["selection.weighting"] = "--soft", ["selection.temperature"] = "--soft",
     };
@@ -77,6 +82,8 @@ public sealed class TrainingArguments
     static bool SameValue(string a, string b) =>
         a == b || (double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double x)
             && double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out double y) && x == y);
+
+    IEnumerable<string> HfExportOverride(ParseResult parse) => parse.GetResult(HfExport) is null || parse.GetValue(HfExport) is not { } e ? [] : [$"train.hf_export={e}"];
 
     IEnumerable<string> ZeroOverride(ParseResult parse) => parse.GetResult(Zero) is null || parse.GetValue(Zero) is not { } z ? [] : [$"train.zero={z}"];
 

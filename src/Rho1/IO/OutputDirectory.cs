@@ -13,7 +13,7 @@ public static class OutputDirectory
 
     static readonly Dictionary<Kind, string[]> Own = new()
     {
-        [Kind.Run] = ["config.json", "metrics.jsonl", "train.log", "summary.json", "tensorboard", "checkpoints", "final"],
+        [Kind.Run] = ["config.json", "metrics.jsonl", "train.log", "summary.json", "tensorboard", "checkpoints", "final", "hf"],
         [Kind.Dataset] = ["meta.json", "tokenizer"],
         [Kind.Scores] = ["scores.bin", "meta.json", "DONE", "progress.json"],
         [Kind.Export] = ["model.safetensors", "model.safetensors.index.json", "config.json", "rho1.json", "generation_config.json",

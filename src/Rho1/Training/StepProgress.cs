@@ -31,6 +31,13 @@ public sealed class StepProgress : IDisposable
     public Stopwatch Window { get; } = new();
     public long WindowTokens { get; set; }
 
+    /// <summary>Time left until step <paramref name="steps"/> at this process's pace since it resumed at <paramref name="resumedAt"/>.</summary>
+    public TimeSpan Eta(int steps, int resumedAt) =>
+        TimeSpan.FromSeconds(Wall.Elapsed.TotalSeconds / Math.Max(1, Step - resumedAt) * Math.Max(0, steps - Step));
+
+    /// <summary>"mm:ss", or "h:mm:ss" from an hour on: elapsed time and ETAs in logs and progress bars.</summary>
+    public static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t.Minutes:D2}:{t.Seconds:D2}" : $"{t.Minutes:D2}:{t.Seconds:D2}";
+
     public void Dispose()
     {
         BadRunOnDevice?.Dispose();

@@ -202,8 +202,10 @@ public sealed class Trainer
             record["allreduce_s"] = MetricsLog.Round(r.AllReduce, 4);
         }
         run.Metrics.Write(record);
-        run.StepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s",
-            run.Progress.Step, run.Config.Train.Steps, run.Progress.LastLoss, result.Lr, gradNorm, run.Progress.TokensPerSecond);
+        // Elapsed over every attempt of the run; the ETA at this attempt's pace: what a SLURM log needs, where no bar is drawn.
+        run.StepLog.Information("step {Step}/{Steps} loss {Loss:F4} lr {Lr:G3} grad norm {Norm:F3} {Tps:N0} tokens/s elapsed {Elapsed} ETA {Eta}",
+            run.Progress.Step, run.Config.Train.Steps, run.Progress.LastLoss, result.Lr, gradNorm, run.Progress.TokensPerSecond,
+            StepProgress.Format(TimeSpan.FromSeconds(run.WallSeconds)), StepProgress.Format(run.Progress.Eta(run.Config.Train.Steps, run.ResumedAt)));
     }
 
     /// <summary>
@@ -247,12 +249,15 @@ public sealed class Trainer
     /// <summary>The metrics.jsonl key of a task's metric: "task/NAME/acc".</summary>
     public static string TaskMetricKey(string task, string metric) => $"task/{task}/{metric}";
 
-    /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few.</summary>
+    /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few; Hugging Face copies first (train.hf_export).</summary>
     static void MaybeCheckpoint(TrainingRun run)
     {
         var t = run.Config.Train;
         if (!run.IsMain && !run.Optimizer.Sharded) return; // one copy of the weights (every rank holds the same), one writer of the run directory
-        if (run.Progress.Step == t.Steps)
+        bool final = run.Progress.Step == t.Steps;
+        if (run.IsMain && t.HfExportDue(run.Progress.Step, final, periodic: t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0))
+            HuggingFaceSnapshots.Write(run, final ? "final" : $"step-{run.Progress.Step:D7}");
+        if (final)
             Save(run, run.Directory.FinalDir);
         else if (t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0)
         {
@@ -314,8 +319,7 @@ public sealed class Trainer
     {
         if (_options.OnProgress is null || !run.IsMain) return;
         var t = run.Config.Train;
-        int done = Math.Max(1, run.Progress.Step - run.ResumedAt);
-        var eta = TimeSpan.FromSeconds(run.Progress.Wall.Elapsed.TotalSeconds / done * (t.Steps - run.Progress.Step));
+        var eta = run.Progress.Eta(t.Steps, run.ResumedAt);
         _options.OnProgress(new TrainProgress(run.Progress.Step, t.Steps, run.Progress.Step % t.LogEvery == 0 ? run.Progress.LastLoss : null, run.Progress.TokensPerSecond, eta));
     }
 

@@ -30,6 +30,21 @@ public class TrainerTests(SyntheticData data)
     }
 
     [Fact]
+    public void Step_log_lines_carry_elapsed_time_and_an_eta()
+    {
+        // A SLURM log (stderr not a terminal) has no bar: its step lines must say how long the run has taken and has left.
+        string run = data.NewRunDir();
+        new Trainer(new TrainOptions(TinyRun.Config("train.steps=4", "train.log_every=2", "train.eval_every=0"), data.Clean, run, "cpu", TensorBoard: false),
+            _ => new ClmObjective()).Run();
+        var steps = File.ReadAllLines(Path.Combine(run, "train.log")).Where(l => l.Contains(" step ", StringComparison.Ordinal) && l.Contains("tokens/s", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, steps.Count);
+        Assert.All(steps, l => Assert.Matches(@"tokens/s elapsed \d\d:\d\d ETA \d\d:\d\d$", l));
+        Assert.EndsWith("ETA 00:00", steps[^1]); // the last step has nothing left
+        Assert.Equal("1:01:05", StepProgress.Format(TimeSpan.FromSeconds(3665)));
+        Assert.Equal("02:05", StepProgress.Format(TimeSpan.FromSeconds(125)));
+    }
+
+    [Fact]
     public void Tiny_training_lowers_the_loss_and_writes_the_run_directory()
     {
         string run = data.NewRunDir();

@@ -67,6 +67,21 @@ public sealed record TrainConfig
     /// <summary>CUDA: fp32 matmuls on TF32 tensor cores (10-bit mantissa inputs). Off for parity checks against the CPU; no effect on the CPU.</summary>
     [JsonPropertyName("tf32")] public bool Tf32 { get; init; } = true;
 
+    /// <summary>Hugging Face copies of the model in RUN/hf/ as it trains: "" none; "checkpoints" at every train.checkpoint_every step;
+    /// or steps, "1000,5000"; with either, also the final model. Changes nothing about training.</summary>
+    [JsonPropertyName("hf_export")] public string HfExport { get; init; } = "";
+
+    /// <summary>Whether a Hugging Face copy is due after <paramref name="step"/> (<paramref name="periodic"/>: a checkpoint_every step).</summary>
+    public bool HfExportDue(int step, bool final, bool periodic) => HfExport switch
+    {
+        "" => false,
+        "checkpoints" => final || periodic,
+        _ => final || HfExportSteps().Contains(step),
+    };
+
+    IEnumerable<int> HfExportSteps() => HfExport.Split(',').Select(s => int.TryParse(s.Trim(), System.Globalization.NumberStyles.None,
+        System.Globalization.CultureInfo.InvariantCulture, out int step) && step > 0 ? step : -1);
+
     /// <summary>Precision parsed into the dtype activations and matmuls use (validate first).</summary>
     [JsonIgnore] public ScalarType ComputeType => ComputePrecision.Parse(Precision);
 
@@ -99,6 +114,8 @@ public sealed record TrainConfig
         ConfigRule.Require(GradReduceDtype is "fp32" or "bf16", "train.grad_reduce_dtype", GradReduceDtype, "must be fp32 or bf16");
         ConfigRule.Require(!(Zero == 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, "bf16 reduction is not implemented with train.zero=1 (its reduce-scatter is fp32)");
         ConfigRule.Require(LossChunkTokens >= -1, "train.loss_chunk_tokens", LossChunkTokens, "must be >= -1 (-1 = auto, 0 = no chunking)");
+        ConfigRule.Require(HfExport is "" or "checkpoints" || HfExportSteps().All(step => step > 0), "train.hf_export", HfExport,
+            "must be empty, checkpoints, or steps separated by commas (e.g. 1000,5000)");
         ConfigRule.Require(CollectiveTimeoutS >= 0 && double.IsFinite(CollectiveTimeoutS), "train.collective_timeout_s", CollectiveTimeoutS, "must be >= 0 (0 = wait for ever)");
     }
 }

@@ -11,7 +11,7 @@ namespace Rho1.Training.Runs;
 public static class ResumeCheck
 {
     /// <summary>Keys that may change when resuming without --allow-change (train.steps only upwards).</summary>
-    public static readonly string[] Mutable = ["train.eval_every", "train.log_every", "train.checkpoint_every", "train.keep_checkpoints", "train.collective_timeout_s", "train.loss_chunk_tokens", "train.activation_checkpointing", "train.zero", "train.grad_reduce_dtype"];
+    public static readonly string[] Mutable = ["train.eval_every", "train.log_every", "train.checkpoint_every", "train.keep_checkpoints", "train.collective_timeout_s", "train.loss_chunk_tokens", "train.activation_checkpointing", "train.zero", "train.grad_reduce_dtype", "train.hf_export"];
 
     /// <summary>Every "section.key" of a config with its JSON value.</summary>
     public static Dictionary<string, JsonNode?> Flatten(RunConfig config)

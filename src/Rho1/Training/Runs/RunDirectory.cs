@@ -55,6 +55,7 @@ public sealed class RunDirectory
         // files (AtomicFile); none is ever read, and keeping them would fill the disk one kill at a time.
         DeleteLeftovers(Dir);
         DeleteLeftovers(CheckpointsDir);
+        DeleteLeftovers(Path.Combine(Dir, HuggingFaceSnapshots.Folder));
     }
 
     public void PruneCheckpoints(int keep)
