@@ -304,13 +304,16 @@ public sealed class Trainer
         {
             if (run.Optimizer.Sharded && (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep))
                 Save(run, run.Directory.StepDir(run.Progress.Step)); // its part of gathering the optimizer state
-            throw new InterruptedException($"interrupted at step {run.Progress.Step}; rank 0 writes the checkpoint; continue with --resume auto");
+            // Exit only once rank 0 has its checkpoint: a launcher that sees one rank end may end the others (MPICH's hydra does).
+            run.World.Barrier();
+            throw new InterruptedException($"interrupted at step {run.Progress.Step}; rank 0 wrote the checkpoint; continue with --resume auto");
         }
         if (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep)
         {
             Save(run, run.Directory.StepDir(run.Progress.Step));
             run.Directory.PruneCheckpoints(run.Config.Train.KeepCheckpoints);
         }
+        run.World.Barrier();
         run.Log.Warning("interrupted at step {Step}; checkpoint {Checkpoint}", run.Progress.Step, run.Progress.LastCheckpoint);
         throw new InterruptedException($"interrupted at step {run.Progress.Step}; checkpoint {run.Progress.LastCheckpoint}; continue with --resume auto");
     }

@@ -1,7 +1,8 @@
 // SIGTERM to the launcher itself (what `kill` of an interactive job or a scheduler ending `mpirun` does): the
-// launcher forwards it, every rank stops after the same step and rank 0 checkpoints it. Each rank exits 130;
-// what the launcher then returns is its own (MPICH's 130, Open MPI's 1), as docs/distributed.md says. The start-up
-// log tells the truth about MPI's collectives: they have no timeout.
+// launcher forwards it, every rank stops after the same step, rank 0 checkpoints it and the others wait for that
+// before they exit 130. What the launcher then returns is its own, as docs/distributed.md says: Open MPI's mpirun 1;
+// MPICH's hydra 130 or, racing its own teardown, 0. The start-up log tells the truth about MPI's collectives: they
+// have no timeout.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Rho1.Cli.Tests.Reliability;
@@ -14,9 +15,9 @@ namespace Rho1.Cli.Tests.Distributed;
 public sealed class LauncherSignalTests(ReliabilityWorkspace w, ITestOutputHelper output)
 {
     [SkippableTheory]
-    [InlineData("mpirun", 1)]
-    [InlineData("mpirun.mpich", 130)]
-    public void A_sigterm_to_the_launcher_stops_every_rank_after_one_checkpointed_step(string launcher, int launcherExit)
+    [InlineData("mpirun", new[] { 1 })]
+    [InlineData("mpirun.mpich", new[] { 130, 0 })]
+    public void A_sigterm_to_the_launcher_stops_every_rank_after_one_checkpointed_step(string launcher, int[] launcherExits)
     {
         Skip.If(launcher == "mpirun" ? MpiJob.Missing : MpiJob.MpichMissing, launcher == "mpirun" ? MpiJob.SkipReason : MpiJob.MpichSkipReason);
         string run = w.NewRun("dp-launcher-sigterm");
@@ -32,7 +33,7 @@ public sealed class LauncherSignalTests(ReliabilityWorkspace w, ITestOutputHelpe
         job.Terminate();
         Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), $"the job still runs 60 s after SIGTERM to {launcher}:\n{job.Stderr}");
         output.WriteLine(job.Stderr);
-        Assert.Equal(launcherExit, job.ExitCode);
+        Assert.Contains(job.ExitCode, launcherExits);
         var stops = Regex.Matches(job.Stderr, @"^rho1: interrupted at step (\d+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(2, stops.Count); // both ranks stopped on their own, after the same step
         Assert.Single(stops.Distinct());

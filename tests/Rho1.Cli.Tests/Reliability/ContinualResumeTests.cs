@@ -1,6 +1,7 @@
 // Continual pretraining resumes like any run (issue 41): a run started with --init from a Hugging Face model,
 // stopped by SIGTERM or SIGKILL at a seeded random step and restarted with the identical command, ends
-// bit-identical to the uninterrupted run. A --init of another shape on resume is refused in one line.
+// bit-identical to the uninterrupted run. A --init of another shape on resume is refused in one line; without --init
+// the shape comes from the checkpoint.
 using System.Diagnostics;
 using Xunit.Abstractions;
 
@@ -132,7 +133,7 @@ public sealed class ContinualResumeTests(ReliabilityWorkspace w, ITestOutputHelp
     }
 
     [Fact]
-    public void Resume_with_another_init_or_none_is_refused_in_one_line_naming_the_model()
+    public void Resume_with_another_init_is_refused_in_one_line_and_without_one_takes_the_checkpoints_shape()
     {
         string run = w.NewRun("continual-refused");
         TerminateAfter(Continual(run, w.HfMistral), run, 3);
@@ -145,11 +146,17 @@ public sealed class ContinualResumeTests(ReliabilityWorkspace w, ITestOutputHelp
         Assert.Contains("model.family \"mistral\" → \"qwen3\"", line);
         Assert.Contains($"resume with the --init the run started from ({w.HfMistral})", line);
 
-        string[] withoutInit = [.. Continual(run, w.HfMistral).Where((_, i) => i is not (3 or 4))];
-        (code, stderr) = Rho1Process.Run(withoutInit, TimeSpan.FromMinutes(2));
-        Assert.Equal(2, code);
-        line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains($"it started from --init {w.HfMistral}: resume with that --init", line);
         Assert.Equal("", TreeSnapshot.Take(run).Changes(before));
+
+        // Without --init (the model moved away, say) the shape comes from the checkpoint: the run resumes, and ends as it would have.
+        string[] withoutInit = [.. Continual(run, w.HfMistral).Where((_, i) => i is not (3 or 4))];
+        (code, stderr) = Rho1Process.Run([.. withoutInit, "--set", "model.dim=48"], TimeSpan.FromMinutes(2));
+        Assert.Equal(2, code);
+        Assert.Contains("--set model.dim=48 conflicts with checkpoint", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        (code, stderr) = Rho1Process.Run(withoutInit, TimeSpan.FromMinutes(2));
+        Assert.True(code == 0, stderr);
+        string straight = w.NewRun("continual-straight");
+        Assert.Equal(0, Rho1Process.Run(Continual(straight, w.HfMistral), TimeSpan.FromMinutes(3)).ExitCode);
+        RunComparison.AssertSameRun(straight, run);
     }
 }

@@ -3,6 +3,7 @@
 // acc_norm divides each by its choice's length in UTF-8 bytes first (the harness divides by the Python string's
 // length, which is the same for ASCII text). Ties go to the first choice, as numpy's argmax does. Over one item the
 // standard error is undefined (the harness prints N/A): it is left out of the metrics and shown as "± n/a", never as 0.
+using System.Globalization;
 using System.Text;
 
 namespace Rho1.Evaluation.Tasks;
@@ -62,5 +63,5 @@ public static class TaskMetrics
 
     /// <summary>"± 0.0220", or "± n/a" where the standard error is undefined (one item).</summary>
     public static string PlusMinus(IReadOnlyDictionary<string, double> metrics, string metric) =>
-        metrics.TryGetValue(StdErr(metric), out double e) && double.IsFinite(e) ? $"± {e:F4}" : "± n/a";
+        metrics.TryGetValue(StdErr(metric), out double e) && double.IsFinite(e) ? string.Create(CultureInfo.InvariantCulture, $"± {e:F4}") : "± n/a";
 }

@@ -46,8 +46,7 @@ public static class ResumeCheck
                     changes.Add(($"objective.{key}", before[key]?.DeepClone(), objective[key]?.DeepClone()));
         var shape = changes.Where(c => c.Key.StartsWith("model.", StringComparison.Ordinal)).ToList();
         if (shape.Count > 0)
-            throw new UserErrorException($"checkpoint {path} was trained with a different model shape ({Describe(shape)}); " +
-                (state.InitFrom is { } init ? $"it started from --init {init}: resume with that --init" : "resume with the same model.* settings"));
+            throw new UserErrorException($"checkpoint {path} was trained with a different model shape ({Describe(shape)}); resume with the same model.* settings");
         var refused = changes.Where(c => !Allowed(c, allowed)).ToList();
         if (refused.Count > 0)
             throw new UserErrorException($"checkpoint {path} was trained with other settings: {Describe(refused)}; resume with the same settings, " +
