@@ -23,7 +23,7 @@ public static class CliApp
             new QuickstartCommand().Create(), new InfoCommand().Create(), new PrepareCommand().Create(), new MergeDatasetsCommand().Create(), new InspectCommand().Create(),
             new TrainRefCommand().Create(), new ScoreCommand().Create(), new TrainCommand().Create(), new SweepCommand().Create(), new PlanCommand().Create(),
             new AnalyzeCommand().Create(), new EvalCommand().Create(), new SampleCommand().Create(), new ExportCommand().Create(),
-            new BenchSelectionCommand().Create(), new BenchStepCommand().Create(),
+            new BenchSelectionCommand().Create(), new BenchStepCommand().Create(), new BenchOptimizerCommand().Create(),
         })
             root.Subcommands.Add(verb);
         return root;

@@ -1,0 +1,49 @@
+// `rho1 bench-optimizer`: the optimizer step's host work against the tensor count at equal values (issue 35).
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Rho1.Benchmarks;
+
+namespace Rho1.Cli.Commands;
+
+public sealed class BenchOptimizerCommand
+{
+    readonly Option<long> _values = new("--values") { Description = "Values in all, split evenly over the tensors.", DefaultValueFactory = _ => 4_096_000 };
+    readonly Option<string> _tensors = new("--tensors") { Description = "Comma-separated tensor counts, each timed over the same values.", DefaultValueFactory = _ => "1000,10" };
+    readonly Option<int> _repeats = new("--repeats") { Description = "Timed repetitions (after two warm-ups).", DefaultValueFactory = _ => 20 };
+    readonly Option<bool> _json = new("--json") { Description = "Print JSON." };
+    readonly Option<string> _device = GlobalOptions.Device();
+    readonly Option<int?> _threads = GlobalOptions.Threads();
+
+    public Command Create()
+    {
+        var command = new Command("bench-optimizer",
+            "Time clipping, the AdamW update, gradient zeroing and the bf16 weight casts of the same values cut into many tensors\n" +
+            "or few; the ratio of the first count's time to the last's is the per-tensor overhead.\n\n" +
+            "Examples:\n  rho1 bench-optimizer\n  rho1 bench-optimizer --values 16384000 --tensors 1000,100,10 --json")
+        {
+            _values, _tensors, _repeats, _json, _device, _threads,
+        };
+        command.SetAction(parse =>
+        {
+            var counts = new List<int>();
+            foreach (string part in parse.GetValue(_tensors)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                counts.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+                    : throw new UserErrorException($"--tensors: '{part}' is not a positive count"));
+            if (counts.Count == 0 || parse.GetValue(_repeats) <= 0)
+                throw new UserErrorException("--tensors needs at least one count and --repeats must be positive");
+            var rows = OptimizerStepBenchmark.Run(parse.GetValue(_values), counts, parse.GetValue(_repeats), parse.GetValue(_device)!);
+            var o = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(_json))
+                o.WriteLine(JsonSerializer.Serialize(rows));
+            else
+            {
+                foreach (var r in rows)
+                    o.WriteLine($"{r.Tensors,6:N0} tensors  {r.Values,12:N0} values  median {r.MedianMicroseconds,10:N0} µs");
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {rows[0].Tensors} : {rows[^1].Tensors} tensors = {rows[0].MedianMicroseconds / rows[^1].MedianMicroseconds:F2}"));
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

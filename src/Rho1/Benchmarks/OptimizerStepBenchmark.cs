@@ -1,0 +1,67 @@
+// Host work of the optimizer step against the number of tensors (issue 35): global-norm clipping, the AdamW update,
+// gradient zeroing and the bf16 casts of the weights, for one number of values cut into many tensors or into few,
+// each (rows, 64) and decayed. A step issued per tensor grows with the tensor count at equal values; a step over flat
+// buffers should not. Timed alone, without a model; median of the repetitions after two warm-ups.
+using System.Diagnostics;
+using Rho1.Model;
+using Rho1.Platform;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rho1.Benchmarks;
+
+public sealed record OptimizerStepTiming(int Tensors, long Values, double MedianMicroseconds);
+
+public static class OptimizerStepBenchmark
+{
+    /// <summary>Columns of every benchmark tensor.</summary>
+    public const int Columns = 64;
+
+    /// <summary><paramref name="tensors"/> parameters of (values / tensors / 64, 64) each, gradients set; refused unless that divides.</summary>
+    public static List<(string Name, Parameter Param)> Parameters(long values, int tensors, Device device, long seed = 7)
+    {
+        if (tensors <= 0 || values % ((long)tensors * Columns) != 0)
+            throw new UserErrorException($"--values {values} does not split into {tensors} tensors of {Columns} columns");
+        var generator = new Generator((ulong)seed);
+        long rows = values / tensors / Columns;
+        return [.. Enumerable.Range(0, tensors).Select(i =>
+        {
+            var p = new Parameter(torch.randn([rows, Columns], generator: generator).to(device));
+            p.grad = torch.randn([rows, Columns], generator: generator).to(device);
+            return ($"w{i}", p);
+        })];
+    }
+
+    /// <summary>One timing per entry of <paramref name="tensorCounts"/>, each over the same <paramref name="values"/>.</summary>
+    public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device)
+    {
+        var dev = DeviceSpec.Resolve(device);
+        var result = new List<OptimizerStepTiming>();
+        foreach (int count in tensorCounts)
+        {
+            var named = Parameters(values, count, dev);
+            using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1);
+            using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
+            var times = new List<double>();
+            for (int i = 0; i < repeats + 2; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                using (torch.no_grad())
+                {
+                    using var norm = optimizer.ClipGradients(1.0);
+                    optimizer.Update(1e-3);
+                    optimizer.ZeroGrad();
+                    casts.Invalidate();
+                    foreach (var (_, p) in named) casts.Of(p);
+                    norm.item<float>(); // the read waits for the device, as a logged step does
+                }
+                if (i >= 2) times.Add(watch.Elapsed.TotalMicroseconds);
+            }
+            foreach (var (_, p) in named) { p.grad?.Dispose(); p.Dispose(); }
+            times.Sort();
+            result.Add(new OptimizerStepTiming(count, values, times[times.Count / 2]));
+        }
+        return result;
+    }
+}
