@@ -11,7 +11,8 @@ using static TorchSharp.torch;
 
 namespace Rho1.Benchmarks;
 
-public sealed record OptimizerStepTiming(int Tensors, long Values, double MedianMicroseconds);
+/// <param name="Parts">Median microseconds of each part: clip, update, zero, cast.</param>
+public sealed record OptimizerStepTiming(int Tensors, long Values, double MedianMicroseconds, IReadOnlyDictionary<string, double> Parts);
 
 public static class OptimizerStepBenchmark
 {
@@ -33,6 +34,12 @@ public static class OptimizerStepBenchmark
         })];
     }
 
+    static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
     /// <summary>One timing per entry of <paramref name="tensorCounts"/>, each over the same <paramref name="values"/>.</summary>
     public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device)
     {
@@ -44,23 +51,31 @@ public static class OptimizerStepBenchmark
             using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1);
             using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
             var times = new List<double>();
+            var parts = new Dictionary<string, List<double>> { ["clip"] = [], ["update"] = [], ["zero"] = [], ["cast"] = [] };
             for (int i = 0; i < repeats + 2; i++)
             {
                 var watch = Stopwatch.StartNew();
+                var lap = new Dictionary<string, double>();
+                void Lap(string part) => lap[part] = watch.Elapsed.TotalMicroseconds - lap.Values.Sum();
                 using (torch.no_grad())
                 {
                     using var norm = optimizer.ClipGradients(1.0);
+                    Lap("clip");
                     optimizer.Update(1e-3);
+                    Lap("update");
                     optimizer.ZeroGrad();
+                    Lap("zero");
                     casts.Invalidate();
                     foreach (var (_, p) in named) casts.Of(p);
-                    norm.item<float>(); // the read waits for the device, as a logged step does
+                    norm.item<float>(); // the read waits for the device, as a logged step does (on a CPU, every part is synchronous)
+                    Lap("cast");
                 }
-                if (i >= 2) times.Add(watch.Elapsed.TotalMicroseconds);
+                if (i < 2) continue;
+                times.Add(watch.Elapsed.TotalMicroseconds);
+                foreach (var (part, t) in lap) parts[part].Add(t);
             }
             foreach (var (_, p) in named) { p.grad?.Dispose(); p.Dispose(); }
-            times.Sort();
-            result.Add(new OptimizerStepTiming(count, values, times[times.Count / 2]));
+            result.Add(new OptimizerStepTiming(count, values, Median(times), parts.ToDictionary(kv => kv.Key, kv => Median(kv.Value))));
         }
         return result;
     }

@@ -1,6 +1,8 @@
-// AdamW with decoupled weight decay and two groups: matrices (rank >= 2) are decayed, vectors (norm
-// weights) are not. Written here rather than taken from TorchSharp so that its state is ours to checkpoint
-// bit-exactly, and so the update stays on the device without host synchronisation.
+// AdamW with decoupled weight decay and two groups: matrices (rank >= 2) are decayed, vectors (norm weights) are not.
+// Written here rather than taken from TorchSharp so that its state is ours to checkpoint bit-exactly, and so the update
+// stays on the device without host synchronisation. The parameters live in a FlatStore and the moments are flat too, so
+// the update and the zeroing are a few calls per 4M-value block however many tensors there are (issue 35); each value
+// gets the same arithmetic as a per-tensor update, so the same bits. Checkpoints keep per-tensor names ("m.NAME").
 using Rho1.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -10,8 +12,9 @@ namespace Rho1.Optimization;
 
 public sealed class AdamW : IOptimizer
 {
-    readonly (string Name, Parameter Param, bool Decay)[] _params;
-    readonly Tensor[] _m, _v; // first and second moments, fp32, same device as the parameter
+    readonly FlatStore _store;
+    readonly Tensor _m, _v; // first and second moments, flat fp32, laid out as the store
+    readonly Tensor[] _mViews, _vViews; // per parameter, for checkpoints
     readonly double _beta1, _beta2, _eps, _weightDecay;
 
     long _step;
@@ -20,37 +23,58 @@ public sealed class AdamW : IOptimizer
     /// <summary>Completed update count (bias correction uses it). After gated updates, reading it waits for the device.</summary>
     public long Step => _deviceStep is null ? _step : (long)_deviceStep.item<double>();
 
+    /// <summary>Takes the parameters into a FlatStore (their values kept, gradients zeroed views of one buffer).</summary>
     public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double beta1, double beta2, double eps, double weightDecay)
     {
-        _params = parameters.Select(p => (p.Name, p.Param, p.Param.dim() >= 2)).ToArray();
-        _m = _params.Select(p => torch.zeros_like(p.Param).DetachFromDisposeScope()).ToArray();
-        _v = _params.Select(p => torch.zeros_like(p.Param).DetachFromDisposeScope()).ToArray();
+        _store = new FlatStore(parameters);
+        _m = torch.zeros_like(_store.Weights).DetachFromDisposeScope();
+        _v = torch.zeros_like(_store.Weights).DetachFromDisposeScope();
+        _mViews = [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
+        _vViews = [.. _store.InGivenOrder.Select(e => FlatStore.View(_v, e))];
         (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
     }
 
-    public IEnumerable<string> DecayedNames => _params.Where(p => p.Decay).Select(p => p.Name);
+    public IEnumerable<string> DecayedNames => _store.InGivenOrder.Where(e => e.Decay).Select(e => e.Name);
 
     public bool Sharded => false;
 
     /// <summary>Every gradient replaced by its mean over ranks (bucketed all-reduce, in ReduceType on the wire).</summary>
-    public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, [.. _params.Select(p => (Tensor)p.Param)], ReduceType);
+    public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, [.. _store.InGivenOrder.Select(e => (Tensor)e.Param)], ReduceType);
 
     /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes.</summary>
     public ScalarType ReduceType { get; init; } = ScalarType.Float32;
 
-    public Tensor ClipGradients(double maxNorm) => GradientClipping.ClipGlobalNorm(_params.Select(p => p.Param), maxNorm);
+    /// <summary>The norm summed tensor by tensor as before (the same bits as ZeRO-1's), the scaling one call over the store.</summary>
+    public Tensor ClipGradients(double maxNorm) => GradientClipping.ClipGlobalNorm(_store.InGivenOrder.Select(e => e.Param), maxNorm, _store.Gradients);
 
-    /// <summary>One update with learning rate <paramref name="lr"/>; parameters without a gradient are skipped.</summary>
+    /// <summary>
+    /// Values updated at a time: on a CPU a block whose five arrays (weights, gradient, moments, one temporary) stay in a
+    /// core's cache, as a per-tensor loop over small tensors got for free (RHO1_ADAM_BLOCK overrides it, for benchmarks);
+    /// on CUDA AdamStep's 4M, where fewer, larger kernels are what counts.
+    /// </summary>
+    long Block => _store.Weights.device.type == DeviceType.CUDA ? AdamStep.BlockElements
+        : long.TryParse(Environment.GetEnvironmentVariable("RHO1_ADAM_BLOCK"), out long b) && b > 0 ? b : CpuBlockElements;
+
+    /// <summary>256K values: 1 MB per array, a block's five arrays well within a CPU's L3 (few calls per MB, each on cached data).</summary>
+    public const long CpuBlockElements = 256L << 10;
+
+    /// <summary>The two ranges of the store: decayed, then not.</summary>
+    IEnumerable<(long Start, long Length, bool Decay)> Ranges =>
+        new[] { (0L, _store.DecayedLength, true), (_store.DecayedLength, _store.Length - _store.DecayedLength, false) }.Where(r => r.Item2 > 0);
+
+    /// <summary>One update with learning rate <paramref name="lr"/>.</summary>
     public void Update(double lr)
     {
         SettleStep();
         using var step = new AdamStep(lr, _beta1, _beta2, _eps, _weightDecay, ++_step);
         using var noGrad = torch.no_grad();
-        for (int i = 0; i < _params.Length; i++)
+        foreach (var (start, length, decay) in Ranges)
         {
-            var (_, p, decay) = _params[i];
-            if (p.grad is { } g)
-                step.Apply(p, g, _m[i], _v[i], decay);
+            using var p = _store.Weights.narrow(0, start, length);
+            using var g = _store.Gradients.narrow(0, start, length);
+            using var m = _m.narrow(0, start, length);
+            using var v = _v.narrow(0, start, length);
+            step.Apply(p, g, m, v, decay, Block);
         }
     }
 
@@ -63,7 +87,7 @@ public sealed class AdamW : IOptimizer
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var device = _params.Length > 0 ? _params[0].Param.device : torch.CPU;
+        var device = _store.Weights.device;
         _deviceStep ??= torch.zeros(Array.Empty<long>(), ScalarType.Float64, device).add_(_step).DetachFromDisposeScope();
         var k64 = apply.to(ScalarType.Float64);
         _deviceStep.add_(k64);
@@ -78,21 +102,21 @@ public sealed class AdamW : IOptimizer
         var decayFactor = 1 - k * (lr * _weightDecay);
         var zero = torch.zeros(1, device: device);
         var (k1, k2) = (k * (1 - _beta1), k * (1 - _beta2));
-        for (int i = 0; i < _params.Length; i++)
-        {
-            var (_, p, decay) = _params[i];
-            if (p.grad is not { } grad) continue;
-            // One parameter's temporaries at a time: kept to the end of the update they were 32 bytes per parameter
-            // at once (35 GB for tinyllama-1b, the peak of its CUDA run once checkpointing had shrunk the activations).
-            using var perParameter = torch.NewDisposeScope();
-            var g = torch.where(apply, grad, zero); // a NaN gradient must not reach the moments even times zero
-            if (decay && _weightDecay > 0)
-                p.mul_(decayFactor);
-            _m[i].mul_(keepM).add_(g * k1);
-            _v[i].mul_(keepV).add_(g.mul(g).mul_(k2));
-            var denom = _v[i].sqrt().mul_(invSqrtBc2).add_(_eps);
-            p.add_(_m[i].div(denom).mul_(stepSize));
-        }
+        foreach (var (start, length, decay) in Ranges)
+            foreach (var (offset, n) in AdamStep.Blocks(length, Block))
+            {
+                // One block's temporaries at a time (16 MB in fp32), however large the model.
+                using var perBlock = torch.NewDisposeScope();
+                var (p, grad) = (_store.Weights.narrow(0, start + offset, n), _store.Gradients.narrow(0, start + offset, n));
+                var (m, v) = (_m.narrow(0, start + offset, n), _v.narrow(0, start + offset, n));
+                var g = torch.where(apply, grad, zero); // a NaN gradient must not reach the moments even times zero
+                if (decay && _weightDecay > 0)
+                    p.mul_(decayFactor);
+                m.mul_(keepM).add_(g * k1);
+                v.mul_(keepV).add_(g.mul(g).mul_(k2));
+                var denom = v.sqrt().mul_(invSqrtBc2).add_(_eps);
+                p.add_(m.div(denom).mul_(stepSize));
+            }
     }
 
     /// <summary>1 − β^step on the device (β = 0: 1), kept away from 0 for a step count of 0, which only meets a skipped update.</summary>
@@ -108,30 +132,27 @@ public sealed class AdamW : IOptimizer
         _deviceStep = null;
     }
 
-    public void ZeroGrad()
-    {
-        foreach (var (_, p, _) in _params)
-            p.grad?.zero_();
-    }
+    /// <summary>Every gradient to zero: one call over the store.</summary>
+    public void ZeroGrad() => _store.Gradients.zero_();
 
-    /// <summary>Named state tensors for checkpointing (moments, plus the step as a one-element tensor).</summary>
+    /// <summary>Named state tensors for checkpointing (moments, per parameter).</summary>
     public IEnumerable<(string Name, Tensor Tensor)> State()
     {
-        for (int i = 0; i < _params.Length; i++)
+        for (int i = 0; i < _store.InGivenOrder.Count; i++)
         {
-            yield return ($"m.{_params[i].Name}", _m[i]);
-            yield return ($"v.{_params[i].Name}", _v[i]);
+            yield return ($"m.{_store.InGivenOrder[i].Name}", _mViews[i]);
+            yield return ($"v.{_store.InGivenOrder[i].Name}", _vViews[i]);
         }
     }
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state, long step)
     {
         using var noGrad = torch.no_grad();
-        for (int i = 0; i < _params.Length; i++)
+        for (int i = 0; i < _store.InGivenOrder.Count; i++)
         {
-            foreach (var (prefix, dst) in new[] { ("m.", _m[i]), ("v.", _v[i]) })
+            foreach (var (prefix, dst) in new[] { ("m.", _mViews[i]), ("v.", _vViews[i]) })
             {
-                string key = prefix + _params[i].Name;
+                string key = prefix + _store.InGivenOrder[i].Name;
                 if (!state.TryGetValue(key, out var src))
                     throw new InvalidDataException($"optimizer state lacks '{key}'");
                 if (!src.shape.SequenceEqual(dst.shape))
@@ -147,6 +168,9 @@ public sealed class AdamW : IOptimizer
     public void Dispose()
     {
         _deviceStep?.Dispose();
-        foreach (var t in _m.Concat(_v)) t.Dispose();
+        foreach (var t in _mViews.Concat(_vViews)) t.Dispose();
+        _m.Dispose();
+        _v.Dispose();
+        _store.Dispose();
     }
 }

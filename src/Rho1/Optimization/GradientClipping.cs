@@ -7,8 +7,12 @@ namespace Rho1.Optimization;
 
 public static class GradientClipping
 {
-    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping, on the device.</summary>
-    public static Tensor ClipGlobalNorm(IEnumerable<Parameter> parameters, double maxNorm)
+    /// <summary>
+    /// Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping, on the
+    /// device. The norm is summed tensor by tensor; <paramref name="flat"/>, the buffer every gradient is a view of (FlatStore),
+    /// is scaled in one call instead of tensor by tensor.
+    /// </summary>
+    public static Tensor ClipGlobalNorm(IEnumerable<Parameter> parameters, double maxNorm, Tensor? flat = null)
     {
         using var noGrad = torch.no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
@@ -17,7 +21,7 @@ public static class GradientClipping
             squares.Add(SquaredSum(g));
         var norm = torch.stack(squares).sum().sqrt();
         foreach (var square in squares) square.Dispose();
-        Scale(grads, norm, maxNorm);
+        Scale(flat is null ? grads : [flat], norm, maxNorm);
         foreach (var g in grads) g.Dispose(); // handles only: each parameter keeps its gradient
         return norm;
     }

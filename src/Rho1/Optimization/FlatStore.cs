@@ -1,0 +1,74 @@
+// One contiguous store per role (issue 35): every parameter re-pointed (set_) to a view of one fp32 buffer of weights,
+// and its gradient to a view of a second, so that what runs over all of them (the AdamW update, zeroing, scaling) is a
+// fixed number of libtorch calls per buffer, not per tensor. Matrices (rank >= 2, weight-decayed) come first and vectors
+// (norm weights, not decayed) after: decay is one range. The module keeps its Parameter objects, names and shapes;
+// autograd accumulates into the gradient views in place, and anything that copies into a parameter writes the store.
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Rho1.Optimization;
+
+/// <param name="Offset">Where the tensor starts in the store, in values.</param>
+public sealed record FlatEntry(string Name, Parameter Param, long Offset, long Length, bool Decay);
+
+public sealed class FlatStore : IDisposable
+{
+    readonly Tensor[] _gradViews;
+
+    /// <summary>Every weight, in Entries' order, fp32 (P).</summary>
+    public Tensor Weights { get; }
+    /// <summary>Every gradient, in the same order (P); zeroed as one.</summary>
+    public Tensor Gradients { get; }
+    /// <summary>The parameters, decayed ones first, each with its range.</summary>
+    public IReadOnlyList<FlatEntry> Entries { get; }
+    /// <summary>The same entries in the order they were given: what sums over tensors (the clipping norm) and checkpoints follow.</summary>
+    public IReadOnlyList<FlatEntry> InGivenOrder { get; }
+    /// <summary>Values of the decayed parameters, which fill [0, DecayedLength).</summary>
+    public long DecayedLength { get; }
+    public long Length => Weights.numel();
+
+    /// <summary>Moves <paramref name="parameters"/> (fp32, one device) into the store, values kept; their gradients become zeroed views.</summary>
+    public FlatStore(IEnumerable<(string Name, Parameter Param)> parameters)
+    {
+        var list = parameters.ToList();
+        var ordered = list.Where(p => p.Param.dim() >= 2).Concat(list.Where(p => p.Param.dim() < 2)).ToList();
+        var device = list.Count > 0 ? list[0].Param.device : torch.CPU;
+        foreach (var (name, p) in list)
+            if (p.dtype != ScalarType.Float32 || p.device.type != device.type || p.device.index != device.index)
+                throw new ArgumentException($"parameter {name} is {p.dtype} on {p.device}; the store holds fp32 on {device}", nameof(parameters));
+        var entries = new List<FlatEntry>(ordered.Count);
+        long offset = 0;
+        foreach (var (name, p) in ordered)
+        {
+            entries.Add(new FlatEntry(name, p, offset, p.numel(), p.dim() >= 2));
+            offset += p.numel();
+        }
+        Entries = entries;
+        InGivenOrder = [.. list.Select(p => entries.First(e => ReferenceEquals(e.Param, p.Param)))];
+        DecayedLength = entries.Where(e => e.Decay).Sum(e => e.Length);
+        Weights = torch.empty(offset, ScalarType.Float32, device);
+        Gradients = torch.zeros(offset, ScalarType.Float32, device);
+        _gradViews = new Tensor[entries.Count];
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            var (_, p, start, length, _) = entries[i];
+            using var weight = View(Weights, entries[i]);
+            weight.copy_(p);
+            p.set_(weight);
+            _gradViews[i] = View(Gradients, entries[i]);
+            p.grad = _gradViews[i];
+        }
+    }
+
+    /// <summary>The range of <paramref name="entry"/> in <paramref name="flat"/> (a buffer laid out as this store), in the parameter's shape.</summary>
+    public static Tensor View(Tensor flat, FlatEntry entry) => flat.narrow(0, entry.Offset, entry.Length).view(entry.Param.shape);
+
+    public void Dispose()
+    {
+        foreach (var g in _gradViews) g.Dispose();
+        Gradients.Dispose();
+        Weights.Dispose();
+    }
+}
