@@ -1,7 +1,7 @@
-// Data-parallel gradient averaging: the parameters' gradients are packed in order into flat buckets of at
-// most a given size, each bucket all-reduced as one message (a few large messages instead of one per
-// tensor), divided by the world size and unpacked. A tensor larger than a bucket (a (V, C) embedding) is cut into
-// bucket-sized pieces, so that no message, and no buffer of the MPI library's for it, is larger than a bucket.
+// Data-parallel gradient averaging over the flat gradient buffer (FlatStore): buckets are consecutive views of it of at
+// most a given size, each all-reduced in place as one message (a few large messages instead of one per tensor) and
+// divided by the world size, so no message, and no buffer of the MPI library's for it, is larger than a bucket. The
+// layout of pieces of tensors into buckets (Layout, Values, Unpack) is ZeRO-1's (ShardedAdamW).
 // Runs after backward: TorchSharp 0.107 exposes no per-parameter gradient hooks, so communication cannot overlap
 // with backward yet.
 using System.Diagnostics;
@@ -73,34 +73,26 @@ public static class GradientBuckets
     }
 
     /// <summary>
-    /// Replaces every gradient with its mean over ranks; returns the seconds spent (packing included). With
-    /// <paramref name="wire"/> BFloat16 the values travel as bfloat16 (half the bytes): NCCL sums them in bfloat16; over MPI,
-    /// which has no bfloat16 sum, each rank's bfloat16 values are gathered and summed in fp32 in rank order.
+    /// Replaces the gradients in <paramref name="flat"/> (the one contiguous buffer every gradient is a view of: FlatStore)
+    /// with their mean over ranks, a bucket of at most <paramref name="maxElements"/> values at a time, each reduced where it
+    /// lies (no packing or unpacking copy); returns the seconds spent. With <paramref name="wire"/> BFloat16 the values
+    /// travel as bfloat16 (half the bytes): NCCL sums them in bfloat16; over MPI, which has no bfloat16 sum, each rank's
+    /// bfloat16 values are gathered and summed in fp32 in rank order.
     /// </summary>
-    public static double AllReduceMean(ICollectives world, IReadOnlyList<Tensor> parameters, ScalarType wire = ScalarType.Float32, long maxElements = DefaultElements)
+    public static double AllReduceMean(ICollectives world, Tensor flat, ScalarType wire = ScalarType.Float32, long maxElements = DefaultElements)
     {
         if (world is SingleProcess) return 0;
+        if (!flat.is_contiguous() || flat.dim() != 1) throw new InvalidOperationException("the gradient buffer must be flat and contiguous");
         var watch = Stopwatch.StartNew();
-        var grads = parameters.Select(p => p.grad is { } g ? g.is_contiguous() ? g : throw new InvalidOperationException("a gradient is not contiguous")
-            : throw new InvalidOperationException("a parameter has no gradient after backward")).ToList();
-        foreach (var bucket in Layout([.. grads.Select(g => g.numel())], maxElements))
+        foreach (var bucket in Layout([flat.numel()], maxElements))
         {
             using var scope = NewDisposeScope(); // one bucket's buffers at a time
-            if (wire == ScalarType.Float32 && bucket.Pieces is [{ } only])
-            {
-                // A piece of one gradient is reduced where it lies: no packing copy.
-                var values = Values(grads[only.Index], only);
-                world.AllReduceSum(values);
-                values.div_(world.Size);
-                continue;
-            }
-            var flat = cat(bucket.Pieces.Select(p => Values(grads[p.Index], p)).ToArray());
+            var values = Values(flat, bucket.Pieces[0]);
             if (wire == ScalarType.Float32)
-                world.AllReduceSum(flat);
+                world.AllReduceSum(values);
             else
-                flat = SumAs(world, flat, wire);
-            flat.div_(world.Size);
-            Unpack(bucket, flat, (p, values) => Values(grads[p.Index], p).copy_(values));
+                values.copy_(SumAs(world, values, wire));
+            values.div_(world.Size);
         }
         return watch.Elapsed.TotalSeconds;
     }

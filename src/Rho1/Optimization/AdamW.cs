@@ -38,8 +38,8 @@ public sealed class AdamW : IOptimizer
 
     public bool Sharded => false;
 
-    /// <summary>Every gradient replaced by its mean over ranks (bucketed all-reduce, in ReduceType on the wire).</summary>
-    public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, [.. _store.InGivenOrder.Select(e => (Tensor)e.Param)], ReduceType);
+    /// <summary>Every gradient replaced by its mean over ranks (all-reduce of buckets that are views of the gradient buffer, in ReduceType on the wire).</summary>
+    public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, _store.Gradients, ReduceType);
 
     /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes.</summary>
     public ScalarType ReduceType { get; init; } = ScalarType.Float32;

@@ -1,5 +1,5 @@
-// Bucket layout (a closed form for small cases) and gradient averaging: packing, the all-reduce and unpacking
-// must give every parameter exactly the mean over ranks, whatever the bucket boundaries.
+// Bucket layout (a closed form for small cases) and gradient averaging over the flat gradient buffer: the all-reduce of
+// its consecutive views must give every parameter exactly the mean over ranks, whatever the bucket boundaries.
 using Rho1.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,15 +27,16 @@ public class GradientBucketsTests
     public void Averaging_gives_each_gradient_the_mean_over_ranks(long bucketElements)
     {
         var shapes = new long[][] { [3, 4], [5], [2, 2, 2], [1] };
-        var parameters = shapes.Select((s, i) => torch.zeros(s, requires_grad: true)).ToList();
+        var parameters = shapes.Select((s, i) => ($"p{i}", new TorchSharp.Modules.Parameter(torch.zeros(s)))).ToList();
+        using var store = new Rho1.Optimization.FlatStore(parameters); // the gradients become views of one buffer
         var mine = shapes.Select((s, i) => torch.arange(s.Aggregate(1L, (a, b) => a * b), dtype: ScalarType.Float32).reshape(s) + i).ToList();
-        foreach (var (p, g) in parameters.Zip(mine)) (p * g).sum().backward(); // p.grad = g
+        foreach (var ((_, p), g) in parameters.Zip(mine)) (p * g).sum().backward(); // p.grad = g
         // Three ranks: the other two hold 2·g and 6·g, so the mean is 3·g.
         var world = new SimulatedRank(0, 3, _ => throw new InvalidOperationException(), others: t => t * 8);
-        double seconds = GradientBuckets.AllReduceMean(world, parameters, maxElements: bucketElements);
-        foreach (var (p, g) in parameters.Zip(mine))
+        double seconds = GradientBuckets.AllReduceMean(world, store.Gradients, maxElements: bucketElements);
+        foreach (var ((_, p), g) in parameters.Zip(mine))
             Assert.Equal((g * 3).data<float>().ToArray(), p.grad!.data<float>().ToArray());
-        Assert.Equal(GradientBuckets.Layout([.. mine.Select(g => g.numel())], bucketElements).Count, world.Calls);
+        Assert.Equal((store.Length + bucketElements - 1) / bucketElements, world.Calls); // buckets are consecutive views: no packing
         Assert.True(seconds >= 0);
     }
 
@@ -48,7 +49,7 @@ public class GradientBucketsTests
         var p = torch.zeros(4096, requires_grad: true);
         (p * g).sum().backward();
         var world = new SimulatedRank(0, 2, mine => torch.cat([mine, other.to(ScalarType.BFloat16).unsqueeze(0)], 0));
-        GradientBuckets.AllReduceMean(world, [p], ScalarType.BFloat16);
+        GradientBuckets.AllReduceMean(world, p.grad!, ScalarType.BFloat16);
         var exact = (g + other) / 2;
         var error = (p.grad! - exact).abs();
         var bound = (g.abs() + other.abs()) / 2 * Math.Pow(2, -8) + 1e-12; // unit roundoff of bfloat16 (8-bit significand)
@@ -62,7 +63,7 @@ public class GradientBucketsTests
     {
         var p = torch.ones(2, requires_grad: true);
         (p * 5).sum().backward();
-        Assert.Equal(0, GradientBuckets.AllReduceMean(SingleProcess.Instance, [p]));
+        Assert.Equal(0, GradientBuckets.AllReduceMean(SingleProcess.Instance, p.grad!));
         Assert.Equal([5f, 5f], p.grad!.data<float>().ToArray());
     }
 }
