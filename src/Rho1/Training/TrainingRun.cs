@@ -115,8 +115,8 @@ public sealed class TrainingRun : IDisposable
         string? initFrom = o.Init != null ? Path.GetFullPath(CheckpointSearch.Resolve(o.Init)) : null;
         var continued = initFrom is null && dir.ResumeFrom != null ? Checkpoint.ReadState(dir.ResumeFrom) : null;
         bool initTokenizerUnknown = false;
-        var config = RunCompatibility.ResolveVocabulary(initFrom != null ? WithInitModel(o, initFrom, dataset, out initTokenizerUnknown)
-            : continued?.InitFrom is { } startedFrom ? WithModel(o, continued.Config.Model, $"checkpoint {dir.ResumeFrom} (started from --init {startedFrom})")
+        var config = RunCompatibility.ResolveVocabulary(initFrom != null ? ContinualShape.FromInit(o, initFrom, dataset, out initTokenizerUnknown)
+            : continued?.InitFrom is { } startedFrom ? ContinualShape.FromModel(o, continued.Config.Model, $"checkpoint {dir.ResumeFrom} (started from --init {startedFrom})")
             : o.Config, dataset);
         config.Validate();
         string requestedPrecision = config.Train.Precision;
@@ -183,32 +183,6 @@ public sealed class TrainingRun : IDisposable
             foreach (var tensor in resumed.AllTensors) tensor.Dispose();
         }
         return run;
-    }
-
-    /// <summary>
-    /// The config with the --init model's shape: the preset's model.* gives way, but a --set model.* that disagrees with the
-    /// model is refused naming both values (WithModel); the model's tokenizer must be the data's.
-    /// </summary>
-    static RunConfig WithInitModel(TrainOptions o, string initFrom, TokenDataset dataset, out bool tokenizerUnknown)
-    {
-        var info = ModelLoader.Info(initFrom);
-        var config = WithModel(o, info.Config.Model, $"--init {o.Init}");
-        tokenizerUnknown = info.Tokenizer.Length == 0; // warned about once the run starts, so that a refusal stays one line
-        if (!tokenizerUnknown)
-            TokenizerMatch.Require($"--init {o.Init}", info.Tokenizer, info.VocabSize, dataset);
-        return config;
-    }
-
-    /// <summary>The config with <paramref name="model"/>'s shape; a --set model.* that disagrees with it is refused, naming <paramref name="source"/>.</summary>
-    static RunConfig WithModel(TrainOptions o, ModelConfig model, string source)
-    {
-        var wanted = ResumeCheck.Flatten(o.Config);
-        var fromModel = ResumeCheck.Flatten(o.Config with { Model = model });
-        foreach (string key in o.SetKeys.Where(k => k.StartsWith("model.", StringComparison.Ordinal)))
-            if (!System.Text.Json.Nodes.JsonNode.DeepEquals(wanted.GetValueOrDefault(key), fromModel.GetValueOrDefault(key)))
-                throw new UserErrorException($"--set {key}={wanted.GetValueOrDefault(key)?.ToJsonString()} conflicts with {source}, whose {key}={fromModel.GetValueOrDefault(key)?.ToJsonString()}; " +
-                    "the model's shape comes from the model");
-        return o.Config with { Model = model };
     }
 
     static void UnknownKeys(IReadOnlyList<string> allowChange, RunConfig config)

@@ -1,0 +1,78 @@
+// The checkpoints of a training run: final/ after the last step, checkpoints/step-N every train.checkpoint_every steps
+// (the newest train.keep_checkpoints kept), Hugging Face copies before them (train.hf_export), and the checkpoint of an
+// interrupt, after which every rank stops. Rank 0 writes; with sharded optimizer state every rank helps gather it.
+using Rho1.Training.Runs;
+
+namespace Rho1.Training;
+
+public static class RunCheckpoints
+{
+    /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few; Hugging Face copies first (train.hf_export).</summary>
+    public static void MaybeSave(TrainingRun run)
+    {
+        var t = run.Config.Train;
+        if (!run.IsMain && !run.Optimizer.Sharded) return; // one copy of the weights (every rank holds the same), one writer of the run directory
+        bool final = run.Progress.Step == t.Steps;
+        if (run.IsMain && t.HfExportDue(run.Progress.Step, final, periodic: t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0))
+            HuggingFaceSnapshots.Write(run, final ? "final" : $"step-{run.Progress.Step:D7}");
+        if (final)
+            Save(run, run.Directory.FinalDir);
+        else if (t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0)
+        {
+            Save(run, run.Directory.StepDir(run.Progress.Step));
+            if (run.IsMain) run.Directory.PruneCheckpoints(t.KeepCheckpoints);
+        }
+    }
+
+    /// <summary>Writes a checkpoint from rank 0; with sharded optimizer state every rank takes part in gathering it first.</summary>
+    static void Save(TrainingRun run, string dir)
+    {
+        var optimizerState = run.Optimizer.State().ToList(); // a collective when sharded: every rank, in step
+        if (!run.IsMain)
+        {
+            if (run.Optimizer.Sharded) foreach (var (_, tensor) in optimizerState) tensor.Dispose();
+            (run.Progress.LastCheckpoint, run.Progress.CheckpointedStep) = (dir, run.Progress.Step); // as rank 0 records it, for Interrupt
+            return;
+        }
+        try
+        {
+            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizerState, run.Objective.StateTensors());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Checkpoint.Save removed its temporary directory and touched no complete checkpoint.
+            throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
+                $"{(run.Progress.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.Progress.LastCheckpoint} is intact")}; " +
+                "free disk space, then rerun with --resume auto", e);
+        }
+        finally
+        {
+            if (run.Optimizer.Sharded) foreach (var (_, tensor) in optimizerState) tensor.Dispose();
+        }
+        run.Progress.LastCheckpoint = dir;
+        run.Progress.CheckpointedStep = run.Progress.Step;
+    }
+
+    /// <summary>Ctrl-C or SIGTERM between steps: the finished steps are checkpointed, then the run stops, resumable.</summary>
+    public static void Interrupt(TrainingRun run)
+    {
+        if (run.Progress.Step == 0)
+            throw new InterruptedException("interrupted before the first step; nothing was trained; continue with --resume auto");
+        if (!run.IsMain)
+        {
+            if (run.Optimizer.Sharded && (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep))
+                Save(run, run.Directory.StepDir(run.Progress.Step)); // its part of gathering the optimizer state
+            // Exit only once rank 0 has its checkpoint: a launcher that sees one rank end may end the others (MPICH's hydra does).
+            run.World.Barrier();
+            throw new InterruptedException($"interrupted at step {run.Progress.Step}; rank 0 wrote the checkpoint; continue with --resume auto");
+        }
+        if (run.Progress.LastCheckpoint is null || run.Progress.Step != run.Progress.CheckpointedStep)
+        {
+            Save(run, run.Directory.StepDir(run.Progress.Step));
+            run.Directory.PruneCheckpoints(run.Config.Train.KeepCheckpoints);
+        }
+        run.World.Barrier();
+        run.Log.Warning("interrupted at step {Step}; checkpoint {Checkpoint}", run.Progress.Step, run.Progress.LastCheckpoint);
+        throw new InterruptedException($"interrupted at step {run.Progress.Step}; checkpoint {run.Progress.LastCheckpoint}; continue with --resume auto");
+    }
+}
