@@ -1,7 +1,7 @@
 // AdamW with decoupled weight decay and two groups: matrices (rank >= 2) are decayed, vectors (norm weights) are not.
 // Written here rather than taken from TorchSharp so that its state is ours to checkpoint bit-exactly, and so the update
 // stays on the device without host synchronisation. The parameters live in a FlatStore and the moments are flat too, so
-// the update and the zeroing are a few calls per 4M-value block however many tensors there are (issue 35); each value
+// the update and the zeroing are a few calls per block of values however many tensors there are (issue 35); each value
 // gets the same arithmetic as a per-tensor update, so the same bits. Checkpoints keep per-tensor names ("m.NAME").
 using Rho1.Distributed;
 using TorchSharp;
@@ -16,6 +16,7 @@ public sealed class AdamW : IOptimizer
     readonly Tensor _m, _v; // first and second moments, flat fp32, laid out as the store
     readonly Tensor[] _mViews, _vViews; // per parameter, for checkpoints
     readonly double _beta1, _beta2, _eps, _weightDecay;
+    readonly long _block; // values updated at a time (see BlockFor)
 
     long _step;
     Tensor? _deviceStep; // gated updates count on the device (fp64), so the host never learns whether one applied
@@ -32,6 +33,7 @@ public sealed class AdamW : IOptimizer
         _mViews = [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
         _vViews = [.. _store.InGivenOrder.Select(e => FlatStore.View(_v, e))];
         (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
+        _block = BlockFor(_store.Weights.device);
     }
 
     public IEnumerable<string> DecayedNames => _store.InGivenOrder.Where(e => e.Decay).Select(e => e.Name);
@@ -52,7 +54,7 @@ public sealed class AdamW : IOptimizer
     /// core's cache, as a per-tensor loop over small tensors got for free (RHO1_ADAM_BLOCK overrides it, for benchmarks);
     /// on CUDA AdamStep's 4M, where fewer, larger kernels are what counts.
     /// </summary>
-    long Block => _store.Weights.device.type == DeviceType.CUDA ? AdamStep.BlockElements
+    static long BlockFor(Device device) => device.type == DeviceType.CUDA ? AdamStep.BlockElements
         : long.TryParse(Environment.GetEnvironmentVariable("RHO1_ADAM_BLOCK"), out long b) && b > 0 ? b : CpuBlockElements;
 
     /// <summary>256K values: 1 MB per array, a block's five arrays well within a CPU's L3 (few calls per MB, each on cached data).</summary>
@@ -74,7 +76,7 @@ public sealed class AdamW : IOptimizer
             using var g = _store.Gradients.narrow(0, start, length);
             using var m = _m.narrow(0, start, length);
             using var v = _v.narrow(0, start, length);
-            step.Apply(p, g, m, v, decay, Block);
+            step.Apply(p, g, m, v, decay, _block);
         }
     }
 
@@ -103,9 +105,9 @@ public sealed class AdamW : IOptimizer
         var zero = torch.zeros(1, device: device);
         var (k1, k2) = (k * (1 - _beta1), k * (1 - _beta2));
         foreach (var (start, length, decay) in Ranges)
-            foreach (var (offset, n) in AdamStep.Blocks(length, Block))
+            foreach (var (offset, n) in AdamStep.Blocks(length, _block))
             {
-                // One block's temporaries at a time (16 MB in fp32), however large the model.
+                // One block's temporaries at a time, however large the model.
                 using var perBlock = torch.NewDisposeScope();
                 var (p, grad) = (_store.Weights.narrow(0, start + offset, n), _store.Gradients.narrow(0, start + offset, n));
                 var (m, v) = (_m.narrow(0, start + offset, n), _v.narrow(0, start + offset, n));

@@ -45,7 +45,8 @@ public sealed class FlatStore : IDisposable
             offset += p.numel();
         }
         Entries = entries;
-        InGivenOrder = [.. list.Select(p => entries.First(e => ReferenceEquals(e.Param, p.Param)))];
+        var byParameter = entries.ToDictionary(e => (object)e.Param, ReferenceEqualityComparer.Instance);
+        InGivenOrder = [.. list.Select(p => byParameter[p.Param])];
         DecayedLength = entries.Where(e => e.Decay).Sum(e => e.Length);
         Weights = torch.empty(offset, ScalarType.Float32, device);
         Gradients = torch.zeros(offset, ScalarType.Float32, device);
@@ -53,7 +54,7 @@ public sealed class FlatStore : IDisposable
         using var noGrad = torch.no_grad();
         for (int i = 0; i < entries.Count; i++)
         {
-            var (_, p, start, length, _) = entries[i];
+            var p = entries[i].Param;
             using var weight = View(Weights, entries[i]);
             weight.copy_(p);
             p.set_(weight);

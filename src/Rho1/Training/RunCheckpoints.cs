@@ -12,12 +12,12 @@ public static class RunCheckpoints
     {
         var t = run.Config.Train;
         if (!run.IsMain && !run.Optimizer.Sharded) return; // one copy of the weights (every rank holds the same), one writer of the run directory
-        bool final = run.Progress.Step == t.Steps;
-        if (run.IsMain && t.HfExportDue(run.Progress.Step, final, periodic: t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0))
-            HuggingFaceSnapshots.Write(run, final ? "final" : $"step-{run.Progress.Step:D7}");
+        bool final = run.Progress.Step == t.Steps, periodic = t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0;
+        if (run.IsMain && t.HfExportDue(run.Progress.Step, final, periodic))
+            HuggingFaceSnapshots.Write(run, Path.GetFileName(final ? run.Directory.FinalDir : run.Directory.StepDir(run.Progress.Step)));
         if (final)
             Save(run, run.Directory.FinalDir);
-        else if (t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0)
+        else if (periodic)
         {
             Save(run, run.Directory.StepDir(run.Progress.Step));
             if (run.IsMain) run.Directory.PruneCheckpoints(t.KeepCheckpoints);
