@@ -1,8 +1,11 @@
 // AdamW with decoupled weight decay and two groups: matrices (rank >= 2) are decayed, vectors (norm weights) are not.
 // Written here rather than taken from TorchSharp so that its state is ours to checkpoint bit-exactly, and so the update
 // stays on the device without host synchronisation. The parameters live in a FlatStore and the moments are flat too, so
-// the update and the zeroing are a few calls per block of values however many tensors there are (issue 35); each value
-// gets the same arithmetic as a per-tensor update, so the same bits. Checkpoints keep per-tensor names ("m.NAME").
+// the update, clipping and zeroing are a few calls per block of values however many tensors there are (issue 35).
+// One implementation for both layouts (ShardLayout): unsharded, every rank updates the whole store; ZeRO-1
+// (train.zero=1), rank r keeps the moments and averaged gradient of its chunks only (12 bytes per parameter become
+// 12/N), updates those weights, and all-gathers them. Each value gets the same arithmetic either way, so the same bits.
+// Checkpoints hold whole moments under per-tensor names ("m.NAME"), so a run resumes at any world size, sharded or not.
 using Rho1.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -13,10 +16,13 @@ namespace Rho1.Optimization;
 public sealed class AdamW : IOptimizer
 {
     readonly FlatStore _store;
-    readonly Tensor _m, _v; // first and second moments, flat fp32, laid out as the store
-    readonly Tensor[] _mViews, _vViews; // per parameter, for checkpoints
+    readonly ShardLayout _layout;
+    readonly ICollectives _world; // SingleProcess unless sharded
+    readonly Tensor _m, _v; // first and second moments of the owned values, fp32, at their local offsets
+    readonly Tensor _grad; // the averaged gradient of the owned values: the store's gradients when unsharded
+    readonly Tensor[] _mViews, _vViews; // per parameter, for checkpoints (unsharded)
     readonly double _beta1, _beta2, _eps, _weightDecay;
-    readonly long _block; // values updated at a time (see BlockFor)
+    readonly long _block, _normBlock;
 
     long _step;
     Tensor? _deviceStep; // gated updates count on the device (fp64), so the host never learns whether one applied
@@ -25,29 +31,68 @@ public sealed class AdamW : IOptimizer
     public long Step => _deviceStep is null ? _step : (long)_deviceStep.item<double>();
 
     /// <summary>Takes the parameters into a FlatStore (their values kept, gradients zeroed views of one buffer).</summary>
-    public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double beta1, double beta2, double eps, double weightDecay)
+    /// <param name="shardOver">The job whose ranks share the state (ZeRO-1); null: every value on this rank.</param>
+    /// <param name="bucketValues">Values per reduce-scatter and all-gather when sharded (DDP's 25 MB of fp32 by default).</param>
+    /// <param name="normBlock">Values per partial sum of the clipping norm (GradientClipping.NormBlock; smaller in tests).</param>
+    public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double beta1, double beta2, double eps, double weightDecay,
+        ICollectives? shardOver = null, long bucketValues = GradientBuckets.DefaultElements, long normBlock = GradientClipping.NormBlock)
     {
-        _store = new FlatStore(parameters);
-        _m = torch.zeros_like(_store.Weights).DetachFromDisposeScope();
-        _v = torch.zeros_like(_store.Weights).DetachFromDisposeScope();
-        _mViews = [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
-        _vViews = [.. _store.InGivenOrder.Select(e => FlatStore.View(_v, e))];
+        ShardLayout? layout = null;
+        _store = new FlatStore(parameters, length => (layout = shardOver is null ? ShardLayout.Whole(length)
+            : ShardLayout.Chunked(length, shardOver.Rank, shardOver.Size, bucketValues, normBlock)).Capacity);
+        _layout = layout!;
+        _world = shardOver ?? SingleProcess.Instance;
+        var device = _store.Weights.device;
+        _m = torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope();
+        _v = torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope();
+        _grad = _layout.Sharded ? torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope() : _store.Gradients;
+        _mViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
+        _vViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_v, e))];
         (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
-        _block = BlockFor(_store.Weights.device);
+        (_block, _normBlock) = (BlockFor(device), normBlock);
     }
 
     public IEnumerable<string> DecayedNames => _store.InGivenOrder.Where(e => e.Decay).Select(e => e.Name);
 
-    public bool Sharded => false;
+    /// <summary>Whether the state is sharded over ranks (train.zero=1): State() is then a collective.</summary>
+    public bool Sharded => _layout.Sharded;
 
-    /// <summary>Every gradient replaced by its mean over ranks (all-reduce of buckets that are views of the gradient buffer, in ReduceType on the wire).</summary>
-    public double ReduceGradients(ICollectives world) => GradientBuckets.AllReduceMean(world, _store.Gradients, ReduceType);
+    /// <summary>Values of optimizer state this rank holds: moments, and the gradient chunks when sharded (about 3/N of the parameters).</summary>
+    public long LocalStateElements => (_layout.Sharded ? 3 : 2) * _layout.LocalLength;
 
-    /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes.</summary>
+    /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes. Unsharded only.</summary>
     public ScalarType ReduceType { get; init; } = ScalarType.Float32;
 
-    /// <summary>The norm summed tensor by tensor as before (the same bits as ZeRO-1's), the scaling one call over the store.</summary>
-    public Tensor ClipGradients(double maxNorm) => GradientClipping.ClipGlobalNorm(_store.InGivenOrder.Select(e => e.Param), maxNorm, _store.Gradients);
+    /// <summary>
+    /// Averages the gradients over ranks: unsharded, an all-reduce of buckets that are views of the gradient buffer;
+    /// sharded, a reduce-scatter per bucket into this rank's chunks (the shard's own job, whatever <paramref name="world"/>).
+    /// </summary>
+    public double ReduceGradients(ICollectives world)
+    {
+        if (!_layout.Sharded) return GradientBuckets.AllReduceMean(world, _store.Gradients, ReduceType);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var noGrad = torch.no_grad();
+        for (int b = 0; b < _layout.Buckets; b++)
+        {
+            using var input = _store.PaddedGradients.narrow(0, b * _layout.BucketValues, _layout.BucketValues);
+            using var output = _grad.narrow(0, b * _layout.Chunk, _layout.Chunk);
+            _world.ReduceScatterSum(input, output);
+            if (_world.Size > 1) output.div_(_world.Size);
+        }
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The norm from fixed blocks of the store (partials of the other ranks' chunks summed in when sharded), the scaling one call.</summary>
+    public Tensor ClipGradients(double maxNorm)
+    {
+        using var noGrad = torch.no_grad();
+        using var squares = GradientClipping.BlockSquares(_grad, _layout, _normBlock);
+        if (_layout.Sharded && _world.Size > 1)
+            _world.AllReduceSum(squares); // each block's sum is on one rank, zeros elsewhere: the sum is exact
+        var norm = GradientClipping.Norm(squares);
+        GradientClipping.Scale(_grad, norm, maxNorm);
+        return norm;
+    }
 
     /// <summary>
     /// Values updated at a time: on a CPU a block whose five arrays (weights, gradient, moments, one temporary) stay in a
@@ -60,9 +105,17 @@ public sealed class AdamW : IOptimizer
     /// <summary>256K values: 1 MB per array, a block's five arrays well within a CPU's L3 (few calls per MB, each on cached data).</summary>
     public const long CpuBlockElements = 256L << 10;
 
-    /// <summary>The two ranges of the store: decayed, then not.</summary>
-    IEnumerable<(long Start, long Length, bool Decay)> Ranges =>
-        new[] { (0L, _store.DecayedLength, true), (_store.DecayedLength, _store.Length - _store.DecayedLength, false) }.Where(r => r.Item2 > 0);
+    /// <summary>The owned ranges cut where decay stops (matrices first in the store): store start, local start, length, decayed.</summary>
+    IEnumerable<(long Start, long Local, long Length, bool Decay)> Pieces()
+    {
+        long d = _store.DecayedLength;
+        foreach (var r in _layout.Owned)
+        {
+            long cut = Math.Clamp(d - r.Start, 0, r.Length);
+            if (cut > 0) yield return (r.Start, r.LocalStart, cut, true);
+            if (r.Length > cut) yield return (r.Start + cut, r.LocalStart + cut, r.Length - cut, false);
+        }
+    }
 
     /// <summary>One update with learning rate <paramref name="lr"/>.</summary>
     public void Update(double lr)
@@ -70,60 +123,45 @@ public sealed class AdamW : IOptimizer
         SettleStep();
         using var step = new AdamStep(lr, _beta1, _beta2, _eps, _weightDecay, ++_step);
         using var noGrad = torch.no_grad();
-        foreach (var (start, length, decay) in Ranges)
+        foreach (var (start, local, length, decay) in Pieces())
         {
             using var p = _store.Weights.narrow(0, start, length);
-            using var g = _store.Gradients.narrow(0, start, length);
-            using var m = _m.narrow(0, start, length);
-            using var v = _v.narrow(0, start, length);
+            using var g = _grad.narrow(0, local, length);
+            using var m = _m.narrow(0, local, length);
+            using var v = _v.narrow(0, local, length);
             step.Apply(p, g, m, v, decay, _block);
         }
+        GatherWeights();
     }
 
     /// <summary>
-    /// One update that applies only where <paramref name="apply"/> (a 0-dim bool tensor on the parameters' device) is
-    /// true, decided on the device: a skipped update leaves parameters, moments and the step count exactly as they
-    /// were, and nothing is read back to the host. The arithmetic is the same as Update's up to rounding.
+    /// One update that applies only where <paramref name="apply"/> (a 0-dim bool tensor on the parameters' device, the same on
+    /// every rank) is true, decided on the device: a skipped update leaves parameters, moments and the step count exactly as
+    /// they were, and nothing is read back to the host. The arithmetic is the same as Update's up to rounding.
     /// </summary>
     public void Update(double lr, Tensor apply)
     {
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var device = _store.Weights.device;
-        _deviceStep ??= torch.zeros(Array.Empty<long>(), ScalarType.Float64, device).add_(_step).DetachFromDisposeScope();
-        var k64 = apply.to(ScalarType.Float64);
-        _deviceStep.add_(k64);
-        // Bias corrections from the device count; a count of 0 (nothing applied yet) only meets k = 0 below.
-        var bc1 = BiasCorrection(_beta1, _deviceStep);
-        var bc2 = BiasCorrection(_beta2, _deviceStep);
-        var k = apply.to(ScalarType.Float32);
-        var stepSize = (k64 * -lr / bc1).to(ScalarType.Float32);
-        var invSqrtBc2 = bc2.rsqrt().to(ScalarType.Float32);
-        var keepM = 1 - k * (1 - _beta1);
-        var keepV = 1 - k * (1 - _beta2);
-        var decayFactor = 1 - k * (lr * _weightDecay);
-        var zero = torch.zeros(1, device: device);
-        var (k1, k2) = (k * (1 - _beta1), k * (1 - _beta2));
-        foreach (var (start, length, decay) in Ranges)
-            foreach (var (offset, n) in AdamStep.Blocks(length, _block))
-            {
-                // One block's temporaries at a time, however large the model.
-                using var perBlock = torch.NewDisposeScope();
-                var (p, grad) = (_store.Weights.narrow(0, start + offset, n), _store.Gradients.narrow(0, start + offset, n));
-                var (m, v) = (_m.narrow(0, start + offset, n), _v.narrow(0, start + offset, n));
-                var g = torch.where(apply, grad, zero); // a NaN gradient must not reach the moments even times zero
-                if (decay && _weightDecay > 0)
-                    p.mul_(decayFactor);
-                m.mul_(keepM).add_(g * k1);
-                v.mul_(keepV).add_(g.mul(g).mul_(k2));
-                var denom = v.sqrt().mul_(invSqrtBc2).add_(_eps);
-                p.add_(m.div(denom).mul_(stepSize));
-            }
+        _deviceStep ??= torch.tensor((double)_step, ScalarType.Float64, _store.Weights.device).DetachFromDisposeScope();
+        using (var gated = new GatedAdamStep(apply, _deviceStep, lr, _beta1, _beta2, _eps, _weightDecay))
+            foreach (var (start, local, length, decay) in Pieces())
+                foreach (var (offset, n) in AdamStep.Blocks(length, _block))
+                    gated.Apply(_store.Weights.narrow(0, start + offset, n), _grad.narrow(0, local + offset, n),
+                        _m.narrow(0, local + offset, n), _v.narrow(0, local + offset, n), decay);
+        GatherWeights();
     }
 
-    /// <summary>1 − β^step on the device (β = 0: 1), kept away from 0 for a step count of 0, which only meets a skipped update.</summary>
-    static Tensor BiasCorrection(double beta, Tensor step) =>
-        beta == 0 ? torch.ones_like(step) : (1 - (step * Math.Log(beta)).exp()).clamp_min(1e-30); // 1e-30: its inverse root still fits fp32
+    /// <summary>Every rank's updated chunks to every rank, a bucket at a time (sharded only).</summary>
+    void GatherWeights()
+    {
+        if (!_layout.Sharded) return;
+        using var noGrad = torch.no_grad();
+        for (int b = 0; b < _layout.Buckets; b++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var chunk = _store.PaddedWeights.narrow(0, b * _layout.BucketValues + _world.Rank * _layout.Chunk, _layout.Chunk);
+            _store.PaddedWeights.narrow(0, b * _layout.BucketValues, _layout.BucketValues).copy_(_world.AllGather(chunk));
+        }
+    }
 
     /// <summary>Brings the host count up to date after gated updates (one read), before a host-decided update or a save.</summary>
     void SettleStep()
@@ -137,30 +175,25 @@ public sealed class AdamW : IOptimizer
     /// <summary>Every gradient to zero: one call over the store.</summary>
     public void ZeroGrad() => _store.Gradients.zero_();
 
-    /// <summary>Named state tensors for checkpointing (moments, per parameter).</summary>
+    /// <summary>Named state tensors for checkpointing (whole moments, per parameter); gathered from every rank when sharded, a collective.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> State()
     {
-        for (int i = 0; i < _store.InGivenOrder.Count; i++)
-        {
-            yield return ($"m.{_store.InGivenOrder[i].Name}", _mViews[i]);
-            yield return ($"v.{_store.InGivenOrder[i].Name}", _vViews[i]);
-        }
+        if (!_layout.Sharded)
+            return _store.InGivenOrder.SelectMany((e, i) => new[] { ($"m.{e.Name}", _mViews[i]), ($"v.{e.Name}", _vViews[i]) });
+        var (m, v) = (MomentShards.Gather(_world, _layout, _m), MomentShards.Gather(_world, _layout, _v));
+        return [.. _store.InGivenOrder.SelectMany(e => new[] { ($"m.{e.Name}", FlatStore.View(m, e)), ($"v.{e.Name}", FlatStore.View(v, e)) })];
     }
 
     public void LoadState(IReadOnlyDictionary<string, Tensor> state, long step)
     {
         using var noGrad = torch.no_grad();
-        for (int i = 0; i < _store.InGivenOrder.Count; i++)
+        foreach (var (prefix, local) in new[] { ("m.", _m), ("v.", _v) })
         {
-            foreach (var (prefix, dst) in new[] { ("m.", _mViews[i]), ("v.", _vViews[i]) })
-            {
-                string key = prefix + _store.InGivenOrder[i].Name;
-                if (!state.TryGetValue(key, out var src))
-                    throw new InvalidDataException($"optimizer state lacks '{key}'");
-                if (!src.shape.SequenceEqual(dst.shape))
-                    throw new InvalidDataException($"optimizer state '{key}' has shape [{string.Join(",", src.shape)}], expected [{string.Join(",", dst.shape)}]");
-                dst.copy_(src);
-            }
+            if (!_layout.Sharded)
+                foreach (var e in _store.InGivenOrder)
+                    MomentShards.CopyIn(state, prefix + e.Name, FlatStore.View(local, e));
+            else
+                MomentShards.Scatter(state, prefix, _store.InGivenOrder, _layout, local);
         }
         _deviceStep?.Dispose();
         _deviceStep = null;
@@ -173,6 +206,7 @@ public sealed class AdamW : IOptimizer
         foreach (var t in _mViews.Concat(_vViews)) t.Dispose();
         _m.Dispose();
         _v.Dispose();
+        if (_layout.Sharded) _grad.Dispose();
         _store.Dispose();
     }
 }

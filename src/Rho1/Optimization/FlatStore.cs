@@ -20,6 +20,10 @@ public sealed class FlatStore : IDisposable
     public Tensor Weights { get; }
     /// <summary>Every gradient, in the same order (P); zeroed as one.</summary>
     public Tensor Gradients { get; }
+    /// <summary>Weights followed by zeros up to the capacity asked for (ZeRO-1's whole buckets); Weights is a view of it.</summary>
+    public Tensor PaddedWeights { get; }
+    /// <summary>Gradients followed by zeros up to the capacity; Gradients is a view of it.</summary>
+    public Tensor PaddedGradients { get; }
     /// <summary>The parameters, decayed ones first, each with its range.</summary>
     public IReadOnlyList<FlatEntry> Entries { get; }
     /// <summary>The same entries in the order they were given: what sums over tensors (the clipping norm) and checkpoints follow.</summary>
@@ -29,7 +33,8 @@ public sealed class FlatStore : IDisposable
     public long Length => Weights.numel();
 
     /// <summary>Moves <paramref name="parameters"/> (fp32, one device) into the store, values kept; their gradients become zeroed views.</summary>
-    public FlatStore(IEnumerable<(string Name, Parameter Param)> parameters)
+    /// <param name="capacity">Given the values P, the length of the padded buffers (at least P); P when null.</param>
+    public FlatStore(IEnumerable<(string Name, Parameter Param)> parameters, Func<long, long>? capacity = null)
     {
         var list = parameters.ToList();
         var ordered = list.Where(p => p.Param.dim() >= 2).Concat(list.Where(p => p.Param.dim() < 2)).ToList();
@@ -48,8 +53,12 @@ public sealed class FlatStore : IDisposable
         var byParameter = entries.ToDictionary(e => (object)e.Param, ReferenceEqualityComparer.Instance);
         InGivenOrder = [.. list.Select(p => byParameter[p.Param])];
         DecayedLength = entries.Where(e => e.Decay).Sum(e => e.Length);
-        Weights = torch.empty(offset, ScalarType.Float32, device);
-        Gradients = torch.zeros(offset, ScalarType.Float32, device);
+        long padded = capacity?.Invoke(offset) ?? offset;
+        if (padded < offset) throw new ArgumentOutOfRangeException(nameof(capacity), $"a capacity of {padded} values is below the {offset} of the parameters");
+        PaddedWeights = torch.zeros(padded, ScalarType.Float32, device);
+        PaddedGradients = torch.zeros(padded, ScalarType.Float32, device);
+        Weights = PaddedWeights.narrow(0, 0, offset);
+        Gradients = PaddedGradients.narrow(0, 0, offset);
         _gradViews = new Tensor[entries.Count];
         using var noGrad = torch.no_grad();
         for (int i = 0; i < entries.Count; i++)
@@ -71,5 +80,7 @@ public sealed class FlatStore : IDisposable
         foreach (var g in _gradViews) g.Dispose();
         Gradients.Dispose();
         Weights.Dispose();
+        PaddedGradients.Dispose();
+        PaddedWeights.Dispose();
     }
 }

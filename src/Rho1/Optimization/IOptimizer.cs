@@ -1,6 +1,6 @@
 // What the trainer asks of its optimizer each step: average the gradients over the job's ranks, clip them, update, and
 // hand its state to a checkpoint in one format whatever the world size (so a run resumes at any N, sharded or not).
-// AdamW keeps every moment on every rank; ShardedAdamW (train.zero=1) keeps each rank's 1/N.
+// AdamW keeps every moment on every rank, or with train.zero=1 each rank's 1/N.
 using Rho1.Distributed;
 using static TorchSharp.torch;
 

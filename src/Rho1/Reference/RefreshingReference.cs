@@ -104,7 +104,7 @@ public sealed class RefreshingReference : IReferenceLosses
             var batch = _loader.Next();
             var loss = model.TokenLosses(batch.Inputs, batch.Targets).mean();
             loss.backward();
-            GradientClipping.ClipGlobalNorm(model.parameters(), _settings.GradClip);
+            _optimizer.ClipGradients(_settings.GradClip);
             _optimizer.Update(_lr);
             _optimizer.ZeroGrad();
             model.WeightsChanged();

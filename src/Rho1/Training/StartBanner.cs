@@ -72,7 +72,7 @@ public static class StartBanner
                 "{Wait}", world.Size, world.Backend, t.BatchSize / world.Size, t.BatchSize, CollectiveWait(world.Watched, t.CollectiveTimeoutS));
         if (world is NcclCollectives nccl)
             run.Log.Information("NCCL device: {Binding}", nccl.Binding);
-        if (run.Optimizer is ShardedAdamW sharded)
+        if (run.Optimizer is AdamW { Sharded: true } sharded)
             run.Log.Information("optimizer state sharded over {Size} ranks (train.zero=1): {Local:N0} values of moments and gradient on this rank, against {Whole:N0} unsharded",
                 world.Size, sharded.LocalStateElements, 3 * run.Parameters);
         if (t.GradReduceDtype == "bf16" && world.Size > 1)

@@ -156,13 +156,13 @@ public sealed class TrainingRun : IDisposable
         model.LossChunkTokens = t.LossChunkTokens;
         model.ActivationCheckpointing = t.ActivationCheckpointing;
         var named = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
-        IOptimizer optimizer = Own<IOptimizer>(owned, t.Zero == 1 ? new ShardedAdamW(named, o.World, t.Beta1, t.Beta2, t.Eps, t.WeightDecay)
-            : new AdamW(named, t.Beta1, t.Beta2, t.Eps, t.WeightDecay) { ReduceType = t.GradReduceDtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32 });
+        IOptimizer optimizer = Own<IOptimizer>(owned, new AdamW(named, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, shardOver: t.Zero == 1 ? o.World : null)
+            { ReduceType = t.GradReduceDtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32 });
         var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device, o.World.Rank, o.World.Size);
         var run = new TrainingRun
         {
             Options = o, Config = config, RequestedPrecision = requestedPrecision, Device = device, World = o.World,
-            DeviceSideSkip = t.Zero == 0 && (o.DeviceSideSkip ?? device.type == DeviceType.CUDA), // sharded updates are decided on the host
+            DeviceSideSkip = o.DeviceSideSkip ?? device.type == DeviceType.CUDA,
             Dataset = dataset, Loader = loader, ValSplit = valSplit, ValSource = (evalData ?? dataset).Directory, BytesPerToken = bytesPerToken,
             Tasks = tasks, TaskTokenizer = tasks.Count == 0 ? null : TokenizerFactory.ForDataset(dataset.Directory),
             Model = model, Optimizer = optimizer, Objective = objective,

@@ -1,4 +1,4 @@
-// Bucket layout (a closed form for small cases) and gradient averaging over the flat gradient buffer: the all-reduce of
+// Gradient averaging over the flat gradient buffer: the all-reduce of
 // its consecutive views must give every parameter exactly the mean over ranks, whatever the bucket boundaries.
 using Rho1.Distributed;
 using TorchSharp;
@@ -8,19 +8,6 @@ namespace Rho1.Tests.Distributed;
 
 public class GradientBucketsTests
 {
-    [Fact]
-    public void Consecutive_tensors_fill_buckets_up_to_the_limit_and_an_oversized_one_is_cut_into_pieces()
-    {
-        static string[] Of(IReadOnlyList<long> sizes, long max) => [.. GradientBuckets.Layout(sizes, max).Select(b => b.ToString())];
-        // 25 values in buckets of 10: two full pieces, and a remainder of 5 that the next two tensors join.
-        Assert.Equal(["0:0+4 1:0+6", "2:0+7", "3:0+10", "3:10+10", "3:20+5 4:0+1 5:0+3"], Of([4, 6, 7, 25, 1, 3], 10));
-        Assert.Equal(["0:0+1 1:0+2 2:0+3"], Of([1, 2, 3], 100));
-        Assert.Equal(["0:0+10", "0:10+10"], Of([20], 10));
-        Assert.Equal([10L, 7, 10, 10, 9], GradientBuckets.Layout([4, 6, 7, 25, 1, 3], 10).Select(b => b.Elements));
-        Assert.Empty(GradientBuckets.Layout([], maxElements: 10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => GradientBuckets.Layout([1], 0));
-    }
-
     [Theory]
     [InlineData(5)]      // many buckets, tensors cut into pieces (reduced in place) and pieces packed with their neighbours
     [InlineData(1_000)]  // one bucket
