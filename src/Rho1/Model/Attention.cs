@@ -17,6 +17,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "k_norm")] readonly RmsNorm? _kNorm;
     readonly int _heads, _kvHeads, _headDim;
     readonly Rotary _rotary;
+    readonly ComputeCasts _casts;
 
     public Attention(ModelConfig config, Rotary rotary, ComputeCasts casts) : base(nameof(Attention))
     {
@@ -24,6 +25,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _kvHeads = config.EffectiveKvHeads;
         _headDim = config.HeadDim;
         _rotary = rotary;
+        _casts = casts;
         _qProj = new Linear(config.Dim, _heads * _headDim, casts, config.QkvBias);
         _kProj = new Linear(config.Dim, _kvHeads * _headDim, casts, config.QkvBias);
         _vProj = new Linear(config.Dim, _kvHeads * _headDim, casts, config.QkvBias);
@@ -42,8 +44,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = _qProj.forward(x).view(b, t, _heads, _headDim);   // (B, T, NH, HD)
-        var k = _kProj.forward(x).view(b, t, _kvHeads, _headDim); // (B, T, NKV, HD)
+        var qkv = FusedProjection.Apply([_qProj, _kProj, _vProj], _casts, x);
+        var q = qkv[0].view(b, t, _heads, _headDim);   // (B, T, NH, HD)
+        var k = qkv[1].view(b, t, _kvHeads, _headDim); // (B, T, NKV, HD)
         if (_qNorm != null && _kNorm != null)
         {
             q = _qNorm.forward(q);
@@ -51,7 +54,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         }
         q = q.transpose(1, 2); // (B, NH, T, HD)
         k = k.transpose(1, 2); // (B, NKV, T, HD)
-        var v = _vProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
+        var v = qkv[2].view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
         q = _rotary.Apply(q);
         k = _rotary.Apply(k);
         if (_kvHeads != _heads)

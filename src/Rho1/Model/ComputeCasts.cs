@@ -12,6 +12,7 @@ namespace Rho1.Model;
 public sealed class ComputeCasts : IDisposable
 {
     readonly Dictionary<(IntPtr Weight, bool Grad), Tensor> _cache = [];
+    readonly Dictionary<(IntPtr First, bool Grad), Tensor> _joined = []; // fused projections' weights, keyed by their first part
     readonly Dictionary<IntPtr, (Tensor Cast, bool Fresh)> _detached = []; // Fresh: rewritten since the weights last changed
     ScalarType _computeType = ScalarType.Float32;
 
@@ -26,8 +27,8 @@ public sealed class ComputeCasts : IDisposable
         }
     }
 
-    /// <summary>Casts currently held (for tests and memory accounting).</summary>
-    public int Count => _cache.Count;
+    /// <summary>Casts currently held, a joined weight counting one (for tests and memory accounting).</summary>
+    public int Count => _cache.Count + _joined.Count;
 
     /// <summary>
     /// While set, a cast asked for without gradient is made (and kept) with it: a checkpointed block's forward runs without
@@ -41,7 +42,7 @@ public sealed class ComputeCasts : IDisposable
     public Tensor Of(Parameter weight)
     {
         if (weight.dtype == _computeType) return weight;
-        bool grad = torch.is_grad_enabled() || (GradCastsWithoutGrad && weight.requires_grad);
+        bool grad = WithGrad(weight);
         var key = (weight.Handle, grad);
         if (!_cache.TryGetValue(key, out var cast))
         {
@@ -50,6 +51,29 @@ public sealed class ComputeCasts : IDisposable
             _cache[key] = cast;
         }
         return cast;
+    }
+
+    bool WithGrad(Parameter weight) => torch.is_grad_enabled() || (GradCastsWithoutGrad && weight.requires_grad);
+
+    /// <summary>
+    /// <paramref name="parts"/> (weights of one input width, or biases) cast to the compute dtype and joined along dimension
+    /// 0, cached as one cast: the weight of a fused projection (q, k and v; gate and up), whose gradient flows back to each
+    /// part. Only for a compute dtype other than the weights' (the casts exist anyway; joining them replaces them, where
+    /// joining fp32 weights would be a copy that fp32 never made).
+    /// </summary>
+    public Tensor Joined(IReadOnlyList<Parameter> parts)
+    {
+        if (parts[0].dtype == _computeType) throw new InvalidOperationException("weights are joined only when cast to another compute dtype");
+        bool grad = WithGrad(parts[0]);
+        var key = (parts[0].Handle, grad);
+        if (!_joined.TryGetValue(key, out var joined))
+        {
+            using var scope = torch.NewDisposeScope(); // the parts' casts live only until joined
+            using (torch.set_grad_enabled(grad))
+                joined = torch.cat([.. parts.Select(p => p.to(_computeType))], 0).MoveToOuterDisposeScope();
+            _joined[key] = joined.DetachFromDisposeScope();
+        }
+        return joined;
     }
 
     /// <summary>
@@ -76,8 +100,9 @@ public sealed class ComputeCasts : IDisposable
     /// <summary>Drops every cast: call whenever the weights change (an optimizer update, loaded weights, a move to another device).</summary>
     public void Invalidate()
     {
-        foreach (var t in _cache.Values) t.Dispose();
+        foreach (var t in _cache.Values.Concat(_joined.Values)) t.Dispose();
         _cache.Clear();
+        _joined.Clear();
         foreach (var key in _detached.Keys.ToList())
             _detached[key] = (_detached[key].Cast, false);
     }

@@ -10,12 +10,14 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "gate_proj")] readonly Linear _gateProj;
     [ComponentName(Name = "up_proj")] readonly Linear _upProj;
     [ComponentName(Name = "down_proj")] readonly Linear _downProj;
+    readonly ComputeCasts _casts;
 
     public FeedForward(ModelConfig config, ComputeCasts casts) : base(nameof(FeedForward))
     {
         _gateProj = new Linear(config.Dim, config.FfnDim, casts);
         _upProj = new Linear(config.Dim, config.FfnDim, casts);
         _downProj = new Linear(config.FfnDim, config.Dim, casts);
+        _casts = casts;
         RegisterComponents();
     }
 
@@ -24,7 +26,8 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = nn.functional.silu(_gateProj.forward(x)) * _upProj.forward(x); // (B, T, F)
+        var gateUp = FusedProjection.Apply([_gateProj, _upProj], _casts, x);
+        var h = nn.functional.silu(gateUp[0]) * gateUp[1]; // (B, T, F)
         return _downProj.forward(h).MoveToOuterDisposeScope();
     }
 }

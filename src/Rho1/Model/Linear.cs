@@ -23,6 +23,7 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     }
 
     public Parameter Weight => _weight;
+    public Parameter? Bias => _bias;
 
     /// <summary>x (…, in) in any float dtype → (…, out) in the compute dtype.</summary>
     public override Tensor forward(Tensor x) =>
