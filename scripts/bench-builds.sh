@@ -17,14 +17,14 @@ current="$repo/src/Rho1.Cli/bin/Release/net10.0/rho1.dll"
 flags=$(grep -o 'avx512_bf16\|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ' || true)
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
-dotnet "$current" quickstart --out "$work/qs" --set train.steps=4 -q > /dev/null
+dotnet "$current" quickstart --out "$work/qs" --set train.steps=4 --force -q > /dev/null
 declare -A shape=([tiny]="--config tiny --set train.steps=300 --set train.log_every=30"
                   [small]="--config small --set train.steps=24 --set train.log_every=4"
                   [deep-narrow]="--config tiny --set model.layers=24 --set model.dim=32 --set model.ffn_dim=96 --set train.steps=150 --set train.log_every=15")
 tokens_per_s() { python3 -c 'import json,sys,statistics; r=[json.loads(l) for l in open(sys.argv[1])]; t=[x["tokens_per_s"] for x in r if "tokens_per_s" in x][2:]; print(statistics.median(t))' "$1/metrics.jsonl"; }
 
 echo "CPU: $cpu, $(nproc) cores, flags: ${flags:-none}; $repeats pairs per row, builds alternating"
-echo "| model | precision | this build / base, per pair | median | last loss, base → this build |"
+echo "| model | precision | this build / base, per pair | median | final val loss, base → this build |"
 echo "|---|---|---|---:|---|"
 for model in ${MODELS:-tiny small deep-narrow}; do
     for precision in ${PRECISIONS:-fp32 bf16}; do
@@ -38,7 +38,7 @@ for model in ${MODELS:-tiny small deep-narrow}; do
                 dotnet "$dll" train-ref ${shape[$model]} --data "$work/qs/data/noisy" --device cpu -q --set train.precision=$precision \
                     --set train.eval_every=0 --set train.checkpoint_every=0 --out "$out" --force > /dev/null
                 tps[$build]=$(tokens_per_s "$out")
-                loss[$build]=$(python3 -c 'import json,sys; print(f"{[json.loads(l) for l in open(sys.argv[1])][-1][\"loss\"]:.4f}")' "$out/metrics.jsonl")
+                loss[$build]=$(python3 -c 'import json, sys; print("%.4f" % [r for r in map(json.loads, open(sys.argv[1])) if "val_loss" in r][-1]["val_loss"])' "$out/metrics.jsonl")
             done
             ratios+=("$(python3 -c "print(f'{${tps[current]} / ${tps[base]}:.3f}')")")
         done

@@ -180,7 +180,9 @@ public sealed class AdamW : IOptimizer
     {
         if (!_layout.Sharded)
             return _store.InGivenOrder.SelectMany((e, i) => new[] { ($"m.{e.Name}", _mViews[i]), ($"v.{e.Name}", _vViews[i]) });
-        var (m, v) = (MomentShards.Gather(_world, _layout, _m), MomentShards.Gather(_world, _layout, _v));
+        using var m = MomentShards.Gather(_world, _layout, _m);
+        using var v = MomentShards.Gather(_world, _layout, _v);
+        // Views keep the gathered storage alive without these handles: disposing the views (as a checkpoint does) frees it.
         return [.. _store.InGivenOrder.SelectMany(e => new[] { ($"m.{e.Name}", FlatStore.View(m, e)), ($"v.{e.Name}", FlatStore.View(v, e)) })];
     }
 
