@@ -17,8 +17,9 @@ public static class SelectionBenchmark
     {
         var dev = DeviceSpec.Resolve(device);
         var generator = new Generator(7);
-        var losses = torch.rand(new long[] { batchSize, seqLen }, generator: generator).to(dev) * 8;
-        var reference = torch.rand(new long[] { batchSize, seqLen }, generator: generator).to(dev) * 8;
+        using var eight = 8.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        var losses = torch.rand(new long[] { batchSize, seqLen }, generator: generator).to(dev).mul_(eight);
+        var reference = torch.rand(new long[] { batchSize, seqLen }, generator: generator).to(dev).mul_(eight);
         var threshold = torch.tensor(0.5f).to(dev);
         var modes = new (string Name, Func<Tensor> Step)[]
         {

@@ -22,27 +22,29 @@ public static class CollectivesCheck
         // Rank r holds (r + 1) · [1, 2, 3, 4]: the sum is n(n + 1)/2 · [1, 2, 3, 4].
         // bf16 sums are NCCL's (bf16 gradient reduction); MPI sums fp32, fp64 and int64 only.
         var dtypes = device.type == DeviceType.CUDA ? new[] { ScalarType.Float32, ScalarType.BFloat16 } : [ScalarType.Float32];
+        // Every value is made on the host (no bare numbers handed to libtorch: src/BannedSymbols.txt).
+        static Tensor Times(int count, double factor, int first = 1) => torch.tensor(Enumerable.Range(first, count).Select(i => (float)(i * factor)).ToArray());
         foreach (var dtype in dtypes)
         {
-            var t = (torch.arange(1, 5, dtype: ScalarType.Float32) * (r + 1)).to(dtype).to(device);
+            var t = Times(4, r + 1).to(dtype).to(device);
             world.AllReduceSum(t);
-            var expected = torch.arange(1, 5, dtype: ScalarType.Float32) * (n * (n + 1) / 2.0);
+            var expected = Times(4, n * (n + 1) / 2.0);
             if (!torch.allclose(t.to(ScalarType.Float32).cpu(), expected, rtol: 0, atol: 0))
                 problems.Add($"all-reduce ({dtype}) gave [{string.Join(", ", t.to(ScalarType.Float32).cpu().data<float>().ToArray())}], expected [{string.Join(", ", expected.data<float>().ToArray())}]");
         }
-        var gathered = world.AllGather(torch.full(new long[] { 1, 2 }, (double)r, device: device)).cpu(); // (n, 2): row i = i
-        var rows = torch.arange(n, dtype: ScalarType.Float32).unsqueeze(1).expand(n, 2);
+        var gathered = world.AllGather(Times(2, 0).add_(torch.tensor((float)r)).unsqueeze(0).to(device)).cpu(); // (n, 2): row i = i
+        var rows = Times(n, 1, first: 0).unsqueeze(1).expand(n, 2);
         if (!gathered.shape.SequenceEqual([n, 2]) || !torch.allclose(gathered, rows, rtol: 0, atol: 0))
             problems.Add($"all-gather gave [{string.Join(", ", gathered.data<float>().ToArray())}], expected rank i's row to hold i");
         // Reduce-scatter (ZeRO-1): rank r holds (r + 1) · [1 … 2n]; block r of the sum is n(n + 1)/2 · [2r + 1, 2r + 2].
         var scattered = torch.zeros(2, device: device);
-        world.ReduceScatterSum(torch.arange(1, 2 * n + 1, dtype: ScalarType.Float32, device: device) * (r + 1), scattered);
-        var block = torch.tensor(new float[] { 2 * r + 1, 2 * r + 2 }) * (n * (n + 1) / 2.0);
+        world.ReduceScatterSum(Times(2 * n, r + 1).to(device), scattered);
+        var block = Times(2, n * (n + 1) / 2.0, first: 2 * r + 1);
         if (!torch.allclose(scattered.cpu(), block, rtol: 0, atol: 0))
             problems.Add($"reduce-scatter gave [{string.Join(", ", scattered.cpu().data<float>().ToArray())}], expected [{string.Join(", ", block.data<float>().ToArray())}]");
-        var broadcast = torch.full(new long[] { 3 }, r == 0 ? 7.0 : -1.0, device: device);
+        var broadcast = Times(3, 0).add_(torch.tensor(r == 0 ? 7f : -1f)).to(device);
         world.Broadcast(broadcast, root: 0);
-        if (!torch.allclose(broadcast.cpu(), torch.full(new long[] { 3 }, 7.0), rtol: 0, atol: 0))
+        if (!torch.allclose(broadcast.cpu(), Times(3, 0).add_(torch.tensor(7f)), rtol: 0, atol: 0))
             problems.Add($"broadcast gave [{string.Join(", ", broadcast.cpu().data<float>().ToArray())}], expected rank 0's 7s");
         world.Barrier();
         return new Result(world.Backend, n, problems.Count == 0,

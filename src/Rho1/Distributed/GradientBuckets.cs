@@ -4,6 +4,7 @@
 // cuts the same buffer into its own buckets (Optimization/ShardLayout.cs).
 // Runs after backward: TorchSharp 0.107 exposes no per-parameter gradient hooks, so communication cannot overlap
 // with backward yet.
+using TorchSharp;
 using System.Diagnostics;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public static class GradientBuckets
         if (!flat.is_contiguous() || flat.dim() != 1) throw new InvalidOperationException("the gradient buffer must be flat and contiguous");
         if (maxElements < 1) throw new ArgumentOutOfRangeException(nameof(maxElements), "a bucket holds at least one value");
         var watch = Stopwatch.StartNew();
-        using TorchSharp.Scalar size = world.Size; // held for the calls (Model/HeldScalars.cs)
+        using Scalar size = world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
         for (long start = 0; start < flat.numel(); start += maxElements)
         {
             using var scope = NewDisposeScope(); // one bucket's buffers at a time

@@ -37,11 +37,13 @@ public static class TextGenerator
                 next = logits.argmax().item<long>();
             else
             {
-                logits = logits / temperature;
+                using (var t = temperature.ToScalar())
+                    logits = logits.div(t);
                 if (topK > 0 && topK < logits.shape[0])
                 {
                     var kth = logits.topk(topK).values[-1];
-                    logits = logits.masked_fill(logits.lt(kth), double.NegativeInfinity);
+                    using var minusInfinity = double.NegativeInfinity.ToScalar();
+                    logits = logits.masked_fill(logits.lt(kth), minusInfinity);
                 }
                 next = torch.multinomial(logits.softmax(0).cpu(), 1, generator: generator).item<long>();
             }

@@ -72,12 +72,13 @@ public sealed class AdamW : IOptimizer
         if (!_layout.Sharded) return GradientBuckets.AllReduceMean(world, _store.Gradients, ReduceType);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var noGrad = torch.no_grad();
+        using var size = _world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
         for (int b = 0; b < _layout.Buckets; b++)
         {
             using var input = _store.PaddedGradients.narrow(0, b * _layout.BucketValues, _layout.BucketValues);
             using var output = _grad.narrow(0, b * _layout.Chunk, _layout.Chunk);
             _world.ReduceScatterSum(input, output);
-            if (_world.Size > 1) output.div_(_world.Size);
+            if (_world.Size > 1) output.div_(size);
         }
         return watch.Elapsed.TotalSeconds;
     }

@@ -47,7 +47,7 @@ public static class GradientClipping
     {
         using (rows)
         using (into)
-        using (var squares = rows.pow(2))
+        using (var squares = rows.square())
         using (var sums = squares.sum(1))
             into.copy_(sums);
     }

@@ -1,5 +1,6 @@
 // The global selection mode's threshold: an exponential moving average of each batch's top-k cutoff, so
 // that tokens are kept by absolute score and about k of them on average. Pure; the caller keeps the state.
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Selection;
@@ -7,6 +8,10 @@ namespace Rho1.Selection;
 public static class RunningThreshold
 {
     /// <summary>momentum·threshold + (1 − momentum)·cutoff, with <paramref name="momentum"/> in [0, 1).</summary>
-    public static Tensor Next(Tensor threshold, Tensor cutoff, double momentum) =>
-        threshold * momentum + cutoff * (1 - momentum);
+    public static Tensor Next(Tensor threshold, Tensor cutoff, double momentum)
+    {
+        using Scalar keep = momentum.ToScalar(), take = (1 - momentum).ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using var taken = cutoff.mul(take);
+        return threshold.mul(keep).add_(taken);
+    }
 }

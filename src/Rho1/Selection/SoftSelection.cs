@@ -3,6 +3,7 @@
 // fully, far below hardly at all, and near-ties no longer flip between all and nothing. The loss divides by the
 // weights' sum (TokenSelector.MaskedMean), so its scale is a mean per token as with hard top-k; as the
 // temperature goes to 0 the weights become the hard mask. Pure.
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Selection;
@@ -14,7 +15,8 @@ public static class SoftSelection
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be positive");
         using var scope = NewDisposeScope();
-        var width = scores.std().clamp_min(1e-6) * temperature;
+        using Scalar floor = 1e-6.ToScalar(), t = temperature.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        var width = scores.std().clamp_min(floor).mul(t);
         return ((scores - cutoff) / width).sigmoid().MoveToOuterDisposeScope();
     }
 

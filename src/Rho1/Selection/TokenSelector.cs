@@ -31,7 +31,7 @@ public static class TokenSelector
         var flat = scores.reshape(-1);
         long keep = KeepCount(flat.shape[0], ratio);
         var order = flat.sort(dim: 0, descending: true, stable: true).Indices;
-        var mask = zeros_like(flat).index_fill_(0, order.narrow(0, 0, keep), 1.0);
+        var mask = zeros_like(flat).index_fill_(0, order.narrow(0, 0, keep), Model.HeldScalars.OneDouble);
         return mask.view(scores.shape).MoveToOuterDisposeScope();
     }
 
@@ -61,5 +61,5 @@ public static class TokenSelector
 
     /// <summary>Mean of <paramref name="losses"/> over the masked tokens, normalised by the number kept (not by B·T).</summary>
     public static Tensor MaskedMean(Tensor losses, Tensor mask) =>
-        (losses * mask).sum() / mask.sum().clamp_min(1.0);
+        (losses * mask).sum() / mask.sum().clamp_min(Model.HeldScalars.OneDouble);
 }

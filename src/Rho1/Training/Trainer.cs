@@ -10,6 +10,7 @@ using Rho1.Distributed;
 using Rho1.Evaluation;
 using Rho1.Evaluation.Tasks;
 using Rho1.IO;
+using Rho1.Model;
 using Rho1.Platform;
 using Rho1.Training.Objectives;
 using Rho1.Optimization;
@@ -75,6 +76,7 @@ public sealed class Trainer
         var batches = Enumerable.Range(0, t.GradAccum).Select(_ => run.Loader.Next()).ToList();
         if (t.GradAccum > 1 && run.Objective.RanksWholeStep(run.Progress.Step))
             PrepareStep(run, batches);
+        using var accum = t.GradAccum.ToScalar(); // held for the step's calls (Model/HeldScalars.cs)
         for (int micro = 0; micro < t.GradAccum; micro++)
         {
             // Nothing of a micro-batch outlives its backward but the step's statistics: survivors scattered among
@@ -84,10 +86,10 @@ public sealed class Trainer
             var tokenLosses = run.Model.TokenLosses(batch.Inputs, batch.Targets); // (B, T)
             bool last = micro == t.GradAccum - 1;
             var output = run.Objective.Reduce(tokenLosses, batch, run.Progress.Step, withStats: logStep && last, micro);
-            (output.Loss / t.GradAccum).backward();
+            output.Loss.div(accum).backward();
             run.Model.ReleaseBackwardHandles();
             using (torch.no_grad())
-                meanLoss.add_(tokenLosses.detach().mean() / t.GradAccum);
+                meanLoss.add_(tokenLosses.detach().mean().div_(accum));
             if (last)
                 stats = output.Stats.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
         }
@@ -97,7 +99,8 @@ public sealed class Trainer
         if (run.World is not SingleProcess)
         {
             run.World.AllReduceSum(meanLoss); // every rank then takes the same skip decision
-            meanLoss.div_(run.World.Size);
+            using var ranks = run.World.Size.ToScalar(); // held for the call (Model/HeldScalars.cs)
+            meanLoss.div_(ranks);
         }
         var gradNorm = run.Optimizer.ClipGradients(t.GradClip);
         // A non-finite loss or gradient must skip the update before it lands: decided on the device (CUDA), or by
@@ -134,7 +137,7 @@ public sealed class Trainer
         var bad = finite.logical_not().to(ScalarType.Int64);
         run.Progress.BadRunOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
         run.Progress.SkippedOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
-        run.Progress.BadRunOnDevice.add_(1).mul_(bad); // consecutive count: reset by a good step
+        run.Progress.BadRunOnDevice.add_(HeldScalars.One).mul_(bad); // consecutive count: reset by a good step
         run.Progress.SkippedOnDevice.add_(bad);
     }
 

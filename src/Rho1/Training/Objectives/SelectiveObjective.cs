@@ -5,6 +5,7 @@
 // Data-parallel: every rank gathers the whole global batch's losses (a few KB), ranks it exactly as one
 // process would, keeps its own rows of the mask and divides by the global kept count, so that the averaged
 // gradients equal the single-process ones for batch, sequence and global selection alike.
+using Rho1.Model;
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
 using Rho1.Data.Reading;
@@ -124,8 +125,9 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var mask = Weights(scores, RatioAt(step));
         if (withStats)
             SelectionStats(stats, losses, mask);
+        using var ranks = _world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
         var loss = _world.Size == 1 ? TokenSelector.MaskedMean(tokenLosses, mask)
-            : (tokenLosses * Own(mask)).sum() / mask.sum().clamp_min(1.0) * _world.Size; // the ranks' gradients are averaged
+            : ((tokenLosses * Own(mask)).sum() / mask.sum().clamp_min(HeldScalars.OneDouble)).mul(ranks); // the ranks' gradients are averaged
         return new ObjectiveOutput(loss, stats);
     }
 
@@ -145,7 +147,8 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     ObjectiveOutput ReducePrepared(StepSelection p, Tensor tokenLosses, int micro, bool withStats)
     {
         var mask = p.MicroMasks[micro];
-        var loss = (tokenLosses * mask).sum() / p.Mask.sum().clamp_min(1.0) * (p.MicroMasks.Length * _world.Size);
+        using var share = (p.MicroMasks.Length * _world.Size).ToScalar(); // held for the call (Model/HeldScalars.cs)
+        var loss = ((tokenLosses * mask).sum() / p.Mask.sum().clamp_min(HeldScalars.OneDouble)).mul(share);
         var stats = new Dictionary<string, Tensor>();
         if (withStats)
         {
@@ -164,13 +167,13 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     {
         if (_config.Soft)
         {
-            stats["selected_fraction"] = mask.ge(0.5).to(ScalarType.Float32).mean();
+            stats["selected_fraction"] = mask.ge(HeldScalars.Half).to(ScalarType.Float32).mean();
             stats["mean_weight"] = mask.mean();
         }
         else
             stats["selected_fraction"] = mask.mean();
         stats["loss_selected"] = TokenSelector.MaskedMean(losses, mask);
-        stats["loss_unselected"] = TokenSelector.MaskedMean(losses, 1 - mask);
+        stats["loss_unselected"] = TokenSelector.MaskedMean(losses, mask.neg().add_(HeldScalars.One)); // 1 − mask
     }
 
     void ReferenceStats(Dictionary<string, Tensor> stats, Tensor trainLosses, Tensor refLosses)
