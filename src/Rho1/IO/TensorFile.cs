@@ -74,6 +74,18 @@ public static class TensorFile
         return result;
     }
 
+    /// <summary>The file's trailer, the SHA-256 of everything before it, in lower-case hex (read, not recomputed: Load verifies it).</summary>
+    public static string Trailer(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (stream.Length < Magic.Length + 8 + 32)
+            throw new InvalidDataException($"{path}: truncated ({stream.Length} bytes)");
+        stream.Seek(-32, SeekOrigin.End);
+        var trailer = new byte[32];
+        stream.ReadExactly(trailer);
+        return Convert.ToHexStringLower(trailer);
+    }
+
     /// <summary>Throws InvalidDataException if the file is truncated or its trailer checksum does not match.</summary>
     public static void Verify(string path)
     {

@@ -203,6 +203,17 @@ public sealed class AdamW : IOptimizer
         _step = step;
     }
 
+    public IEnumerable<(string Name, Tensor Tensor)> PartState() =>
+        _layout.Sharded ? MomentShards.PartTensors(_layout, _m, _v) : throw new InvalidOperationException("unsharded state is saved whole (State)");
+
+    public void LoadParts(IReadOnlyList<string> paths, long step)
+    {
+        MomentShards.LoadParts(paths, _layout, _m, _v);
+        _deviceStep?.Dispose();
+        _deviceStep = null;
+        _step = step;
+    }
+
     public void Dispose()
     {
         _deviceStep?.Dispose();

@@ -1,5 +1,5 @@
 // What the trainer asks of its optimizer each step: average the gradients over the job's ranks, clip them, update, and
-// hand its state to a checkpoint in one format whatever the world size (so a run resumes at any N, sharded or not).
+// hand its state to a checkpoint (whole, or one part per rank when sharded) that any world size resumes, sharded or not.
 // AdamW keeps every moment on every rank, or with train.zero=1 each rank's 1/N.
 using Rho1.Distributed;
 using static TorchSharp.torch;
@@ -33,4 +33,10 @@ public interface IOptimizer : IDisposable
 
     /// <summary>Restores whole state tensors as State() names them, after <paramref name="step"/> updates.</summary>
     void LoadState(IReadOnlyDictionary<string, Tensor> state, long step);
+
+    /// <summary>This rank's own part of sharded state, which a checkpoint writes one file per rank of (Sharded only).</summary>
+    IEnumerable<(string Name, Tensor Tensor)> PartState();
+
+    /// <summary>Restores state from the parts (PartState's files) of a checkpoint written at any number of ranks.</summary>
+    void LoadParts(IReadOnlyList<string> paths, long step);
 }

@@ -1,7 +1,10 @@
-// Whole moments to and from a rank's chunks (AdamW with ZeRO-1): a checkpoint holds every moment whole under its
-// parameter's name, whatever the world size, so saving gathers the chunks of every rank and loading keeps this rank's
-// chunks of the whole. One moment at a time is whole in memory on load (4 bytes per parameter); saving holds both.
+// A rank's chunks of the moments (AdamW with ZeRO-1) to and from checkpoints. Whole moments under parameter names
+// (Gather, Scatter): what an unsharded run writes, and what older sharded runs wrote. Parts (PartTensors, LoadParts):
+// what a sharded run writes now, each rank its own chunks with their places in the store, so that no rank holds the
+// whole state; a part written at N ranks is read at any M (each rank takes the pieces of its own ranges from each
+// part in turn, one part in memory at a time), and by an unsharded run.
 using Rho1.Distributed;
+using Rho1.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,6 +38,58 @@ internal static class MomentShards
             using var from = whole.narrow(0, r.Start, r.Length);
             to.copy_(from);
         }
+    }
+
+    /// <summary>This rank's part: its moment chunks ("m", "v", local layout), the store's length and its owned ranges as (start, length, local start) rows.</summary>
+    public static IEnumerable<(string Name, Tensor Tensor)> PartTensors(ShardLayout layout, Tensor m, Tensor v) =>
+    [
+        ("m", m), ("v", v),
+        ("store_length", torch.tensor(new[] { layout.Length })),
+        ("owned", torch.tensor(layout.Owned.SelectMany(r => new[] { r.Start, r.Length, r.LocalStart }).ToArray(), [layout.Owned.Count, 3])),
+    ];
+
+    /// <summary>
+    /// Fills this rank's <paramref name="m"/> and <paramref name="v"/> (laid out as <paramref name="layout"/>) from the parts at
+    /// <paramref name="paths"/>, written at any number of ranks; every owned value must be found exactly once.
+    /// </summary>
+    public static void LoadParts(IReadOnlyList<string> paths, ShardLayout layout, Tensor m, Tensor v)
+    {
+        using var noGrad = torch.no_grad();
+        long found = 0;
+        foreach (string path in paths)
+        {
+            var part = TensorFile.Load(path);
+            try
+            {
+                long length = part["store_length"].item<long>();
+                if (length != layout.Length)
+                    throw new InvalidDataException($"{path}: optimizer part of {length:N0} values, this model has {layout.Length:N0}");
+                long[] owned = part["owned"].numel() == 0 ? [] : part["owned"].data<long>().ToArray(); // a rank past the store's end owns nothing
+                for (int i = 0; i < owned.Length; i += 3)
+                {
+                    long start = owned[i], count = owned[i + 1], local = owned[i + 2];
+                    foreach (var mine in layout.Owned)
+                    {
+                        long from = Math.Max(start, mine.Start), to = Math.Min(start + count, mine.Start + mine.Length);
+                        if (from >= to) continue;
+                        foreach (var (src, dst) in new[] { (part["m"], m), (part["v"], v) })
+                        {
+                            using var target = dst.narrow(0, mine.LocalStart + from - mine.Start, to - from);
+                            using var source = src.narrow(0, local + from - start, to - from);
+                            target.copy_(source);
+                        }
+                        found += to - from;
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var t in part.Values) t.Dispose();
+            }
+        }
+        long wanted = layout.Owned.Sum(r => r.Length);
+        if (found != wanted)
+            throw new InvalidDataException($"optimizer parts cover {found:N0} of this rank's {wanted:N0} values (a part missing or repeated)");
     }
 
     /// <summary>Copies <paramref name="state"/>[<paramref name="key"/>] into <paramref name="target"/> (a view, disposed here); a clear error if missing or misshapen.</summary>

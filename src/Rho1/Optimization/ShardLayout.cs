@@ -44,14 +44,17 @@ public sealed class ShardLayout
     public static ShardLayout Whole(long length) => new(length, Math.Max(length, 1), Math.Max(length, 1), Math.Max(length, 1), 0, 1, false);
 
     /// <summary>
-    /// Rank <paramref name="rank"/> of <paramref name="size"/>'s chunks of buckets of about <paramref name="bucketValues"/>
-    /// values, each chunk a whole number of <paramref name="align"/> values.
+    /// Rank <paramref name="rank"/> of <paramref name="size"/>'s chunks of buckets of at most about <paramref name="bucketValues"/>
+    /// values (⌈P / bucketValues⌉ buckets, the values spread evenly), each chunk a whole number of <paramref name="align"/> values.
     /// </summary>
     public static ShardLayout Chunked(long length, int rank, int size, long bucketValues, long align)
     {
         if (size < 1 || rank < 0 || rank >= size) throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {size}");
         if (bucketValues < 1 || align < 1) throw new ArgumentOutOfRangeException(nameof(bucketValues), "buckets and alignment hold at least one value");
-        long perRank = (Math.Max(1, Math.Min(bucketValues, length)) + size - 1) / size;
+        // As many buckets as bucketValues asks for, then the values spread evenly over them: the padding is at most an
+        // alignment's worth per chunk, not most of a bucket.
+        long buckets = Math.Max(1, (length + bucketValues - 1) / bucketValues);
+        long perRank = Math.Max(1, (length + buckets * size - 1) / (buckets * size));
         long chunk = (perRank + align - 1) / align * align;
         long bucket = chunk * size;
         long capacity = Math.Max(1, (length + bucket - 1) / bucket) * bucket;

@@ -1,6 +1,7 @@
 // The checkpoints of a training run: final/ after the last step, checkpoints/step-N every train.checkpoint_every steps
 // (the newest train.keep_checkpoints kept), Hugging Face copies before them (train.hf_export), and the checkpoint of an
-// interrupt, after which every rank stops. Rank 0 writes; with sharded optimizer state every rank helps gather it.
+// interrupt, after which every rank stops. Rank 0 writes; with sharded optimizer state every rank writes its own part.
+using Rho1.Model.Storage;
 using Rho1.Training.Runs;
 
 namespace Rho1.Training;
@@ -24,34 +25,66 @@ public static class RunCheckpoints
         }
     }
 
-    /// <summary>Writes a checkpoint from rank 0; with sharded optimizer state every rank takes part in gathering it first.</summary>
+    /// <summary>
+    /// Writes a checkpoint. Unsharded: rank 0 alone. Sharded (a collective): rank 0 prepares the temporary directory, every
+    /// rank writes its own part of the optimizer state into it, and rank 0 adds the rest and publishes it; no rank ever
+    /// holds the whole optimizer state. Every rank returns once the checkpoint is complete.
+    /// </summary>
     static void Save(TrainingRun run, string dir)
     {
-        var optimizerState = run.Optimizer.State().ToList(); // a collective when sharded: every rank, in step
-        if (!run.IsMain)
+        if (!run.Optimizer.Sharded)
         {
-            if (run.Optimizer.Sharded) foreach (var (_, tensor) in optimizerState) tensor.Dispose();
-            (run.Progress.LastCheckpoint, run.Progress.CheckpointedStep) = (dir, run.Progress.Step); // as rank 0 records it, for Interrupt
+            if (run.IsMain) Publish(run, dir, run.Optimizer.State(), null, null);
             return;
         }
+        string temp = CheckpointFiles.PartsTemp(dir);
+        if (run.IsMain)
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); // a killed save's leftovers
+            Directory.CreateDirectory(temp);
+        }
+        run.World.Barrier();
+        using (var scope = TorchSharp.torch.NewDisposeScope()) // the part's small index tensors; the moments are the optimizer's own
+            WritePart(run, dir, Path.Combine(temp, CheckpointFiles.PartFile(run.World.Rank, run.World.Size)));
+        run.World.Barrier();
+        if (run.IsMain)
+            Publish(run, dir, [], [.. Enumerable.Range(0, run.World.Size).Select(r => CheckpointFiles.PartFile(r, run.World.Size))], temp);
+        run.World.Barrier(); // every rank knows the checkpoint is complete before it goes on (or stops after an interrupt)
+        (run.Progress.LastCheckpoint, run.Progress.CheckpointedStep) = (dir, run.Progress.Step);
+    }
+
+    static void WritePart(TrainingRun run, string dir, string path)
+    {
         try
         {
-            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizerState, run.Objective.StateTensors());
+            IO.TensorFile.Save(path, run.Optimizer.PartState());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failed(run, dir, e);
+        }
+    }
+
+    /// <summary>Rank 0's part of a save: model, state, the optimizer's whole state or the list of its parts, and the DONE marker.</summary>
+    static void Publish(TrainingRun run, string dir, IEnumerable<(string, TorchSharp.torch.Tensor)> optimizer, IReadOnlyList<string>? parts, string? partsTemp)
+    {
+        try
+        {
+            Checkpoint.Save(dir, run.State(), run.Model.state_dict().Select(kv => (kv.Key, kv.Value)), optimizer, run.Objective.StateTensors(), parts, partsTemp);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Checkpoint.Save removed its temporary directory and touched no complete checkpoint.
-            throw new TrainingFailedException($"writing checkpoint {dir} failed ({e.Message}); " +
-                $"{(run.Progress.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.Progress.LastCheckpoint} is intact")}; " +
-                "free disk space, then rerun with --resume auto", e);
-        }
-        finally
-        {
-            if (run.Optimizer.Sharded) foreach (var (_, tensor) in optimizerState) tensor.Dispose();
+            throw Failed(run, dir, e);
         }
         run.Progress.LastCheckpoint = dir;
         run.Progress.CheckpointedStep = run.Progress.Step;
     }
+
+    static TrainingFailedException Failed(TrainingRun run, string dir, Exception e) =>
+        new($"writing checkpoint {dir} failed ({e.Message}); " +
+            $"{(run.Progress.LastCheckpoint is null ? "no earlier checkpoint exists" : $"the previous checkpoint {run.Progress.LastCheckpoint} is intact")}; " +
+            "free disk space, then rerun with --resume auto", e);
 
     /// <summary>Ctrl-C or SIGTERM between steps: the finished steps are checkpointed, then the run stops, resumable.</summary>
     public static void Interrupt(TrainingRun run)

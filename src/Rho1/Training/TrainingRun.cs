@@ -176,7 +176,10 @@ public sealed class TrainingRun : IDisposable
         if (resumed != null)
         {
             ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
-            optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
+            if (resumed.OptimizerParts.Count > 0)
+                optimizer.LoadParts(resumed.OptimizerParts, resumed.State.OptimizerStep); // written by a sharded run, at any world size
+            else
+                optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));
             objective.LoadState(resumed.State.Objective, resumed.Objective, resumed.Path);
             (run.Progress.Step, run.Progress.Tokens) = (resumed.State.Step, resumed.State.TokensSeen);

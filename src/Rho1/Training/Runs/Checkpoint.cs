@@ -8,7 +8,9 @@ using static TorchSharp.torch;
 namespace Rho1.Training.Runs;
 
 /// <param name="Objective">The training objective's own tensors (a refreshing reference's weights and moments), names without the prefix.</param>
-public sealed record LoadedCheckpoint(string Path, TrainerState State, Dictionary<string, Tensor> Model, Dictionary<string, Tensor> Optimizer, Dictionary<string, Tensor> Objective)
+/// <param name="OptimizerParts">Sharded optimizer state, one file per rank that wrote it (then Optimizer holds no moments); empty when whole.</param>
+public sealed record LoadedCheckpoint(string Path, TrainerState State, Dictionary<string, Tensor> Model, Dictionary<string, Tensor> Optimizer, Dictionary<string, Tensor> Objective,
+    IReadOnlyList<string> OptimizerParts)
 {
     public IEnumerable<Tensor> AllTensors => Model.Values.Concat(Optimizer.Values).Concat(Objective.Values);
 }
@@ -21,10 +23,11 @@ public static class Checkpoint
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes a complete checkpoint to <paramref name="dir"/>, replacing an older one there only once the new one is complete.</summary>
+    /// <param name="parts">The optimizer's per-rank parts, already in <paramref name="partsTemp"/> (sharded state); <paramref name="optimizer"/> is then empty.</param>
     public static void Save(string dir, TrainerState state, IEnumerable<(string, Tensor)> model, IEnumerable<(string, Tensor)> optimizer,
-        IEnumerable<(string Name, Tensor Tensor)> objective) =>
+        IEnumerable<(string Name, Tensor Tensor)> objective, IReadOnlyList<string>? parts = null, string? partsTemp = null) =>
         CheckpointFiles.Write(dir, state.Step, JsonSerializer.Serialize(state, Json), model,
-            optimizer.Concat(objective.Select(t => (ObjectivePrefix + t.Name, t.Tensor))));
+            optimizer.Concat(objective.Select(t => (ObjectivePrefix + t.Name, t.Tensor))), parts, partsTemp);
 
     /// <summary>Loads a checkpoint after verifying it; a damaged one is a user error naming the file.</summary>
     public static LoadedCheckpoint Load(string dir)
@@ -33,7 +36,7 @@ public static class Checkpoint
         var optimizer = CheckpointFiles.ReadTensors(dir, CheckpointFiles.OptimizerFile);
         var objective = optimizer.Where(kv => kv.Key.StartsWith(ObjectivePrefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[ObjectivePrefix.Length..], kv => kv.Value);
         foreach (var name in objective.Keys) optimizer.Remove(ObjectivePrefix + name);
-        return new LoadedCheckpoint(dir, state, CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile), optimizer, objective);
+        return new LoadedCheckpoint(dir, state, CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile), optimizer, objective, CheckpointFiles.PartPaths(dir));
     }
 
     /// <summary>Reads only state.json of a verified checkpoint.</summary>
