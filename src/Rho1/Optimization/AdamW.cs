@@ -206,9 +206,9 @@ public sealed class AdamW : IOptimizer
     public IEnumerable<(string Name, Tensor Tensor)> PartState() =>
         _layout.Sharded ? MomentShards.PartTensors(_layout, _m, _v) : throw new InvalidOperationException("unsharded state is saved whole (State)");
 
-    public void LoadParts(IReadOnlyList<string> paths, long step)
+    public void LoadParts(IEnumerable<IReadOnlyDictionary<string, Tensor>> parts, long step)
     {
-        MomentShards.LoadParts(paths, _layout, _m, _v);
+        MomentShards.LoadParts(parts, _layout, _m, _v);
         _deviceStep?.Dispose();
         _deviceStep = null;
         _step = step;

@@ -37,6 +37,6 @@ public interface IOptimizer : IDisposable
     /// <summary>This rank's own part of sharded state, which a checkpoint writes one file per rank of (Sharded only).</summary>
     IEnumerable<(string Name, Tensor Tensor)> PartState();
 
-    /// <summary>Restores state from the parts (PartState's files) of a checkpoint written at any number of ranks.</summary>
-    void LoadParts(IReadOnlyList<string> paths, long step);
+    /// <summary>Restores state from the parts (each rank's PartState) of a checkpoint written at any number of ranks, read one at a time as enumerated.</summary>
+    void LoadParts(IEnumerable<IReadOnlyDictionary<string, Tensor>> parts, long step);
 }

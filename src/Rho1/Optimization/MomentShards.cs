@@ -4,7 +4,6 @@
 // whole state; a part written at N ranks is read at any M (each rank takes the pieces of its own ranges from each
 // part in turn, one part in memory at a time), and by an unsharded run.
 using Rho1.Distributed;
-using Rho1.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -49,21 +48,22 @@ internal static class MomentShards
     ];
 
     /// <summary>
-    /// Fills this rank's <paramref name="m"/> and <paramref name="v"/> (laid out as <paramref name="layout"/>) from the parts at
-    /// <paramref name="paths"/>, written at any number of ranks; every owned value must be found exactly once.
+    /// Fills this rank's <paramref name="m"/> and <paramref name="v"/> (laid out as <paramref name="layout"/>) from
+    /// <paramref name="parts"/> (PartTensors of every rank that wrote them, at any number of ranks; read one at a time as the
+    /// enumeration yields them, and disposed after use); every owned value must be found exactly once.
     /// </summary>
-    public static void LoadParts(IReadOnlyList<string> paths, ShardLayout layout, Tensor m, Tensor v)
+    public static void LoadParts(IEnumerable<IReadOnlyDictionary<string, Tensor>> parts, ShardLayout layout, Tensor m, Tensor v)
     {
         using var noGrad = torch.no_grad();
         long found = 0;
-        foreach (string path in paths)
+        int index = 0;
+        foreach (var part in parts)
         {
-            var part = TensorFile.Load(path);
             try
             {
                 long length = part["store_length"].item<long>();
                 if (length != layout.Length)
-                    throw new InvalidDataException($"{path}: optimizer part of {length:N0} values, this model has {layout.Length:N0}");
+                    throw new InvalidDataException($"optimizer part {index} holds a store of {length:N0} values, this model has {layout.Length:N0}");
                 long[] owned = part["owned"].numel() == 0 ? [] : part["owned"].data<long>().ToArray(); // a rank past the store's end owns nothing
                 for (int i = 0; i < owned.Length; i += 3)
                 {
@@ -85,6 +85,7 @@ internal static class MomentShards
             finally
             {
                 foreach (var t in part.Values) t.Dispose();
+                index++;
             }
         }
         long wanted = layout.Owned.Sum(r => r.Length);

@@ -177,7 +177,7 @@ public sealed class TrainingRun : IDisposable
         {
             ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
             if (resumed.OptimizerParts.Count > 0)
-                optimizer.LoadParts(resumed.OptimizerParts, resumed.State.OptimizerStep); // written by a sharded run, at any world size
+                optimizer.LoadParts(resumed.OptimizerParts.Select(Checkpoint.ReadPart), resumed.State.OptimizerStep); // a sharded run's, at any world size
             else
                 optimizer.LoadState(resumed.Optimizer, resumed.State.OptimizerStep);
             loader.Sampler.Restore(new SamplerCursor(resumed.State.SamplerEpoch, resumed.State.SamplerPosition));

@@ -64,7 +64,7 @@ public sealed class DataParallelTests(ReliabilityWorkspace w, ITestOutputHelper 
         Assert.DoesNotContain(saved.Optimizer.Keys, k => k.StartsWith("m.", StringComparison.Ordinal));
         using var model = Rho1.Model.Storage.ModelLoader.Load(Path.Combine(two, "final"), TorchSharp.torch.CPU);
         using var whole = new Rho1.Optimization.AdamW(model.Model.named_parameters().Select(p => (p.name, p.parameter)), 0.9, 0.95, 1e-8, 0.1);
-        whole.LoadParts(saved.OptimizerParts, saved.State.OptimizerStep);
+        whole.LoadParts(saved.OptimizerParts.Select(Checkpoint.ReadPart), saved.State.OptimizerStep);
         var b = whole.State().ToDictionary(s => s.Name, s => s.Tensor);
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         double largest = a.Max(kv => (kv.Value - b[kv.Key]).abs().max().item<float>() / Math.Max(1e-12, kv.Value.abs().max().item<float>()));

@@ -115,16 +115,16 @@ public class ZeroOneTests
         ThreadedWorld.Run(read, world =>
         {
             using var resumed = new AdamW(Parameters(), 0.9, 0.95, 1e-8, 0.1, shardOver: world, bucketValues: 16, normBlock: 4);
-            resumed.LoadParts(paths, plain.Step);
+            resumed.LoadParts(paths.Select(Rho1.IO.TensorFile.Load), plain.Step);
             Assert.Equal(plain.Step, resumed.Step);
             Assert.All(resumed.State(), s => Assert.True(s.Tensor.eq(whole[s.Name]).all().item<bool>(), s.Name));
         });
         using var unsharded = new AdamW(Parameters(), 0.9, 0.95, 1e-8, 0.1);
-        unsharded.LoadParts(paths, plain.Step);
+        unsharded.LoadParts(paths.Select(Rho1.IO.TensorFile.Load), plain.Step);
         Assert.All(unsharded.State(), s => Assert.True(s.Tensor.eq(whole[s.Name]).all().item<bool>(), s.Name));
         // A part missing is refused, not read as zeros.
         using var short_ = new AdamW(Parameters(), 0.9, 0.95, 1e-8, 0.1);
-        Assert.Contains("cover", Assert.Throws<InvalidDataException>(() => short_.LoadParts(paths.Skip(1).ToList(), 3)).Message);
+        Assert.Contains("cover", Assert.Throws<InvalidDataException>(() => short_.LoadParts(paths.Skip(1).Select(Rho1.IO.TensorFile.Load), 3)).Message);
     }
 
     [Fact]

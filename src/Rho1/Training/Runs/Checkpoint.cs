@@ -39,6 +39,10 @@ public static class Checkpoint
         return new LoadedCheckpoint(dir, state, CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile), optimizer, objective, CheckpointFiles.PartPaths(dir));
     }
 
+    /// <summary>One rank's part of sharded optimizer state (LoadedCheckpoint.OptimizerParts), verified; a damaged one is a user error.</summary>
+    public static IReadOnlyDictionary<string, Tensor> ReadPart(string path) =>
+        CheckpointFiles.ReadTensors(Path.GetDirectoryName(path)!, Path.GetFileName(path));
+
     /// <summary>Reads only state.json of a verified checkpoint.</summary>
     public static TrainerState ReadState(string dir) =>
         JsonSerializer.Deserialize<TrainerState>(CheckpointFiles.ReadState(dir)) ?? throw new UserErrorException($"checkpoint {dir}: empty {CheckpointFiles.StateFile}");
