@@ -45,6 +45,7 @@ public sealed class PlanCommand
         var plan = MemoryPlan.Compute(config, parse.GetValue(_world), device);
         bool? fits = limit is { } l ? plan.Total <= 0.9 * l : null;
         var suggestion = fits == false ? PlanSuggestions.Smallest(config, parse.GetValue(_world), device, 0.9 * limit!.Value) : null;
+        var capacity = limit is { } usable ? PlanCapacities.Largest(config, parse.GetValue(_world), device, 0.9 * usable) : null;
         if (parse.GetValue(_json))
         {
             o.WriteLine(JsonSerializer.Serialize(new
@@ -53,6 +54,11 @@ public sealed class PlanCommand
                 items = plan.Items.ToDictionary(i => i.Component, i => Math.Round(i.Bytes)), total_bytes = Math.Round(plan.Total),
                 bytes_per_parameter = Math.Round(plan.BytesPerParameter, 2), fits,
                 fits_with = suggestion is null ? null : new { change = suggestion.Change, world = suggestion.World, total_bytes = Math.Round(suggestion.Plan.Total) },
+                largest = capacity is null ? null : new
+                {
+                    rows = capacity.Rows, rows_checkpointed = capacity.RowsCheckpointed, seq_len = config.Train.SeqLen,
+                    one_row_seq_len = capacity.SeqLen, one_row_seq_len_checkpointed = capacity.SeqLenCheckpointed,
+                },
             }));
             return ExitCodes.Success;
         }
@@ -75,6 +81,9 @@ public sealed class PlanCommand
                 ? "no change fits it (tried: ZeRO-1, activation checkpointing, micro-batches down to one row per rank, as many ranks as train.batch_size " +
                     "splits over): it needs GPUs with more memory"
                 : $"fits with: {suggestion.Change} ({G(suggestion.Plan.Total)} GB per rank on {suggestion.World} rank(s))");
+        if (capacity is not null)
+            o.WriteLine($"largest micro-batch per rank that fits: {capacity.Rows} row(s) of {config.Train.SeqLen:N0} tokens, {capacity.RowsCheckpointed} with activation checkpointing; " +
+                $"at one row, up to {capacity.SeqLen:N0} tokens ({capacity.SeqLenCheckpointed:N0} checkpointed; the model's context is {m.ContextLength:N0})");
         return fits == false ? ExitCodes.Failure : ExitCodes.Success;
     }
 }
