@@ -40,7 +40,10 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
 
     public Linear OutputProjection => _oProj;
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Forward(x, null);
+
+    /// <summary>Attention over positions 0 … T − 1 of x (B, T, C); with <paramref name="store"/>, their rotated keys and values are kept in it (a prompt before cached decoding).</summary>
+    public Tensor Forward(Tensor x, KvLayer? store)
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
@@ -57,6 +60,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         var v = qkv[2].view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
         q = _rotary.Apply(q);
         k = _rotary.Apply(k);
+        store?.WritePrefix(k, v);
         if (_kvHeads != _heads)
         {
             k = k.repeat_interleave(_heads / _kvHeads, dim: 1); // (B, NH, T, HD)
@@ -64,6 +68,36 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         }
         var y = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // (B, NH, T, HD)
         y = y.transpose(1, 2).contiguous().view(b, t, _heads * _headDim);             // (B, T, C)
+        return _oProj.forward(y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One new position per row: x (B, 1, C) at row b's position <paramref name="positions"/>[b], attending to the positions
+    /// <paramref name="visible"/> (B, 1, 1, T_max; true = attend) of <paramref name="cache"/>, into which its own key and value go first.
+    /// </summary>
+    public Tensor Decode(Tensor x, KvLayer cache, Tensor positions, Tensor visible)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = x.shape[0];
+        var qkv = FusedProjection.Apply([_qProj, _kProj, _vProj], _casts, x);
+        var q = qkv[0].view(b, 1, _heads, _headDim);
+        var k = qkv[1].view(b, 1, _kvHeads, _headDim);
+        if (_qNorm != null && _kNorm != null)
+        {
+            q = _qNorm.forward(q);
+            k = _kNorm.forward(k);
+        }
+        q = _rotary.ApplyAt(q.transpose(1, 2), positions); // (B, NH, 1, HD)
+        k = _rotary.ApplyAt(k.transpose(1, 2), positions); // (B, NKV, 1, HD)
+        cache.WriteAt(k, qkv[2].view(b, 1, _kvHeads, _headDim).transpose(1, 2), positions);
+        var (keys, values) = (cache.Keys, cache.Values); // (B, NKV, T_max, HD)
+        if (_kvHeads != _heads)
+        {
+            keys = keys.repeat_interleave(_heads / _kvHeads, dim: 1);
+            values = values.repeat_interleave(_heads / _kvHeads, dim: 1);
+        }
+        var y = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: visible); // (B, NH, 1, HD)
+        y = y.transpose(1, 2).contiguous().view(b, 1, _heads * _headDim);
         return _oProj.forward(y).MoveToOuterDisposeScope();
     }
 }

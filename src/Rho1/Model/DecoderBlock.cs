@@ -25,10 +25,18 @@ public sealed class DecoderBlock : nn.Module<Tensor, Tensor>
 
     public IEnumerable<Linear> ResidualProjections => new[] { _attention.OutputProjection, _mlp.DownProjection };
 
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Residual(x, _attention.forward);
+
+    /// <summary>The block over a prompt, its keys and values kept in <paramref name="cache"/> (cached decoding).</summary>
+    public Tensor Prefill(Tensor x, KvLayer cache) => Residual(x, n => _attention.Forward(n, cache));
+
+    /// <summary>The block at one new position per row (see Attention.Decode).</summary>
+    public Tensor Decode(Tensor x, KvLayer cache, Tensor positions, Tensor visible) => Residual(x, n => _attention.Decode(n, cache, positions, visible));
+
+    Tensor Residual(Tensor x, Func<Tensor, Tensor> attend)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x.add(_attention.forward(_attentionNorm.forward(x)), HeldScalars.One); // alpha held: see HeldScalars
+        var h = x.add(attend(_attentionNorm.forward(x)), HeldScalars.One); // alpha held: see HeldScalars
         return h.add(_mlp.forward(_mlpNorm.forward(h)), HeldScalars.One).MoveToOuterDisposeScope();
     }
 }

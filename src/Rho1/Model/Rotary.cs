@@ -49,6 +49,17 @@ public sealed class Rotary : IDisposable
         return (x * cos).add(rotated * sin, HeldScalars.One); // alpha held: see HeldScalars
     }
 
+    /// <summary>Rotates x of shape (B, NH, 1, HD), row b by position <paramref name="positions"/>[b] (a (B) int64 tensor): cached decoding.</summary>
+    public Tensor ApplyAt(Tensor x, Tensor positions)
+    {
+        var (cosTable, sinTable) = Tables(x.device, x.dtype);
+        long b = x.shape[0], hd = x.shape[3], half = hd / 2;
+        var cos = cosTable.index_select(0, positions).view(b, 1, 1, hd); // (B, 1, 1, HD) broadcast over the heads
+        var sin = sinTable.index_select(0, positions).view(b, 1, 1, hd);
+        var rotated = torch.cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, 3);
+        return (x * cos).add(rotated * sin, HeldScalars.One); // alpha held: see HeldScalars
+    }
+
     public void Dispose()
     {
         foreach (var (cos, sin) in _tables.Values)

@@ -119,6 +119,43 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The output layer's weight (V, C) in the compute dtype: the embedding when tied.</summary>
+    /// <summary>
+    /// Cached decoding's first pass (no gradient): runs right-padded prompts <paramref name="tokens"/> (B, T), keeps every
+    /// layer's keys and values of positions 0 … T − 1 in <paramref name="cache"/>, and returns the logits (B, V) at row b's
+    /// position <paramref name="last"/>[b] only (the head is not applied elsewhere).
+    /// </summary>
+    public Tensor Prefill(Tensor tokens, KvCache cache, Tensor last)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = tokens.shape[0], t = tokens.shape[1];
+        if (t > Config.ContextLength)
+            throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
+        var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
+        for (int i = 0; i < _layers.Count; i++)
+            x = _layers[i].Prefill(x, cache[i]);
+        using Scalar rowCount = b.ToScalar(), width = t.ToScalar(); // held (HeldScalars.cs)
+        using var rows = torch.arange(rowCount, device: tokens.device).mul_(width).add_(last); // (B) flat index of each row's last position
+        var h = _norm.forward(x).view(b * t, Config.Dim).index_select(0, rows); // (B, C)
+        return nn.functional.linear(h.to(ComputeType), OutputWeight(), null).MoveToOuterDisposeScope(); // (B, V)
+    }
+
+    /// <summary>
+    /// One decoding step (no gradient): token <paramref name="tokens"/>[b] (a (B) tensor) at position <paramref name="positions"/>[b]
+    /// of each row, attending to the cached positions up to it; returns the logits (B, V) there.
+    /// </summary>
+    public Tensor DecodeStep(Tensor tokens, KvCache cache, Tensor positions)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = tokens.shape[0];
+        using var capacity = cache.Capacity.ToScalar(); // held (HeldScalars.cs)
+        var visible = torch.arange(capacity, device: tokens.device).view(1, 1, 1, -1).le(positions.view(-1, 1, 1, 1)); // (B, 1, 1, T_max)
+        var x = _embedding.index_select(0, tokens).view(b, 1, Config.Dim); // (B, 1, C)
+        for (int i = 0; i < _layers.Count; i++)
+            x = _layers[i].Decode(x, cache[i], positions, visible);
+        var h = _norm.forward(x).view(b, Config.Dim);
+        return nn.functional.linear(h.to(ComputeType), OutputWeight(), null).MoveToOuterDisposeScope(); // (B, V)
+    }
+
     Tensor OutputWeight() => _casts.Of(OutputMaster);
 
     /// <summary>The output layer's fp32 weight (V, C): the embedding when tied.</summary>

@@ -1,7 +1,10 @@
-// Batched greedy decoding for generation tasks. Prompts of a batch are right-padded to the longest; each step runs the
-// model over the batch and takes each row's argmax at its own last position (a causal model's earlier positions
-// never see the padding to their right), so every row decodes exactly as it would alone. A row stops at the
-// end-of-document id, at a stop string (the text is cut before it), at the token limit, or at the model's context.
+// Batched greedy decoding for generation tasks. Prompts of a batch are right-padded to the longest and run once, their
+// keys and values cached (Model/KvCache.cs); each step then runs only the new token of every row, at the row's own
+// position, attending to its cached positions (a causal model's positions never see the padding to their right, and a
+// row's padding is overwritten as it grows), so every row decodes as it would alone, at a cost per step that does not
+// grow with the prompt. The uncached loop (the whole sequence each step) stays as the reference the tests compare
+// against. A row stops at the end-of-document id, at a stop string (the text is cut before it), at the token limit, or
+// at the model's context.
 // Prompts keep their last tokens when they and the generation would not fit. Dimensions: B rows, T time, V vocabulary.
 using Rho1.Data.Tokenizers;
 using Rho1.Model;
@@ -13,8 +16,9 @@ namespace Rho1.Evaluation.Tasks;
 public static class GreedyGenerator
 {
     /// <summary>The greedy continuation of every prompt, as text, cut at the first stop string.</summary>
+    /// <param name="cached">False: rerun the whole sequence at every step (the reference for tests; far slower).</param>
     public static string[] Generate(Transformer model, ITextTokenizer tokenizer, IReadOnlyList<string> prompts, int maxNewTokens, IReadOnlyList<string> stops,
-        int batchSize, Device device, Action<int, int>? onProgress = null)
+        int batchSize, Device device, Action<int, int>? onProgress = null, bool cached = true)
     {
         int maxInput = LikelihoodScorer.MaxInput(model.Config);
         maxNewTokens = Limit(maxNewTokens, maxInput);
@@ -32,7 +36,9 @@ public static class GreedyGenerator
             for (int done = 0; done < order.Count;)
             {
                 var batch = order.Skip(done).Take(Math.Max(1, batchSize)).ToList();
-                var texts = GenerateBatch(model, tokenizer, batch.Select(i => encoded[i]).ToList(), maxNewTokens, stops, maxInput, device);
+                var rows = batch.Select(i => encoded[i]).ToList();
+                var texts = cached ? GenerateBatchCached(model, tokenizer, rows, maxNewTokens, stops, maxInput, device)
+                    : GenerateBatch(model, tokenizer, rows, maxNewTokens, stops, maxInput, device);
                 for (int k = 0; k < batch.Count; k++) outputs[batch[k]] = texts[k];
                 done += batch.Count;
                 onProgress?.Invoke(done, order.Count);
@@ -91,6 +97,51 @@ public static class GreedyGenerator
             }
         }
         for (int i = 0; i < texts.Length; i++)
+            texts[i] ??= Cut(tokenizer.Decode(generated[i].ToArray()), stops);
+        return texts!;
+    }
+
+    static string[] GenerateBatchCached(Transformer model, ITextTokenizer tokenizer, List<int[]> prompts, int maxNewTokens, IReadOnlyList<string> stops, int maxInput, Device device)
+    {
+        int b = prompts.Count, t = prompts.Max(p => p.Length);
+        var ids = new long[b * t];
+        for (int k = 0; k < b; k++)
+            for (int j = 0; j < prompts[k].Length; j++) ids[k * t + j] = prompts[k][j];
+        var lengths = prompts.Select(p => (long)p.Length).ToArray();
+        var generated = prompts.Select(_ => new List<int>()).ToList();
+        var texts = new string?[b];
+        using var cache = new KvCache(model.Config, b, Math.Min(maxInput, t + maxNewTokens), model.ComputeType, device);
+        Tensor logits;
+        using (var last = torch.tensor(lengths.Select(n => n - 1).ToArray()).to(device))
+        using (var tokens = torch.tensor(ids, [b, t]).to(device))
+            logits = model.Prefill(tokens, cache, last); // (B, V)
+        var positions = lengths.ToArray(); // where each row's next token goes
+        for (int step = 0; step < maxNewTokens && texts.Any(x => x == null); step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var next = logits.to(ScalarType.Float32).argmax(1).cpu().data<long>().ToArray();
+            logits.Dispose();
+            for (int i = 0; i < b; i++)
+            {
+                if (texts[i] != null) continue;
+                if (next[i] == tokenizer.EosId)
+                {
+                    texts[i] = Cut(tokenizer.Decode(generated[i].ToArray()), stops);
+                    continue;
+                }
+                generated[i].Add((int)next[i]);
+                string text = tokenizer.Decode(generated[i].ToArray());
+                string cut = Cut(text, stops);
+                if (cut.Length < text.Length || positions[i] + 1 >= maxInput)
+                    texts[i] = cut;
+            }
+            if (texts.All(x => x != null) || step + 1 == maxNewTokens) break;
+            // Finished rows keep stepping (their tokens are ignored) so that the batch keeps its shape, up to the capacity.
+            var at = positions.Select(p => Math.Min(p, cache.Capacity - 1)).ToArray();
+            logits = model.DecodeStep(torch.tensor(next).to(device), cache, torch.tensor(at).to(device)).DetachFromDisposeScope();
+            for (int i = 0; i < b; i++) positions[i]++;
+        }
+        for (int i = 0; i < b; i++)
             texts[i] ??= Cut(tokenizer.Decode(generated[i].ToArray()), stops);
         return texts!;
     }
