@@ -17,10 +17,12 @@ public static class TaskEvaluator
     {
         var clock = Stopwatch.StartNew();
         var prefixes = task.Items.Select(item => FewShot.Prefix(item, task.Pool, settings.FewShot, settings.Seed)).ToList();
+        long? generatedTokens = null;
         var metrics = task.Layout.Kind == TaskKind.MultipleChoice
             ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), prefixes, settings, device, records, onProgress)
-            : Generation(model, tokenizer, task.Items.Cast<GenerationItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress);
-        return new TaskResult(task.Name, task.Layout.Name, task.Items.Count, settings.FewShot, metrics, clock.Elapsed.TotalSeconds);
+            : Generation(model, tokenizer, task.Items.Cast<GenerationItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress,
+                n => generatedTokens = (generatedTokens ?? 0) + n);
+        return new TaskResult(task.Name, task.Layout.Name, task.Items.Count, settings.FewShot, metrics, clock.Elapsed.TotalSeconds) { GeneratedTokens = generatedTokens };
     }
 
     static Dictionary<string, double> MultipleChoice(Transformer model, ITextTokenizer tokenizer, List<ChoiceItem> items, List<string> prefixes,
@@ -54,12 +56,12 @@ public static class TaskEvaluator
     }
 
     static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
-        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress)
+        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress, Action<long> onTokens)
     {
         var stops = settings.Until ?? (layout.Name == "gsm8k" ? ["Question:", FewShot.Separator] : [FewShot.Separator]);
         var pattern = settings.AnswerRegex is { } r ? AnswerExtraction.Compile(r) : null;
         var prompts = items.Select((item, i) => prefixes[i] + item.Prompt).ToList();
-        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress);
+        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens);
         var correct = new List<bool>();
         for (int i = 0; i < items.Count; i++)
         {

@@ -51,4 +51,15 @@ public class TaskMetricsTests
 
     [Fact]
     public void Reference_answers_are_what_follows_the_marks() => Assert.Equal("-3.5", AnswerExtraction.Reference("work\n#### -3.5"));
+
+    [Fact]
+    public void A_generation_task_reports_its_decoding_speed()
+    {
+        var result = new TaskResult("gen", "gsm8k", 8, 0, TaskMetrics.Report((TaskMetrics.ExactMatch, TaskMetrics.Accuracy([true, false]))), 4.0) { GeneratedTokens = 2048 };
+        Assert.Equal(512.0, result.GeneratedTokensPerSecond);
+        Assert.EndsWith("2,048 tokens generated at 512.0/s)", result.Describe());
+        var json = System.Text.Json.JsonSerializer.Serialize(result);
+        Assert.Contains("\"generated_tokens\":2048", json);
+        Assert.DoesNotContain("generated_tokens", System.Text.Json.JsonSerializer.Serialize(result with { GeneratedTokens = null }));
+    }
 }
