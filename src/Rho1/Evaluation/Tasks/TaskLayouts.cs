@@ -23,6 +23,7 @@ public static partial class TaskLayouts
         new("piqa", TaskKind.MultipleChoice, ["goal", "sol1", "sol2", "label"], Piqa),
         new("winogrande", TaskKind.MultipleChoice, ["sentence", "option1", "option2", "answer"], Winogrande),
         new("boolq", TaskKind.MultipleChoice, ["passage", "question"], BoolQ),
+        new("mmlu", TaskKind.MultipleChoice, ["question", "choices", "answer"], Mmlu), // before gsm8k, whose fields it has too
         new("gsm8k", TaskKind.Generation, ["question", "answer"], Gsm8k),
         new("generic-generation", TaskKind.Generation, ["prompt", "answer"], GenericGeneration),
     ];
@@ -102,6 +103,17 @@ public static partial class TaskLayouts
             : r["answer"] is JsonValue a && a.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? (a.GetValue<bool>() ? 1 : 0)
             : throw new FormatException("no \"label\" (0 or 1) or boolean \"answer\"");
         return Choice(r, i, $"{Text(r, "passage")}\nQuestion: {Text(r, "question")}?\nAnswer:", ["no", "yes"], gold);
+    }
+
+    // MMLU (cais/mmlu: question, choices, integer answer) as the harness frames it: the question, lettered choices, and
+    // " A" … " D" scored after "Answer:". (The harness's per-subject description line is not added.)
+    static TaskItem Mmlu(JsonObject r, int i)
+    {
+        var choices = Texts(r, "choices");
+        if (choices.Count > 26) throw new FormatException($"{choices.Count} choices: letters run out after 26");
+        var letters = choices.Select((_, k) => ((char)('A' + k)).ToString()).ToList();
+        string lettered = string.Concat(choices.Select((c, k) => $"\n{letters[k]}. {c}"));
+        return Choice(r, i, $"{Text(r, "question").Trim()}{lettered}\nAnswer:", letters, Index(r, "answer"));
     }
 
     static TaskItem Gsm8k(JsonObject r, int i)

@@ -57,6 +57,18 @@ public class TaskLayoutsTests
     }
 
     [Fact]
+    public void An_MMLU_shaped_item_is_multiple_choice_with_lettered_choices_not_a_generation()
+    {
+        var item = One("""{"question": " Which planet is largest? ", "subject": "astronomy", "choices": ["Mars", "Jupiter", "Venus", "Earth"], "answer": 1}""");
+        var mmlu = Assert.IsType<ChoiceItem>(item); // its question and answer fields once made it a GSM8K-style generation
+        Assert.Equal("Which planet is largest?\nA. Mars\nB. Jupiter\nC. Venus\nD. Earth\nAnswer:", mmlu.Contexts[0]);
+        Assert.Equal([" A", " B", " C", " D"], mmlu.Continuations);
+        Assert.Equal(1, mmlu.Gold);
+        Assert.Equal("mmlu", TaskLayouts.Recognise((JsonObject)JsonNode.Parse("""{"question": "q", "choices": ["a", "b"], "answer": 0}""")!, "t").Name);
+        Assert.Equal("gsm8k", TaskLayouts.Recognise((JsonObject)JsonNode.Parse("""{"question": "q", "answer": "#### 4"}""")!, "t").Name);
+    }
+
+    [Fact]
     public void Winogrande_scores_the_rest_of_the_sentence_after_each_filled_in_option()
     {
         var item = (ChoiceItem)One("""{"sentence": "The trophy did not fit in the suitcase because the _ was too big.", "option1": "trophy", "option2": "suitcase", "answer": "1"}""");
