@@ -58,15 +58,16 @@ public static class TaskEvaluator
     static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
         TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress, Action<long> onTokens)
     {
-        var stops = settings.Until ?? (layout.Name == "gsm8k" ? ["Question:", FewShot.Separator] : [FewShot.Separator]);
+        bool math = layout.Name == "math";
+        var stops = settings.Until ?? (layout.Name == "gsm8k" ? ["Question:", FewShot.Separator] : math ? ["Problem:"] : [FewShot.Separator]);
         var pattern = settings.AnswerRegex is { } r ? AnswerExtraction.Compile(r) : null;
         var prompts = items.Select((item, i) => prefixes[i] + item.Prompt).ToList();
         var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens);
         var correct = new List<bool>();
         for (int i = 0; i < items.Count; i++)
         {
-            string predicted = AnswerExtraction.Predicted(outputs[i], pattern);
-            bool right = predicted == items[i].Answer;
+            string predicted = math && pattern is null ? MathAnswers.Predicted(outputs[i]) : AnswerExtraction.Predicted(outputs[i], pattern);
+            bool right = math ? MathAnswers.Equivalent(predicted, items[i].Answer) : predicted == items[i].Answer;
             correct.Add(right);
             records?.Add(new JsonObject
             {

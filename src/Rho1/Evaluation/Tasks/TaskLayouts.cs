@@ -25,6 +25,7 @@ public static partial class TaskLayouts
         new("boolq", TaskKind.MultipleChoice, ["passage", "question"], BoolQ),
         new("mmlu", TaskKind.MultipleChoice, ["question", "choices", "answer"], Mmlu), // before gsm8k, whose fields it has too
         new("gsm8k", TaskKind.Generation, ["question", "answer"], Gsm8k),
+        new("math", TaskKind.Generation, ["problem", "solution"], Math),
         new("generic-generation", TaskKind.Generation, ["prompt", "answer"], GenericGeneration),
     ];
 
@@ -120,6 +121,14 @@ public static partial class TaskLayouts
     {
         string solution = Text(r, "answer");
         return new GenerationItem(i, r.ToJsonString(), $"Question: {Text(r, "question")}\nAnswer:", " ", solution, AnswerExtraction.Reference(solution));
+    }
+
+    // MATH (hendrycks/competition_math): the harness's "Problem:\n…\n\nSolution:" frame; the answer is the solution's last \boxed{…}.
+    static TaskItem Math(JsonObject r, int i)
+    {
+        string solution = Text(r, "solution");
+        string answer = MathAnswers.LastBoxed(solution) ?? throw new FormatException("the solution has no \\boxed{…} answer");
+        return new GenerationItem(i, r.ToJsonString(), $"Problem:\n{Text(r, "problem")}\n\nSolution:", " ", solution, answer);
     }
 
     static TaskItem GenericGeneration(JsonObject r, int i)
