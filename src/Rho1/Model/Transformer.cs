@@ -135,9 +135,24 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
             x = _layers[i].Prefill(x, cache[i]);
         using Scalar rowCount = b.ToScalar(), width = t.ToScalar(); // held (HeldScalars.cs)
         using var rows = torch.arange(rowCount, device: tokens.device).mul_(width).add_(last); // (B) flat index of each row's last position
-        var h = _norm.forward(x).view(b * t, Config.Dim).index_select(0, rows); // (B, C)
-        return nn.functional.linear(h.to(ComputeType), OutputWeight(), null).MoveToOuterDisposeScope(); // (B, V)
+        return HeadAt(_norm.forward(x), rows).MoveToOuterDisposeScope(); // (B, V)
     }
+
+    /// <summary>
+    /// The logits (N, V) at <paramref name="positions"/> (N flat indices b·T + t into <paramref name="tokens"/> (B, T)) only,
+    /// without gradient: the blocks run over every position, the head only where a score is needed (a continuation's
+    /// tokens), so no (B, T, V) tensor exists.
+    /// </summary>
+    public Tensor LogitsAt(Tensor tokens, Tensor positions)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return HeadAt(Hidden(tokens), positions).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The head applied to the rows <paramref name="positions"/> of <paramref name="hidden"/> (B, T, C) flattened: (N, V).</summary>
+    Tensor HeadAt(Tensor hidden, Tensor positions) =>
+        nn.functional.linear(hidden.view(-1, Config.Dim).index_select(0, positions).to(ComputeType), OutputWeight(), null);
 
     /// <summary>
     /// One decoding step (no gradient): token <paramref name="tokens"/>[b] (a (B) tensor) at position <paramref name="positions"/>[b]

@@ -1,6 +1,6 @@
 // Summed log-likelihood of continuations given contexts, batched: each request becomes one row of ids (start, context,
 // continuation, minus the last id), rows are sorted longest first and run through the model a batch at a time, and the
-// log-softmax is taken only at the positions that predict a continuation token. Requests whose rows are identical
+// head and the log-softmax are applied only at the positions that predict a continuation token. Requests whose rows are identical
 // (one-token continuations of one context, like BoolQ's "no"/"yes") share one row: the context is scored once.
 // Sequences longer than the model's context keep their last tokens. Dimensions: B rows, T time, V vocabulary.
 using Rho1.Data.Tokenizers;
@@ -84,8 +84,7 @@ public static class LikelihoodScorer
                     targets.Add(cont[k]);
                 }
         }
-        var logits = model.forward(torch.tensor(ids, [batch.Count, t]).to(device)); // (B, T, V)
-        var picked = logits.view(-1, logits.shape[2]).index_select(0, torch.tensor(flat.ToArray()).to(device)).to(ScalarType.Float32); // (N, V)
+        var picked = model.LogitsAt(torch.tensor(ids, [batch.Count, t]).to(device), torch.tensor(flat.ToArray()).to(device)).to(ScalarType.Float32); // (N, V): the head only where scored
         var logProbs = picked.log_softmax(1);
         var targetTensor = torch.tensor(targets.ToArray()).to(device);
         var chosen = logProbs.gather(1, targetTensor.unsqueeze(1)).squeeze(1).to(ScalarType.Float64).cpu().data<double>().ToArray(); // (N)
