@@ -20,7 +20,7 @@ public static class GradientBuckets
     /// with their mean over ranks, a bucket of at most <paramref name="maxElements"/> values at a time, each reduced where it
     /// lies (no packing or unpacking copy); returns the seconds spent. With <paramref name="wire"/> BFloat16 the values
     /// travel as bfloat16 (half the bytes): NCCL sums them in bfloat16; over MPI, which has no bfloat16 sum, each rank's
-    /// bfloat16 values are gathered and summed in fp32 in rank order.
+    /// bfloat16 values are gathered and summed in fp32 in rank order, a bucket's 1/N at a time (memory independent of N).
     /// </summary>
     public static double AllReduceMean(ICollectives world, Tensor flat, ScalarType wire = ScalarType.Float32, long maxElements = DefaultElements)
     {
@@ -36,21 +36,30 @@ public static class GradientBuckets
             if (wire == ScalarType.Float32)
                 world.AllReduceSum(values);
             else
-                values.copy_(SumAs(world, values, wire));
+                SumAs(world, values, wire);
             values.div_(size);
         }
         return watch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>The sum over ranks of <paramref name="flat"/> rounded to <paramref name="wire"/>, back in fp32.</summary>
-    static Tensor SumAs(ICollectives world, Tensor flat, ScalarType wire)
+    /// <summary>Replaces <paramref name="flat"/> with the sum over ranks of its values rounded to <paramref name="wire"/>, in fp32.</summary>
+    static void SumAs(ICollectives world, Tensor flat, ScalarType wire)
     {
-        var narrow = flat.to(wire);
         if (world.SumsBFloat16)
         {
+            using var narrow = flat.to(wire);
             world.AllReduceSum(narrow);
-            return narrow.to(ScalarType.Float32);
+            flat.copy_(narrow);
+            return;
         }
-        return world.AllGather(narrow.unsqueeze(0)).to(ScalarType.Float32).sum(dim: 0); // (N, E) → (E), fp32
+        // MPI has no bfloat16 sum: every rank's values are gathered and summed in fp32 in rank order, E/N values at a
+        // time, so that the N gathered copies together take one bucket's room whatever the number of ranks.
+        long n = flat.numel(), slice = (n + world.Size - 1) / world.Size;
+        for (long start = 0; start < n; start += slice)
+        {
+            using var scope = NewDisposeScope();
+            var part = flat.narrow(0, start, Math.Min(slice, n - start));
+            part.copy_(world.AllGather(part.to(wire).unsqueeze(0)).to(ScalarType.Float32).sum(dim: 0)); // (N, E/N) → (E/N)
+        }
     }
 }

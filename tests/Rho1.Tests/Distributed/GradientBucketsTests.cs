@@ -35,14 +35,21 @@ public class GradientBucketsTests
         var other = torch.randn(4096, generator: new Generator(8)) * 1e-3;
         var p = torch.zeros(4096, requires_grad: true);
         (p * g).sum().backward();
-        var world = new SimulatedRank(0, 2, mine => torch.cat([mine, other.to(ScalarType.BFloat16).unsqueeze(0)], 0));
+        long offset = 0; // the other rank's values arrive a slice at a time, in order
+        var world = new SimulatedRank(0, 2, mine =>
+        {
+            var theirs = other.narrow(0, offset, mine.shape[1]).to(ScalarType.BFloat16).unsqueeze(0);
+            offset += mine.shape[1];
+            return torch.cat([mine, theirs], 0);
+        });
         GradientBuckets.AllReduceMean(world, p.grad!, ScalarType.BFloat16);
         var exact = (g + other) / 2;
         var error = (p.grad! - exact).abs();
         var bound = (g.abs() + other.abs()) / 2 * Math.Pow(2, -8) + 1e-12; // unit roundoff of bfloat16 (8-bit significand)
         Assert.True(error.le(bound).all().item<bool>(), $"largest error over bound {(error / bound).max().item<float>()}");
         Assert.True(error.max().item<float>() > 0); // the values did travel as bfloat16
-        Assert.Equal(1, world.Calls); // one gather for the one bucket
+        Assert.Equal(2, world.Calls); // the one bucket gathered in halves: two ranks' copies of half a bucket at a time
+        Assert.Equal(4096, offset);
     }
 
     [Fact]
