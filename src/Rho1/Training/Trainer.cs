@@ -60,10 +60,18 @@ public sealed class Trainer
     static bool StopRequested(TrainingRun run, CancellationToken cancel)
     {
         if (run.World is SingleProcess) return cancel.IsCancellationRequested;
+        if (!StopCheckDue(run.Progress.Step, run.Config.Train.LogEvery, run.Device.type == DeviceType.CUDA)) return false;
         using var flag = torch.tensor(new[] { cancel.IsCancellationRequested ? 1f : 0f }, device: run.Device);
         run.World.AllReduceSum(flag);
         return flag.item<float>() > 0;
     }
+
+    /// <summary>
+    /// Whether the ranks agree on stopping before step <paramref name="completed"/> + 1. On a CPU every step (the all-reduce
+    /// is a host call anyway). On CUDA reading the flag waits for the device, so only after a logged step, which waits for
+    /// it already: an interrupt then stops the job within train.log_every steps, and no other step is held up by it.
+    /// </summary>
+    internal static bool StopCheckDue(long completed, int logEvery, bool cuda) => !cuda || completed % Math.Max(1, logEvery) == 0;
 
     /// <summary>One optimizer step over train.grad_accum micro-batches; skips the update if the loss or gradient is not finite.</summary>
     static StepResult Step(TrainingRun run, bool logStep)

@@ -143,4 +143,12 @@ public class TrainerTests(SyntheticData data)
         new Trainer(new TrainOptions(config, data.Clean, interrupted, "cpu", Resume: "auto", TensorBoard: false), _ => new ClmObjective()).Run();
         Assert.Equal(TinyRun.Deterministic(TinyRun.Metrics(straight)), TinyRun.Deterministic(TinyRun.Metrics(interrupted)));
     }
+
+    [Fact]
+    public void On_CUDA_the_ranks_agree_on_stopping_only_after_logged_steps_and_on_a_CPU_after_every_step()
+    {
+        Assert.Equal([0L, 10, 20, 30], Enumerable.Range(0, 31).Select(s => (long)s).Where(s => Trainer.StopCheckDue(s, logEvery: 10, cuda: true)));
+        Assert.All(Enumerable.Range(0, 31), s => Assert.True(Trainer.StopCheckDue(s, logEvery: 10, cuda: false)));
+        Assert.True(Trainer.StopCheckDue(7, logEvery: 1, cuda: true));
+    }
 }
