@@ -203,6 +203,16 @@ public sealed class AdamW : IOptimizer
         _step = step;
     }
 
+    /// <summary>Makes every rank's weights and moments rank <paramref name="root"/>'s (three broadcasts of the flat buffers; unsharded only).</summary>
+    public void Broadcast(ICollectives world, int root)
+    {
+        if (_layout.Sharded) throw new InvalidOperationException("a sharded optimizer's ranks hold different state by design");
+        if (world.Size == 1) return;
+        using var noGrad = torch.no_grad();
+        foreach (var buffer in new[] { _store.PaddedWeights, _m, _v })
+            world.Broadcast(buffer, root);
+    }
+
     public IEnumerable<(string Name, Tensor Tensor)> PartState() =>
         _layout.Sharded ? MomentShards.PartTensors(_layout, _m, _v) : throw new InvalidOperationException("unsharded state is saved whole (State)");
 

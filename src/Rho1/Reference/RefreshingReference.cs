@@ -3,10 +3,13 @@
 // AdamW steps of its own on clean data, at a constant learning rate. Losses between refreshes are the online forward.
 // Which refreshes have happened is a function of the trained model's step alone, so a run that resumes, or reaches
 // its first selecting step late, catches up on exactly the refreshes an uninterrupted run made. Every rank trains
-// its own copy on the same whole batches, so the copies stay identical without communication. When to catch up is
-// the objective's call (at the start of a step); what a refresh is, is this file's.
+// its own copy on the same whole batches; on a CPU the copies stay identical by themselves, but CUDA's backward is not
+// deterministic, so after each refresh every rank takes rank 0's weights and moments (three broadcasts of flat
+// buffers) and the copies are the same on every device. When to catch up is the objective's call (at the start of a
+// step); what a refresh is, is this file's.
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
+using Rho1.Distributed;
 using Rho1.Data.Reading;
 using Rho1.Data.Sampling;
 using Rho1.Model;
@@ -28,6 +31,7 @@ public sealed class RefreshingReference : IReferenceLosses
     readonly AdamW _optimizer;
     readonly RefreshSettings _settings;
     readonly double _lr;
+    readonly ICollectives _world;
 
     /// <summary>Refreshes made so far.</summary>
     public int Refreshes { get; private set; }
@@ -37,9 +41,11 @@ public sealed class RefreshingReference : IReferenceLosses
 
     /// <summary>Takes ownership of <paramref name="online"/> and <paramref name="data"/>.</summary>
     /// <param name="lr">The refreshes' learning rate, resolved (not 0).</param>
-    public RefreshingReference(OnlineReference online, TokenDataset data, RefreshSettings settings, double lr, Device device)
+    /// <param name="world">The job's ranks, whose copies rank 0's replaces after each refresh (SingleProcess when null).</param>
+    public RefreshingReference(OnlineReference online, TokenDataset data, RefreshSettings settings, double lr, Device device, ICollectives? world = null)
     {
         _lr = lr;
+        _world = world ?? SingleProcess.Instance;
         _online = online;
         _data = data;
         _settings = settings;
@@ -58,7 +64,8 @@ public sealed class RefreshingReference : IReferenceLosses
     /// <paramref name="refCheckpoint"/> records, at settings.Lr, else the learning rate its own schedule ended on.
     /// Takes ownership of <paramref name="online"/>, disposing it when it refuses.
     /// </summary>
-    public static RefreshingReference Open(OnlineReference online, string refCheckpoint, string? refData, RefreshSettings settings, ReferenceRequest request)
+    public static RefreshingReference Open(OnlineReference online, string refCheckpoint, string? refData, RefreshSettings settings, ReferenceRequest request,
+        ICollectives? world = null)
     {
         TokenDataset? data = null;
         try
@@ -72,7 +79,7 @@ public sealed class RefreshingReference : IReferenceLosses
                 throw new UserErrorException($"--ref {refCheckpoint} does not record its learning rate: set selection.ref_refresh_lr");
             data = TokenDataset.OpenVerified(refData);
             TokenizerMatch.Require($"--ref-data {refData}", data.Meta.Tokenizer, data.Meta.VocabSize, request.Dataset);
-            return new RefreshingReference(online, data, settings, lr, request.Device);
+            return new RefreshingReference(online, data, settings, lr, request.Device, world);
         }
         catch
         {
@@ -110,6 +117,8 @@ public sealed class RefreshingReference : IReferenceLosses
             model.WeightsChanged();
             sum += loss.item<float>();
         }
+        _optimizer.Broadcast(_world, root: 0); // the same copy on every rank, whatever the device's summation order
+        model.WeightsChanged();
         model.eval();
         LastRefreshLoss = sum / _settings.Steps;
         Refreshes++;

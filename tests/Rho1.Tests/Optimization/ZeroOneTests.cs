@@ -157,6 +157,30 @@ public class ZeroOneTests
     }
 
     [Fact]
+    public void A_broadcast_gives_every_rank_rank_0s_weights_and_moments()
+    {
+        var states = new Dictionary<string, Tensor>[2];
+        var weights = new Tensor[2][];
+        ThreadedWorld.Run(2, world =>
+        {
+            var ps = Parameters();
+            using var optimizer = new AdamW(ps, 0.9, 0.95, 1e-8, 0.1);
+            SetGradients(ps, (p, i) => Gradient(p, i, 0, world.Rank)); // the ranks' copies part ways, as on CUDA
+            optimizer.Update(1e-2);
+            optimizer.Broadcast(world, root: 0);
+            states[world.Rank] = optimizer.State().ToDictionary(s => s.Name, s => s.Tensor.clone());
+            weights[world.Rank] = [.. ps.Select(p => p.Item2.detach().clone())];
+        });
+        Assert.All(weights[0].Zip(weights[1]), w => Assert.True(w.First.eq(w.Second).all().item<bool>()));
+        Assert.All(states[0], kv => Assert.True(kv.Value.eq(states[1][kv.Key]).all().item<bool>(), kv.Key));
+        var apart = Parameters();
+        using var alone = new AdamW(apart, 0.9, 0.95, 1e-8, 0.1);
+        SetGradients(apart, (p, i) => Gradient(p, i, 0, 1));
+        alone.Update(1e-2);
+        Assert.False(apart[0].Item2.eq(weights[0][0]).all().item<bool>()); // rank 1's own update was replaced
+    }
+
+    [Fact]
     public void Each_of_N_ranks_keeps_about_a_third_of_N_of_the_values()
     {
         var ps = Parameters();

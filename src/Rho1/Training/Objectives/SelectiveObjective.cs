@@ -62,7 +62,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var reference = ReferenceLoader.Open(refCheckpoint, refScores, request);
         if (s.RefreshesReference && reference is OnlineReference online)
             reference = RefreshingReference.Open(online, refCheckpoint!, refData, new RefreshSettings(s.RefRefreshEvery, s.RefRefreshSteps, s.RefRefreshLr,
-                t.BatchSize, t.SeqLen, t.Seed, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, t.GradClip), request);
+                t.BatchSize, t.SeqLen, t.Seed, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, t.GradClip), request, setup.World);
         return new(s, reference, t.Steps, t.Seed, setup.World);
     }
 
