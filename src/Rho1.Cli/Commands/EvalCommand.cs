@@ -19,6 +19,7 @@ public sealed class EvalCommand
     readonly Option<string[]> _task = new("--task") { Description = "Task file (JSONL or Parquet; layouts in docs/evaluation.md); repeatable.", AllowMultipleArgumentsPerToken = false };
     readonly Option<int> _fewShot = new("--few-shot") { Description = "Solved examples before each item.", DefaultValueFactory = _ => 0 };
     readonly Option<string[]> _fewShotFrom = new("--fewshot-from") { Description = "Few-shot pool per --task, in order [default: the task's other items]." };
+    readonly Option<string?> _layout = new("--layout") { Description = "Item layout of every --task (docs/evaluation.md), for a file whose fields fit several [default: recognised from the first item]." };
     readonly Option<int> _limit = new("--limit") { Description = "First N items of each task; 0 = all.", DefaultValueFactory = _ => 0 };
     readonly Option<string?> _taskOutput = new("--task-output") { Description = "Directory for TASK.jsonl: per-item log-likelihoods or generations and predictions." };
     readonly Option<long> _seed = new("--seed") { Description = "Seed of the few-shot draw.", DefaultValueFactory = _ => 1234 };
@@ -36,7 +37,7 @@ public sealed class EvalCommand
             "Examples:\n  rho1 eval --model runs/slm60 --data data/clean-heldout\n  rho1 eval --model runs/ref/final --data data/clean --split train --json\n" +
             "  rho1 eval --model runs/slm60 --task tasks/brown-next.jsonl --task tasks/arc-easy.parquet --few-shot 5 --task-output out/")
         {
-            _model, _data, _split, _batch, _seqLen, _maxBatches, _task, _fewShot, _fewShotFrom, _limit, _taskOutput, _seed, _maxGenTokens, _until, _answerRegex,
+            _model, _data, _split, _batch, _seqLen, _maxBatches, _task, _fewShot, _fewShotFrom, _layout, _limit, _taskOutput, _seed, _maxGenTokens, _until, _answerRegex,
             _json, _device, _threads,
         };
         _split.AcceptOnlyFromAmong("val", "train");
@@ -64,6 +65,7 @@ public sealed class EvalCommand
         return new TaskRunOptions(parse.GetValue(_model)!, tasks, settings, parse.GetValue(_fewShotFrom), parse.GetValue(_limit), parse.GetValue(_taskOutput),
             parse.GetValue(_device)!, parse.GetValue(_data))
         {
+            Layout = parse.GetValue(_layout),
             OnProgress = (task, done, all) =>
             {
                 if (!progress.TryGetValue(task, out var p)) progress[task] = p = new PeriodicProgress($"eval {task}", "sequences");
@@ -75,7 +77,7 @@ public sealed class EvalCommand
     static int Run(EvalOptions? heldOut, TaskRunOptions? tasks, bool json, TextWriter o)
     {
         // Task files are read and checked once, before the held-out evaluation spends any time.
-        var loaded = tasks is null ? null : TaskRun.Load(tasks.Tasks, tasks.FewShotFrom, tasks.Limit, tasks.Settings.FewShot);
+        var loaded = tasks is null ? null : TaskRun.Load(tasks.Tasks, tasks.FewShotFrom, tasks.Limit, tasks.Settings.FewShot, tasks.Layout);
         var loss = heldOut is null ? null : CheckpointEvaluation.Run(heldOut);
         var results = tasks is null || loaded is null ? [] : TaskRun.Run(tasks, loaded);
         if (json)

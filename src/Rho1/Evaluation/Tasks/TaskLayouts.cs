@@ -9,8 +9,8 @@ namespace Rho1.Evaluation.Tasks;
 
 public enum TaskKind { MultipleChoice, Generation }
 
-/// <summary>A layout: its name, the fields that identify it and the builder of one item.</summary>
-public sealed record TaskLayout(string Name, TaskKind Kind, string[] Fields, Func<JsonObject, int, TaskItem> Build);
+/// <summary>A layout: its name, the fields that identify it, the builder of one item, and what a field's value must be to identify it (null: anything).</summary>
+public sealed record TaskLayout(string Name, TaskKind Kind, string[] Fields, Func<JsonObject, int, TaskItem> Build, Func<JsonObject, bool>? Accepts = null);
 
 public static partial class TaskLayouts
 {
@@ -23,17 +23,34 @@ public static partial class TaskLayouts
         new("piqa", TaskKind.MultipleChoice, ["goal", "sol1", "sol2", "label"], Piqa),
         new("winogrande", TaskKind.MultipleChoice, ["sentence", "option1", "option2", "answer"], Winogrande),
         new("boolq", TaskKind.MultipleChoice, ["passage", "question"], BoolQ),
-        new("mmlu", TaskKind.MultipleChoice, ["question", "choices", "answer"], Mmlu), // before gsm8k, whose fields it has too
-        new("gsm8k", TaskKind.Generation, ["question", "answer"], Gsm8k),
+        new("mmlu", TaskKind.MultipleChoice, ["question", "choices", "answer"], Mmlu, r => IsKind(r, "answer", JsonValueKind.Number, JsonValueKind.String) && r["choices"] is JsonArray),
+        new("gsm8k", TaskKind.Generation, ["question", "answer"], Gsm8k, r => IsKind(r, "answer", JsonValueKind.String)), // BoolQ's answer is a bool, MMLU's a number
         new("math", TaskKind.Generation, ["problem", "solution"], Math),
         new("generic-generation", TaskKind.Generation, ["prompt", "answer"], GenericGeneration),
     ];
 
-    /// <summary>The layout of <paramref name="first"/>; refuses a record no layout matches, naming the fields found and the layouts known.</summary>
-    public static TaskLayout Recognise(JsonObject first, string path) =>
-        All.FirstOrDefault(l => l.Fields.All(first.ContainsKey))
-        ?? throw new UserErrorException($"{path}: layout not recognised (fields: {string.Join(", ", first.Select(kv => kv.Key))}); known layouts: " +
-            string.Join("; ", All.Select(l => $"{l.Name} ({string.Join(", ", l.Fields)})")));
+    /// <summary>
+    /// The layout of <paramref name="first"/>: the one whose fields it has (with values of the right kind); of several, the
+    /// one whose fields include all the others' (MMLU's question, choices and answer over GSM8K's question and answer);
+    /// refuses a record no layout fits, or several fit alike, in one line naming the fields, unless <paramref name="forced"/>
+    /// names the layout (--layout).
+    /// </summary>
+    public static TaskLayout Recognise(JsonObject first, string path, string? forced = null)
+    {
+        if (forced != null)
+            return All.FirstOrDefault(l => l.Name == forced)
+                ?? throw new UserErrorException($"--layout {forced} is not a layout; known layouts: {string.Join(", ", All.Select(l => l.Name))}");
+        string fields = string.Join(", ", first.Select(kv => kv.Key));
+        var fits = All.Where(l => l.Fields.All(first.ContainsKey) && (l.Accepts?.Invoke(first) ?? true)).ToList();
+        if (fits.Count == 0)
+            throw new UserErrorException($"{path}: layout not recognised (fields: {fields}); known layouts: " +
+                string.Join("; ", All.Select(l => $"{l.Name} ({string.Join(", ", l.Fields)})")));
+        var widest = fits.Where(l => fits.All(o => o.Fields.All(l.Fields.Contains))).ToList();
+        return widest.Count == 1 ? widest[0]
+            : throw new UserErrorException($"{path}: fields {fields} fit the layouts {string.Join(" and ", fits.Select(l => l.Name))} alike; choose one with --layout NAME");
+    }
+
+    static bool IsKind(JsonObject r, string field, params JsonValueKind[] kinds) => r[field] is JsonValue v && kinds.Contains(v.GetValueKind());
 
     /// <summary>Every item of <paramref name="records"/> under <paramref name="layout"/>; a malformed item is refused naming its number (1-based).</summary>
     public static List<TaskItem> Build(TaskLayout layout, IReadOnlyList<JsonObject> records, string path)

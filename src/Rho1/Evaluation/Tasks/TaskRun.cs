@@ -33,12 +33,13 @@ public static class TaskRun
     }
 
     /// <summary>Reads and checks every task (names must differ), pairing each with its few-shot pool when given.</summary>
-    public static List<EvalTask> Load(IReadOnlyList<string> paths, IReadOnlyList<string>? fewShotFrom, int limit, int shots)
+    /// <param name="layout">A layout for every task file instead of recognising it (--layout); null: recognised.</param>
+    public static List<EvalTask> Load(IReadOnlyList<string> paths, IReadOnlyList<string>? fewShotFrom, int limit, int shots, string? layout = null)
     {
         if (paths.Count == 0) throw new UserErrorException("no --task given");
         if (fewShotFrom is { Count: > 0 } && fewShotFrom.Count != paths.Count)
             throw new UserErrorException($"{fewShotFrom.Count} --fewshot-from for {paths.Count} --task: give one per task, in the same order, or none");
-        var tasks = paths.Select((p, i) => EvalTask.Load(p, fewShotFrom is { Count: > 0 } ? fewShotFrom[i] : null, limit, shots)).ToList();
+        var tasks = paths.Select((p, i) => EvalTask.Load(p, fewShotFrom is { Count: > 0 } ? fewShotFrom[i] : null, limit, shots, layout)).ToList();
         var clash = tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (clash != null)
             throw new UserErrorException($"two tasks are named '{clash.Key}' ({string.Join(", ", clash.Select(t => t.Path))}); tasks are named by file name, so rename one");

@@ -11,6 +11,9 @@ namespace Rho1.Evaluation.Tasks;
 public sealed record TaskRunOptions(string Model, IReadOnlyList<string> Tasks, TaskSettings Settings, IReadOnlyList<string>? FewShotFrom = null, int Limit = 0,
     string? TaskOutput = null, string Device = "auto", string? DataDir = null)
 {
+    /// <summary>A layout name for every task file instead of recognising it (--layout); null: recognised from the first item.</summary>
+    public string? Layout { get; init; }
+
     /// <summary>Called with (task, items done, items) as scoring progresses.</summary>
     public Action<string, int, int>? OnProgress { get; init; }
 }

@@ -69,6 +69,21 @@ public class TaskLayoutsTests
     }
 
     [Fact]
+    public void Fields_that_fit_two_layouts_alike_are_refused_unless_a_layout_is_named()
+    {
+        static JsonObject Record(string json) => (JsonObject)JsonNode.Parse(json)!;
+        var both = Record("""{"question": "q", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "A", "context": "c", "gold": 0}""");
+        var e = Assert.Throws<UserErrorException>(() => TaskLayouts.Recognise(both, "t.jsonl"));
+        Assert.Contains("fit the layouts", e.Message);
+        Assert.Contains("--layout", e.Message);
+        Assert.Equal("arc", TaskLayouts.Recognise(both, "t.jsonl", forced: "arc").Name);
+        Assert.Contains("not a layout", Assert.Throws<UserErrorException>(() => TaskLayouts.Recognise(both, "t.jsonl", forced: "mmlu-pro")).Message);
+        // A boolean answer is BoolQ's, not GSM8K's; a numeric one with choices is MMLU's.
+        Assert.Equal("boolq", TaskLayouts.Recognise(Record("""{"passage": "p", "question": "q", "answer": false}"""), "t").Name);
+        Assert.Equal("mmlu", TaskLayouts.Recognise(Record("""{"question": "q", "choices": ["a", "b"], "answer": "1"}"""), "t").Name);
+    }
+
+    [Fact]
     public void Winogrande_scores_the_rest_of_the_sentence_after_each_filled_in_option()
     {
         var item = (ChoiceItem)One("""{"sentence": "The trophy did not fit in the suitcase because the _ was too big.", "option1": "trophy", "option2": "suitcase", "answer": "1"}""");
