@@ -28,6 +28,20 @@ public static partial class AnswerExtraction
         return numbers.Count > 0 ? Normalise(numbers[^1].Value) : Normalise(generated);
     }
 
+    /// <summary>lm-evaluation-harness's gsm8k "strict-match": the number after the first "#### ", normalised; "[invalid]" without one.</summary>
+    public static string StrictMatch(string generated)
+    {
+        var m = Strict().Match(generated);
+        return m.Success ? Normalise(m.Groups[1].Value) : "[invalid]";
+    }
+
+    /// <summary>lm-evaluation-harness's gsm8k "flexible-extract": the last number-like run (two or more of -$0-9.,, or digits), normalised; "[invalid]" without one.</summary>
+    public static string FlexibleExtract(string generated)
+    {
+        var all = Flexible().Matches(generated);
+        return all.Count > 0 ? Normalise(all[^1].Value) : "[invalid]";
+    }
+
     /// <summary>Compiles a user's --answer-regex, refusing an invalid one in one line.</summary>
     public static Regex Compile(string pattern)
     {
@@ -42,4 +56,7 @@ public static partial class AnswerExtraction
 
     [GeneratedRegex(@"-?[$0-9.,]*[0-9]+")]
     private static partial Regex Number();
+
+    [GeneratedRegex(@"(-?[$0-9.,]{2,})|(-?[0-9]+)")]
+    private static partial Regex Flexible();
 }

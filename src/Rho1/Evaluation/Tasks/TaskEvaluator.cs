@@ -64,17 +64,29 @@ public static class TaskEvaluator
         var prompts = items.Select((item, i) => prefixes[i] + item.Prompt).ToList();
         var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens);
         var correct = new List<bool>();
+        bool gsm8k = layout.Name == "gsm8k" && pattern is null;
+        var (strict, flexible) = (new List<bool>(), new List<bool>());
         for (int i = 0; i < items.Count; i++)
         {
             string predicted = math && pattern is null ? MathAnswers.Predicted(outputs[i]) : AnswerExtraction.Predicted(outputs[i], pattern);
             bool right = math ? MathAnswers.Equivalent(predicted, items[i].Answer) : predicted == items[i].Answer;
             correct.Add(right);
-            records?.Add(new JsonObject
+            var record = new JsonObject
             {
                 ["index"] = items[i].Index, ["prompt"] = prompts[i], ["generated"] = outputs[i], ["extracted"] = predicted, ["answer"] = items[i].Answer,
                 [TaskMetrics.ExactMatch] = right ? 1 : 0,
-            });
+            };
+            if (gsm8k)
+            {
+                strict.Add(AnswerExtraction.StrictMatch(outputs[i]) == items[i].Answer);
+                flexible.Add(AnswerExtraction.FlexibleExtract(outputs[i]) == items[i].Answer);
+                (record[TaskMetrics.StrictMatch], record[TaskMetrics.FlexibleExtract]) = (strict[^1] ? 1 : 0, flexible[^1] ? 1 : 0);
+            }
+            records?.Add(record);
         }
-        return TaskMetrics.Report((TaskMetrics.ExactMatch, TaskMetrics.Accuracy(correct)));
+        return gsm8k
+            ? TaskMetrics.Report((TaskMetrics.ExactMatch, TaskMetrics.Accuracy(correct)), (TaskMetrics.StrictMatch, TaskMetrics.Accuracy(strict)),
+                (TaskMetrics.FlexibleExtract, TaskMetrics.Accuracy(flexible)))
+            : TaskMetrics.Report((TaskMetrics.ExactMatch, TaskMetrics.Accuracy(correct)));
     }
 }

@@ -13,6 +13,9 @@ public static class TaskMetrics
     /// <summary>The metrics' names: multiple choice reports Acc and AccNorm, generation ExactMatch, each with its standard error (StdErr of it).</summary>
     public const string Acc = "acc", AccNorm = "acc_norm", ExactMatch = "exact_match";
 
+    /// <summary>GSM8K's two harness filters beside our exact_match: the "#### N" answer only, and the last number.</summary>
+    public const string StrictMatch = "exact_match_strict", FlexibleExtract = "exact_match_flexible";
+
     const string StdErrSuffix = "_stderr";
 
     /// <summary>The name of <paramref name="metric"/>'s standard error.</summary>

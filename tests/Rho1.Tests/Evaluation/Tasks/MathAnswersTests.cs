@@ -75,6 +75,20 @@ public class MathAnswersTests
     public void Gsm8k_answers_are_the_marked_number_else_the_last(string generated, string expected) =>
         Assert.Equal(expected, AnswerExtraction.Predicted(generated));
 
+    [Theory]
+    [InlineData("3 * 24 = 72 dollars.\n#### 72", "72", "72")]
+    [InlineData("The answer is 18.", "[invalid]", "18")]         // no "#### ": strict fails, flexible takes the last number
+    [InlineData("#### 5\nso 6 in all", "5", "6")]               // strict takes the mark, flexible the last number
+    [InlineData("It costs $1,200.", "[invalid]", "1200")]
+    [InlineData("3 + 4 = 7", "[invalid]", "7")]                 // single digits through the second group
+    [InlineData("#### -3.5", "-3.5", "-3.5")]
+    [InlineData("no numbers at all", "[invalid]", "[invalid]")]
+    public void Gsm8k_strict_and_flexible_filters_match_the_harness(string generated, string strict, string flexible)
+    {
+        Assert.Equal(strict, AnswerExtraction.StrictMatch(generated));
+        Assert.Equal(flexible, AnswerExtraction.FlexibleExtract(generated));
+    }
+
     [Fact]
     public void A_MATH_item_takes_its_reference_from_the_solutions_box()
     {
