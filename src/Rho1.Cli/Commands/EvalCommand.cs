@@ -66,6 +66,7 @@ public sealed class EvalCommand
             parse.GetValue(_device)!, parse.GetValue(_data))
         {
             Layout = parse.GetValue(_layout),
+            OnTaskStart = task => progress[task] = new PeriodicProgress($"eval {task}", "sequences"), // its rate counts from the task's start
             OnProgress = (task, done, all) =>
             {
                 if (!progress.TryGetValue(task, out var p)) progress[task] = p = new PeriodicProgress($"eval {task}", "sequences");

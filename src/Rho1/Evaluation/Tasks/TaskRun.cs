@@ -25,6 +25,7 @@ public static class TaskRun
         foreach (var task in tasks)
         {
             var records = o.TaskOutput != null ? new List<JsonObject>() : null;
+            o.OnTaskStart?.Invoke(task.Name);
             results.Add(TaskEvaluator.Evaluate(loaded.Model, tokenizer, task, o.Settings, dev, records, (done, all) => o.OnProgress?.Invoke(task.Name, done, all)));
             if (records != null)
                 WriteRecords(Path.Combine(o.TaskOutput!, task.Name + ".jsonl"), records);

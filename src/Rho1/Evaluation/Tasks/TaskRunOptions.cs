@@ -14,6 +14,9 @@ public sealed record TaskRunOptions(string Model, IReadOnlyList<string> Tasks, T
     /// <summary>A layout name for every task file instead of recognising it (--layout); null: recognised from the first item.</summary>
     public string? Layout { get; init; }
 
+    /// <summary>Called with the task's name as its evaluation starts (a progress display starts its clock there).</summary>
+    public Action<string>? OnTaskStart { get; init; }
+
     /// <summary>Called with (task, items done, items) as scoring progresses.</summary>
     public Action<string, int, int>? OnProgress { get; init; }
 }

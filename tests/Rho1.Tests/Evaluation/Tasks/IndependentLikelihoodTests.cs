@@ -15,7 +15,14 @@ public class IndependentLikelihoodTests
     public void Task_output_log_likelihoods_equal_a_float64_forward_written_apart()
     {
         using var dir = new TempDirectory();
-        var results = TaskRun.Run(new TaskRunOptions(Fixture(""), [Fixture("items.jsonl")], new TaskSettings(BatchSize: 5), TaskOutput: dir.Path, Device: "cpu"));
+        var events = new List<string>();
+        var results = TaskRun.Run(new TaskRunOptions(Fixture(""), [Fixture("items.jsonl")], new TaskSettings(BatchSize: 5), TaskOutput: dir.Path, Device: "cpu")
+        {
+            OnTaskStart = task => events.Add("start " + task), // a progress display's clock starts here, not at the first batch's end
+            OnProgress = (task, done, all) => events.Add("progress " + task),
+        });
+        Assert.Equal("start items", events[0]);
+        Assert.Contains("progress items", events);
         var expected = JsonNode.Parse(File.ReadAllText(Fixture("expected.json")))!;
         var records = File.ReadAllLines(dir.Combine("items.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
         var items = expected["items"]!.AsArray();
