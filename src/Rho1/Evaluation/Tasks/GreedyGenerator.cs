@@ -84,17 +84,8 @@ public static class GreedyGenerator
             for (int k = 0; k < active.Count; k++)
             {
                 int i = active[k];
-                if (next[k] == tokenizer.EosId)
-                {
-                    texts[i] = Cut(tokenizer.Decode(generated[i].ToArray()), stops);
-                    continue;
-                }
-                rows[i].Add(next[k]);
-                generated[i].Add((int)next[k]);
-                string text = tokenizer.Decode(generated[i].ToArray());
-                string cut = Cut(text, stops);
-                if (cut.Length < text.Length || rows[i].Count >= maxInput)
-                    texts[i] = cut;
+                if (next[k] != tokenizer.EosId) rows[i].Add(next[k]);
+                texts[i] = Take(tokenizer, generated[i], next[k], stops, rows[i].Count >= maxInput);
             }
         }
         for (int i = 0; i < texts.Length; i++)
@@ -125,17 +116,8 @@ public static class GreedyGenerator
             logits.Dispose();
             for (int i = 0; i < b; i++)
             {
-                if (texts[i] != null) continue;
-                if (next[i] == tokenizer.EosId)
-                {
-                    texts[i] = Cut(tokenizer.Decode(generated[i].ToArray()), stops);
-                    continue;
-                }
-                generated[i].Add((int)next[i]);
-                string text = tokenizer.Decode(generated[i].ToArray());
-                string cut = Cut(text, stops);
-                if (cut.Length < text.Length || positions[i] + 1 >= maxInput)
-                    texts[i] = cut;
+                if (texts[i] == null)
+                    texts[i] = Take(tokenizer, generated[i], next[i], stops, positions[i] + 1 >= maxInput);
             }
             if (texts.All(x => x != null) || step + 1 == maxNewTokens) break;
             // Finished rows keep stepping (their tokens are ignored) so that the batch keeps its shape, up to the capacity.
@@ -148,6 +130,19 @@ public static class GreedyGenerator
             texts[i] ??= Cut(tokenizer.Decode(generated[i].ToArray()), stops);
         onTokens?.Invoke(generated.Sum(g => (long)g.Count));
         return texts!;
+    }
+
+    /// <summary>
+    /// Takes token <paramref name="next"/> into a row's <paramref name="generated"/> tokens; returns the row's finished text
+    /// (at the end-of-document id, at a stop string, or when the row reached the context: <paramref name="full"/>), else null.
+    /// </summary>
+    static string? Take(ITextTokenizer tokenizer, List<int> generated, long next, IReadOnlyList<string> stops, bool full)
+    {
+        if (next == tokenizer.EosId) return Cut(tokenizer.Decode(generated.ToArray()), stops);
+        generated.Add((int)next);
+        string text = tokenizer.Decode(generated.ToArray());
+        string cut = Cut(text, stops);
+        return cut.Length < text.Length || full ? cut : null;
     }
 
     /// <summary><paramref name="text"/> up to the earliest stop string, or all of it.</summary>
