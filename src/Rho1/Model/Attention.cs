@@ -47,25 +47,11 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var qkv = FusedProjection.Apply([_qProj, _kProj, _vProj], _casts, x);
-        var q = qkv[0].view(b, t, _heads, _headDim);   // (B, T, NH, HD)
-        var k = qkv[1].view(b, t, _kvHeads, _headDim); // (B, T, NKV, HD)
-        if (_qNorm != null && _kNorm != null)
-        {
-            q = _qNorm.forward(q);
-            k = _kNorm.forward(k);
-        }
-        q = q.transpose(1, 2); // (B, NH, T, HD)
-        k = k.transpose(1, 2); // (B, NKV, T, HD)
-        var v = qkv[2].view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, NKV, T, HD)
+        var (q, k, v) = Project(x);
         q = _rotary.Apply(q);
         k = _rotary.Apply(k);
         store?.WritePrefix(k, v);
-        if (_kvHeads != _heads)
-        {
-            k = k.repeat_interleave(_heads / _kvHeads, dim: 1); // (B, NH, T, HD)
-            v = v.repeat_interleave(_heads / _kvHeads, dim: 1);
-        }
+        (k, v) = AllHeads(k, v); // (B, NH, T, HD)
         var y = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true); // (B, NH, T, HD)
         y = y.transpose(1, 2).contiguous().view(b, t, _heads * _headDim);             // (B, T, C)
         return _oProj.forward(y).MoveToOuterDisposeScope();
@@ -79,25 +65,32 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0];
+        var (q, k, v) = Project(x);
+        q = _rotary.ApplyAt(q, positions); // (B, NH, 1, HD)
+        k = _rotary.ApplyAt(k, positions); // (B, NKV, 1, HD)
+        cache.WriteAt(k, v, positions);
+        var (keys, values) = AllHeads(cache.Keys, cache.Values); // (B, NH, T_max, HD)
+        var y = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: visible); // (B, NH, 1, HD)
+        y = y.transpose(1, 2).contiguous().view(b, 1, _heads * _headDim);
+        return _oProj.forward(y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>q (B, NH, T, HD), k and v (B, NKV, T, HD) of x (B, T, C), before rotation: one fused projection, Qwen3's q/k norms.</summary>
+    (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    {
+        long b = x.shape[0], t = x.shape[1];
         var qkv = FusedProjection.Apply([_qProj, _kProj, _vProj], _casts, x);
-        var q = qkv[0].view(b, 1, _heads, _headDim);
-        var k = qkv[1].view(b, 1, _kvHeads, _headDim);
+        var q = qkv[0].view(b, t, _heads, _headDim);   // (B, T, NH, HD)
+        var k = qkv[1].view(b, t, _kvHeads, _headDim); // (B, T, NKV, HD)
         if (_qNorm != null && _kNorm != null)
         {
             q = _qNorm.forward(q);
             k = _kNorm.forward(k);
         }
-        q = _rotary.ApplyAt(q.transpose(1, 2), positions); // (B, NH, 1, HD)
-        k = _rotary.ApplyAt(k.transpose(1, 2), positions); // (B, NKV, 1, HD)
-        cache.WriteAt(k, qkv[2].view(b, 1, _kvHeads, _headDim).transpose(1, 2), positions);
-        var (keys, values) = (cache.Keys, cache.Values); // (B, NKV, T_max, HD)
-        if (_kvHeads != _heads)
-        {
-            keys = keys.repeat_interleave(_heads / _kvHeads, dim: 1);
-            values = values.repeat_interleave(_heads / _kvHeads, dim: 1);
-        }
-        var y = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: visible); // (B, NH, 1, HD)
-        y = y.transpose(1, 2).contiguous().view(b, 1, _heads * _headDim);
-        return _oProj.forward(y).MoveToOuterDisposeScope();
+        return (q.transpose(1, 2), k.transpose(1, 2), qkv[2].view(b, t, _kvHeads, _headDim).transpose(1, 2));
     }
+
+    /// <summary>Keys and values repeated over the query heads that share them (grouped-query attention); as they are otherwise.</summary>
+    (Tensor K, Tensor V) AllHeads(Tensor k, Tensor v) => _kvHeads == _heads ? (k, v)
+        : (k.repeat_interleave(_heads / _kvHeads, dim: 1), v.repeat_interleave(_heads / _kvHeads, dim: 1));
 }

@@ -42,20 +42,21 @@ public sealed class Rotary : IDisposable
     {
         long t = x.shape[2];
         var (cosTable, sinTable) = Tables(x.device, x.dtype);
-        var cos = cosTable.narrow(0, 0, t); // (T, HD) broadcast over (B, NH)
-        var sin = sinTable.narrow(0, 0, t);
-        long half = x.shape[3] / 2;
-        var rotated = torch.cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, 3);
-        return (x * cos).add(rotated * sin, HeldScalars.One); // alpha held: see HeldScalars
+        return Rotate(x, cosTable.narrow(0, 0, t), sinTable.narrow(0, 0, t)); // (T, HD) broadcast over (B, NH)
     }
 
     /// <summary>Rotates x of shape (B, NH, 1, HD), row b by position <paramref name="positions"/>[b] (a (B) int64 tensor): cached decoding.</summary>
     public Tensor ApplyAt(Tensor x, Tensor positions)
     {
         var (cosTable, sinTable) = Tables(x.device, x.dtype);
-        long b = x.shape[0], hd = x.shape[3], half = hd / 2;
-        var cos = cosTable.index_select(0, positions).view(b, 1, 1, hd); // (B, 1, 1, HD) broadcast over the heads
-        var sin = sinTable.index_select(0, positions).view(b, 1, 1, hd);
+        long b = x.shape[0], hd = x.shape[3];
+        return Rotate(x, cosTable.index_select(0, positions).view(b, 1, 1, hd), sinTable.index_select(0, positions).view(b, 1, 1, hd)); // (B, 1, 1, HD) broadcast over the heads
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin, the tables broadcast against x's last dimension.</summary>
+    static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
+    {
+        long half = x.shape[3] / 2;
         var rotated = torch.cat(new[] { -x.narrow(3, half, half), x.narrow(3, 0, half) }, 3);
         return (x * cos).add(rotated * sin, HeldScalars.One); // alpha held: see HeldScalars
     }

@@ -94,16 +94,22 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         return logits.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The final norm's output (B, T, C) fp32 for token ids (B, T): everything but the output layer.</summary>
-    Tensor Hidden(Tensor tokens)
+    /// <summary>The embeddings (B, T, C) fp32 of token ids (B, T), refusing a sequence longer than the context or the sliding window.</summary>
+    Tensor Embed(Tensor tokens)
     {
         long b = tokens.shape[0], t = tokens.shape[1];
         if (t > Config.ContextLength)
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
         if (Config.SlidingWindow > 0 && t > Config.SlidingWindow)
             throw new UserErrorException($"sequence length {t} exceeds the model's sliding_window={Config.SlidingWindow}; Rho1 attends over whole windows, which equals sliding-window attention only up to its length");
+        return _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim);
+    }
+
+    /// <summary>The final norm's output (B, T, C) fp32 for token ids (B, T): everything but the output layer.</summary>
+    Tensor Hidden(Tensor tokens)
+    {
         _backwardHandles.Release(); // an earlier backward pass is over
-        var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
+        var x = Embed(tokens); // (B, T, C) fp32
         bool checkpoint = ActivationCheckpointing && torch.is_grad_enabled();
         _casts.GradCastsWithoutGrad = checkpoint; // the blocks' forwards (without gradient) and recomputes share casts
         try
@@ -118,7 +124,6 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         return _norm.forward(x);
     }
 
-    /// <summary>The output layer's weight (V, C) in the compute dtype: the embedding when tied.</summary>
     /// <summary>
     /// Cached decoding's first pass (no gradient): runs right-padded prompts <paramref name="tokens"/> (B, T), keeps every
     /// layer's keys and values of positions 0 … T − 1 in <paramref name="cache"/>, and returns the logits (B, V) at row b's
@@ -128,9 +133,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = tokens.shape[0], t = tokens.shape[1];
-        if (t > Config.ContextLength)
-            throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
-        var x = _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim); // (B, T, C) fp32
+        var x = Embed(tokens); // (B, T, C) fp32
         for (int i = 0; i < _layers.Count; i++)
             x = _layers[i].Prefill(x, cache[i]);
         using Scalar rowCount = b.ToScalar(), width = t.ToScalar(); // held (HeldScalars.cs)
@@ -171,6 +174,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         return nn.functional.linear(h.to(ComputeType), OutputWeight(), null).MoveToOuterDisposeScope(); // (B, V)
     }
 
+    /// <summary>The output layer's weight (V, C) in the compute dtype: the embedding when tied.</summary>
     Tensor OutputWeight() => _casts.Of(OutputMaster);
 
     /// <summary>The output layer's fp32 weight (V, C): the embedding when tied.</summary>
