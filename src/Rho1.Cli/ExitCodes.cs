@@ -10,6 +10,8 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>Bad usage or bad input: nothing was created or overwritten.</summary>
     public const int BadInput = 2;
+    /// <summary>The reports were written, but from part of the work: `sweep --collect` with cells missing.</summary>
+    public const int Incomplete = 3;
     /// <summary>Interrupted by the user (Ctrl+C).</summary>
     public const int Interrupted = 130;
 }

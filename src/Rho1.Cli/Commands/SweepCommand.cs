@@ -1,7 +1,9 @@
-// `rho1 sweep`: the selection-ratio ablation with one command.
+// `rho1 sweep`: the selection-ratio ablation with one command (--ratios), or a grid of ratios × variants × seeds
+// from a sweep file (--grid), run whole, one cell per invocation (--cell, for job arrays), listed or collected.
 using System.CommandLine;
 using System.Globalization;
 using Rho1.Experiments;
+using Rho1.Experiments.Grid;
 
 namespace Rho1.Cli.Commands;
 
@@ -16,6 +18,15 @@ public sealed class SweepCommand
         Description = "Batches of each run's final held-out evaluation, or all (the whole --eval-data); the per-step curve uses train.eval_batches.",
         DefaultValueFactory = _ => "all",
     };
+
+    readonly Option<string?> _grid = new("--grid")
+    {
+        Description = "A sweep file (configs/sweeps/, docs/sweeps.md): ratios × selection variants × seeds over a base config, each cell a run in --out. " +
+            "A name (tiny-grid) is one of the files shipped in configs/sweeps/.",
+    };
+    readonly Option<string?> _cell = new("--cell") { Description = "With --grid: run cell I only (0-based, as --list numbers them), or `array` for $SLURM_ARRAY_TASK_ID." };
+    readonly Option<bool> _list = new("--list") { Description = "With --grid: print each cell's index, name and state (finished, interrupted at step N, ...), one per line, and stop." };
+    readonly Option<bool> _collect = new("--collect") { Description = "With --grid: write the reports from the finished cells, naming the missing ones (exit 3 when any is)." };
 
     public Command Create()
     {
@@ -32,17 +43,32 @@ public sealed class SweepCommand
         _args.Force.Description = "Retrain runs in --out that an earlier sweep trained with other settings (without it they are refused).";
         _selection.AddTo(command, withRatio: false);
         command.Options.Add(_ratios);
+        foreach (var option in new Option[] { _grid, _cell, _list, _collect })
+            command.Options.Add(option);
+        _args.Config.Required = false; // a sweep file may name its base config
         foreach (var option in new Option[] { _args.EvalBatches, _args.EvalTask, _args.EvalTaskLimit, _args.EvalFewShot, _finalEvalBatches })
             command.Options.Add(option);
         _args.EvalData.Required = true;
-        command.SetAction((parse, cancel) => Task.FromResult(Run(Options(parse), parse.InvocationConfiguration.Output, cancel)));
+        command.SetAction((parse, cancel) => Task.FromResult(parse.GetValue(_grid) is null
+            ? Run(Options(parse), parse.InvocationConfiguration.Output, cancel)
+            : RunGrid(parse, parse.InvocationConfiguration.Output, cancel)));
         return command;
     }
 
     public SweepOptions Options(ParseResult parse)
     {
+        if (parse.GetValue(_args.Config) is null)
+            throw new UserErrorException("--config: give the base config (a preset name or a file)");
+        foreach (var option in new Option[] { _cell, _list, _collect })
+            if (parse.GetResult(option) is { Implicit: false })
+                throw new UserErrorException($"{option.Name} works on a grid: give --grid FILE too");
+        return Options(parse, ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)));
+    }
+
+    SweepOptions Options(ParseResult parse, IReadOnlyList<double> ratios, Rho1.Training.Configuration.RunConfig config)
+    {
         var evalTasks = _args.TaskOptions(parse);
-        return new(ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)), parse.GetValue(_args.Data)!,
+        return new(ratios, config, parse.GetValue(_args.Data)!,
             parse.GetValue(_args.EvalData)!, parse.GetValue(_args.Out)!, parse.GetValue(_selection.Ref), parse.GetValue(_selection.RefScores), parse.GetValue(_args.Device)!)
         {
             Force = parse.GetValue(_args.Force),
@@ -57,6 +83,53 @@ public sealed class SweepCommand
             EvalTaskLimit = evalTasks.Limit,
             EvalTaskSettings = evalTasks.Settings,
         };
+    }
+
+    /// <summary>The grid and its cells as this command line asks (the file's base config, or --config; --set and the selection flags on top).</summary>
+    public (SweepOptions Options, IReadOnlyList<GridCell> Cells) GridOptions(ParseResult parse)
+    {
+        if (parse.GetResult(_ratios) is { Implicit: false })
+            throw new UserErrorException("--ratios and --grid: the sweep file lists the ratios; give one of them");
+        string gridPath = GridFiles.Resolve(parse.GetValue(_grid)!);
+        var grid = SweepGrid.Load(gridPath);
+        string? cliConfig = parse.GetValue(_args.Config);
+        if (grid.Config != null && cliConfig != null)
+            throw new UserErrorException($"--config {cliConfig}: {gridPath} names its base config ({grid.Config}); give one of them");
+        string basePath = grid.Config != null ? GridFiles.BaseConfig(gridPath, grid.Config)
+            : Presets.Resolve(cliConfig ?? throw new UserErrorException($"{gridPath} names no base config (\"config\"): give --config"));
+        var overrides = (parse.GetValue(_args.Set) ?? []).Concat(_selection.Overrides(parse)).ToList();
+        var cells = grid.Cells(basePath, overrides);
+        return (Options(parse, grid.Ratios, cells[0].Config), cells);
+    }
+
+    int RunGrid(ParseResult parse, TextWriter o, CancellationToken cancel)
+    {
+        var (options, cells) = GridOptions(parse);
+        bool list = parse.GetValue(_list), collect = parse.GetValue(_collect);
+        string? cell = parse.GetValue(_cell);
+        if ((list ? 1 : 0) + (collect ? 1 : 0) + (cell is null ? 0 : 1) > 1)
+            throw new UserErrorException("--list, --collect and --cell: give one of them");
+        if ((list || collect) && Job.Current.Launch.Size > 1)
+            throw new UserErrorException($"--{(list ? "list" : "collect")} runs in one process: run it without {Job.Current.Launch.Launcher}");
+        if (list)
+        {
+            foreach (var (c, state) in GridSweep.States(options, cells))
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Index}\t{c.Name}\t{state}"));
+            return ExitCodes.Success;
+        }
+        options = options with { World = Job.Current.WorldFor(options.Device), LocalRank = Job.Current.Launch.LocalRank, LocalSize = Job.Current.Launch.LocalSize };
+        GridSummary summary;
+        if (cell is not null)
+        {
+            int index = GridFiles.CellIndex(cell, Environment.GetEnvironmentVariable);
+            var result = GridSweep.RunCell(options, cells, index, cancel);
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cell {index} {result.Cell}: held-out loss {result.FinalLoss:F4}, {result.FinalBpb:F4} bits/byte"));
+            return ExitCodes.Success;
+        }
+        summary = collect ? GridCollect.Collect(options, cells) : GridSweep.Run(options, cells, cancel);
+        o.Write(File.ReadAllText(Path.Combine(options.OutDir, "summary.md")));
+        o.WriteLine($"reports: {Path.Combine(options.OutDir, "summary.csv")}, cells.csv, loss-vs-ratio.png, loss-vs-tokens.png");
+        return summary.Missing.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
     }
 
     static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)

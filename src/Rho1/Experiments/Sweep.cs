@@ -27,12 +27,11 @@ public static class Sweep
         if (o.Ratios.Distinct().Count() != o.Ratios.Count) throw new UserErrorException("--ratios: a ratio is listed twice");
         if (o.Ratios.Any(r => r < 1) && o.Config.Selection.Score is "excess" or "ref" && o.RefCheckpoint is null && o.RefScores is null)
             throw new UserErrorException($"--score {o.Config.Selection.Score} needs --ref-scores DIR or --ref CKPT");
-        var outContents = OutputDirectory.Inspect(o.OutDir);
-        if (outContents.Kind is not (OutputDirectory.Kind.Missing or OutputDirectory.Kind.Empty or OutputDirectory.Kind.Sweep))
-            throw new UserErrorException(OutputDirectory.Refusal("--out", o.OutDir, outContents, OutputDirectory.Kind.Sweep));
-        if (o.EvalTasks.Count > 0) // every task file checked before the first run trains
-            TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot);
-        Directory.CreateDirectory(o.OutDir);
+        SweepRunner.CheckOut(o);
+        SweepRunner.CheckTasks(o);
+        var configs = o.Ratios.Select(r => o.Config with { Selection = o.Config.Selection with { Ratio = r } }).ToList();
+        SweepRunner.CheckRefData(o, configs);
+        if (o.World.Rank == 0) Directory.CreateDirectory(o.OutDir);
         var rows = new List<SweepRow>();
         var curveFinal = new List<double>(); // each run's last per-step held-out loss: the baseline's is what "steps to baseline" aims at
         for (int i = 0; i < o.Ratios.Count; i++)
@@ -40,36 +39,9 @@ public static class Sweep
             double ratio = o.Ratios[i];
             string dir = Path.Combine(o.OutDir, RunName(ratio));
             o.OnRunStart?.Invoke(i, o.Ratios.Count, dir);
-            var config = o.Config with { Selection = o.Config.Selection with { Ratio = ratio } };
-            if (Stale(dir, config, o) is { } stale)
-            {
-                // A run left by an earlier sweep with other settings: reusing it would put its numbers under this sweep's header.
-                var contents = OutputDirectory.Inspect(dir);
-                if (!o.Force || contents.Kind != OutputDirectory.Kind.Run || contents.FirstForeign != null)
-                    throw new UserErrorException($"{dir}: trained with other settings ({stale}); rerun with --force to retrain it, or choose another --out");
-                Log.Warning("--force: retraining {Dir}, trained with other settings ({Stale})", dir, stale);
-                Directory.Delete(dir, recursive: true);
-            }
-            string summaryPath = Path.Combine(dir, "summary.json");
-            TrainSummary summary;
-            if (File.Exists(summaryPath))
-            {
-                Log.Information("ratio {Ratio}: reusing the finished run in {Dir}", ratio, dir);
-                summary = JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath))!;
-            }
-            else
-            {
-                Log.Information("ratio {Ratio} ({Index}/{Count}): training into {Dir}", ratio, i + 1, o.Ratios.Count, dir);
-                summary = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto") 
-                    {
-                        EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys, AllowEvalOverlap = o.AllowEvalOverlap,
-                        EvalTasks = o.EvalTasks, EvalTaskLimit = o.EvalTaskLimit, EvalTaskSettings = o.EvalTaskSettings,
-                    },
-                    setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
-                        ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores, o.RefData)
-                        : SelectiveObjective.For(setup, null, null)).Run(cancel);
-            }
-            var final = FinalEvaluation(o, dir, ratio);
+            string label = $"ratio {ratio} ({i + 1}/{o.Ratios.Count})";
+            var summary = SweepRunner.TrainOrReuse(o, dir, configs[i], label, cancel);
+            var final = SweepRunner.FinalEvaluation(o, dir, configs[i], label);
             rows.Add(new SweepRow(ratio, final.Loss, final.BitsPerByte, null, summary.Steps, summary.TokensPerSecond, dir)
             {
                 HeldOutTokens = final.Tokens, Tasks = summary.FinalTasks ?? [],
@@ -79,62 +51,8 @@ public static class Sweep
         int baseline = rows.FindIndex(r => r.Ratio >= 1.0);
         if (baseline >= 0)
             rows = rows.Select(r => r with { StepsToBaseline = RunCurve.FirstStepReaching(RunCurve.Read(r.Run), curveFinal[baseline]) }).ToList();
-        WriteReports(o, rows);
+        if (o.World.Rank == 0) WriteReports(o, rows);
         return rows;
-    }
-
-    /// <summary>The final checkpoint's held-out figures over the whole --eval-data (or --final-eval-batches of it), in the run's window length.</summary>
-    static EvalResult FinalEvaluation(SweepOptions o, string runDir, double ratio)
-    {
-        Log.Information("ratio {Ratio}: final held-out evaluation of {Data} ({Batches})", ratio, o.EvalDataDir,
-            o.FinalEvalBatches == 0 ? "the whole split" : $"{o.FinalEvalBatches} batches");
-        return CheckpointEvaluation.Run(new EvalOptions(Path.Combine(runDir, "final"), o.EvalDataDir, Device: o.Device, BatchSize: o.Config.Train.BatchSize,
-            MaxBatches: o.FinalEvalBatches));
-    }
-
-    /// <summary>Keys that do not change a run's results: a run differing only in these is reused.</summary>
-    static readonly string[] Cosmetic = ["train.log_every", "train.checkpoint_every", "train.keep_checkpoints"];
-
-    /// <summary>How an existing run in <paramref name="dir"/> differs from what this sweep asks of it, or null (none, or no run yet).</summary>
-    static string? Stale(string dir, RunConfig requested, SweepOptions o)
-    {
-        string configPath = Path.Combine(dir, "config.json");
-        if (!File.Exists(configPath)) return null;
-        var recorded = ConfigLoader.Load(configPath, []);
-        if (o.Init != null) // the model's shape comes from --init; where it started is compared below
-            requested = requested with { Model = recorded.Model };
-        else if (requested.Model.VocabSize == 0) // "the dataset's", resolved when the run started
-            requested = requested with { Model = requested.Model with { VocabSize = recorded.Model.VocabSize } };
-        var differences = ResumeCheck.Diff(recorded, requested)
-            .Where(d => !Cosmetic.Contains(d.Key)).Select(d => $"{d.Key} {d.From?.ToJsonString()} → {d.To?.ToJsonString()}").ToList();
-        string Full(string? path) => path is null ? "" : Path.GetFullPath(path);
-        string summaryPath = Path.Combine(dir, "summary.json");
-        var summary = File.Exists(summaryPath) ? JsonSerializer.Deserialize<TrainSummary>(File.ReadAllText(summaryPath)) : null;
-        // Where the run started: its summary says, else its newest checkpoint (a run without either has trained nothing).
-        var checkpoint = summary is null ? CheckpointSearch.LatestComplete(dir, []) : null;
-        if (summary != null || checkpoint != null)
-        {
-            string? startedFrom = summary != null ? summary.InitFrom : Checkpoint.ReadState(checkpoint!).InitFrom;
-            if (Full(startedFrom) != (o.Init is null ? "" : Full(CheckpointSearch.Resolve(o.Init))))
-                differences.Add($"--init {startedFrom ?? "none"} → {o.Init ?? "none"}");
-        }
-        if (summary != null)
-        {
-            var objective = summary.Objective;
-            string mode = objective["reference_mode"]?.GetValue<string>() ?? "none";
-            string wanted = o.RefScores != null ? "offline" : o.RefCheckpoint != null ? "online" : "none";
-            if (mode != wanted)
-                differences.Add($"reference {mode} → {wanted}");
-            else if (mode == "offline" && Full(objective["ref_scores"]?.GetValue<string>()) != Full(o.RefScores))
-                differences.Add($"--ref-scores {objective["ref_scores"]} → {o.RefScores}");
-            else if (mode == "online" && Full(objective["reference"]?.GetValue<string>()) != Full(CheckpointSearch.Resolve(o.RefCheckpoint!)))
-                differences.Add($"--ref {objective["reference"]} → {o.RefCheckpoint}");
-            if (mode == "online" && Full(objective["ref_data"]?.GetValue<string>()) != Full(o.RefData))
-                differences.Add($"--ref-data {objective["ref_data"]?.GetValue<string>() ?? "none"} → {o.RefData ?? "none"}");
-        }
-        if (summary != null && o.EvalTasks.Select(TaskFile.NameOf).FirstOrDefault(t => summary.FinalTasks?.ContainsKey(t) != true) is { } unscored)
-            differences.Add($"--eval-task {unscored} not scored");
-        return differences.Count == 0 ? null : string.Join(", ", differences);
     }
 
     public static string RunName(double ratio) => "ratio-" + ratio.ToString("0.00", CultureInfo.InvariantCulture);

@@ -42,4 +42,9 @@ public sealed record SweepOptions(
     public int EvalTaskLimit { get; init; }
     /// <summary>How the tasks are evaluated.</summary>
     public Rho1.Evaluation.Tasks.TaskSettings EvalTaskSettings { get; init; } = new();
+    /// <summary>The job's ranks when a launcher started the sweep: every run trains data-parallel over them; rank 0 writes the reports.</summary>
+    public Rho1.Distributed.ICollectives World { get; init; } = Rho1.Distributed.SingleProcess.Instance;
+    /// <summary>This process's rank and rank count on its host (which GPU it uses).</summary>
+    public int LocalRank { get; init; }
+    public int LocalSize { get; init; } = 1;
 }

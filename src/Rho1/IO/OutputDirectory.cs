@@ -13,13 +13,13 @@ public static class OutputDirectory
 
     static readonly Dictionary<Kind, string[]> Own = new()
     {
-        [Kind.Run] = ["config.json", "metrics.jsonl", "train.log", "summary.json", "tensorboard", "checkpoints", "final", "hf"],
+        [Kind.Run] = ["config.json", "metrics.jsonl", "train.log", "summary.json", "tensorboard", "checkpoints", "final", "hf", "sweep-cell.json"],
         [Kind.Dataset] = ["meta.json", "tokenizer"],
         [Kind.Scores] = ["scores.bin", "meta.json", "DONE", "progress.json"],
         [Kind.Export] = ["model.safetensors", "model.safetensors.index.json", "config.json", "rho1.json", "generation_config.json",
             "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"],
         [Kind.Quickstart] = ["quickstart.json", "corpus", "data", "runs"],
-        [Kind.Sweep] = ["summary.csv", "summary.md", "loss-vs-tokens.png"],
+        [Kind.Sweep] = ["summary.csv", "summary.md", "cells.csv", "loss-vs-tokens.png", "loss-vs-ratio.png"],
     };
 
     /// <summary>Recognises <paramref name="path"/>; a directory holding Rho1's markers is that kind even with foreign entries (see FirstForeign).</summary>
@@ -54,7 +54,8 @@ public static class OutputDirectory
         {
             Kind.Foreign => false,
             Kind.Dataset => Own[kind].Contains(name) || IsShard(name),
-            Kind.Sweep => Own[kind].Contains(name) || name.StartsWith("ratio-", StringComparison.Ordinal),
+            Kind.Sweep => Own[kind].Contains(name) || name.StartsWith("ratio-", StringComparison.Ordinal)
+                || (name.EndsWith(".png", StringComparison.Ordinal) && (name.Contains("-vs-tokens", StringComparison.Ordinal) || name.Contains("-vs-ratio", StringComparison.Ordinal))),
             Kind.Export => Own[kind].Contains(name) || (name.StartsWith("model-", StringComparison.Ordinal) && name.EndsWith(".safetensors", StringComparison.Ordinal)),
             _ => Own.TryGetValue(kind, out var own) && own.Contains(name),
         };

@@ -1,8 +1,14 @@
-// Line charts as PNG files (ScottPlot): labelled axes, a title and a legend. Used by sweep and analyze.
+// Line charts as PNG files (ScottPlot): labelled axes, a title, a legend and optional shaded bands. Used by
+// sweep and analyze.
 
 namespace Rho1.Evaluation.Reports;
 
-public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+public sealed record PlotSeries(string Label, IReadOnlyList<double> X, IReadOnlyList<double> Y)
+{
+    /// <summary>A shaded band from Low to High around the line (e.g. mean ± standard error over seeds); none when null.</summary>
+    public IReadOnlyList<double>? Low { get; init; }
+    public IReadOnlyList<double>? High { get; init; }
+}
 
 public static class LinePlot
 {
@@ -15,6 +21,12 @@ public static class LinePlot
             line.LegendText = s.Label;
             line.LineWidth = 2;
             line.MarkerSize = 5;
+            if (s.Low is { } low && s.High is { } high)
+            {
+                var band = plot.Add.FillY(s.X.ToArray(), low.ToArray(), high.ToArray());
+                band.FillColor = line.Color.WithAlpha(0.2);
+                band.LineWidth = 0;
+            }
         }
         plot.Title(title);
         plot.XLabel(xLabel);

@@ -171,7 +171,8 @@ public static class ConfigLoader
         _ => kind.ToString().ToLowerInvariant(),
     };
 
-    static int LineOf(string text, string key)
+    /// <summary>The 1-based line of the first "<paramref name="key"/>" in <paramref name="text"/> (1 if absent): where a message points.</summary>
+    public static int LineOf(string text, string key)
     {
         int at = text.IndexOf($"\"{key}\"", StringComparison.Ordinal);
         return at < 0 ? 1 : text.AsSpan(0, at).Count('\n') + 1;
