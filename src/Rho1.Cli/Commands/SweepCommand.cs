@@ -62,7 +62,10 @@ public sealed class SweepCommand
         foreach (var option in new Option[] { _cell, _list, _collect })
             if (parse.GetResult(option) is { Implicit: false })
                 throw new UserErrorException($"{option.Name} works on a grid: give --grid FILE too");
-        return Options(parse, ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse)));
+        return Options(parse, ParseRatios(parse.GetValue(_ratios)!), _args.LoadConfig(parse, _selection.Overrides(parse))) with
+        {
+            World = Job.Current.WorldFor(parse.GetValue(_args.Device)!), LocalRank = Job.Current.Launch.LocalRank, LocalSize = Job.Current.Launch.LocalSize,
+        };
     }
 
     SweepOptions Options(ParseResult parse, IReadOnlyList<double> ratios, Rho1.Training.Configuration.RunConfig config)
@@ -123,10 +126,11 @@ public sealed class SweepCommand
         {
             int index = GridFiles.CellIndex(cell, Environment.GetEnvironmentVariable);
             var result = GridSweep.RunCell(options, cells, index, cancel);
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cell {index} {result.Cell}: held-out loss {result.FinalLoss:F4}, {result.FinalBpb:F4} bits/byte"));
+            if (options.World.Rank == 0) o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cell {index} {result.Cell}: held-out loss {result.FinalLoss:F4}, {result.FinalBpb:F4} bits/byte"));
             return ExitCodes.Success;
         }
         summary = collect ? GridCollect.Collect(options, cells) : GridSweep.Run(options, cells, cancel);
+        if (options.World.Rank != 0) return ExitCodes.Success; // rank 0 wrote and prints the reports
         o.Write(File.ReadAllText(Path.Combine(options.OutDir, "summary.md")));
         o.WriteLine($"reports: {Path.Combine(options.OutDir, "summary.csv")}, cells.csv, loss-vs-ratio.png, loss-vs-tokens.png");
         return summary.Missing.Count == 0 ? ExitCodes.Success : ExitCodes.Incomplete;
@@ -135,6 +139,7 @@ public sealed class SweepCommand
     static int Run(SweepOptions options, TextWriter o, CancellationToken cancel)
     {
         var rows = Sweep.Run(options, cancel);
+        if (options.World.Rank != 0) return ExitCodes.Success; // rank 0 wrote and prints the reports
         o.Write(File.ReadAllText(Path.Combine(options.OutDir, "summary.md")));
         o.WriteLine($"plot: {Path.Combine(options.OutDir, "loss-vs-tokens.png")}");
         foreach (var task in options.EvalTasks)

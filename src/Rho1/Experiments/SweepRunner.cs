@@ -37,7 +37,7 @@ public static class SweepRunner
         }
         Log.Information("{Label}: training into {Dir}", label, dir);
         double ratio = config.Selection.Ratio;
-        return new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto")
+        var trained = new Trainer(new TrainOptions(config, o.DataDir, dir, o.Device, Resume: "auto")
             {
                 EvalDataDir = o.EvalDataDir, Init = o.Init, SetKeys = o.SetKeys, AllowEvalOverlap = o.AllowEvalOverlap,
                 EvalTasks = o.EvalTasks, EvalTaskLimit = o.EvalTaskLimit, EvalTaskSettings = o.EvalTaskSettings,
@@ -46,6 +46,8 @@ public static class SweepRunner
             setup => ratio < 1 || setup.Config.Selection.Score is "excess" or "ref"
                 ? SelectiveObjective.For(setup, o.RefCheckpoint, o.RefScores, RefDataFor(config, o))
                 : SelectiveObjective.For(setup, null, null)).Run(cancel);
+        o.World.Barrier(); // rank 0 writes the final checkpoint that every rank's final evaluation reads
+        return trained;
     }
 
     /// <summary>
