@@ -17,11 +17,23 @@ public sealed class GridSweepTests(ReliabilityWorkspace w, ITestOutputHelper out
 {
     static readonly ConcurrentDictionary<string, string> Whole = new(); // per workspace: the grid run in one process
 
-    string[] Sweep(string outDir, params string[] extra) =>
-        ["sweep", "--grid", "tiny-grid", "--data", w.Noisy, "--eval-data", w.Clean, "--ref-scores", w.Scores, "--out", outDir, "--device", "cpu", "--threads", "1", "--quiet", .. extra];
+    string[] Sweep(string outDir, params string[] extra) => ["sweep", "--grid", "tiny-grid", "--out", outDir, .. Options, .. extra];
 
-    /// <summary>The sweep's options after OUT (what a job script passes on).</summary>
-    string[] Options => ["--data", w.Noisy, "--eval-data", w.Clean, "--ref-scores", w.Scores, "--device", "cpu", "--threads", "1", "--quiet"];
+    /// <summary>The sweep's options after OUT (what a job script passes on): data, reference, a task scored at every evaluation.</summary>
+    string[] Options => ["--data", w.Noisy, "--eval-data", w.Clean, "--ref-scores", w.Scores, "--eval-task", TaskFile(), "--device", "cpu", "--threads", "1", "--quiet"];
+
+    /// <summary>A 12-item multiple-choice task file (its name, "next", names its columns).</summary>
+    string TaskFile()
+    {
+        string path = Path.Combine(w.Root, "grid-task", "next.jsonl");
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, string.Join("\n", Enumerable.Range(0, 12).Select(i =>
+                $$"""{"context": "Item {{i}}: the", "choices": [" cat sat.", " qq{{i}}zx", " dog ran."], "gold": {{i % 3}}}""")));
+        }
+        return path;
+    }
 
     string WholeGrid() => Whole.GetOrAdd(w.Root, _ =>
     {
@@ -46,7 +58,22 @@ public sealed class GridSweepTests(ReliabilityWorkspace w, ITestOutputHelper out
         string whole = WholeGrid();
         string[] cells = File.ReadAllLines(Path.Combine(whole, "cells.csv"));
         Assert.Equal(7, cells.Length); // 1 ratio × 2 variants × 2 seeds + the plain run of each seed
-        Assert.StartsWith("index,cell,ratio,variant,seed,final_heldout_loss,", cells[0]);
+        Assert.Equal("index,cell,ratio,variant,seed,final_heldout_loss,final_heldout_bpb,final_heldout_tokens,steps,tokens,steps_to_baseline,tokens_to_baseline,next_acc,next_acc_stderr", cells[0]);
+        // Each group's mean ± standard error over its two seeds, in closed form from the cells: (a + b) / 2 and |a - b| / 2.
+        string[] summary = File.ReadAllLines(Path.Combine(whole, "summary.csv"));
+        Assert.EndsWith(",next_acc_mean,next_acc_se", summary[0]);
+        foreach (var (variant, row) in new[] { ("hard", 1), ("soft", 2), ("plain", 3) })
+        {
+            var seeds = cells.Skip(1).Select(l => l.Split(',')).Where(c => c[3] == variant).ToList();
+            string[] group = summary[row].Split(',');
+            Assert.Equal(variant, group[1]);
+            foreach (var (cellColumn, meanColumn) in new[] { (5, 4), (6, 6), (12, 13) }) // loss, bits/byte, next acc
+            {
+                double a = double.Parse(seeds[0][cellColumn], CultureInfo.InvariantCulture), b = double.Parse(seeds[1][cellColumn], CultureInfo.InvariantCulture);
+                Assert.Equal((a + b) / 2, double.Parse(group[meanColumn], CultureInfo.InvariantCulture), 12);
+                Assert.Equal(Math.Abs(a - b) / 2, double.Parse(group[meanColumn + 1], CultureInfo.InvariantCulture), 12);
+            }
+        }
 
         // (b) every cell as its own process, all at once (one thread each), then collect.
         string parallel = w.NewRun("grid-cells");
@@ -79,7 +106,7 @@ public sealed class GridSweepTests(ReliabilityWorkspace w, ITestOutputHelper out
         // (d) scripts/sweep-local.sh over 3 CPU slots.
         string local = w.NewRun("grid-local");
         var (localCode, localOut) = Shell([Path.Combine(RepoRoot(), "scripts", "sweep-local.sh"), "--jobs", "3", "tiny-grid", local, "--data", w.Noisy, "--eval-data", w.Clean,
-            "--ref-scores", w.Scores, "--quiet"], []);
+            "--ref-scores", w.Scores, "--eval-task", TaskFile(), "--quiet"], []);
         Assert.True(localCode == 0, localOut);
         Assert.Contains("6 cells over 3 slots", localOut);
         AssertSameReports(whole, local);
@@ -89,6 +116,7 @@ public sealed class GridSweepTests(ReliabilityWorkspace w, ITestOutputHelper out
         var softCurve = RunCurve.Read(Path.Combine(whole, "ratio-0.60-soft-seed-2"));
         string[] soft2 = cells.Single(l => l.Contains(",ratio-0.60-soft-seed-2,", StringComparison.Ordinal)).Split(',');
         Assert.Equal(RunCurve.FirstStepReaching(softCurve, plainCurve[^1].ValLoss)?.ToString(CultureInfo.InvariantCulture) ?? "", soft2[10]);
+        Assert.Equal(softCurve.FirstOrDefault(p => p.ValLoss <= plainCurve[^1].ValLoss)?.Tokens.ToString(CultureInfo.InvariantCulture) ?? "", soft2[11]);
         // Each cell's final figures are those of its own final checkpoint on the whole held-out set.
         var final = Rho1.Evaluation.CheckpointEvaluation.Run(new Rho1.Evaluation.EvalOptions(Path.Combine(whole, "ratio-0.60-soft-seed-2", "final"), w.Clean, Device: "cpu", BatchSize: 8));
         Assert.Equal(final.Loss, double.Parse(soft2[5], CultureInfo.InvariantCulture), 12);
@@ -125,7 +153,34 @@ public sealed class GridSweepTests(ReliabilityWorkspace w, ITestOutputHelper out
         Assert.StartsWith("0.6,soft,2,1,", summary.Single(l => l.StartsWith("0.6,soft,", StringComparison.Ordinal)));
         Assert.StartsWith("0.6,hard,2,0,", summary.Single(l => l.StartsWith("0.6,hard,", StringComparison.Ordinal)));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(killed, "cells.csv")).Length);
-        Assert.Equal(File.ReadAllLines(Path.Combine(whole, "cells.csv"))[3][..^2], File.ReadAllLines(Path.Combine(killed, "cells.csv"))[1][..^2]); // steps/tokens to plain: no plain run here
+        // The same figures as in the whole grid, but for the steps and tokens to the plain run, which this directory lacks.
+        string[] Figures(string line) => [.. line.Split(',').Where((_, i) => i is not (10 or 11))];
+        Assert.Equal(Figures(File.ReadAllLines(Path.Combine(whole, "cells.csv"))[3]), Figures(File.ReadAllLines(Path.Combine(killed, "cells.csv"))[1]));
+        Assert.Equal(["", ""], File.ReadAllLines(Path.Combine(killed, "cells.csv"))[1].Split(',')[10..12]);
+    }
+
+    [SkippableFact]
+    public void A_cell_under_mpirun_trains_data_parallel_and_matches_the_one_process_cell()
+    {
+        Skip.If(Distributed.MpiJob.Missing, Distributed.MpiJob.SkipReason);
+        string whole = WholeGrid();
+        string dir = w.NewRun("grid-mpi");
+        var (code, stderr, stdout) = Rho1Process.RunWithOutput(Sweep(dir, "--cell", "0"), TimeSpan.FromMinutes(3),
+            Distributed.MpiJob.Variables, Distributed.MpiJob.Launcher(2));
+        Assert.True(code == 0, stderr);
+        Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // rank 0 alone prints the cell's line
+        Assert.Contains("data parallel: 2 processes over mpi", File.ReadAllText(Path.Combine(dir, "ratio-0.60-hard-seed-1", "train.log")));
+        // Two ranks sum their gradients in another order than one process: equal within 1e-6 relative, step by step.
+        static List<JsonObject> Metrics(string run) => [.. File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())];
+        var one = Metrics(Path.Combine(whole, "ratio-0.60-hard-seed-1"));
+        var two = Metrics(Path.Combine(dir, "ratio-0.60-hard-seed-1"));
+        Assert.Equal(one.Count, two.Count);
+        foreach (var (a, b) in one.Zip(two))
+            foreach (string key in new[] { "loss", "val_loss" }.Where(a.ContainsKey))
+                Assert.Equal(1.0, b[key]!.GetValue<double>() / a[key]!.GetValue<double>(), 6);
+        var final = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "ratio-0.60-hard-seed-1", "sweep-cell.json")))!;
+        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(whole, "ratio-0.60-hard-seed-1", "sweep-cell.json")))!;
+        Assert.Equal(1.0, final["final_heldout_loss"]!.GetValue<double>() / reference["final_heldout_loss"]!.GetValue<double>(), 6);
     }
 
     [Fact]
