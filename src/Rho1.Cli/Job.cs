@@ -9,7 +9,7 @@ namespace Rho1.Cli;
 public sealed class Job : IDisposable
 {
     /// <summary>The verbs that run data-parallel under a launcher; the others refuse to run as a rank of a larger job.</summary>
-    public static readonly string[] DataParallelVerbs = ["train", "train-ref", "score", "sweep", "info"]; // info: --collectives checks the job
+    public static readonly string[] DataParallelVerbs = ["train", "train-ref", "score", "sweep", "eval", "info"]; // info: --collectives checks the job
 
     ICollectives? _world;
 

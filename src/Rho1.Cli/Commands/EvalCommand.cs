@@ -53,7 +53,10 @@ public sealed class EvalCommand
 
     public EvalOptions Options(ParseResult parse) =>
         new(parse.GetValue(_model)!, parse.GetValue(_data)!, parse.GetValue(_split), parse.GetValue(_device)!, parse.GetValue(_batch),
-            parse.GetValue(_seqLen), parse.GetValue(_maxBatches));
+            parse.GetValue(_seqLen), parse.GetValue(_maxBatches))
+        {
+            World = Job.Current.WorldFor(parse.GetValue(_device)!), LocalRank = Job.Current.Launch.LocalRank, LocalSize = Job.Current.Launch.LocalSize,
+        };
 
     public TaskRunOptions? TaskOptions(ParseResult parse)
     {
@@ -66,6 +69,7 @@ public sealed class EvalCommand
             parse.GetValue(_device)!, parse.GetValue(_data))
         {
             Layout = parse.GetValue(_layout),
+            World = Job.Current.WorldFor(parse.GetValue(_device)!), LocalRank = Job.Current.Launch.LocalRank, LocalSize = Job.Current.Launch.LocalSize,
             OnTaskStart = task => progress[task] = new PeriodicProgress($"eval {task}", "sequences"), // its rate counts from the task's start
             OnProgress = (task, done, all) =>
             {
@@ -81,6 +85,7 @@ public sealed class EvalCommand
         var loaded = tasks is null ? null : TaskRun.Load(tasks.Tasks, tasks.FewShotFrom, tasks.Limit, tasks.Settings.FewShot, tasks.Layout);
         var loss = heldOut is null ? null : CheckpointEvaluation.Run(heldOut);
         var results = tasks is null || loaded is null ? [] : TaskRun.Run(tasks, loaded);
+        if (Job.Current.Launch.Rank != 0) return ExitCodes.Success; // every rank has the figures; rank 0 reports them
         if (json)
         {
             if (results.Count == 0)

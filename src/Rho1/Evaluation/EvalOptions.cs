@@ -11,4 +11,10 @@ public sealed record EvalOptions(string Model, string DataDir, string? Split = n
 {
     /// <summary>Called after each batch with (windows done, windows in all).</summary>
     public Action<long, long>? OnProgress { get; init; }
+
+    /// <summary>The job's ranks when a launcher started several: each evaluates its share of the batches.</summary>
+    public Rho1.Distributed.ICollectives World { get; init; } = Rho1.Distributed.SingleProcess.Instance;
+    /// <summary>This process's rank and rank count on its host: --device auto or cuda picks cuda:LocalRank.</summary>
+    public int LocalRank { get; init; }
+    public int LocalSize { get; init; } = 1;
 }

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Rho1.Evaluation;
 using Rho1.Evaluation.Tasks;
 using Rho1.Model.Storage;
-using Rho1.Platform;
 using Rho1.Training;
 using Rho1.Training.Configuration;
 using Rho1.Training.Objectives;
@@ -52,15 +51,14 @@ public static class SweepRunner
 
     /// <summary>
     /// The final checkpoint's held-out figures over the whole --eval-data (or --final-eval-batches of it), in the run's window
-    /// length. Every rank of a job computes the same figures on its own device: no rank waits for another's evaluation.
+    /// length. The ranks of a job share the batches and all get one process's figures: no rank waits for another's evaluation.
     /// </summary>
     public static EvalResult FinalEvaluation(SweepOptions o, string runDir, RunConfig config, string label)
     {
         Log.Information("{Label}: final held-out evaluation of {Data} ({Batches})", label, o.EvalDataDir,
             o.FinalEvalBatches == 0 ? "the whole split" : $"{o.FinalEvalBatches} batches");
-        string device = DeviceSpec.Name(DeviceSpec.Resolve(o.Device, o.LocalRank, o.LocalSize));
-        return CheckpointEvaluation.Run(new EvalOptions(Path.Combine(runDir, "final"), o.EvalDataDir, Device: device, BatchSize: config.Train.BatchSize,
-            MaxBatches: o.FinalEvalBatches));
+        return CheckpointEvaluation.Run(new EvalOptions(Path.Combine(runDir, "final"), o.EvalDataDir, Device: o.Device, BatchSize: config.Train.BatchSize,
+            MaxBatches: o.FinalEvalBatches) { World = o.World, LocalRank = o.LocalRank, LocalSize = o.LocalSize });
     }
 
     /// <summary>--ref-data for a run: the clean data of a refreshing reference, so only for a config that refreshes one (a grid may mix both).</summary>

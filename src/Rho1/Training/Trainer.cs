@@ -2,7 +2,7 @@
 // (TrainingRun), then per step forward → per-token losses → objective → backward → clip → AdamW, with
 // logging, evaluation and checkpoints around it. Token selection enters only through ITrainingObjective.
 // Data-parallel, each rank runs this loop on its rows of every batch; gradients are averaged after backward,
-// so every rank makes the same update; rank 0 alone evaluates and writes.
+// so every rank makes the same update; the ranks share evaluations, rank 0 alone writes.
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rho1.Data.Batches;
@@ -234,27 +234,33 @@ public sealed class Trainer
         return (times.Min(), times.Max(), allReduce);
     }
 
-    /// <summary>Held-out loss and downstream tasks every train.eval_every steps and after the last (rank 0 only).</summary>
+    /// <summary>
+    /// Held-out loss and downstream tasks every train.eval_every steps and after the last: every rank evaluates its share of the
+    /// batches (one process's figures, bit for bit), so no rank waits in a collective while another evaluates; rank 0 records them.
+    /// </summary>
     static void MaybeEvaluate(TrainingRun run)
     {
         var t = run.Config.Train;
-        if (!run.IsMain || (run.ValSplit is null && run.Tasks.Count == 0) || !(run.Progress.Step == t.Steps || (t.EvalEvery > 0 && run.Progress.Step % t.EvalEvery == 0)))
+        if ((run.ValSplit is null && run.Tasks.Count == 0) || !(run.Progress.Step == t.Steps || (t.EvalEvery > 0 && run.Progress.Step % t.EvalEvery == 0)))
             return;
+        var shares = new EvalShares(run.World);
         var record = new JsonObject { ["step"] = run.Progress.Step, ["tokens"] = run.Progress.Tokens };
         if (run.ValSplit != null)
         {
-            var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device);
+            var eval = Evaluator.Evaluate(run.Model, run.ValSplit, run.BytesPerToken, t.BatchSize, t.SeqLen, t.EvalBatches, run.Device, shares: shares);
             (record["val_loss"], record["val_bpb"], record["val_tokens"]) = (eval.Loss, eval.BitsPerByte, eval.Tokens);
-            run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte ({Tokens:N0} tokens)", run.Progress.Step, eval.Loss, eval.BitsPerByte, eval.Tokens);
+            if (run.IsMain)
+                run.Log.Information("step {Step}: val loss {Loss:F4}, {Bpb:F4} bits/byte ({Tokens:N0} tokens)", run.Progress.Step, eval.Loss, eval.BitsPerByte, eval.Tokens);
         }
         foreach (var task in run.Tasks)
         {
-            var result = TaskEvaluator.Evaluate(run.Model, run.TaskTokenizer!, task, run.Options.EvalTaskSettings, run.Device);
+            var result = TaskEvaluator.Evaluate(run.Model, run.TaskTokenizer!, task, run.Options.EvalTaskSettings, run.Device, shares: shares);
             foreach (var (name, value) in result.Metrics)
                 record[TaskMetricKey(task.Name, name)] = value;
-            run.Log.Information("step {Step}: {Task} {Result}", run.Progress.Step, task.Name, result.Describe());
+            if (run.IsMain)
+                run.Log.Information("step {Step}: {Task} {Result}", run.Progress.Step, task.Name, result.Describe());
         }
-        run.Metrics.Write(record);
+        if (run.IsMain) run.Metrics.Write(record);
     }
 
     /// <summary>The metrics.jsonl key of a task's metric: "task/NAME/acc".</summary>

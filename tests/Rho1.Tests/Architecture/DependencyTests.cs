@@ -19,7 +19,7 @@ public class DependencyTests
         ["Model"] = [.. Base, "IO", "Platform", "Data"],
         ["Reference"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model", "Optimization"],
         ["Selection"] = [],
-        ["Evaluation"] = [.. Base, "IO", "Platform", "Data", "Model"],
+        ["Evaluation"] = [.. Base, "IO", "Platform", "Distributed", "Data", "Model"],
         ["Training"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation"],
         ["Experiments"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation", "Training"],
         ["Benchmarks"] = [.. Base, "IO", "Platform", "Distributed", "Optimization", "Data", "Model", "Reference", "Selection", "Evaluation", "Training", "Experiments"],

@@ -18,9 +18,11 @@ public static class GreedyGenerator
     /// <summary>The greedy continuation of every prompt, as text, cut at the first stop string.</summary>
     /// <param name="cached">False: rerun the whole sequence at every step (the reference for tests; far slower).</param>
     /// <param name="onTokens">Told each batch's count of generated tokens (those a stop string cuts off included).</param>
+    /// <param name="shares">The job's ranks, each generating every N-th batch; every rank gets all outputs. Null: this process generates them all.</param>
     public static string[] Generate(Transformer model, ITextTokenizer tokenizer, IReadOnlyList<string> prompts, int maxNewTokens, IReadOnlyList<string> stops,
-        int batchSize, Device device, Action<int, int>? onProgress = null, bool cached = true, Action<long>? onTokens = null)
+        int batchSize, Device device, Action<int, int>? onProgress = null, bool cached = true, Action<long>? onTokens = null, EvalShares? shares = null)
     {
+        shares ??= EvalShares.Single;
         int maxInput = LikelihoodScorer.MaxInput(model.Config);
         maxNewTokens = Limit(maxNewTokens, maxInput);
         if (maxNewTokens >= maxInput)
@@ -28,20 +30,21 @@ public static class GreedyGenerator
         int[] start = TaskPrompt.Start(tokenizer);
         var encoded = prompts.Select(p => { int[] ids = [.. start, .. tokenizer.Encode(p)]; return ids[Math.Max(0, ids.Length - (maxInput - maxNewTokens))..]; }).ToList();
         var order = Enumerable.Range(0, prompts.Count).OrderByDescending(i => encoded[i].Length).ToList();
-        var outputs = new string[prompts.Count];
+        var outputs = new string?[prompts.Count];
         using var noGrad = torch.no_grad();
         bool wasTraining = model.training;
         model.eval();
         try
         {
-            for (int done = 0; done < order.Count;)
+            for (int done = 0, index = 0; done < order.Count; index++)
             {
                 var batch = order.Skip(done).Take(Math.Max(1, batchSize)).ToList();
+                done += batch.Count;
+                if (!shares.Mine(index)) continue;
                 var rows = batch.Select(i => encoded[i]).ToList();
                 var texts = cached ? GenerateBatchCached(model, tokenizer, rows, maxNewTokens, stops, maxInput, device, onTokens)
                     : GenerateBatch(model, tokenizer, rows, maxNewTokens, stops, maxInput, device);
                 for (int k = 0; k < batch.Count; k++) outputs[batch[k]] = texts[k];
-                done += batch.Count;
                 onProgress?.Invoke(done, order.Count);
             }
         }
@@ -49,7 +52,8 @@ public static class GreedyGenerator
         {
             model.train(wasTraining);
         }
-        return outputs;
+        shares.Combine(outputs);
+        return outputs!;
     }
 
     /// <summary>The token limit: <paramref name="asked"/>, or for 0 the smaller of 256 and half the model's context; refuses one that leaves no room for a prompt.</summary>

@@ -2,7 +2,8 @@
 // continuation, minus the last id), rows are sorted longest first and run through the model a batch at a time, and the
 // head and the log-softmax are applied only at the positions that predict a continuation token. Requests whose rows are identical
 // (one-token continuations of one context, like BoolQ's "no"/"yes") share one row: the context is scored once.
-// Sequences longer than the model's context keep their last tokens. Dimensions: B rows, T time, V vocabulary.
+// Sequences longer than the model's context keep their last tokens. The ranks of a job run every N-th batch each and
+// combine the results exactly (EvalShares). Dimensions: B rows, T time, V vocabulary.
 using Rho1.Data.Tokenizers;
 using Rho1.Model;
 using TorchSharp;
@@ -22,8 +23,9 @@ public static class LikelihoodScorer
 
     /// <summary>Scores every (context, continuation) pair; <paramref name="onProgress"/>(rows done, rows) after each batch.</summary>
     public static Likelihood[] Score(Transformer model, ITextTokenizer tokenizer, IReadOnlyList<(string Context, string Continuation)> requests,
-        int batchSize, Device device, Action<int, int>? onProgress = null)
+        int batchSize, Device device, Action<int, int>? onProgress = null, EvalShares? shares = null)
     {
+        shares ??= EvalShares.Single;
         int maxInput = MaxInput(model.Config);
         int[] start = TaskPrompt.Start(tokenizer);
         var rows = new Dictionary<string, Row>();
@@ -48,20 +50,34 @@ public static class LikelihoodScorer
         model.eval();
         try
         {
-            for (int done = 0; done < ordered.Count;)
+            for (int done = 0, index = 0; done < ordered.Count; index++)
             {
                 int t = ordered[done].Input.Length; // the longest row of this batch
                 int b = (int)Math.Clamp(Math.Min(batchSize, MaxLogits / ((long)t * model.Config.VocabSize)), 1, ordered.Count - done);
-                ScoreBatch(model, ordered.GetRange(done, b), t, device, results);
+                if (shares.Mine(index))
+                {
+                    ScoreBatch(model, ordered.GetRange(done, b), t, device, results);
+                    onProgress?.Invoke(done + b, ordered.Count);
+                }
                 done += b;
-                onProgress?.Invoke(done, ordered.Count);
             }
         }
         finally
         {
             model.train(wasTraining);
         }
-        return results;
+        return shares.Size == 1 ? results : Combined(results, shares);
+    }
+
+    /// <summary>Every rank's results (default where another rank's) as one array: each request was scored by one rank.</summary>
+    static Likelihood[] Combined(Likelihood[] results, EvalShares shares)
+    {
+        int n = results.Length;
+        var values = new double[3 * n];
+        for (int i = 0; i < n; i++)
+            (values[i], values[n + i], values[2 * n + i]) = (results[i].LogLikelihood, results[i].Tokens, results[i].Greedy ? 1 : 0);
+        shares.Combine(values);
+        return [.. Enumerable.Range(0, n).Select(i => new Likelihood(values[i], (int)values[n + i], values[2 * n + i] != 0))];
     }
 
     /// <summary>The longest input a forward pass takes: the context length, or the sliding window when shorter.</summary>

@@ -1,6 +1,7 @@
 // One task on one model: builds each item's prompt (few-shot prefix + context), scores every choice or generates every
 // answer in batches, and turns the results into metrics and one JSON record per item (what --task-output writes).
-// Used by `rho1 eval --task` and by the trainer's periodic evaluation, with the model in memory.
+// Used by `rho1 eval --task` and by the trainer's periodic evaluation, with the model in memory. Under a launcher the
+// ranks share the batches (EvalShares): every rank gets one process's metrics and records.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Rho1.Data.Tokenizers;
@@ -13,23 +14,30 @@ public static class TaskEvaluator
 {
     /// <summary>Evaluates <paramref name="task"/>; <paramref name="records"/>, when given, receives one record per item in item order.</summary>
     public static TaskResult Evaluate(Transformer model, ITextTokenizer tokenizer, EvalTask task, TaskSettings settings, Device device,
-        List<JsonObject>? records = null, Action<int, int>? onProgress = null)
+        List<JsonObject>? records = null, Action<int, int>? onProgress = null, EvalShares? shares = null)
     {
+        shares ??= EvalShares.Single;
         var clock = Stopwatch.StartNew();
         var prefixes = task.Items.Select(item => FewShot.Prefix(item, task.Pool, settings.FewShot, settings.Seed)).ToList();
         long? generatedTokens = null;
         var metrics = task.Layout.Kind == TaskKind.MultipleChoice
-            ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), prefixes, settings, device, records, onProgress)
+            ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), prefixes, settings, device, records, onProgress, shares)
             : Generation(model, tokenizer, task.Items.Cast<GenerationItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress,
-                n => generatedTokens = (generatedTokens ?? 0) + n);
+                n => generatedTokens = (generatedTokens ?? 0) + n, shares);
+        if (task.Layout.Kind == TaskKind.Generation && shares.Size > 1) // every rank, also one that had no batch: a collective
+        {
+            double[] all = [generatedTokens ?? 0];
+            shares.Combine(all); // every rank's count, summed
+            generatedTokens = (long)all[0];
+        }
         return new TaskResult(task.Name, task.Layout.Name, task.Items.Count, settings.FewShot, metrics, clock.Elapsed.TotalSeconds) { GeneratedTokens = generatedTokens };
     }
 
     static Dictionary<string, double> MultipleChoice(Transformer model, ITextTokenizer tokenizer, List<ChoiceItem> items, List<string> prefixes,
-        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress)
+        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress, EvalShares shares)
     {
         var requests = items.SelectMany((item, i) => item.Contexts.Select((ctx, c) => (prefixes[i] + ctx, item.Continuations[c]))).ToList();
-        var scores = LikelihoodScorer.Score(model, tokenizer, requests, settings.BatchSize, device, onProgress);
+        var scores = LikelihoodScorer.Score(model, tokenizer, requests, settings.BatchSize, device, onProgress, shares);
         var correct = new List<bool>();
         var correctNorm = new List<bool>();
         int next = 0;
@@ -56,13 +64,13 @@ public static class TaskEvaluator
     }
 
     static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
-        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress, Action<long> onTokens)
+        TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress, Action<long> onTokens, EvalShares shares)
     {
         bool math = layout.Name == "math";
         var stops = settings.Until ?? (layout.Name == "gsm8k" ? ["Question:", FewShot.Separator] : math ? ["Problem:"] : [FewShot.Separator]);
         var pattern = settings.AnswerRegex is { } r ? AnswerExtraction.Compile(r) : null;
         var prompts = items.Select((item, i) => prefixes[i] + item.Prompt).ToList();
-        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens);
+        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens, shares: shares);
         var correct = new List<bool>();
         bool gsm8k = layout.Name == "gsm8k" && pattern is null;
         var (strict, flexible) = (new List<bool>(), new List<bool>());

@@ -1,5 +1,6 @@
 // `rho1 eval --task`: every task file read and checked first, then the model loaded once and each task evaluated in
-// turn; per-item records written to --task-output/TASK.jsonl (replaced atomically) when asked.
+// turn; per-item records written to --task-output/TASK.jsonl (replaced atomically) when asked. Under a launcher every
+// rank evaluates its share of each task's batches and gets every result; rank 0 writes the records.
 using System.Text;
 using System.Text.Json.Nodes;
 using Rho1.IO;
@@ -16,7 +17,8 @@ public static class TaskRun
         var tasks = read ?? Load(o.Tasks, o.FewShotFrom, o.Limit, o.Settings.FewShot);
         if (o.Settings.AnswerRegex is { } regex) AnswerExtraction.Compile(regex);
         if (o.Settings.BatchSize < 1) throw new UserErrorException($"--batch-size {o.Settings.BatchSize}: must be >= 1");
-        var dev = DeviceSpec.Resolve(o.Device);
+        var dev = DeviceSpec.Resolve(o.Device, o.LocalRank, o.LocalSize);
+        var shares = new EvalShares(o.World);
         using var loaded = ModelLoader.Load(o.Model, dev);
         var tokenizer = ModelTokenizer.Find(loaded.Info, o.DataDir);
         if (tasks.Any(t => t.Layout.Kind == TaskKind.Generation))
@@ -26,8 +28,8 @@ public static class TaskRun
         {
             var records = o.TaskOutput != null ? new List<JsonObject>() : null;
             o.OnTaskStart?.Invoke(task.Name);
-            results.Add(TaskEvaluator.Evaluate(loaded.Model, tokenizer, task, o.Settings, dev, records, (done, all) => o.OnProgress?.Invoke(task.Name, done, all)));
-            if (records != null)
+            results.Add(TaskEvaluator.Evaluate(loaded.Model, tokenizer, task, o.Settings, dev, records, (done, all) => o.OnProgress?.Invoke(task.Name, done, all), shares));
+            if (records != null && o.World.Rank == 0)
                 WriteRecords(Path.Combine(o.TaskOutput!, task.Name + ".jsonl"), records);
         }
         return results;

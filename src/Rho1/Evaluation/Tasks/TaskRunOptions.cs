@@ -19,4 +19,10 @@ public sealed record TaskRunOptions(string Model, IReadOnlyList<string> Tasks, T
 
     /// <summary>Called with (task, items done, items) as scoring progresses.</summary>
     public Action<string, int, int>? OnProgress { get; init; }
+
+    /// <summary>The job's ranks when a launcher started several: each evaluates its share of the batches; rank 0 writes --task-output.</summary>
+    public Rho1.Distributed.ICollectives World { get; init; } = Rho1.Distributed.SingleProcess.Instance;
+    /// <summary>This process's rank and rank count on its host: --device auto or cuda picks cuda:LocalRank.</summary>
+    public int LocalRank { get; init; }
+    public int LocalSize { get; init; } = 1;
 }
