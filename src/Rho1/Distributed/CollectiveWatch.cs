@@ -25,10 +25,18 @@ public sealed class CollectiveWatch
     }
 
     /// <summary>
-    /// Returns once <paramref name="done"/> says so; throws CollectiveFailedException as soon as <paramref name="asyncError"/>
-    /// reports an error (null: none), or when Timeout has passed.
+    /// No deadline until the result is disposed: for a barrier where the other ranks wait while one works alone (a checkpoint,
+    /// an uneven share of an evaluation), which may take longer than any collective should. A rank that dies meanwhile is
+    /// ended by the launcher (or NCCL's asynchronous error); one that is stopped is not caught there.
     /// </summary>
-    public void Wait(string collective, Func<bool> done, Func<string?> asyncError)
+    public IDisposable Unbounded() => new UnboundedWait(this).Start();
+
+    /// <summary>
+    /// Returns once <paramref name="done"/> says so; throws CollectiveFailedException as soon as <paramref name="asyncError"/>
+    /// reports an error (null: none), or when Timeout has passed. <paramref name="stalled"/>, asked then, says which ranks
+    /// are missing (e.g. from a roll call); null: "another rank failed or stalls".
+    /// </summary>
+    public void Wait(string collective, Func<bool> done, Func<string?> asyncError, Func<string>? stalled = null)
     {
         var start = _clock();
         var pause = TimeSpan.Zero;
@@ -39,7 +47,7 @@ public sealed class CollectiveWatch
                 throw new CollectiveFailedException($"{collective}{where} failed: {error}; ending the job");
             if (Timeout > TimeSpan.Zero && _clock() - start > Timeout)
                 throw new CollectiveFailedException($"{collective}{where} did not complete within {Timeout.TotalSeconds:0} s " +
-                    "(train.collective_timeout_s): another rank failed or stalls; ending the job");
+                    $"(train.collective_timeout_s): {stalled?.Invoke() ?? "another rank failed or stalls"}; ending the job");
             _pause(pause);
             // A busy GPU finishes most collectives within microseconds of the first poll; a stalled one is polled at 10 ms.
             pause = TimeSpan.FromMilliseconds(Math.Min(10, Math.Max(0.05, pause.TotalMilliseconds * 2)));

@@ -1,6 +1,10 @@
 // Collectives over MPI_COMM_WORLD. Buffers are host memory: a CUDA tensor is staged through the host (a
 // CUDA-aware MPI could take device pointers, but which builds are CUDA-aware cannot be checked portably;
 // NCCL is the engine for GPUs). MPI is initialised once per process and finalised when this is disposed.
+// Every collective is MPI-3's non-blocking form, completed by polling MPI_Test under the collective watch: a rank
+// that waits longer than train.collective_timeout_s holds a roll call (MpiRollCall) to name the ranks that do not
+// answer, then the job is ended. Barriers wait without a deadline (one rank may be working alone).
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,6 +15,9 @@ public sealed unsafe class MpiCollectives : ICollectives
     const int ThreadSerialized = 2; // MPI_THREAD_SERIALIZED: one thread at a time, not always the one that initialised
     const int MaxCount = int.MaxValue / 8; // MPI counts are int: larger tensors go in chunks
     readonly MpiLibrary _mpi;
+    readonly CollectiveWatch _watch = new();
+    readonly nint* _request = (nint*)NativeMemory.AllocZeroed((nuint)sizeof(nint));
+    readonly byte* _status = (byte*)NativeMemory.AllocZeroed(64); // MPI_Status: 24 bytes in Open MPI, 20 in MPICH
     bool _disposed;
 
     public int Rank { get; }
@@ -44,7 +51,7 @@ public sealed unsafe class MpiCollectives : ICollectives
             for (long offset = 0; offset < count; offset += MaxCount)
             {
                 int n = (int)Math.Min(MaxCount, count - offset);
-                _mpi.Check(_mpi.Allreduce((void*)_mpi.Constants.InPlace, p + offset * elementSize, n, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Allreduce");
+                Await(_mpi.Iallreduce((void*)_mpi.Constants.InPlace, p + offset * elementSize, n, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld, _request), "MPI_Iallreduce");
             }
         if (!ReferenceEquals(host, tensor)) tensor.copy_(host);
     }
@@ -59,7 +66,7 @@ public sealed unsafe class MpiCollectives : ICollectives
         using var staging = output.device_type == DeviceType.CPU && output.is_contiguous() && output.dtype == host.dtype ? null : empty(block, host.dtype);
         var result = staging ?? output;
         fixed (byte* s = host.bytes, t = result.bytes)
-            _mpi.Check(_mpi.ReduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld), "MPI_Reduce_scatter_block");
+            Await(_mpi.IreduceScatterBlock(s, t, (int)block, datatype, _mpi.Constants.Sum, _mpi.Constants.CommWorld, _request), "MPI_Ireduce_scatter_block");
         if (staging is not null) output.copy_(staging.view(output.shape));
     }
 
@@ -72,7 +79,7 @@ public sealed unsafe class MpiCollectives : ICollectives
         long bytes = host.numel() * host.element_size();
         if (bytes > int.MaxValue) throw new InvalidOperationException($"all-gather of {bytes} bytes per rank: more than one MPI call can carry");
         fixed (byte* s = host.bytes, t = gathered.bytes)
-            _mpi.Check(_mpi.Allgather(s, (int)bytes, _mpi.Constants.Byte, t, (int)bytes, _mpi.Constants.Byte, _mpi.Constants.CommWorld), "MPI_Allgather");
+            Await(_mpi.Iallgather(s, (int)bytes, _mpi.Constants.Byte, t, (int)bytes, _mpi.Constants.Byte, _mpi.Constants.CommWorld, _request), "MPI_Iallgather");
         return gathered.to(tensor.device);
     }
 
@@ -82,11 +89,37 @@ public sealed unsafe class MpiCollectives : ICollectives
         long bytes = host.numel() * host.element_size();
         fixed (byte* p = host.bytes)
             for (long offset = 0; offset < bytes; offset += MaxCount)
-                _mpi.Check(_mpi.Bcast(p + offset, (int)Math.Min(MaxCount, bytes - offset), _mpi.Constants.Byte, root, _mpi.Constants.CommWorld), "MPI_Bcast");
+                Await(_mpi.Ibcast(p + offset, (int)Math.Min(MaxCount, bytes - offset), _mpi.Constants.Byte, root, _mpi.Constants.CommWorld, _request), "MPI_Ibcast");
         if (!ReferenceEquals(host, tensor)) tensor.copy_(host);
     }
 
-    public void Barrier() => _mpi.Check(_mpi.BarrierFn(_mpi.Constants.CommWorld), "MPI_Barrier");
+    public void Barrier()
+    {
+        using var unbounded = _watch.Unbounded();
+        Await(_mpi.Ibarrier(_mpi.Constants.CommWorld, _request), "MPI_Ibarrier");
+    }
+
+    public void Watch(TimeSpan timeout, Func<string> where) => (_watch.Timeout, _watch.Where) = (timeout, where);
+
+    public bool Watched => true;
+
+    /// <summary>Checks a non-blocking call's start, then polls it to completion under the watch.</summary>
+    void Await(int started, string call)
+    {
+        _mpi.Check(started, call);
+        if (call == "MPI_Iallreduce") Platform.FaultInjection.At("allreduce"); // the fault matrix's "mid-all-reduce": started, not finished
+        _watch.Wait($"rank {Rank}: {call}", Done, () => null, () => MpiRollCall.Missing(_mpi, Rank, Size, RollCallGrace));
+    }
+
+    bool Done()
+    {
+        int flag = 0;
+        _mpi.Check(_mpi.Test(_request, &flag, _status), "MPI_Test");
+        return flag != 0;
+    }
+
+    /// <summary>How long a roll call waits for the other ranks to answer: they time out too, a little later or earlier.</summary>
+    TimeSpan RollCallGrace => TimeSpan.FromSeconds(Math.Clamp(_watch.Timeout.TotalSeconds, 1, 20));
 
     public void Abort(int exitCode) => _mpi.AbortFn(_mpi.Constants.CommWorld, exitCode);
 
@@ -108,6 +141,8 @@ public sealed unsafe class MpiCollectives : ICollectives
     {
         if (_disposed) return;
         _disposed = true;
+        NativeMemory.Free(_request);
+        NativeMemory.Free(_status);
         int finalized = 0;
         _mpi.Finalized(&finalized);
         if (finalized == 0) _mpi.Finalize();

@@ -120,6 +120,7 @@ public sealed unsafe class NcclCollectives : ICollectives
 
     public void Barrier()
     {
+        using var unbounded = _watch.Unbounded(); // the others may be waiting while one rank works alone
         using var one = torch.ones(1, device: _device);
         AllReduceSum(one);
         torch.cuda.synchronize(_device);

@@ -24,6 +24,7 @@ public sealed class EvalShares(ICollectives world)
     public void Combine(double[] values)
     {
         if (world.Size == 1 || values.Length == 0) return;
+        world.Barrier(); // without a deadline: the shares are uneven (a rank's last batch, a slow device), the combining is not
         using var t = torch.tensor(values, ScalarType.Float64);
         world.AllReduceSum(t);
         t.data<double>().CopyTo(values, 0);
@@ -33,6 +34,7 @@ public sealed class EvalShares(ICollectives world)
     public void Combine(string?[] texts)
     {
         if (world.Size == 1 || texts.Length == 0) return;
+        world.Barrier(); // as above
         // (index, byte count, UTF-8 bytes) per own entry, padded to the longest rank's: all-gather needs one shape.
         var own = new MemoryStream();
         using (var writer = new BinaryWriter(own, Encoding.UTF8, leaveOpen: true))

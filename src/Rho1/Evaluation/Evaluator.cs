@@ -34,6 +34,7 @@ public static class Evaluator
                 long first = (long)b * batchSize, rows = Math.Min(batchSize, total - first);
                 count += rows * (long)seqLen;
                 if (!shares.Mine(b)) continue;
+                Platform.FaultInjection.At("eval");
                 WindowLosses.ForEach(model, split, seqLen, first, rows, batchSize, device, (_, n, losses) => sums[b] += losses.to(ScalarType.Float64).sum().item<double>());
                 done += rows;
                 onProgress?.Invoke(done, (total + shares.Size - 1) / shares.Size);

@@ -107,6 +107,7 @@ public static class ReferenceScorer
                     file.Position = ScoreFile.HeaderBytes + (first * seqLen + 1) * 4;
                     file.Write(MemoryMarshal.AsBytes(values.AsSpan(0, rows * seqLen)));
                     written.Add(new ScoreProgress.Range(first, first + rows));
+                    Platform.FaultInjection.At("score");
                     mineDone += rows;
                     if (sinceSave.Elapsed.TotalSeconds >= o.SaveEverySeconds || mineDone == mineTotal)
                     {

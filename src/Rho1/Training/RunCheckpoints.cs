@@ -9,20 +9,31 @@ namespace Rho1.Training;
 public static class RunCheckpoints
 {
     /// <summary>final/ after the last step; checkpoints/step-N every train.checkpoint_every steps, keeping the newest few; Hugging Face copies first (train.hf_export).</summary>
+    /// <remarks>
+    /// Every rank leaves a step that saved through a barrier without a deadline: the others wait there while rank 0 writes,
+    /// however long that takes, instead of in the next step's collective, whose watch (train.collective_timeout_s) a
+    /// large model's checkpoint would outlast.
+    /// </remarks>
     public static void MaybeSave(TrainingRun run)
     {
         var t = run.Config.Train;
-        if (!run.IsMain && !run.Optimizer.Sharded) return; // one copy of the weights (every rank holds the same), one writer of the run directory
         bool final = run.Progress.Step == t.Steps, periodic = t.CheckpointEvery > 0 && run.Progress.Step % t.CheckpointEvery == 0;
-        if (run.IsMain && t.HfExportDue(run.Progress.Step, final, periodic))
+        bool hf = t.HfExportDue(run.Progress.Step, final, periodic);
+        if (!final && !periodic && !hf) return;
+        if (run.IsMain && hf)
             HuggingFaceSnapshots.Write(run, Path.GetFileName(final ? run.Directory.FinalDir : run.Directory.StepDir(run.Progress.Step)));
-        if (final)
-            Save(run, run.Directory.FinalDir);
-        else if (periodic)
+        // One copy of the weights (every rank holds the same), one writer of the run directory; sharded state: every rank its part.
+        if (run.IsMain || run.Optimizer.Sharded)
         {
-            Save(run, run.Directory.StepDir(run.Progress.Step));
-            if (run.IsMain) run.Directory.PruneCheckpoints(t.KeepCheckpoints);
+            if (final)
+                Save(run, run.Directory.FinalDir);
+            else if (periodic)
+            {
+                Save(run, run.Directory.StepDir(run.Progress.Step));
+                if (run.IsMain) run.Directory.PruneCheckpoints(t.KeepCheckpoints);
+            }
         }
+        run.World.Barrier();
     }
 
     /// <summary>

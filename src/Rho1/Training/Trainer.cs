@@ -39,6 +39,7 @@ public sealed class Trainer
         {
             if (StopRequested(run, cancel))
                 RunCheckpoints.Interrupt(run);
+            Platform.FaultInjection.At("step");
             using var scope = torch.NewDisposeScope();
             bool logStep = (run.Progress.Step + 1) % t.LogEvery == 0 || run.Progress.Step + 1 == t.Steps;
             var result = Step(run, logStep);

@@ -43,6 +43,7 @@ public static class CheckpointFiles
         try
         {
             TensorFile.Save(Path.Combine(tmp, ModelFile), model);
+            Platform.FaultInjection.At("checkpoint"); // the fault matrix's "mid-checkpoint": half a checkpoint on disk
             TensorFile.Save(Path.Combine(tmp, OptimizerFile), optimizer);
             AtomicFile.WriteAllText(Path.Combine(tmp, StateFile), stateJson);
             var done = new JsonObject { ["step"] = step, ["files"] = new JsonObject() };
