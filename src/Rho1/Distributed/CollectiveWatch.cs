@@ -14,6 +14,12 @@ public sealed class CollectiveWatch
     /// <summary>How long one collective may take before this rank gives up; zero: wait for ever.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(600);
 
+    /// <summary>
+    /// How long to poll without pausing before backing off (zero: back off from the first poll). MPI needs it: its
+    /// non-blocking collectives advance only while MPI_Test is called, so a pause between polls is added latency.
+    /// </summary>
+    public TimeSpan SpinFor { get; init; }
+
     /// <summary>Where the job is, for the report ("step 12"); empty before anyone says.</summary>
     public Func<string> Where { get; set; } = () => "";
 
@@ -40,14 +46,20 @@ public sealed class CollectiveWatch
     {
         var start = _clock();
         var pause = TimeSpan.Zero;
+        string Where() => this.Where() is { Length: > 0 } w ? $" at {w}" : "";
         while (!done())
         {
-            string where = Where() is { Length: > 0 } w ? $" at {w}" : "";
             if (asyncError() is { } error)
-                throw new CollectiveFailedException($"{collective}{where} failed: {error}; ending the job");
-            if (Timeout > TimeSpan.Zero && _clock() - start > Timeout)
-                throw new CollectiveFailedException($"{collective}{where} did not complete within {Timeout.TotalSeconds:0} s " +
+                throw new CollectiveFailedException($"{collective}{Where()} failed: {error}; ending the job");
+            var waited = _clock() - start;
+            if (Timeout > TimeSpan.Zero && waited > Timeout)
+                throw new CollectiveFailedException($"{collective}{Where()} did not complete within {Timeout.TotalSeconds:0} s " +
                     $"(train.collective_timeout_s): {stalled?.Invoke() ?? "another rank failed or stalls"}; ending the job");
+            if (waited < SpinFor)
+            {
+                Thread.Yield(); // MPI progresses only inside its calls: poll at once, giving the core to any other runnable thread
+                continue;
+            }
             _pause(pause);
             // A busy GPU finishes most collectives within microseconds of the first poll; a stalled one is polled at 10 ms.
             pause = TimeSpan.FromMilliseconds(Math.Min(10, Math.Max(0.05, pause.TotalMilliseconds * 2)));

@@ -15,7 +15,7 @@ public sealed unsafe class MpiCollectives : ICollectives
     const int ThreadSerialized = 2; // MPI_THREAD_SERIALIZED: one thread at a time, not always the one that initialised
     const int MaxCount = int.MaxValue / 8; // MPI counts are int: larger tensors go in chunks
     readonly MpiLibrary _mpi;
-    readonly CollectiveWatch _watch = new();
+    readonly CollectiveWatch _watch = new() { SpinFor = TimeSpan.FromSeconds(1) };
     readonly nint* _request = (nint*)NativeMemory.AllocZeroed((nuint)sizeof(nint));
     readonly byte* _status = (byte*)NativeMemory.AllocZeroed(64); // MPI_Status: 24 bytes in Open MPI, 20 in MPICH
     bool _disposed;

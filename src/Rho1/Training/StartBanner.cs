@@ -86,8 +86,7 @@ public static class StartBanner
 
     /// <summary>How long a collective may wait, as true for the engine: only watched engines (NCCL) honour train.collective_timeout_s.</summary>
     public static string CollectiveWait(bool watched, double timeoutS) =>
-        !watched ? "a collective waits without a time limit (MPI's calls block inside the library; train.collective_timeout_s applies to NCCL only): " +
-                "the launcher ends a job whose rank died, a stalled rank stalls the job"
-        : timeoutS > 0 ? string.Create(CultureInfo.InvariantCulture, $"a collective waits at most {timeoutS:0} s (train.collective_timeout_s)")
+        !watched ? "a collective waits without a time limit (this engine's calls cannot be watched): the launcher ends a job whose rank died, a stalled rank stalls the job"
+        : timeoutS > 0 ? string.Create(CultureInfo.InvariantCulture, $"a collective waits at most {timeoutS:0} s (train.collective_timeout_s; barriers, where one rank works alone, without a limit)")
         : "a collective waits for ever (train.collective_timeout_s=0)";
 }

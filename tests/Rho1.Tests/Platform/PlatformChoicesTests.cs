@@ -87,7 +87,7 @@ public class PlatformChoicesTests
     [Fact]
     public void The_collective_wait_is_described_as_the_engine_honours_it()
     {
-        Assert.Equal("a collective waits at most 20 s (train.collective_timeout_s)", StartBanner.CollectiveWait(watched: true, 20));
+        Assert.Equal("a collective waits at most 20 s (train.collective_timeout_s; barriers, where one rank works alone, without a limit)", StartBanner.CollectiveWait(watched: true, 20));
         Assert.Equal("a collective waits for ever (train.collective_timeout_s=0)", StartBanner.CollectiveWait(watched: true, 0));
         Assert.StartsWith("a collective waits without a time limit", StartBanner.CollectiveWait(watched: false, 20));
         Assert.DoesNotContain("at most", StartBanner.CollectiveWait(watched: false, 20));
