@@ -54,12 +54,13 @@ for seed in "${seeds[@]}"; do
     log "seed $seed: continual pretraining at 0.60 and 1.00, scored on the task"
     rho1 sweep --ratios 0.6,1.0 --init "$base" --config "$config" "${run_sets[@]}" --set train.seed="$seed" --data "$out/data/noisy" \
         --ref-scores "$out/runs/scores" --eval-data "$out/data/heldout" --eval-task "$out/tasks/next-sentence.jsonl" --eval-task "$out/tasks/next-word.jsonl" \
-        --out "$out/runs/downstream-$seed" > /dev/null
+        --eval-sequence-start document --out "$out/runs/downstream-$seed" > /dev/null
 done
 
 log "per-item scores of the starting points and the final models"
 score_items() { # model name
-    rho1 eval --model "$1" --task "$out/tasks/next-sentence.jsonl" --task "$out/tasks/next-word.jsonl" --task-output "$out/items/$2" --json -q > "$out/items/$2.json"
+    rho1 eval --model "$1" --task "$out/tasks/next-sentence.jsonl" --task "$out/tasks/next-word.jsonl" --sequence-start document \
+        --task-output "$out/items/$2" --json -q > "$out/items/$2.json"
 }
 mkdir -p "$out/items"
 score_items "$base" base

@@ -14,10 +14,13 @@ What it writes:
   expected.json: per item, each choice's summed natural-log log-likelihood given the context ("loglik"), its byte
       count ("tokens"), "pred" (argmax of loglik, first on ties) and "pred_norm" (argmax of loglik / max(1, bytes));
       over all items "acc" and "acc_norm" (fraction of pred, pred_norm equal to gold). Floats to 10 significant digits.
+      Sequences start as a document does: ids = [256] + bytes (Rho1's --sequence-start document);
+  expected-harness.json: the same with lm-evaluation-harness's start for a causal model: nothing prepended (the
+      context is never empty here, where the harness would prepend the end-of-text id).
 
 Scoring, in float64 with make-hf-fixture.py's forward pass from the Hugging Face equations: ids = [256] + the UTF-8
-bytes of context + choice; the model reads ids[:-1]; the choice's n bytes are the last n targets, each scored by the
-log-softmax (log-sum-exp after subtracting the max) of the logits at the position before it.
+bytes of context + choice (or without the 256); the model reads ids[:-1]; the choice's n bytes are the last n targets,
+each scored by the log-softmax (log-sum-exp after subtracting the max) of the logits at the position before it.
 Usage: scripts/make-task-fixture.py [OUT]
 """
 import json
@@ -84,26 +87,32 @@ for context, choices, gold in ITEMS:
     assert 2 <= len(choices) <= 4 and 0 <= gold < len(choices) and len(set(choices)) == len(choices), choices
     assert all(choices) and len((context + max(choices, key=lambda c: len(c.encode("utf-8")))).encode("utf-8")) < 100, context
 
-results = []
-for context, choices, gold in ITEMS:
-    logliks, counts = [], []
-    for choice in choices:
-        ids = [EOD] + list((context + choice).encode("utf-8"))
-        n = len(choice.encode("utf-8"))
-        logits = forward(ids[:-1])
-        logliks.append(sum(log_softmax_at(logits[p], ids[p + 1]) for p in range(len(ids) - 1 - n, len(ids) - 1)))
-        counts.append(n)
-    pred = argmax(logliks)
-    pred_norm = argmax([ll / max(1, n) for ll, n in zip(logliks, counts)])
-    results.append({"loglik": [sig10(v) for v in logliks], "tokens": counts, "pred": pred, "pred_norm": pred_norm})
+
+def score(start):
+    results = []
+    for context, choices, gold in ITEMS:
+        logliks, counts = [], []
+        for choice in choices:
+            ids = start + list((context + choice).encode("utf-8"))
+            n = len(choice.encode("utf-8"))
+            logits = forward(ids[:-1])
+            logliks.append(sum(log_softmax_at(logits[p], ids[p + 1]) for p in range(len(ids) - 1 - n, len(ids) - 1)))
+            counts.append(n)
+        pred = argmax(logliks)
+        pred_norm = argmax([ll / max(1, n) for ll, n in zip(logliks, counts)])
+        results.append({"loglik": [sig10(v) for v in logliks], "tokens": counts, "pred": pred, "pred_norm": pred_norm})
+    return results
+
 
 with open(os.path.join(OUT, "items.jsonl"), "w", encoding="utf-8") as f:
     for context, choices, gold in ITEMS:
         f.write(json.dumps({"context": context, "choices": choices, "gold": gold}, ensure_ascii=False) + "\n")
-acc = sum(r["pred"] == g for r, (_, _, g) in zip(results, ITEMS)) / len(ITEMS)
-acc_norm = sum(r["pred_norm"] == g for r, (_, _, g) in zip(results, ITEMS)) / len(ITEMS)
-with open(os.path.join(OUT, "expected.json"), "w") as f:
-    json.dump({"items": results, "acc": sig10(acc), "acc_norm": sig10(acc_norm)}, f, indent=1)
-    f.write("\n")
-differ = sum(r["pred"] != r["pred_norm"] for r in results)
-print(f"wrote {OUT}: acc {acc:.4f}, acc_norm {acc_norm:.4f}, pred != pred_norm on {differ} of {len(ITEMS)} items")
+for name, start in (("expected.json", [EOD]), ("expected-harness.json", [])):
+    results = score(start)
+    acc = sum(r["pred"] == g for r, (_, _, g) in zip(results, ITEMS)) / len(ITEMS)
+    acc_norm = sum(r["pred_norm"] == g for r, (_, _, g) in zip(results, ITEMS)) / len(ITEMS)
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump({"items": results, "acc": sig10(acc), "acc_norm": sig10(acc_norm)}, f, indent=1)
+        f.write("\n")
+    differ = sum(r["pred"] != r["pred_norm"] for r in results)
+    print(f"wrote {OUT}/{name}: acc {acc:.4f}, acc_norm {acc_norm:.4f}, pred != pred_norm on {differ} of {len(ITEMS)} items")

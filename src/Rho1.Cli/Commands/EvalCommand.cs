@@ -26,6 +26,12 @@ public sealed class EvalCommand
     readonly Option<int> _maxGenTokens = new("--max-gen-tokens") { Description = "Token limit of generated answers; 0 = 256 or half the model's context, whichever is smaller.", DefaultValueFactory = _ => 0 };
     readonly Option<string[]> _until = new("--until") { Description = "Stop string of generation; repeatable [default: the layout's, docs/evaluation.md]." };
     readonly Option<string?> _answerRegex = new("--answer-regex") { Description = "Regex whose first group is a generation's answer [default: \"#### N\", else the last number]." };
+    readonly Option<string> _sequenceStart = new("--sequence-start")
+    {
+        Description = "How task sequences start: harness (as lm-evaluation-harness v0.4 frames a causal model: nothing prepended, the end-of-text id " +
+            "before an empty context) or document (the end-of-document id first, as a Rho1 training document).",
+        DefaultValueFactory = _ => Rho1.Evaluation.Tasks.TaskPrompt.Harness,
+    };
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON object." };
     readonly Option<string> _device = GlobalOptions.Device();
     readonly Option<int?> _threads = GlobalOptions.Threads();
@@ -38,8 +44,9 @@ public sealed class EvalCommand
             "  rho1 eval --model runs/slm60 --task tasks/brown-next.jsonl --task tasks/arc-easy.parquet --few-shot 5 --task-output out/")
         {
             _model, _data, _split, _batch, _seqLen, _maxBatches, _task, _fewShot, _fewShotFrom, _layout, _limit, _taskOutput, _seed, _maxGenTokens, _until, _answerRegex,
-            _json, _device, _threads,
+            _sequenceStart, _json, _device, _threads,
         };
+        _sequenceStart.AcceptOnlyFromAmong(Rho1.Evaluation.Tasks.TaskPrompt.Harness, Rho1.Evaluation.Tasks.TaskPrompt.Document);
         _split.AcceptOnlyFromAmong("val", "train");
         command.Validators.Add(r =>
         {
@@ -63,7 +70,10 @@ public sealed class EvalCommand
         var tasks = parse.GetValue(_task) ?? [];
         if (tasks.Length == 0) return null;
         var until = parse.GetValue(_until) is { Length: > 0 } u ? u.Select(System.Text.RegularExpressions.Regex.Unescape).ToArray() : null;
-        var settings = new TaskSettings(parse.GetValue(_fewShot), parse.GetValue(_seed), parse.GetValue(_batch), parse.GetValue(_maxGenTokens), until, parse.GetValue(_answerRegex));
+        var settings = new TaskSettings(parse.GetValue(_fewShot), parse.GetValue(_seed), parse.GetValue(_batch), parse.GetValue(_maxGenTokens), until, parse.GetValue(_answerRegex))
+        {
+            SequenceStart = parse.GetValue(_sequenceStart)!,
+        };
         var progress = new Dictionary<string, PeriodicProgress>();
         return new TaskRunOptions(parse.GetValue(_model)!, tasks, settings, parse.GetValue(_fewShotFrom), parse.GetValue(_limit), parse.GetValue(_taskOutput),
             parse.GetValue(_device)!, parse.GetValue(_data))

@@ -19,6 +19,11 @@ public sealed class TrainingArguments
     public readonly Option<string[]> EvalTask = new("--eval-task") { Description = "Task file (JSONL or Parquet, docs/evaluation.md) scored at every evaluation; accuracy in metrics.jsonl and summary.json. Repeatable.", AllowMultipleArgumentsPerToken = false };
     public readonly Option<int> EvalTaskLimit = new("--eval-task-limit") { Description = "Score the first N items of each --eval-task; 0 = all.", DefaultValueFactory = _ => 0 };
     public readonly Option<int> EvalFewShot = new("--eval-few-shot") { Description = "Few-shot examples before each --eval-task item.", DefaultValueFactory = _ => 0 };
+    public readonly Option<string> EvalSequenceStart = new("--eval-sequence-start")
+    {
+        Description = "How --eval-task sequences start: harness (as lm-evaluation-harness, nothing prepended) or document (the end-of-document id first).",
+        DefaultValueFactory = _ => Rho1.Evaluation.Tasks.TaskPrompt.Harness,
+    };
     public readonly Option<string?> EvalBatches = new("--eval-batches") { Description = "Held-out batches per evaluation (train.eval_batches), or all for the whole split." };
     public readonly Option<int?> Zero = new("--zero") { Description = "1: shard the AdamW state over the job's ranks (train.zero=1: 1/N of the moments per rank; same updates)." };
     public readonly Option<string> Device = GlobalOptions.Device();
@@ -44,7 +49,7 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, Zero, Init, HfExport, Device, Threads, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, EvalSequenceStart, Zero, Init, HfExport, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
@@ -98,7 +103,15 @@ public sealed class TrainingArguments
 
     /// <summary>The --eval-task settings: files, item limit, shots.</summary>
     public (IReadOnlyList<string> Tasks, int Limit, Rho1.Evaluation.Tasks.TaskSettings Settings) TaskOptions(ParseResult parse) =>
-        parse.GetResult(EvalTask) is null ? ([], 0, new()) : (parse.GetValue(EvalTask) ?? [], parse.GetValue(EvalTaskLimit), new Rho1.Evaluation.Tasks.TaskSettings(FewShot: parse.GetValue(EvalFewShot)));
+        parse.GetResult(EvalTask) is null ? ([], 0, new()) : (parse.GetValue(EvalTask) ?? [], parse.GetValue(EvalTaskLimit),
+            new Rho1.Evaluation.Tasks.TaskSettings(FewShot: parse.GetValue(EvalFewShot)) { SequenceStart = SequenceStart(parse) });
+
+    string SequenceStart(ParseResult parse)
+    {
+        string start = parse.GetValue(EvalSequenceStart)!;
+        Rho1.Evaluation.Tasks.TaskPrompt.Validate(start);
+        return start;
+    }
 
     /// <summary>The keys given with --set (section.key), for the checks that need to know what the user asked for.</summary>
     public IReadOnlyList<string> SetKeys(ParseResult parse) => [.. (parse.GetValue(Set) ?? []).Select(s => s.Split('=')[0])];

@@ -19,16 +19,22 @@ public static class GreedyGenerator
     /// <param name="cached">False: rerun the whole sequence at every step (the reference for tests; far slower).</param>
     /// <param name="onTokens">Told each batch's count of generated tokens (those a stop string cuts off included).</param>
     /// <param name="shares">The job's ranks, each generating every N-th batch; every rank gets all outputs. Null: this process generates them all.</param>
+    /// <param name="sequenceStart">TaskPrompt.Harness (nothing prepended) or TaskPrompt.Document (the end-of-document id first).</param>
     public static string[] Generate(Transformer model, ITextTokenizer tokenizer, IReadOnlyList<string> prompts, int maxNewTokens, IReadOnlyList<string> stops,
-        int batchSize, Device device, Action<int, int>? onProgress = null, bool cached = true, Action<long>? onTokens = null, EvalShares? shares = null)
+        int batchSize, Device device, Action<int, int>? onProgress = null, bool cached = true, Action<long>? onTokens = null, EvalShares? shares = null,
+        string sequenceStart = TaskPrompt.Harness)
     {
         shares ??= EvalShares.Single;
         int maxInput = LikelihoodScorer.MaxInput(model.Config);
         maxNewTokens = Limit(maxNewTokens, maxInput);
         if (maxNewTokens >= maxInput)
             throw new UserErrorException($"--max-gen-tokens {maxNewTokens} leaves no room for a prompt in the model's context of {maxInput}");
-        int[] start = TaskPrompt.Start(tokenizer);
-        var encoded = prompts.Select(p => { int[] ids = [.. start, .. tokenizer.Encode(p)]; return ids[Math.Max(0, ids.Length - (maxInput - maxNewTokens))..]; }).ToList();
+        var encoded = prompts.Select(p =>
+        {
+            int[] text = tokenizer.Encode(p);
+            int[] ids = [.. TaskPrompt.Start(tokenizer, sequenceStart, text.Length), .. text];
+            return ids[Math.Max(0, ids.Length - (maxInput - maxNewTokens))..];
+        }).ToList();
         var order = Enumerable.Range(0, prompts.Count).OrderByDescending(i => encoded[i].Length).ToList();
         var outputs = new string?[prompts.Count];
         using var noGrad = torch.no_grad();

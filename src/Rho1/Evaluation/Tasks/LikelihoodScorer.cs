@@ -1,5 +1,5 @@
 // Summed log-likelihood of continuations given contexts, batched: each request becomes one row of ids (start, context,
-// continuation, minus the last id), rows are sorted longest first and run through the model a batch at a time, and the
+// continuation, minus the last id; TaskPrompt says what the start is), rows are sorted longest first and run through the model a batch at a time, and the
 // head and the log-softmax are applied only at the positions that predict a continuation token. Requests whose rows are identical
 // (one-token continuations of one context, like BoolQ's "no"/"yes") share one row: the context is scored once.
 // Sequences longer than the model's context keep their last tokens. The ranks of a job run every N-th batch each and
@@ -22,21 +22,21 @@ public static class LikelihoodScorer
     sealed record Row(int[] Input, List<(int Request, int[] Targets)> Requests);
 
     /// <summary>Scores every (context, continuation) pair; <paramref name="onProgress"/>(rows done, rows) after each batch.</summary>
+    /// <param name="sequenceStart">TaskPrompt.Harness (nothing prepended) or TaskPrompt.Document (the end-of-document id first).</param>
     public static Likelihood[] Score(Transformer model, ITextTokenizer tokenizer, IReadOnlyList<(string Context, string Continuation)> requests,
-        int batchSize, Device device, Action<int, int>? onProgress = null, EvalShares? shares = null)
+        int batchSize, Device device, Action<int, int>? onProgress = null, EvalShares? shares = null, string sequenceStart = TaskPrompt.Harness)
     {
         shares ??= EvalShares.Single;
         int maxInput = MaxInput(model.Config);
-        int[] start = TaskPrompt.Start(tokenizer);
         var rows = new Dictionary<string, Row>();
         for (int r = 0; r < requests.Count; r++)
         {
-            var (ctx, cont) = TaskPrompt.EncodePair(tokenizer, requests[r].Context, requests[r].Continuation);
+            var (ctx, cont) = TaskPrompt.EncodePair(tokenizer, requests[r].Context, requests[r].Continuation, sequenceStart);
             if (cont.Length == 0)
                 throw new UserErrorException($"continuation {System.Text.Json.JsonSerializer.Serialize(requests[r].Continuation)} encodes to no tokens; every choice must have text");
             if (cont.Length > maxInput)
                 throw new UserErrorException($"a continuation of {cont.Length} tokens is longer than the model's context of {maxInput}");
-            int[] full = [.. start, .. ctx, .. cont];
+            int[] full = [.. TaskPrompt.Start(tokenizer, sequenceStart, ctx.Length), .. ctx, .. cont];
             int[] input = full[Math.Max(0, full.Length - 1 - maxInput)..^1]; // keep the last tokens when too long
             string key = string.Join(',', input);
             if (!rows.TryGetValue(key, out var row))

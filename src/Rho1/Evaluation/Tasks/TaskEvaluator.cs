@@ -21,7 +21,7 @@ public static class TaskEvaluator
         var prefixes = task.Items.Select(item => FewShot.Prefix(item, task.Pool, settings.FewShot, settings.Seed)).ToList();
         long? generatedTokens = null;
         var metrics = task.Layout.Kind == TaskKind.MultipleChoice
-            ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), prefixes, settings, device, records, onProgress, shares)
+            ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress, shares)
             : Generation(model, tokenizer, task.Items.Cast<GenerationItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress,
                 n => generatedTokens = (generatedTokens ?? 0) + n, shares);
         if (task.Layout.Kind == TaskKind.Generation && shares.Size > 1) // every rank, also one that had no batch: a collective
@@ -33,11 +33,11 @@ public static class TaskEvaluator
         return new TaskResult(task.Name, task.Layout.Name, task.Items.Count, settings.FewShot, metrics, clock.Elapsed.TotalSeconds) { GeneratedTokens = generatedTokens };
     }
 
-    static Dictionary<string, double> MultipleChoice(Transformer model, ITextTokenizer tokenizer, List<ChoiceItem> items, List<string> prefixes,
+    static Dictionary<string, double> MultipleChoice(Transformer model, ITextTokenizer tokenizer, List<ChoiceItem> items, TaskLayout layout, List<string> prefixes,
         TaskSettings settings, Device device, List<JsonObject>? records, Action<int, int>? onProgress, EvalShares shares)
     {
         var requests = items.SelectMany((item, i) => item.Contexts.Select((ctx, c) => (prefixes[i] + ctx, item.Continuations[c]))).ToList();
-        var scores = LikelihoodScorer.Score(model, tokenizer, requests, settings.BatchSize, device, onProgress, shares);
+        var scores = LikelihoodScorer.Score(model, tokenizer, requests, settings.BatchSize, device, onProgress, shares, settings.SequenceStart);
         var correct = new List<bool>();
         var correctNorm = new List<bool>();
         int next = 0;
@@ -60,7 +60,9 @@ public static class TaskEvaluator
                 ["gold"] = item.Gold, ["pred"] = pred, ["pred_norm"] = predNorm, [TaskMetrics.Acc] = pred == item.Gold ? 1 : 0, [TaskMetrics.AccNorm] = predNorm == item.Gold ? 1 : 0,
             });
         }
-        return TaskMetrics.Report((TaskMetrics.Acc, TaskMetrics.Accuracy(correct)), (TaskMetrics.AccNorm, TaskMetrics.Accuracy(correctNorm)));
+        return layout.ReportsAccNorm
+            ? TaskMetrics.Report((TaskMetrics.Acc, TaskMetrics.Accuracy(correct)), (TaskMetrics.AccNorm, TaskMetrics.Accuracy(correctNorm)))
+            : TaskMetrics.Report((TaskMetrics.Acc, TaskMetrics.Accuracy(correct)));
     }
 
     static Dictionary<string, double> Generation(Transformer model, ITextTokenizer tokenizer, List<GenerationItem> items, TaskLayout layout, List<string> prefixes,
@@ -70,7 +72,8 @@ public static class TaskEvaluator
         var stops = settings.Until ?? (layout.Name == "gsm8k" ? ["Question:", FewShot.Separator] : math ? ["Problem:"] : [FewShot.Separator]);
         var pattern = settings.AnswerRegex is { } r ? AnswerExtraction.Compile(r) : null;
         var prompts = items.Select((item, i) => prefixes[i] + item.Prompt).ToList();
-        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens, shares: shares);
+        var outputs = GreedyGenerator.Generate(model, tokenizer, prompts, settings.MaxGenTokens, stops, settings.BatchSize, device, onProgress, onTokens: onTokens, shares: shares,
+            sequenceStart: settings.SequenceStart);
         var correct = new List<bool>();
         bool gsm8k = layout.Name == "gsm8k" && pattern is null;
         var (strict, flexible) = (new List<bool>(), new List<bool>());

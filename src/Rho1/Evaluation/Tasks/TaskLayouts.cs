@@ -10,7 +10,11 @@ namespace Rho1.Evaluation.Tasks;
 public enum TaskKind { MultipleChoice, Generation }
 
 /// <summary>A layout: its name, the fields that identify it, the builder of one item, and what a field's value must be to identify it (null: anything).</summary>
-public sealed record TaskLayout(string Name, TaskKind Kind, string[] Fields, Func<JsonObject, int, TaskItem> Build, Func<JsonObject, bool>? Accepts = null);
+public sealed record TaskLayout(string Name, TaskKind Kind, string[] Fields, Func<JsonObject, int, TaskItem> Build, Func<JsonObject, bool>? Accepts = null)
+{
+    /// <summary>Whether acc_norm is reported (multiple choice): where lm-evaluation-harness's task reports it (not Winogrande, BoolQ, MMLU).</summary>
+    public bool ReportsAccNorm { get; init; } = true;
+}
 
 public static partial class TaskLayouts
 {
@@ -21,9 +25,10 @@ public static partial class TaskLayouts
         new("hellaswag", TaskKind.MultipleChoice, ["ctx", "endings", "label"], HellaSwag),
         new("arc", TaskKind.MultipleChoice, ["question", "choices", "answerKey"], Arc),
         new("piqa", TaskKind.MultipleChoice, ["goal", "sol1", "sol2", "label"], Piqa),
-        new("winogrande", TaskKind.MultipleChoice, ["sentence", "option1", "option2", "answer"], Winogrande),
-        new("boolq", TaskKind.MultipleChoice, ["passage", "question"], BoolQ),
-        new("mmlu", TaskKind.MultipleChoice, ["question", "choices", "answer"], Mmlu, r => IsKind(r, "answer", JsonValueKind.Number, JsonValueKind.String) && r["choices"] is JsonArray),
+        new("winogrande", TaskKind.MultipleChoice, ["sentence", "option1", "option2", "answer"], Winogrande) { ReportsAccNorm = false }, // partial scoring: one continuation
+        new("boolq", TaskKind.MultipleChoice, ["passage", "question"], BoolQ) { ReportsAccNorm = false },
+        new("mmlu", TaskKind.MultipleChoice, ["question", "choices", "answer"], Mmlu, r => IsKind(r, "answer", JsonValueKind.Number, JsonValueKind.String) && r["choices"] is JsonArray)
+            { ReportsAccNorm = false },
         new("gsm8k", TaskKind.Generation, ["question", "answer"], Gsm8k, r => IsKind(r, "answer", JsonValueKind.String)), // BoolQ's answer is a bool, MMLU's a number
         new("math", TaskKind.Generation, ["problem", "solution"], Math),
         new("generic-generation", TaskKind.Generation, ["prompt", "answer"], GenericGeneration),

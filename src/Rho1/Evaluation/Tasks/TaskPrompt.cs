@@ -1,20 +1,34 @@
-// How task text becomes token ids, the same way for scoring and for generation. A sequence starts as a new document
-// of the training data did: the end-of-document id, then the beginning-of-sequence id where the model's tokenizer frames
-// with one. A (context, continuation) pair is encoded the way lm-evaluation-harness does: trailing spaces of the
-// context move to the continuation, the two are encoded together, and the continuation's tokens are those past the
-// context's own encoding, so a leading space merges into the continuation's first token exactly as in running text.
+// How task text becomes token ids, the same way for scoring and for generation. By default (Harness) as
+// lm-evaluation-harness v0.4 does for a causal Hugging Face model (HFLM, add_bos_token off): nothing is prepended, except
+// the end-of-text id before an empty context; a (context, continuation) pair moves the context's trailing spaces to the
+// continuation, the context's ids are its own encoding, and the continuation's are those of the joint encoding past the
+// context's length, so a leading space merges into the continuation's first token as in running text. Document starts
+// every sequence as a training document did (the end-of-document id, then BOS where the tokenizer frames with one) and
+// takes the context's ids from the joint encoding: what Rho1 did before, for its own models and earlier figures.
 using Rho1.Data.Tokenizers;
 
 namespace Rho1.Evaluation.Tasks;
 
 public static class TaskPrompt
 {
-    /// <summary>The ids every sequence starts with.</summary>
-    public static int[] Start(ITextTokenizer tokenizer) =>
-        tokenizer.FramesWithBos && tokenizer.BosId is { } bos ? [tokenizer.EosId, bos] : [tokenizer.EosId];
+    /// <summary>The values of TaskSettings.SequenceStart (--sequence-start).</summary>
+    public const string Harness = "harness", Document = "document";
 
-    /// <summary>The context's and the continuation's ids, from one joint encoding.</summary>
-    public static (int[] Context, int[] Continuation) EncodePair(ITextTokenizer tokenizer, string context, string continuation)
+    public static void Validate(string start)
+    {
+        if (start is not (Harness or Document))
+            throw new UserErrorException($"--sequence-start {start}: harness (as lm-evaluation-harness, nothing prepended) or document (the end-of-document id first)");
+    }
+
+    /// <summary>The ids a sequence starts with, under <paramref name="start"/>, before a context of <paramref name="contextTokens"/> ids.</summary>
+    public static int[] Start(ITextTokenizer tokenizer, string start = Document, int contextTokens = 1) => start switch
+    {
+        Harness => contextTokens == 0 ? [tokenizer.EosId] : [],
+        _ => tokenizer.FramesWithBos && tokenizer.BosId is { } bos ? [tokenizer.EosId, bos] : [tokenizer.EosId],
+    };
+
+    /// <summary>The context's and the continuation's ids: the harness's split (Harness), or both from the joint encoding (Document).</summary>
+    public static (int[] Context, int[] Continuation) EncodePair(ITextTokenizer tokenizer, string context, string continuation, string start = Harness)
     {
         int spaces = context.Length - context.TrimEnd().Length;
         if (spaces > 0)
@@ -25,6 +39,6 @@ public static class TaskPrompt
         int[] whole = tokenizer.Encode(context + continuation);
         int[] ctx = tokenizer.Encode(context);
         int split = Math.Min(ctx.Length, whole.Length);
-        return (whole[..split], whole[split..]);
+        return (start == Harness ? ctx : whole[..split], whole[split..]);
     }
 }

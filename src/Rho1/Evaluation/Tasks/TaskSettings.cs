@@ -9,4 +9,11 @@ namespace Rho1.Evaluation.Tasks;
 /// <param name="Until">Stop strings of generation; null = the layout's (GSM8K: "Question:" and a blank line; generic: a blank line).</param>
 /// <param name="AnswerRegex">Extracts the answer from a generation (its first group); null = the GSM8K way.</param>
 public sealed record TaskSettings(int FewShot = 0, long Seed = 1234, int BatchSize = 16, int MaxGenTokens = 0, IReadOnlyList<string>? Until = null,
-    string? AnswerRegex = null);
+    string? AnswerRegex = null)
+{
+    /// <summary>
+    /// How a sequence starts: TaskPrompt.Harness (default: as lm-evaluation-harness frames a causal model's input, nothing
+    /// prepended) or TaskPrompt.Document (as a training document: the end-of-document id, then BOS where the tokenizer uses one).
+    /// </summary>
+    public string SequenceStart { get; init; } = TaskPrompt.Harness;
+}

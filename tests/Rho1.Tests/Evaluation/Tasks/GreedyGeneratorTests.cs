@@ -14,8 +14,7 @@ public class GreedyGeneratorTests
     static string StepByStep(Transformer model, ITextTokenizer tokenizer, string prompt, int steps)
     {
         using var noGrad = torch.no_grad();
-        var ids = new List<long> { tokenizer.EosId };
-        ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
+        var ids = tokenizer.Encode(prompt).Select(i => (long)i).ToList(); // nothing prepended: the harness's start
         var generated = new List<int>();
         for (int s = 0; s < steps; s++)
         {

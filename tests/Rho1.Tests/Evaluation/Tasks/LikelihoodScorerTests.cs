@@ -25,8 +25,10 @@ public class LikelihoodScorerTests
         return sum;
     }
 
-    [Fact]
-    public void Batched_scores_equal_one_sequence_at_a_time()
+    [Theory]
+    [InlineData(TaskPrompt.Harness)]
+    [InlineData(TaskPrompt.Document)]
+    public void Batched_scores_equal_one_sequence_at_a_time(string start)
     {
         using var model = new Transformer(Config, seed: 5);
         var bytes = TokenizerFactory.Create("bytes");
@@ -34,11 +36,12 @@ public class LikelihoodScorerTests
             ("a context that runs far beyond the model's context window", " of 24")];
         foreach (int batch in new[] { 1, 3, 16 })
         {
-            var scores = LikelihoodScorer.Score(model, bytes, requests, batch, CPU);
+            var scores = LikelihoodScorer.Score(model, bytes, requests, batch, CPU, sequenceStart: start);
             for (int r = 0; r < requests.Length; r++)
             {
                 var (ctx, cont) = requests[r];
-                int[] ids = [256, .. System.Text.Encoding.UTF8.GetBytes(ctx + cont).Select(b => (int)b)];
+                int[] text = [.. System.Text.Encoding.UTF8.GetBytes(ctx + cont).Select(b => (int)b)];
+                int[] ids = start == TaskPrompt.Document ? [256, .. text] : text; // the harness prepends nothing before a context
                 int n = System.Text.Encoding.UTF8.GetByteCount(cont);
                 Assert.Equal(n, scores[r].Tokens);
                 Assert.Equal(Naive(model, ids, n), scores[r].LogLikelihood, 4);
@@ -69,8 +72,35 @@ public class LikelihoodScorerTests
     }
 
     [Fact]
-    public void Sequences_start_as_a_new_document_of_the_training_data()
+    public void Sequences_start_as_the_harness_frames_them_or_as_a_training_document()
     {
-        Assert.Equal([256], TaskPrompt.Start(TokenizerFactory.Create("bytes")));
+        var bytes = TokenizerFactory.Create("bytes");
+        Assert.Empty(TaskPrompt.Start(bytes, TaskPrompt.Harness, contextTokens: 3));
+        Assert.Equal([256], TaskPrompt.Start(bytes, TaskPrompt.Harness, contextTokens: 0)); // the harness's end-of-text id before an empty context
+        Assert.Equal([256], TaskPrompt.Start(bytes, TaskPrompt.Document, contextTokens: 3));
+    }
+
+    [Fact]
+    public void Under_the_harness_start_an_empty_context_is_scored_after_the_end_of_text_id()
+    {
+        using var model = new Transformer(Config, seed: 5);
+        var bytes = TokenizerFactory.Create("bytes");
+        var score = LikelihoodScorer.Score(model, bytes, [("", "Hello")], 4, CPU)[0];
+        Assert.Equal(Naive(model, [256, .. "Hello"u8.ToArray().Select(b => (int)b)], 5), score.LogLikelihood, 4);
+    }
+
+    [Fact]
+    public void The_harness_takes_the_context_ids_from_the_context_alone_the_document_start_from_the_joint_encoding()
+    {
+        // gpt2 encodes " cats" as one token: "The cat" + "s sat" encodes jointly as "The", " cats", " sat" — the harness keeps
+        // the context's own ids ("The", " cat") and takes the joint ids past their count; the document start takes both from the joint.
+        var gpt2 = TokenizerFactory.Create("gpt2");
+        var (ctx, cont) = TaskPrompt.EncodePair(gpt2, "The cat", "s sat", TaskPrompt.Harness);
+        Assert.Equal(gpt2.Encode("The cat"), ctx);
+        Assert.Equal(gpt2.Encode("The cats sat")[ctx.Length..], cont);
+        var (jointCtx, jointCont) = TaskPrompt.EncodePair(gpt2, "The cat", "s sat", TaskPrompt.Document);
+        Assert.Equal(gpt2.Encode("The cats sat")[..ctx.Length], jointCtx);
+        Assert.Equal(cont, jointCont);
+        Assert.NotEqual(ctx, jointCtx); // the two rules differ exactly where a merge crosses the boundary
     }
 }
