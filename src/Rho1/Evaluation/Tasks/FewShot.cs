@@ -1,6 +1,8 @@
 // Few-shot prompts: K solved examples drawn for each item with a fixed seed from a pool (the task's --fewshot-from file,
-// or the task's own items), never the item itself (by its record, so the same file given as both is safe), each
-// separated by a blank line and followed by the item's own context.
+// or the task's own items), never the item itself — from its own items, by index (a duplicate record elsewhere in the
+// file is another item); from another file, by "id" where both records have one, else by content (the records equal
+// up to key order), so the same file given as both is safe — each separated by a blank line and followed by the
+// item's own context.
 using Rho1.Data;
 
 namespace Rho1.Evaluation.Tasks;
@@ -20,7 +22,8 @@ public static class FewShot
     }
 
     /// <summary>The text placed before <paramref name="item"/>'s context: K examples and a separator, or "" for zero shots.</summary>
-    public static string Prefix(TaskItem item, IReadOnlyList<TaskItem> pool, int shots, long seed)
+    /// <param name="poolIsItems">Whether <paramref name="pool"/> is the task's own items (the item is excluded by index).</param>
+    public static string Prefix(TaskItem item, IReadOnlyList<TaskItem> pool, int shots, long seed, bool poolIsItems = false)
     {
         if (shots == 0) return "";
         var rng = new SplitMix64((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)item.Index);
@@ -31,11 +34,14 @@ public static class FewShot
             int j = i + (int)rng.NextBelow((ulong)(order.Length - i)); // a partial Fisher-Yates shuffle
             (order[i], order[j]) = (order[j], order[i]);
             var candidate = pool[order[i]];
-            if (candidate.Source != item.Source)
+            if (!(poolIsItems ? candidate.Index == item.Index : Same(candidate, item)))
                 chosen.Add(candidate);
         }
         if (chosen.Count < shots)
             throw new UserErrorException($"--few-shot {shots}: only {chosen.Count} examples differ from item {item.Index + 1}");
         return string.Join(Separator, chosen.Select(e => e.Example)) + Separator;
     }
+
+    /// <summary>One item of two files: the same "id" where both have one, else the same record up to key order.</summary>
+    static bool Same(TaskItem a, TaskItem b) => a.Id is { } x && b.Id is { } y ? x == y : a.Source == b.Source;
 }

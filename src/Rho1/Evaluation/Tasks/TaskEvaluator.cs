@@ -18,7 +18,7 @@ public static class TaskEvaluator
     {
         shares ??= EvalShares.Single;
         var clock = Stopwatch.StartNew();
-        var prefixes = task.Items.Select(item => FewShot.Prefix(item, task.Pool, settings.FewShot, settings.Seed)).ToList();
+        var prefixes = task.Items.Select(item => FewShot.Prefix(item, task.Pool, settings.FewShot, settings.Seed, task.PoolIsItems)).ToList();
         long? generatedTokens = null;
         var metrics = task.Layout.Kind == TaskKind.MultipleChoice
             ? MultipleChoice(model, tokenizer, task.Items.Cast<ChoiceItem>().ToList(), task.Layout, prefixes, settings, device, records, onProgress, shares)

@@ -5,8 +5,12 @@
 
 namespace Rho1.Evaluation.Tasks;
 
+/// <param name="Source">The record as canonical JSON (keys sorted at every level): equal for the same item written with another key order.</param>
 public abstract record TaskItem(int Index, string Source)
 {
+    /// <summary>The record's "id" (or "idx", "doc_id"), as text; null when it has none.</summary>
+    public string? Id { get; init; }
+
     /// <summary>The item written out as a solved few-shot example.</summary>
     public abstract string Example { get; }
 }

@@ -55,6 +55,17 @@ public static partial class TaskLayouts
             : throw new UserErrorException($"{path}: fields {fields} fit the layouts {string.Join(" and ", fits.Select(l => l.Name))} alike; choose one with --layout NAME");
     }
 
+    /// <summary>The record with its keys sorted at every level.</summary>
+    static JsonNode? Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, Canonical(kv.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(Canonical)]),
+        _ => node?.DeepClone(),
+    };
+
+    static string? IdOf(JsonObject r) => new[] { "id", "idx", "doc_id" }.Select(k => r[k]).FirstOrDefault(v => v is JsonValue) is JsonValue id
+        ? id.GetValueKind() == JsonValueKind.String ? id.GetValue<string>() : id.ToJsonString() : null;
+
     static bool IsKind(JsonObject r, string field, params JsonValueKind[] kinds) => r[field] is JsonValue v && kinds.Contains(v.GetValueKind());
 
     /// <summary>Every item of <paramref name="records"/> under <paramref name="layout"/>; a malformed item is refused naming its number (1-based).</summary>
@@ -70,7 +81,7 @@ public static partial class TaskLayouts
                     throw new FormatException($"gold {c.Gold} is out of range for {c.Choices.Count} choices (0-based)");
                 if (item is ChoiceItem { Choices.Count: < 2 })
                     throw new FormatException("fewer than two choices");
-                items.Add(item);
+                items.Add(item with { Source = Canonical(records[i])!.ToJsonString(), Id = IdOf(records[i]) });
             }
             catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or KeyNotFoundException or ArgumentException)
             {

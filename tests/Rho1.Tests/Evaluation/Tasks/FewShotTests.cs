@@ -1,4 +1,5 @@
-// Few-shot prompts hold exactly K examples, never the item itself, drawn reproducibly from the seed.
+// Few-shot prompts hold exactly K examples, never the item itself (by index among its own items; by id, else by the
+// record up to key order, from another file), drawn reproducibly from the seed.
 using System.Text.Json.Nodes;
 using Rho1.Evaluation.Tasks;
 
@@ -44,6 +45,38 @@ public class FewShotTests
         var pool = Items(3); // the same file given as --fewshot-from
         for (int s = 0; s < 20; s++)
             Assert.DoesNotContain(items[1].Example, FewShot.Prefix(items[1], pool, 2, seed: s).Split(FewShot.Separator));
+    }
+
+    static List<TaskItem> Build(params string[] records) =>
+        TaskLayouts.Build(TaskLayouts.All[0], [.. records.Select(r => (JsonObject)JsonNode.Parse(r)!)], "t");
+
+    [Fact]
+    public void Among_its_own_items_an_item_is_excluded_by_index_so_a_duplicate_record_is_another_item()
+    {
+        var items = Build("""{"context": "Q:", "choices": [" a", " b"], "gold": 0}""", """{"context": "Q:", "choices": [" a", " b"], "gold": 0}""",
+            """{"context": "R:", "choices": [" c", " d"], "gold": 1}""");
+        // Two shots from the two other items: the duplicate of item 0 is one of them.
+        var examples = FewShot.Prefix(items[0], items, 2, seed: 3, poolIsItems: true).Split(FewShot.Separator, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["Q: a", "R: d"], examples.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void From_another_file_the_same_item_is_recognised_by_id_or_by_its_record_in_any_key_order()
+    {
+        var items = Build("""{"id": "q7", "context": "Q:", "choices": [" a", " b"], "gold": 0}""", """{"context": "P:", "choices": [" x", " y"], "gold": 1}""");
+        var pool = Build(
+            """{"gold": 0, "choices": [" a", " b"], "context": "Q:", "id": "q7"}""",       // item 0, keys in another order
+            """{"id": "q7", "context": "Q (reworded):", "choices": [" a", " b"], "gold": 0}""", // item 0 again by its id
+            """{"gold": 1, "context": "P:", "choices": [" x", " y"]}""",                   // item 1, keys in another order, no id
+            """{"id": "z", "context": "Z:", "choices": [" z", " w"], "gold": 0}""");
+        for (int seed = 0; seed < 10; seed++)
+        {
+            Assert.Equal("Z: z\n\nP: y\n\n".Length, FewShot.Prefix(items[0], pool, 2, seed).Length); // only the two other items qualify
+            Assert.DoesNotContain("Q", FewShot.Prefix(items[0], pool, 2, seed));
+            Assert.DoesNotContain("P: y", FewShot.Prefix(items[1], pool, 3, seed));
+        }
+        Assert.Equal("q7", items[0].Id);
+        Assert.Null(items[1].Id);
     }
 
     [Fact]
