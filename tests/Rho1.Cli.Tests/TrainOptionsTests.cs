@@ -46,6 +46,13 @@ public class TrainOptionsTests
         Assert.Equal(0, sweep.Options(sweepRoot.Parse(args)).FinalEvalBatches); // the whole --eval-data by default
         Assert.Equal(4, sweep.Options(sweepRoot.Parse([.. args, "--final-eval-batches", "4"])).FinalEvalBatches);
         Assert.Equal(["a.jsonl"], sweep.Options(sweepRoot.Parse(args)).EvalTasks);
+        // How the tasks are framed and read: the harness's start by default, Rho1's document start and a forced layout on request.
+        Assert.Equal(("harness", null), (sweep.Options(sweepRoot.Parse(args)).EvalTaskSettings.SequenceStart, sweep.Options(sweepRoot.Parse(args)).EvalTaskSettings.Layout));
+        var framed = sweep.Options(sweepRoot.Parse([.. args, "--eval-sequence-start", "document", "--eval-layout", "mmlu"])).EvalTaskSettings;
+        Assert.Equal(("document", "mmlu"), (framed.SequenceStart, framed.Layout));
+        var trainFramed = verb.Options(root.Parse(["train", "--config", "tiny", "--data", "d", "--out", "o", "--ratio", "1.0", "--eval-task", "a.jsonl", "--eval-layout", "boolq"])).EvalTaskSettings;
+        Assert.Equal("boolq", trainFramed.Layout);
+        Assert.Contains("--sequence-start prefix", Assert.Throws<UserErrorException>(() => sweep.Options(sweepRoot.Parse([.. args, "--eval-sequence-start", "prefix"]))).Message);
     }
 
     [Theory]

@@ -46,7 +46,7 @@ public sealed class SweepCommand
         foreach (var option in new Option[] { _grid, _cell, _list, _collect })
             command.Options.Add(option);
         _args.Config.Required = false; // a sweep file may name its base config
-        foreach (var option in new Option[] { _args.EvalBatches, _args.EvalTask, _args.EvalTaskLimit, _args.EvalFewShot, _args.EvalSequenceStart, _finalEvalBatches })
+        foreach (var option in new Option[] { _args.EvalBatches, _args.EvalTask, _args.EvalTaskLimit, _args.EvalFewShot, _args.EvalSequenceStart, _args.EvalLayout, _finalEvalBatches })
             command.Options.Add(option);
         _args.EvalData.Required = true;
         command.SetAction((parse, cancel) => Task.FromResult(parse.GetValue(_grid) is null

@@ -24,6 +24,10 @@ public sealed class TrainingArguments
         Description = "How --eval-task sequences start: harness (as lm-evaluation-harness, nothing prepended) or document (the end-of-document id first).",
         DefaultValueFactory = _ => Rho1.Evaluation.Tasks.TaskPrompt.Harness,
     };
+    public readonly Option<string?> EvalLayout = new("--eval-layout")
+    {
+        Description = "Item layout of every --eval-task (docs/evaluation.md), for a file whose fields fit several [default: recognised from the first item].",
+    };
     public readonly Option<string?> EvalBatches = new("--eval-batches") { Description = "Held-out batches per evaluation (train.eval_batches), or all for the whole split." };
     public readonly Option<int?> Zero = new("--zero") { Description = "1: shard the AdamW state over the job's ranks (train.zero=1: 1/N of the moments per rank; same updates)." };
     public readonly Option<string> Device = GlobalOptions.Device();
@@ -49,7 +53,7 @@ public sealed class TrainingArguments
     /// <summary>Adds every option (train-ref, train, sweep).</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, EvalSequenceStart, Zero, Init, HfExport, Device, Threads, AllowChange })
+        foreach (var option in new Option[] { Config, Data, Out, Set, Resume, Force, EvalData, EvalBatches, EvalTask, EvalTaskLimit, EvalFewShot, EvalSequenceStart, EvalLayout, Zero, Init, HfExport, Device, Threads, AllowChange })
             command.Options.Add(option);
     }
 
@@ -104,7 +108,7 @@ public sealed class TrainingArguments
     /// <summary>The --eval-task settings: files, item limit, shots.</summary>
     public (IReadOnlyList<string> Tasks, int Limit, Rho1.Evaluation.Tasks.TaskSettings Settings) TaskOptions(ParseResult parse) =>
         parse.GetResult(EvalTask) is null ? ([], 0, new()) : (parse.GetValue(EvalTask) ?? [], parse.GetValue(EvalTaskLimit),
-            new Rho1.Evaluation.Tasks.TaskSettings(FewShot: parse.GetValue(EvalFewShot)) { SequenceStart = SequenceStart(parse) });
+            new Rho1.Evaluation.Tasks.TaskSettings(FewShot: parse.GetValue(EvalFewShot)) { SequenceStart = SequenceStart(parse), Layout = parse.GetValue(EvalLayout) });
 
     string SequenceStart(ParseResult parse)
     {

@@ -75,7 +75,7 @@ public static class SweepRunner
     public static void CheckTasks(SweepOptions o)
     {
         if (o.EvalTasks.Count > 0)
-            TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot);
+            TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot, o.EvalTaskSettings.Layout);
     }
 
     /// <summary>Refuses an --out that holds something other than a sweep.</summary>

@@ -108,7 +108,7 @@ public sealed class TrainingRun : IDisposable
     {
         var device = DeviceSpec.Resolve(o.Device, o.LocalRank, o.LocalSize);
         var dataset = Own(owned, TokenDataset.OpenVerified(o.DataDir));
-        var tasks = o.EvalTasks.Count == 0 ? [] : TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot);
+        var tasks = o.EvalTasks.Count == 0 ? [] : TaskRun.Load(o.EvalTasks, null, o.EvalTaskLimit, o.EvalTaskSettings.FewShot, o.EvalTaskSettings.Layout);
         var dir = RunDirectory.Plan(o.OutDir, o.Resume, o.Force);
         // A continual run's shape is its model's: from --init (on a resume too, where it must then be the checkpoint's, checked
         // below), or, resuming without --init, from the checkpoint of a run that started from one.

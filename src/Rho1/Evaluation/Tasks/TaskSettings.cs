@@ -16,4 +16,7 @@ public sealed record TaskSettings(int FewShot = 0, long Seed = 1234, int BatchSi
     /// prepended) or TaskPrompt.Document (as a training document: the end-of-document id, then BOS where the tokenizer uses one).
     /// </summary>
     public string SequenceStart { get; init; } = TaskPrompt.Harness;
+
+    /// <summary>A layout for every task file instead of recognising it (--eval-layout in training; eval has --layout); null: recognised.</summary>
+    public string? Layout { get; init; }
 }
