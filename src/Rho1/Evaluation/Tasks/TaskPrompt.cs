@@ -11,6 +11,9 @@ namespace Rho1.Evaluation.Tasks;
 
 public static class TaskPrompt
 {
+    /// <summary>What Python's str.rstrip() strips (the harness's rule): .NET's white space plus the separators U+001C..U+001F.</summary>
+    static readonly char[] PythonWhitespace = [.. Enumerable.Range(0, 0x3001).Select(c => (char)c).Where(c => char.IsWhiteSpace(c) || c is >= '\x1c' and <= '\x1f')];
+
     /// <summary>The values of TaskSettings.SequenceStart (--sequence-start).</summary>
     public const string Harness = "harness", Document = "document";
 
@@ -30,7 +33,7 @@ public static class TaskPrompt
     /// <summary>The context's and the continuation's ids: the harness's split (Harness), or both from the joint encoding (Document).</summary>
     public static (int[] Context, int[] Continuation) EncodePair(ITextTokenizer tokenizer, string context, string continuation, string start = Harness)
     {
-        int spaces = context.Length - context.TrimEnd().Length;
+        int spaces = context.Length - context.TrimEnd(PythonWhitespace).Length;
         if (spaces > 0)
         {
             continuation = context[^spaces..] + continuation;

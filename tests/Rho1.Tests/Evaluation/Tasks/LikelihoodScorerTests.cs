@@ -4,6 +4,7 @@
 using Rho1.Data.Tokenizers;
 using Rho1.Evaluation.Tasks;
 using Rho1.Model;
+using Rho1.Tests.Fixtures;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -69,6 +70,48 @@ public class LikelihoodScorerTests
         var (ctx2, cont2) = TaskPrompt.EncodePair(gpt2, "The cat ", "sat on the mat"); // a trailing space moves to the continuation
         Assert.Equal(ctx, ctx2);
         Assert.Equal(cont, cont2);
+    }
+
+    /// <summary>Python's str.isspace() characters (printed by Python 3.11): what the harness's rstrip() moves to the continuation.</summary>
+    static readonly int[] PythonSpaces = [0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+        0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000];
+
+    [Fact]
+    public void Trailing_white_space_moves_to_the_continuation_as_pythons_rstrip_strips_it()
+    {
+        var bytes = TokenizerFactory.Create("bytes");
+        foreach (int c in PythonSpaces)
+        {
+            string space = ((char)c).ToString();
+            var (ctx, cont) = TaskPrompt.EncodePair(bytes, "Answer:" + space, "yes");
+            Assert.Equal(bytes.Encode("Answer:"), ctx);
+            Assert.Equal(bytes.Encode(space + "yes"), cont);
+        }
+        var (kept, _) = TaskPrompt.EncodePair(bytes, "Answer:\u200b", "yes"); // a zero-width space is not white space to Python
+        Assert.Equal(bytes.Encode("Answer:\u200b"), kept);
+    }
+
+    [Fact]
+    public void The_harness_split_on_qwen3s_real_tokenizer()
+    {
+        using var dir = new TempDirectory();
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tokenizers", "qwen3");
+        using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(fixtures, "tokenizer.json.gz")), System.IO.Compression.CompressionMode.Decompress))
+        using (var file = File.Create(dir.Combine("tokenizer.json")))
+            gz.CopyTo(file);
+        File.Copy(Path.Combine(fixtures, "tokenizer_config.json"), dir.Combine("tokenizer_config.json"));
+        var qwen = TokenizerFactory.Create("hf:" + dir.Path);
+        // No merge across the boundary: the two parts are the joint encoding, cut after the context's own tokens.
+        var (ctx, cont) = TaskPrompt.EncodePair(qwen, "Question: What is 2 + 2?\nAnswer:", " 4");
+        Assert.Equal(qwen.Encode("Question: What is 2 + 2?\nAnswer: 4"), ctx.Concat(cont).ToArray());
+        Assert.Equal(qwen.Encode(" 4"), cont);
+        // A merge across it (" cats"): the context keeps its own tokens, the continuation is what the joint encoding has after as many.
+        var (ctx2, cont2) = TaskPrompt.EncodePair(qwen, "The cat", "s sat");
+        Assert.Equal(qwen.Encode("The cat"), ctx2);
+        Assert.Equal(qwen.Encode("The cats sat")[ctx2.Length..], cont2);
+        Assert.NotEqual(qwen.Encode("The cats sat"), ctx2.Concat(cont2).ToArray());
+        Assert.Empty(TaskPrompt.Start(qwen, TaskPrompt.Harness, ctx.Length)); // Qwen frames with no BOS; the harness prepends nothing
+        Assert.Equal(new[] { 151643 }, TaskPrompt.Start(qwen, TaskPrompt.Harness, 0));  // <|endoftext|> before an empty context
     }
 
     [Fact]
