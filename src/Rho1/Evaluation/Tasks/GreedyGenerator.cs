@@ -44,12 +44,14 @@ public static class GreedyGenerator
         {
             for (int done = 0, index = 0; done < order.Count; index++)
             {
-                var batch = order.Skip(done).Take(Math.Max(1, batchSize)).ToList();
+                long capacity = Math.Min(maxInput, encoded[order[done]].Length + maxNewTokens); // the batch's longest row comes first
+                int rows = Math.Max(1, Math.Min(batchSize, cached ? RowsFitting(model.Config, capacity, model.ComputeType) : batchSize));
+                var batch = order.Skip(done).Take(rows).ToList();
                 done += batch.Count;
                 if (!shares.Mine(index)) continue;
-                var rows = batch.Select(i => encoded[i]).ToList();
-                var texts = cached ? GenerateBatchCached(model, tokenizer, rows, maxNewTokens, stops, maxInput, device, onTokens)
-                    : GenerateBatch(model, tokenizer, rows, maxNewTokens, stops, maxInput, device);
+                var batchPrompts = batch.Select(i => encoded[i]).ToList();
+                var texts = cached ? GenerateBatchCached(model, tokenizer, batchPrompts, maxNewTokens, stops, maxInput, device, onTokens)
+                    : GenerateBatch(model, tokenizer, batchPrompts, maxNewTokens, stops, maxInput, device);
                 for (int k = 0; k < batch.Count; k++) outputs[batch[k]] = texts[k];
                 onProgress?.Invoke(done, order.Count);
             }
@@ -60,6 +62,21 @@ public static class GreedyGenerator
         }
         shares.Combine(outputs);
         return outputs!;
+    }
+
+    /// <summary>The key/value cache a generation batch may hold, whatever --batch-size asks: 4 GiB.</summary>
+    public const long MaxCacheBytes = 4L << 30;
+
+    /// <summary>
+    /// Rows whose key/value cache of <paramref name="capacity"/> positions fits MaxCacheBytes: layers × 2 (keys, values) × kv
+    /// heads × capacity × head size × the compute type's bytes per row (at least one row). A Llama-3-8B shape in fp32 with
+    /// 2,048 + 256 positions: 7 rows.
+    /// </summary>
+    public static int RowsFitting(ModelConfig config, long capacity, ScalarType computeType)
+    {
+        long elementBytes = computeType is ScalarType.Float32 ? 4 : computeType is ScalarType.Float64 ? 8 : 2;
+        long perRow = config.Layers * 2L * config.EffectiveKvHeads * capacity * config.HeadDim * elementBytes;
+        return (int)Math.Clamp(MaxCacheBytes / Math.Max(1, perRow), 1, int.MaxValue);
     }
 
     /// <summary>The token limit: <paramref name="asked"/>, or for 0 the smaller of 256 and half the model's context; refuses one that leaves no room for a prompt.</summary>

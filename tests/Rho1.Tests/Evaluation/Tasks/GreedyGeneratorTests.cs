@@ -62,4 +62,16 @@ public class GreedyGeneratorTests
         Assert.Equal(24, GreedyGenerator.Limit(0, 48));
         Assert.Equal(256, GreedyGenerator.Limit(0, 4096));
     }
+
+    [Fact]
+    public void A_generation_batch_holds_no_more_rows_than_their_cache_fits_in_4_GiB()
+    {
+        // Llama 3 8B: 32 layers, 8 key/value heads of 128; 2,048 prompt + 256 new positions.
+        var llama3 = new ModelConfig { VocabSize = 128256, ContextLength = 8192, Dim = 4096, Layers = 32, Heads = 32, KvHeads = 8, FfnDim = 14336 };
+        long perRowFp32 = 32L * 2 * 8 * 2304 * 128 * 4; // 603,979,776 bytes
+        Assert.Equal((int)((4L << 30) / perRowFp32), GreedyGenerator.RowsFitting(llama3, 2304, ScalarType.Float32));
+        Assert.Equal(7, GreedyGenerator.RowsFitting(llama3, 2304, ScalarType.Float32));
+        Assert.Equal(14, GreedyGenerator.RowsFitting(llama3, 2304, ScalarType.BFloat16));
+        Assert.Equal(1, GreedyGenerator.RowsFitting(llama3 with { Layers = 4000 }, 8192, ScalarType.Float32)); // never zero rows
+    }
 }
