@@ -20,9 +20,8 @@ public static class TextGenerator
         using var loaded = ModelLoader.Load(o.Model, dev, precision: "fp32");
         var (model, state) = (loaded.Model, loaded.Info);
         var tokenizer = ModelTokenizer.Find(state, o.DataDir);
-        var ids = new List<long> { tokenizer.EosId }; // generation starts as a new document, framed as the training data's were
-        if (tokenizer.FramesWithBos && tokenizer.BosId is { } bos)
-            ids.Add(bos);
+        // Sampling starts as a new document, framed as the training data's were: the one framing rule, TaskPrompt's.
+        var ids = Tasks.TaskPrompt.Start(tokenizer, Tasks.TaskPrompt.Document).Select(i => (long)i).ToList();
         ids.AddRange(tokenizer.Encode(prompt).Select(i => (long)i));
         int promptLength = ids.Count;
         var generator = new Generator((ulong)o.Seed);
