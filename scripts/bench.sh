@@ -6,9 +6,23 @@
 # that like a real run most steps are not logged (logged steps also compute the selection statistics).
 # Prints a markdown table and writes it into docs/performance.md between the bench markers.
 # Usage: scripts/bench.sh [--quick] [WORKDIR]     (--quick: tiny and small only, fewer steps; under 10 minutes)
+# The entry point of every benchmark: `scripts/bench.sh --list` names the others (scripts/bench-NAME.sh) with what each
+# measures; `scripts/bench.sh NAME ARGS...` runs one of them.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = "--list" ]; then
+    echo "training (this script, no NAME): tokens/s, MFU and memory per preset and precision; writes docs/performance.md"
+    for f in "$repo"/scripts/bench-*.sh; do
+        name=$(basename "$f" .sh); name=${name#bench-}
+        printf '%s: %s\n' "$name" "$(sed -n 2p "$f" | sed 's/^# *//')"
+    done
+    exit 0
+fi
+if [ $# -gt 0 ] && [ -f "$repo/scripts/bench-$1.sh" ] && [ ! -d "$1" ]; then
+    name=$1; shift
+    exec bash "$repo/scripts/bench-$name.sh" "$@"
+fi
 # shellcheck source=scripts/lib/cpu-bench.sh
 source "$repo/scripts/lib/cpu-bench.sh"
 cpu_bench_setup "$@"
