@@ -36,7 +36,7 @@ public sealed class ComputeCasts : IDisposable
     /// bf16 copy (2 GB for tinyllama-1b, measured on an H200; 14 GB for a 7B model). A cast with gradient may serve a
     /// forward without (nothing is recorded there); the reverse never happens.
     /// </summary>
-    public bool GradCastsWithoutGrad { get; set; }
+    public bool ShareCastsWithRecompute { get; set; }
 
     /// <summary><paramref name="weight"/> in the compute dtype: the weight itself in fp32, else a cached cast.</summary>
     public Tensor Of(Parameter weight)
@@ -53,7 +53,7 @@ public sealed class ComputeCasts : IDisposable
         return cast;
     }
 
-    bool WithGrad(Parameter weight) => torch.is_grad_enabled() || (GradCastsWithoutGrad && weight.requires_grad);
+    bool WithGrad(Parameter weight) => torch.is_grad_enabled() || (ShareCastsWithRecompute && weight.requires_grad);
 
     /// <summary>
     /// <paramref name="parts"/> (weights of one input width, or biases) cast to the compute dtype and joined along dimension
@@ -81,7 +81,7 @@ public sealed class ComputeCasts : IDisposable
     /// the fp32 weight directly): the weight itself in fp32, else a cast kept for the run and rewritten in place when the
     /// weights changed, so that a (V, C) cast is not a fresh block every step.
     /// </summary>
-    public Tensor Detached(Parameter weight)
+    public Tensor OutsideGraph(Parameter weight)
     {
         if (weight.dtype == _computeType) return weight.detach();
         if (_detached.TryGetValue(weight.Handle, out var held) && held.Fresh) return held.Cast.alias();

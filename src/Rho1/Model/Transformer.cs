@@ -111,7 +111,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         _backwardHandles.Release(); // an earlier backward pass is over
         var x = Embed(tokens); // (B, T, C) fp32
         bool checkpoint = ActivationCheckpointing && torch.is_grad_enabled();
-        _casts.GradCastsWithoutGrad = checkpoint; // the blocks' forwards (without gradient) and recomputes share casts
+        _casts.ShareCastsWithRecompute = checkpoint; // the blocks' forwards (without gradient) and recomputes share casts
         try
         {
             foreach (var layer in _layers)
@@ -119,7 +119,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         }
         finally
         {
-            _casts.GradCastsWithoutGrad = false;
+            _casts.ShareCastsWithRecompute = false;
         }
         return _norm.forward(x);
     }
@@ -190,7 +190,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         if (chunk > 0)
         {
             // the gradient goes to the fp32 weight directly; the matmuls use its cast
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: _casts.Detached(OutputMaster), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: _casts.OutsideGraph(OutputMaster), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
         }
         else
         {

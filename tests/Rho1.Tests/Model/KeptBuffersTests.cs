@@ -35,13 +35,13 @@ public class KeptBuffersTests
     {
         using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
         var weight = new Parameter(torch.randn([6, 4], generator: new Generator(1)));
-        var cast = casts.Detached(weight);
+        var cast = casts.OutsideGraph(weight);
         nint address = TensorPointer.Of(cast);
         Assert.False(cast.requires_grad);
-        Assert.Equal(address, TensorPointer.Of(casts.Detached(weight))); // unchanged weights: the same cast
+        Assert.Equal(address, TensorPointer.Of(casts.OutsideGraph(weight))); // unchanged weights: the same cast
         using (torch.no_grad()) weight.add_(1);
         casts.Invalidate();
-        var again = casts.Detached(weight);
+        var again = casts.OutsideGraph(weight);
         Assert.Equal(address, TensorPointer.Of(again));
         Assert.True(again.eq(weight.detach().to(ScalarType.BFloat16)).all().item<bool>());
     }
