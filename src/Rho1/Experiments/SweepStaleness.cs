@@ -55,6 +55,13 @@ public static class SweepStaleness
         }
         if (summary != null && o.EvalTasks.Select(TaskFile.NameOf).FirstOrDefault(t => summary.FinalTasks?.ContainsKey(t) != true) is { } unscored)
             differences.Add($"--eval-task {unscored} not scored");
+        else if (summary?.FinalTasks is { Count: > 0 } && o.EvalTasks.Count > 0)
+        {
+            // Task figures made another way (shots, items, framing) are not this sweep's; runs from before this was recorded framed as documents.
+            string evaluated = summary.TaskSettings ?? $"{o.EvalTaskSettings.FewShot}-shot, {(o.EvalTaskLimit > 0 ? $"{o.EvalTaskLimit} items" : "all items")}, document start";
+            string asked = o.EvalTaskSettings.Describe(o.EvalTaskLimit);
+            if (evaluated != asked) differences.Add($"tasks evaluated {evaluated} → {asked}");
+        }
         return differences.Count == 0 ? null : string.Join(", ", differences);
     }
 }

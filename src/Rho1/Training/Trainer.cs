@@ -266,6 +266,7 @@ public sealed class Trainer
             Parameters = run.Parameters, Precision = t.Precision, Device = DeviceSpec.Name(run.Device), Objective = run.Objective.Describe(),
             FinalCheckpoint = run.Directory.FinalDir, InitFrom = run.InitFrom, FinalValTokens = (long?)run.Metrics.Last("val_tokens"),
             FinalTasks = run.Tasks.Count == 0 ? null : run.Tasks.ToDictionary(task => task.Name, task => FinalTaskMetrics(run, task.Name)),
+            TaskSettings = run.Tasks.Count == 0 ? null : run.Options.EvalTaskSettings.Describe(run.Options.EvalTaskLimit),
         };
         AtomicFile.WriteAllText(Path.Combine(run.Directory.Dir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         run.Log.Information("done: {Steps} steps, {Tokens:N0} tokens in {Wall:F1}s ({Tps:N0} tokens/s), final checkpoint {Final}",

@@ -50,6 +50,14 @@ public class SweepTests(SyntheticData data)
         Sweep.Run(options with { Config = options.Config with { Train = options.Config.Train with { LogEvery = 5 } } }); // cosmetic: reused
         Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(outDir, "ratio-0.60", "summary.json")));
 
+        // The same runs with their tasks evaluated another way (shots, framing): their task figures are not this sweep's.
+        Assert.Equal("0-shot, all items, harness start", summary.TaskSettings);
+        var framed = Assert.Throws<UserErrorException>(() => Sweep.Run(options with
+        {
+            EvalTaskSettings = new Rho1.Evaluation.Tasks.TaskSettings(FewShot: 1) { SequenceStart = Rho1.Evaluation.Tasks.TaskPrompt.Document },
+        }));
+        Assert.Contains("tasks evaluated 0-shot, all items, harness start → 1-shot, all items, document start", framed.Message);
+
         // Another command over the same --out: its runs were trained otherwise, so they are refused, not relabelled.
         var random = options with { Config = config with { Selection = config.Selection with { Score = "random" } }, RefScores = null };
         var e = Assert.Throws<UserErrorException>(() => Sweep.Run(random));

@@ -17,6 +17,13 @@ public sealed record TaskSettings(int FewShot = 0, long Seed = 1234, int BatchSi
     /// </summary>
     public string SequenceStart { get; init; } = TaskPrompt.Harness;
 
+    /// <summary>
+    /// What changes a task's figures, in words: "0-shot, all items, harness start" (plus ", layout NAME"), recorded in a run's
+    /// summary so that a sweep does not reuse figures made another way. Runs from before it was recorded used the document start.
+    /// </summary>
+    public string Describe(int limit) =>
+        $"{FewShot}-shot, {(limit > 0 ? $"{limit} items" : "all items")}, {SequenceStart} start{(Layout is { } l ? $", layout {l}" : "")}";
+
     /// <summary>A layout for every task file instead of recognising it (--eval-layout in training; eval has --layout); null: recognised.</summary>
     public string? Layout { get; init; }
 }

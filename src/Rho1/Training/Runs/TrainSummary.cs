@@ -16,6 +16,8 @@ public sealed record TrainSummary
     [JsonPropertyName("final_val_tokens"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? FinalValTokens { get; init; }
     /// <summary>Each --eval-task's metrics at the last evaluation (acc, acc_norm or exact_match, with standard errors).</summary>
     [JsonPropertyName("final_tasks"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, Dictionary<string, double>>? FinalTasks { get; init; }
+    /// <summary>How the tasks were evaluated (few-shot, item limit, sequence start, layout), e.g. "3-shot, 50 items, harness start"; null without tasks.</summary>
+    [JsonPropertyName("task_settings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? TaskSettings { get; init; }
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
     [JsonPropertyName("tokens_per_s")] public double TokensPerSecond { get; init; }
     [JsonPropertyName("mfu")] public double Mfu { get; init; }
