@@ -3,17 +3,10 @@
 // are reused and interrupted ones resumed, so a long sweep can be restarted with the same command.
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using Rho1.Evaluation;
 using Rho1.Evaluation.Reports;
 using Rho1.Evaluation.Tasks;
 using Rho1.IO;
-using Rho1.Model.Storage;
 using Rho1.Training;
-using Rho1.Training.Configuration;
-using Rho1.Training.Objectives;
-using Rho1.Training.Runs;
-using Serilog;
 
 namespace Rho1.Experiments;
 

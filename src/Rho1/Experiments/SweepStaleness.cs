@@ -58,7 +58,8 @@ public static class SweepStaleness
         else if (summary?.FinalTasks is { Count: > 0 } && o.EvalTasks.Count > 0)
         {
             // Task figures made another way (shots, items, framing) are not this sweep's; runs from before this was recorded framed as documents.
-            string evaluated = summary.TaskSettings ?? $"{o.EvalTaskSettings.FewShot}-shot, {(o.EvalTaskLimit > 0 ? $"{o.EvalTaskLimit} items" : "all items")}, document start";
+            string evaluated = summary.TaskSettings
+                ?? (o.EvalTaskSettings with { SequenceStart = TaskPrompt.Document, Layout = null }).Describe(o.EvalTaskLimit);
             string asked = o.EvalTaskSettings.Describe(o.EvalTaskLimit);
             if (evaluated != asked) differences.Add($"tasks evaluated {evaluated} → {asked}");
         }

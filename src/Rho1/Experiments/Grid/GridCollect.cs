@@ -1,6 +1,6 @@
 // `rho1 sweep --grid FILE --out DIR --collect`: the grid's reports from whatever cells have finished. Reads each
-// cell's sweep-cell.json and held-out curve; names the cells that are missing (not run, not finished, or
-// trained with other settings) and reports the rest. Rank 0 alone writes.
+// cell's sweep-cell.json and held-out curve; names the cells that are missing with their state (GridSweep.Finished:
+// not started, interrupted, trained with other settings, ...) and reports the rest. Rank 0 alone writes.
 using Rho1.Evaluation.Tasks;
 
 namespace Rho1.Experiments.Grid;
@@ -13,13 +13,8 @@ public static class GridCollect
         var missing = new List<(GridCell, string)>();
         foreach (var cell in cells)
         {
-            string dir = Path.Combine(o.OutDir, cell.Name);
-            string? why = !Directory.Exists(dir) ? "not started"
-                : SweepStaleness.Check(dir, cell.Config, o) is { } stale ? $"trained with other settings ({stale})"
-                : CellResult.Read(dir) is not { } r || r.Cell != cell.Name ? "not finished"
-                : null;
-            if (why is null) finished.Add((cell, CellResult.Read(dir)!));
-            else missing.Add((cell, why));
+            if (GridSweep.Finished(o, cell, out string state) is { } result) finished.Add((cell, result));
+            else missing.Add((cell, state));
         }
         var rows = finished.Select(f => Row(o, f.Cell, f.Result, finished)).ToList();
         var tasks = o.EvalTasks.Select(TaskFile.NameOf)
@@ -46,11 +41,9 @@ public static class GridCollect
     /// <summary>The cell's figures with how soon it reached the final held-out loss of the plain cell of its seed (the paper's speed-up).</summary>
     static GridCellRow Row(SweepOptions o, GridCell cell, CellResult result, IReadOnlyList<(GridCell Cell, CellResult Result)> finished)
     {
-        string dir = Path.Combine(o.OutDir, cell.Name);
+        var curve = RunCurve.Read(Path.Combine(o.OutDir, cell.Name));
         var baseline = finished.FirstOrDefault(f => f.Cell.IsBaseline && f.Cell.Seed == cell.Seed).Result;
-        if (baseline?.FinalCurveLoss is not { } target)
-            return new GridCellRow(cell, result, null, null, dir);
-        var point = RunCurve.Read(dir).FirstOrDefault(p => p.ValLoss <= target);
-        return new GridCellRow(cell, result, point?.Step, point?.Tokens, dir);
+        var point = baseline?.FinalCurveLoss is { } target ? curve.FirstOrDefault(p => p.ValLoss <= target) : null;
+        return new GridCellRow(cell, result, point?.Step, point?.Tokens, curve);
     }
 }

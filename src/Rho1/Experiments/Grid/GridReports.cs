@@ -14,6 +14,8 @@ public static class GridReports
 {
     static string R(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
     static string F(double v, string format = "0.0000") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "";
+    /// <summary>The band's half-width: the standard error, or none over one seed.</summary>
+    static double Se(SeedStatistics s) => double.IsFinite(s.StdErr) ? s.StdErr : 0;
     static string Pm(SeedStatistics s, string format = "0.0000") => s.Count == 0 ? "" : double.IsFinite(s.StdErr) ? $"{F(s.Mean, format)} ± {F(s.StdErr, format)}" : F(s.Mean, format);
 
     public static void Write(SweepOptions o, GridSummary summary)
@@ -88,7 +90,6 @@ public static class GridReports
         {
             var points = summary.Groups.Where(g => g.Variant == variant && g.Finished > 0).Concat(plain).OrderBy(g => g.Ratio)
                 .Select(g => (g.Ratio, S: figure(g))).Where(p => p.S.Count > 0).ToList();
-            double Se(SeedStatistics s) => double.IsFinite(s.StdErr) ? s.StdErr : 0;
             return new PlotSeries(variant, points.Select(p => p.Ratio).ToList(), points.Select(p => p.S.Mean).ToList())
             {
                 Low = points.Select(p => p.S.Mean - Se(p.S)).ToList(), High = points.Select(p => p.S.Mean + Se(p.S)).ToList(),
@@ -102,10 +103,9 @@ public static class GridReports
 
         var curves = summary.Groups.Where(g => g.Finished > 0).Select(g =>
         {
-            var runs = summary.Cells.Where(c => c.Cell.Ratio == g.Ratio && c.Cell.Variant == g.Variant).Select(c => RunCurve.Read(c.Run)).ToList();
+            var runs = summary.Cells.Where(c => c.Cell.Ratio == g.Ratio && c.Cell.Variant == g.Variant).Select(c => c.Curve).ToList();
             int n = runs.Min(r => r.Count);
             var stats = Enumerable.Range(0, n).Select(i => SeedStatistics.Of(runs.Select(r => r[i].ValLoss))).ToList();
-            double Se(SeedStatistics s) => double.IsFinite(s.StdErr) ? s.StdErr : 0;
             string label = g.Variant == GridCell.Plain ? "100% (plain)" : $"{g.Ratio * 100:0}% {g.Variant}";
             return new PlotSeries(label, runs[0].Take(n).Select(p => (double)p.Tokens).ToList(), stats.Select(s => s.Mean).ToList())
             {

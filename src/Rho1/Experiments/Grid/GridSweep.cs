@@ -67,15 +67,18 @@ public static class GridSweep
 
     /// <summary>Each cell's state in its directory: finished, trained (final evaluation pending), interrupted, stale or not started.</summary>
     public static IReadOnlyList<(GridCell Cell, string State)> States(SweepOptions o, IReadOnlyList<GridCell> cells) =>
-        cells.Select(cell => (cell, State(o, cell))).ToList();
+        cells.Select(cell => { Finished(o, cell, out string state); return (cell, state); }).ToList();
 
-    static string State(SweepOptions o, GridCell cell)
+    /// <summary>The cell's result if it has finished (as this sweep asks), else null; <paramref name="state"/> says where it is.</summary>
+    public static CellResult? Finished(SweepOptions o, GridCell cell, out string state)
     {
         string dir = Path.Combine(o.OutDir, cell.Name);
-        if (!Directory.Exists(dir)) return "not started";
-        if (SweepStaleness.Check(dir, cell.Config, o) is { } stale) return $"stale: trained with other settings ({stale})";
-        if (CellResult.Read(dir) is { } result && result.Cell == cell.Name) return "finished";
-        if (File.Exists(Path.Combine(dir, "summary.json"))) return "trained, final evaluation pending";
-        return SweepRunner.InterruptedAt(dir) is { } step ? string.Create(CultureInfo.InvariantCulture, $"interrupted at step {step}") : "started, no checkpoint yet";
+        CellResult? result = null;
+        state = !Directory.Exists(dir) ? "not started"
+            : SweepStaleness.Check(dir, cell.Config, o) is { } stale ? $"stale: trained with other settings ({stale})"
+            : (result = CellResult.Read(dir)) is { } r && r.Cell == cell.Name ? "finished"
+            : File.Exists(Path.Combine(dir, "summary.json")) ? "trained, final evaluation pending"
+            : SweepRunner.InterruptedAt(dir) is { } step ? string.Create(CultureInfo.InvariantCulture, $"interrupted at step {step}") : "started, no checkpoint yet";
+        return state == "finished" ? result : null;
     }
 }
