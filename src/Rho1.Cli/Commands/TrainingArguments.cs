@@ -29,7 +29,7 @@ public sealed class TrainingArguments
         Description = "Item layout of every --eval-task (docs/evaluation.md), for a file whose fields fit several [default: recognised from the first item].",
     };
     public readonly Option<string?> EvalBatches = new("--eval-batches") { Description = "Held-out batches per evaluation (train.eval_batches), or all for the whole split." };
-    public readonly Option<int?> Zero = new("--zero") { Description = "1: shard the AdamW state over the job's ranks (train.zero=1: 1/N of the moments per rank; same updates)." };
+    public readonly Option<int?> Zero = new("--zero") { Description = "1: shard the AdamW state over the job's ranks (train.zero=1: 1/N of the moments per rank; same updates); 2: the fp32 master weights too, with bf16 weights and gradients on every rank (train.zero=2)." };
     public readonly Option<string> Device = GlobalOptions.Device();
     public readonly Option<int?> Threads = GlobalOptions.Threads();
     public readonly Option<string?> Init = new("--init")

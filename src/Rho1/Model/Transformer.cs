@@ -1,6 +1,8 @@
 // The decoder-only language model: embedding, L blocks, final norm, output projection (optionally tied).
 // Parameters are fp32 masters; ComputeType (fp32 or bf16) is the dtype matmuls and attention run in, while the
-// residual stream and the norms stay fp32, as under PyTorch autocast.
+// residual stream and the norms stay fp32, as under PyTorch autocast. Under train.zero=2 the parameters themselves are
+// bf16 (their fp32 masters live sharded in the optimizer): matmuls use them as they are, the norms and the residual
+// stream still compute in fp32.
 // State-dict keys follow Hugging Face Llama (without its "model." prefix, which export adds).
 // Dimensions: B batch, T time, C width, V vocabulary.
 using TorchSharp;
@@ -102,7 +104,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
             throw new UserErrorException($"sequence length {t} exceeds model.context_length={Config.ContextLength}");
         if (Config.SlidingWindow > 0 && t > Config.SlidingWindow)
             throw new UserErrorException($"sequence length {t} exceeds the model's sliding_window={Config.SlidingWindow}; Rho1 attends over whole windows, which equals sliding-window attention only up to its length");
-        return _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim);
+        return _embedding.index_select(0, tokens.reshape(-1)).view(b, t, Config.Dim).to(ScalarType.Float32); // a no-op unless the weights are bf16 (train.zero=2)
     }
 
     /// <summary>The final norm's output (B, T, C) fp32 for token ids (B, T): everything but the output layer.</summary>

@@ -5,6 +5,8 @@
 // One implementation for both layouts (ShardLayout): unsharded, every rank updates the whole store; ZeRO-1
 // (train.zero=1), rank r keeps the moments and averaged gradient of its chunks only (12 bytes per parameter become
 // 12/N), updates those weights, and all-gathers them. Each value gets the same arithmetic either way, so the same bits.
+// train.zero=2 adds the masters to the slice (MasterWeights): the store holds the compute dtype's working weights and
+// gradients, and the update runs on this rank's fp32 masters, cast and all-gathered into the store afterwards.
 // Checkpoints hold whole moments under per-tensor names ("m.NAME"), so a run resumes at any world size, sharded or not.
 using Rho1.Distributed;
 using TorchSharp;
@@ -20,6 +22,7 @@ public sealed class AdamW : IOptimizer
     readonly ICollectives _world; // SingleProcess unless sharded
     readonly Tensor _m, _v; // first and second moments of the owned values, fp32, at their local offsets
     readonly Tensor _grad; // the averaged gradient of the owned values: the store's gradients when unsharded
+    readonly Tensor? _masters; // train.zero=2: fp32 weights of the owned values at their local offsets; null: the store is fp32
     readonly Tensor[] _mViews, _vViews; // per parameter, for checkpoints (unsharded)
     readonly double _beta1, _beta2, _eps, _weightDecay;
     readonly long _block, _normBlock;
@@ -34,9 +37,15 @@ public sealed class AdamW : IOptimizer
     /// <param name="shardOver">The job whose ranks share the state (ZeRO-1); null: every value on this rank.</param>
     /// <param name="bucketValues">Values per reduce-scatter and all-gather when sharded (DDP's 25 MB of fp32 by default).</param>
     /// <param name="normBlock">Values per partial sum of the clipping norm (GradientClipping.NormBlock; smaller in tests).</param>
+    /// <param name="masters">
+    /// train.zero=2: the fp32 values of the parameters by name, taken before the model moved to its compute dtype (the
+    /// parameters given are then in that dtype); this rank keeps its owned slice of them. Needs <paramref name="shardOver"/>.
+    /// </param>
     public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double beta1, double beta2, double eps, double weightDecay,
-        ICollectives? shardOver = null, long bucketValues = GradientBuckets.DefaultElements, long normBlock = GradientClipping.NormBlock)
+        ICollectives? shardOver = null, long bucketValues = GradientBuckets.DefaultElements, long normBlock = GradientClipping.NormBlock,
+        IReadOnlyDictionary<string, Tensor>? masters = null)
     {
+        if (masters != null && shardOver is null) throw new ArgumentException("master weights are sharded: give the job to shard over", nameof(masters));
         ShardLayout? layout = null;
         _store = new FlatStore(parameters, length => (layout = shardOver is null ? ShardLayout.Whole(length)
             : ShardLayout.Chunked(length, shardOver.Rank, shardOver.Size, bucketValues, normBlock)).Capacity);
@@ -46,6 +55,11 @@ public sealed class AdamW : IOptimizer
         _m = torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope();
         _v = torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope();
         _grad = _layout.Sharded ? torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope() : _store.Gradients;
+        if (masters != null)
+        {
+            _masters = MasterWeights.Slice(masters, _store, _layout);
+            MasterWeights.Gather(_world, _layout, _masters, _store); // the working weights are the masters' casts on every rank
+        }
         _mViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
         _vViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_v, e))];
         (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
@@ -57,8 +71,24 @@ public sealed class AdamW : IOptimizer
     /// <summary>Whether the state is sharded over ranks (train.zero=1): State() is then a collective.</summary>
     public bool Sharded => _layout.Sharded;
 
-    /// <summary>Values of optimizer state this rank holds: moments, and the gradient chunks when sharded (about 3/N of the parameters).</summary>
-    public long LocalStateElements => (_layout.Sharded ? 3 : 2) * _layout.LocalLength;
+    /// <summary>Whether fp32 master weights are kept apart from the store, sharded (train.zero=2).</summary>
+    public bool ShardedMasters => _masters is not null;
+
+    /// <summary>fp32 values of optimizer state this rank holds: moments, the gradient chunks when sharded, the masters with train.zero=2.</summary>
+    public long LocalStateElements => ((_layout.Sharded ? 3 : 2) + (_masters is null ? 0 : 1)) * _layout.LocalLength;
+
+    /// <summary>
+    /// After a micro-batch's backward: with train.zero=2 its gradient (the store's, in the compute dtype) is reduce-scattered
+    /// and added into this rank's fp32 sum, and the store's gradient zeroed; otherwise nothing (autograd accumulates into
+    /// the store). Returns the seconds spent.
+    /// </summary>
+    public double AccumulateMicroBatch()
+    {
+        if (_masters is null) return 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        MasterWeights.ReduceMicroBatch(_world, _layout, _store, _grad);
+        return watch.Elapsed.TotalSeconds;
+    }
 
     /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes. Unsharded only.</summary>
     public ScalarType ReduceType { get; init; } = ScalarType.Float32;
@@ -73,6 +103,11 @@ public sealed class AdamW : IOptimizer
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var noGrad = torch.no_grad();
         using var size = _world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        if (_masters is not null) // summed micro-batch by micro-batch (AccumulateMicroBatch): the mean is one division
+        {
+            if (_world.Size > 1) _grad.div_(size);
+            return watch.Elapsed.TotalSeconds;
+        }
         for (int b = 0; b < _layout.Buckets; b++)
         {
             using var input = _store.PaddedGradients.narrow(0, b * _layout.BucketValues, _layout.BucketValues);
@@ -126,7 +161,7 @@ public sealed class AdamW : IOptimizer
         using var noGrad = torch.no_grad();
         foreach (var (start, local, length, decay) in Pieces())
         {
-            using var p = _store.Weights.narrow(0, start, length);
+            using var p = Weights(start, local, length);
             using var g = _grad.narrow(0, local, length);
             using var m = _m.narrow(0, local, length);
             using var v = _v.narrow(0, local, length);
@@ -146,14 +181,23 @@ public sealed class AdamW : IOptimizer
         using (var gated = new GatedAdamStep(apply, _deviceStep, lr, _beta1, _beta2, _eps, _weightDecay))
             foreach (var (start, local, length, decay) in Pieces())
                 foreach (var (offset, n) in AdamStep.Blocks(length, _block))
-                    gated.Apply(_store.Weights.narrow(0, start + offset, n), _grad.narrow(0, local + offset, n),
+                    gated.Apply(Weights(start + offset, local + offset, n), _grad.narrow(0, local + offset, n),
                         _m.narrow(0, local + offset, n), _v.narrow(0, local + offset, n), decay);
         GatherWeights();
     }
 
-    /// <summary>Every rank's updated chunks to every rank, a bucket at a time (sharded only).</summary>
+    /// <summary>The fp32 weights an update writes: the masters (train.zero=2, at local offsets) or the store.</summary>
+    Tensor Weights(long start, long local, long length) =>
+        _masters is null ? _store.Weights.narrow(0, start, length) : _masters.narrow(0, local, length);
+
+    /// <summary>Every rank's updated chunks to every rank, a bucket at a time (sharded only); masters cast to the store's dtype first.</summary>
     void GatherWeights()
     {
+        if (_masters is not null)
+        {
+            MasterWeights.Gather(_world, _layout, _masters, _store);
+            return;
+        }
         if (!_layout.Sharded) return;
         using var noGrad = torch.no_grad();
         for (int b = 0; b < _layout.Buckets; b++)
@@ -173,8 +217,12 @@ public sealed class AdamW : IOptimizer
         _deviceStep = null;
     }
 
-    /// <summary>Every gradient to zero: one call over the store.</summary>
-    public void ZeroGrad() => _store.Gradients.zero_();
+    /// <summary>Every gradient to zero: one call over the store (and one over the fp32 sum with train.zero=2).</summary>
+    public void ZeroGrad()
+    {
+        _store.Gradients.zero_();
+        if (_masters is not null) _grad.zero_();
+    }
 
     /// <summary>Named state tensors for checkpointing (whole moments, per parameter); gathered from every rank when sharded, a collective.</summary>
     public IEnumerable<(string Name, Tensor Tensor)> State()
@@ -214,11 +262,27 @@ public sealed class AdamW : IOptimizer
     }
 
     public IEnumerable<(string Name, Tensor Tensor)> PartState() =>
-        _layout.Sharded ? MomentShards.PartTensors(_layout, _m, _v) : throw new InvalidOperationException("unsharded state is saved whole (State)");
+        _layout.Sharded ? MomentShards.PartTensors(_layout, _m, _v, _masters) : throw new InvalidOperationException("unsharded state is saved whole (State)");
 
+    /// <summary>
+    /// Moments (and, from a train.zero=2 checkpoint, the fp32 weights: masters, or this store's owned values, then gathered)
+    /// from the parts of a sharded checkpoint written at any number of ranks.
+    /// </summary>
     public void LoadParts(IEnumerable<IReadOnlyDictionary<string, Tensor>> parts, long step)
     {
-        MomentShards.LoadParts(parts, _layout, _m, _v);
+        // A sharded fp32 store takes the masters into its owned ranges (the other ranks' arrive by all-gather); unsharded, into itself.
+        using var owned = _masters is null && _layout.Sharded ? torch.zeros(_layout.LocalLength, device: _store.Weights.device) : null;
+        if (MomentShards.LoadParts(parts, _layout, _m, _v, _masters ?? owned ?? _store.Weights))
+        {
+            using (torch.no_grad())
+                foreach (var r in owned is null ? [] : _layout.Owned)
+                {
+                    using var to = _store.Weights.narrow(0, r.Start, r.Length);
+                    using var from = owned!.narrow(0, r.LocalStart, r.Length);
+                    to.copy_(from);
+                }
+            GatherWeights();
+        }
         _deviceStep?.Dispose();
         _deviceStep = null;
         _step = step;
@@ -230,6 +294,7 @@ public sealed class AdamW : IOptimizer
         foreach (var t in _mViews.Concat(_vViews)) t.Dispose();
         _m.Dispose();
         _v.Dispose();
+        _masters?.Dispose();
         if (_layout.Sharded) _grad.Dispose();
         _store.Dispose();
     }

@@ -1,8 +1,10 @@
-// One contiguous store per role (issue 35): every parameter re-pointed (set_) to a view of one fp32 buffer of weights,
+// One contiguous store per role (issue 35): every parameter re-pointed (set_) to a view of one buffer of weights,
 // and its gradient to a view of a second, so that what runs over all of them (the AdamW update, zeroing, scaling) is a
 // fixed number of libtorch calls per buffer, not per tensor. Matrices (rank >= 2, weight-decayed) come first and vectors
 // (norm weights, not decayed) after: decay is one range. The module keeps its Parameter objects, names and shapes;
 // autograd accumulates into the gradient views in place, and anything that copies into a parameter writes the store.
+// The store has the parameters' dtype: fp32 masters, or (train.zero=2) the compute dtype of working weights whose fp32
+// masters are sharded elsewhere (MasterWeights).
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,7 +18,7 @@ public sealed class FlatStore : IDisposable
 {
     readonly Tensor[] _gradViews;
 
-    /// <summary>Every weight, in Entries' order, fp32 (P).</summary>
+    /// <summary>Every weight, in Entries' order, in the parameters' dtype (P).</summary>
     public Tensor Weights { get; }
     /// <summary>Every gradient, in the same order (P); zeroed as one.</summary>
     public Tensor Gradients { get; }
@@ -32,16 +34,19 @@ public sealed class FlatStore : IDisposable
     public long DecayedLength { get; }
     public long Length => Weights.numel();
 
-    /// <summary>Moves <paramref name="parameters"/> (fp32, one device) into the store, values kept; their gradients become zeroed views.</summary>
+    /// <summary>Moves <paramref name="parameters"/> (one floating dtype, one device) into the store, values kept; their gradients become zeroed views.</summary>
     /// <param name="capacity">Given the values P, the length of the padded buffers (at least P); P when null.</param>
     public FlatStore(IEnumerable<(string Name, Parameter Param)> parameters, Func<long, long>? capacity = null)
     {
         var list = parameters.ToList();
         var ordered = list.Where(p => p.Param.dim() >= 2).Concat(list.Where(p => p.Param.dim() < 2)).ToList();
         var device = list.Count > 0 ? list[0].Param.device : torch.CPU;
+        var dtype = list.Count > 0 ? list[0].Param.dtype : ScalarType.Float32;
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+            throw new ArgumentException($"parameters of {dtype}: the store holds floating-point values", nameof(parameters));
         foreach (var (name, p) in list)
-            if (p.dtype != ScalarType.Float32 || p.device.type != device.type || p.device.index != device.index)
-                throw new ArgumentException($"parameter {name} is {p.dtype} on {p.device}; the store holds fp32 on {device}", nameof(parameters));
+            if (p.dtype != dtype || p.device.type != device.type || p.device.index != device.index)
+                throw new ArgumentException($"parameter {name} is {p.dtype} on {p.device}; the store holds {dtype} on {device}", nameof(parameters));
         var entries = new List<FlatEntry>(ordered.Count);
         long offset = 0;
         foreach (var (name, p) in ordered)
@@ -55,8 +60,8 @@ public sealed class FlatStore : IDisposable
         DecayedLength = entries.Where(e => e.Decay).Sum(e => e.Length);
         long padded = capacity?.Invoke(offset) ?? offset;
         if (padded < offset) throw new ArgumentOutOfRangeException(nameof(capacity), $"a capacity of {padded} values is below the {offset} of the parameters");
-        PaddedWeights = torch.zeros(padded, ScalarType.Float32, device);
-        PaddedGradients = torch.zeros(padded, ScalarType.Float32, device);
+        PaddedWeights = torch.zeros(padded, dtype, device);
+        PaddedGradients = torch.zeros(padded, dtype, device);
         Weights = PaddedWeights.narrow(0, 0, offset);
         Gradients = PaddedGradients.narrow(0, 0, offset);
         _gradViews = new Tensor[entries.Count];

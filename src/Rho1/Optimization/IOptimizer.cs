@@ -1,6 +1,6 @@
 // What the trainer asks of its optimizer each step: average the gradients over the job's ranks, clip them, update, and
 // hand its state to a checkpoint (whole, or one part per rank when sharded) that any world size resumes, sharded or not.
-// AdamW keeps every moment on every rank, or with train.zero=1 each rank's 1/N.
+// AdamW keeps every moment on every rank, or with train.zero=1 each rank's 1/N, or with train.zero=2 also 1/N of fp32 master weights.
 using Rho1.Distributed;
 using static TorchSharp.torch;
 
@@ -13,6 +13,9 @@ public interface IOptimizer : IDisposable
 
     /// <summary>Whether State() is a collective (every rank must call it, in step).</summary>
     bool Sharded { get; }
+
+    /// <summary>Called after each micro-batch's backward; returns the seconds spent (train.zero=2 reduces each micro-batch into its fp32 sum).</summary>
+    double AccumulateMicroBatch();
 
     /// <summary>Averages the gradients over <paramref name="world"/>'s ranks, as this optimizer needs them; returns the seconds spent.</summary>
     double ReduceGradients(ICollectives world);

@@ -2,7 +2,8 @@
 // (Gather, Scatter): what an unsharded run writes, and what older sharded runs wrote. Parts (PartTensors, LoadParts):
 // what a sharded run writes now, each rank its own chunks with their places in the store, so that no rank holds the
 // whole state; a part written at N ranks is read at any M (each rank takes the pieces of its own ranges from each
-// part in turn, one part in memory at a time), and by an unsharded run.
+// part in turn, one part in memory at a time), and by an unsharded run. With train.zero=2 a part holds the rank's fp32
+// master weights too ("w"), which any run resuming from it takes as its weights.
 using Rho1.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,23 +40,27 @@ internal static class MomentShards
         }
     }
 
-    /// <summary>This rank's part: its moment chunks ("m", "v", local layout), the store's length and its owned ranges as (start, length, local start) rows.</summary>
-    public static IEnumerable<(string Name, Tensor Tensor)> PartTensors(ShardLayout layout, Tensor m, Tensor v) =>
+    /// <summary>
+    /// This rank's part: its moment chunks ("m", "v", local layout), its master weights ("w", train.zero=2 only), the store's
+    /// length and its owned ranges as (start, length, local start) rows.
+    /// </summary>
+    public static IEnumerable<(string Name, Tensor Tensor)> PartTensors(ShardLayout layout, Tensor m, Tensor v, Tensor? w) =>
     [
-        ("m", m), ("v", v),
+        ("m", m), ("v", v), .. w is null ? Array.Empty<(string, Tensor)>() : [("w", w)],
         ("store_length", torch.tensor(new[] { layout.Length })),
         ("owned", torch.tensor(layout.Owned.SelectMany(r => new[] { r.Start, r.Length, r.LocalStart }).ToArray(), [layout.Owned.Count, 3])),
     ];
 
     /// <summary>
-    /// Fills this rank's <paramref name="m"/> and <paramref name="v"/> (laid out as <paramref name="layout"/>) from
-    /// <paramref name="parts"/> (PartTensors of every rank that wrote them, at any number of ranks; read one at a time as the
-    /// enumeration yields them, and disposed after use); every owned value must be found exactly once.
+    /// Fills this rank's <paramref name="m"/> and <paramref name="v"/>, and <paramref name="w"/> where the parts hold master
+    /// weights (all laid out as <paramref name="layout"/>), from <paramref name="parts"/> (PartTensors of every rank that
+    /// wrote them, at any number of ranks; read one at a time as the enumeration yields them, and disposed after use); every
+    /// owned value must be found exactly once. Returns whether <paramref name="w"/> was filled (no part holds "w": false).
     /// </summary>
-    public static void LoadParts(IEnumerable<IReadOnlyDictionary<string, Tensor>> parts, ShardLayout layout, Tensor m, Tensor v)
+    public static bool LoadParts(IEnumerable<IReadOnlyDictionary<string, Tensor>> parts, ShardLayout layout, Tensor m, Tensor v, Tensor w)
     {
         using var noGrad = torch.no_grad();
-        long found = 0;
+        long found = 0, foundWeights = 0;
         int index = 0;
         foreach (var part in parts)
         {
@@ -72,13 +77,16 @@ internal static class MomentShards
                     {
                         long from = Math.Max(start, mine.Start), to = Math.Min(start + count, mine.Start + mine.Length);
                         if (from >= to) continue;
-                        foreach (var (src, dst) in new[] { (part["m"], m), (part["v"], v) })
+                        var pairs = new List<(Tensor Src, Tensor Dst)> { (part["m"], m), (part["v"], v) };
+                        if (part.TryGetValue("w", out var weights)) pairs.Add((weights, w));
+                        foreach (var (src, dst) in pairs)
                         {
                             using var target = dst.narrow(0, mine.LocalStart + from - mine.Start, to - from);
                             using var source = src.narrow(0, local + from - start, to - from);
                             target.copy_(source);
                         }
                         found += to - from;
+                        if (pairs.Count > 2) foundWeights += to - from;
                     }
                 }
             }
@@ -91,6 +99,9 @@ internal static class MomentShards
         long wanted = layout.Owned.Sum(r => r.Length);
         if (found != wanted)
             throw new InvalidDataException($"optimizer parts cover {found:N0} of this rank's {wanted:N0} values (a part missing or repeated)");
+        if (foundWeights != 0 && foundWeights != wanted)
+            throw new InvalidDataException($"optimizer parts hold master weights for {foundWeights:N0} of this rank's {wanted:N0} values (parts of different runs)");
+        return foundWeights != 0;
     }
 
     /// <summary>Copies <paramref name="state"/>[<paramref name="key"/>] into <paramref name="target"/> (a view, disposed here); a clear error if missing or misshapen.</summary>

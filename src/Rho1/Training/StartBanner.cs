@@ -72,9 +72,12 @@ public static class StartBanner
                 "{Wait}", world.Size, world.Backend, t.BatchSize / world.Size, t.BatchSize, CollectiveWait(world.Watched, t.CollectiveTimeoutS));
         if (world is NcclCollectives nccl)
             run.Log.Information("NCCL device: {Binding}", nccl.Binding);
-        if (run.Optimizer is AdamW { Sharded: true } sharded)
-            run.Log.Information("optimizer state sharded over {Size} ranks (train.zero=1): {Local:N0} values of moments and gradient on this rank, against {Whole:N0} unsharded",
-                world.Size, sharded.LocalStateElements, 3 * run.Parameters);
+        if (run.Optimizer is AdamW { ShardedMasters: true } masters)
+            run.Log.Information("optimizer state and fp32 master weights sharded over {Size} ranks (train.zero=2): {Local:N0} fp32 values of masters, moments and gradient sum on this rank, against {Whole:N0} unsharded; weights and gradients in {Dtype} on every rank",
+                world.Size, masters.LocalStateElements, 4 * run.Parameters, t.Precision);
+        else if (run.Optimizer is AdamW { Sharded: true } sharded)
+            run.Log.Information("optimizer state sharded over {Size} ranks (train.zero={Zero}): {Local:N0} values of moments and gradient on this rank, against {Whole:N0} unsharded",
+                world.Size, t.Zero, sharded.LocalStateElements, 3 * run.Parameters);
         if (t.GradReduceDtype == "bf16" && world.Size > 1)
             run.Log.Information("gradients averaged in bfloat16 on the wire (train.grad_reduce_dtype=bf16): {How}",
                 world.SumsBFloat16 ? "summed in bfloat16 by NCCL" : "rounded once per rank, summed in fp32");

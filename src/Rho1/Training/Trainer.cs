@@ -97,6 +97,7 @@ public sealed class Trainer
             var output = run.Objective.Reduce(tokenLosses, batch, run.Progress.Step, withStats: logStep && last, micro);
             output.Loss.div(accum).backward();
             run.Model.ReleaseBackwardHandles();
+            run.Progress.AllReduceSeconds += run.Optimizer.AccumulateMicroBatch(); // train.zero=2: into the fp32 sums
             using (torch.no_grad())
                 meanLoss.add_(tokenLosses.detach().mean().div_(accum));
             if (last)

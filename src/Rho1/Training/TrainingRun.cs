@@ -155,9 +155,12 @@ public sealed class TrainingRun : IDisposable
         model.ComputeType = t.ComputeType;
         model.LossChunkTokens = t.LossChunkTokens;
         model.ActivationCheckpointing = t.ActivationCheckpointing;
-        var named = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
-        IOptimizer optimizer = Own<IOptimizer>(owned, new AdamW(named, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, shardOver: t.Zero == 1 ? o.World : null)
-            { ReduceType = t.GradReduceDtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32 });
+        // Weights first (the optimizer's masters are taken from them), then the optimizer, then its state.
+        if (initFrom != null && resumed is null)
+            ModelLoader.LoadWeightsFrom(initFrom, model);
+        if (resumed != null)
+            ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
+        IOptimizer optimizer = Own<IOptimizer>(owned, RunOptimizer.Create(model, t, o.World));
         var loader = new BatchLoader(dataset.Split("train"), t.BatchSize, t.SeqLen, t.Seed, device, o.World.Rank, o.World.Size);
         var run = new TrainingRun
         {
@@ -171,11 +174,8 @@ public sealed class TrainingRun : IDisposable
             ConfigHistory = history,
         };
         (run.Progress.CheckpointedStep, run.Progress.LastCheckpoint) = (resumed?.State.Step ?? -1, resumed?.Path);
-        if (initFrom != null && resumed is null)
-            ModelLoader.LoadWeightsFrom(initFrom, model);
         if (resumed != null)
         {
-            ModelLoader.LoadWeights(model, resumed.Model, resumed.Path);
             if (resumed.OptimizerParts.Count > 0)
                 optimizer.LoadParts(resumed.OptimizerParts.Select(Checkpoint.ReadPart), resumed.State.OptimizerStep); // a sharded run's, at any world size
             else

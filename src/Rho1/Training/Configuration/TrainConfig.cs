@@ -59,7 +59,9 @@ public sealed record TrainConfig
     /// <summary>Recompute each decoder block's activations in backward (one block's stored at a time): less memory, one more forward.</summary>
     [JsonPropertyName("activation_checkpointing")] public bool ActivationCheckpointing { get; init; }
     /// <summary>ZeRO stage under a launcher: 0 = every rank keeps all AdamW state; 1 = each of N ranks keeps 1/N of the moments,
-    /// gradients are reduce-scattered and weights all-gathered (same updates; checkpoints load at any world size).</summary>
+    /// gradients are reduce-scattered and weights all-gathered (same updates; checkpoints load at any world size); 2 = also the
+    /// fp32 master weights are 1/N per rank, and every rank holds weights and gradients in the compute dtype only (bf16: 4 + 16/N
+    /// bytes per parameter; each micro-batch's gradient reduce-scattered into the fp32 sum; in fp32 the same as 1).</summary>
     [JsonPropertyName("zero")] public int Zero { get; init; }
     /// <summary>Dtype of gradients on the wire in data-parallel averaging: fp32, or bf16 (half the bytes; each rank's gradient
     /// rounded to bfloat16 once, relative error at most 2^-8 per value, before the mean is taken in fp32 over MPI).</summary>
@@ -110,9 +112,9 @@ public sealed record TrainConfig
         ConfigRule.Require(ComputePrecision.IsKnown(Precision), "train.precision", Precision, "must be fp32, bf16 or auto");
         ConfigRule.Require(PeakGflops >= 0, "train.peak_gflops", PeakGflops, "must be >= 0");
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
-        ConfigRule.Require(Zero is 0 or 1, "train.zero", Zero, "must be 0 (no sharding) or 1 (optimizer state sharded over ranks)");
+        ConfigRule.Require(Zero is 0 or 1 or 2, "train.zero", Zero, "must be 0 (no sharding), 1 (optimizer state sharded over ranks) or 2 (master weights too)");
         ConfigRule.Require(GradReduceDtype is "fp32" or "bf16", "train.grad_reduce_dtype", GradReduceDtype, "must be fp32 or bf16");
-        ConfigRule.Require(!(Zero == 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, "bf16 reduction is not implemented with train.zero=1 (its reduce-scatter is fp32)");
+        ConfigRule.Require(!(Zero >= 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, $"bf16 reduction is not implemented with train.zero={Zero} (its reduce-scatter is fp32)");
         ConfigRule.Require(LossChunkTokens >= -1, "train.loss_chunk_tokens", LossChunkTokens, "must be >= -1 (-1 = auto, 0 = no chunking)");
         ConfigRule.Require(HfExport is "" or "checkpoints" || HfExportSteps().All(step => step > 0), "train.hf_export", HfExport,
             "must be empty, checkpoints, or steps separated by commas (e.g. 1000,5000)");

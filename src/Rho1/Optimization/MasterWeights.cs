@@ -1,0 +1,80 @@
+// train.zero=2 (issue 36): the weights every rank computes with are the store itself, in the compute dtype (bf16), and
+// fp32 master weights exist only for the values this rank owns (ShardLayout), beside its moments and gradient sum. Each
+// micro-batch's gradient (the store's, in the compute dtype) is reduce-scattered in fp32 and added into the owner's fp32
+// sum, so micro-batches accumulate in fp32 without a whole fp32 gradient on any rank; after an update each rank's masters
+// are cast to the compute dtype and all-gathered into every rank's store. Per parameter: 2 B of working weights and 2 B
+// of gradient on every rank, 16/N B of masters, moments and gradient sum (Megatron-LM's distributed optimizer, 4 + 16/N).
+using Rho1.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rho1.Optimization;
+
+internal static class MasterWeights
+{
+    /// <summary>
+    /// This rank's fp32 masters: the values it owns of <paramref name="masters"/> (whole fp32 tensors by parameter name, as
+    /// they were before the model moved to the compute dtype), at their local offsets; padding zero.
+    /// </summary>
+    public static Tensor Slice(IReadOnlyDictionary<string, Tensor> masters, FlatStore store, ShardLayout layout)
+    {
+        var slice = torch.zeros(layout.LocalLength, ScalarType.Float32, store.Weights.device).DetachFromDisposeScope();
+        using var noGrad = torch.no_grad();
+        foreach (var e in store.Entries)
+        {
+            if (!masters.TryGetValue(e.Name, out var whole))
+                throw new ArgumentException($"no master weight for parameter {e.Name}", nameof(masters));
+            if (whole.numel() != e.Length)
+                throw new ArgumentException($"master weight {e.Name} holds {whole.numel()} values, the parameter {e.Length}", nameof(masters));
+            using var flat = whole.reshape(-1);
+            foreach (var (from, to, local) in Overlaps(e, layout))
+            {
+                using var dst = slice.narrow(0, local, to - from);
+                using var src = flat.narrow(0, from - e.Offset, to - from);
+                dst.copy_(src);
+            }
+        }
+        return slice;
+    }
+
+    /// <summary>Where <paramref name="entry"/> meets this rank's ranges: store positions [From, To) and the local offset of From.</summary>
+    static IEnumerable<(long From, long To, long Local)> Overlaps(FlatEntry entry, ShardLayout layout)
+    {
+        foreach (var r in layout.Owned)
+        {
+            long from = Math.Max(entry.Offset, r.Start), to = Math.Min(entry.Offset + entry.Length, r.Start + r.Length);
+            if (from < to) yield return (from, to, r.LocalStart + from - r.Start);
+        }
+    }
+
+    /// <summary>Every rank's masters cast to the store's dtype and all-gathered into every rank's store, a bucket at a time.</summary>
+    public static void Gather(ICollectives world, ShardLayout layout, Tensor masters, FlatStore store)
+    {
+        using var noGrad = torch.no_grad();
+        for (int b = 0; b < layout.Buckets; b++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var cast = masters.narrow(0, b * layout.Chunk, layout.Chunk).to(store.Weights.dtype);
+            store.PaddedWeights.narrow(0, b * layout.BucketValues, layout.BucketValues).copy_(world.AllGather(cast));
+        }
+    }
+
+    /// <summary>
+    /// Adds this micro-batch's gradient, summed over ranks, into this rank's fp32 sum <paramref name="sum"/> (local layout):
+    /// each bucket of the store's gradient converted to fp32 and reduce-scattered; then zeroes the store's gradient for the
+    /// next micro-batch.
+    /// </summary>
+    public static void ReduceMicroBatch(ICollectives world, ShardLayout layout, FlatStore store, Tensor sum)
+    {
+        using var noGrad = torch.no_grad();
+        for (int b = 0; b < layout.Buckets; b++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var input = store.PaddedGradients.narrow(0, b * layout.BucketValues, layout.BucketValues).to(ScalarType.Float32);
+            var output = torch.empty(layout.Chunk, ScalarType.Float32, sum.device);
+            world.ReduceScatterSum(input, output);
+            sum.narrow(0, b * layout.Chunk, layout.Chunk).add_(output);
+        }
+        store.Gradients.zero_();
+    }
+}
