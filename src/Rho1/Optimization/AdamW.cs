@@ -262,7 +262,9 @@ public sealed class AdamW : IOptimizer
     }
 
     public IEnumerable<(string Name, Tensor Tensor)> PartState() =>
-        _layout.Sharded ? MomentShards.PartTensors(_layout, _m, _v, _masters) : throw new InvalidOperationException("unsharded state is saved whole (State)");
+        !_layout.Sharded ? throw new InvalidOperationException("unsharded state is saved whole (State)")
+        : _masters is null ? MomentShards.PartTensors(_layout, _m, _v, null)
+        : MomentShards.PartTensors(_layout, _m, _v, _masters).Concat(_store.Entries.Select(e => ($"offset.{e.Name}", torch.tensor(new[] { e.Offset, e.Length }))));
 
     /// <summary>
     /// Moments (and, from a train.zero=2 checkpoint, the fp32 weights: masters, or this store's owned values, then gathered)

@@ -28,6 +28,7 @@ public static class ModelLoader
         try
         {
             LoadWeights(model, weights, dir);
+            MasterParts.Apply(model, dir); // train.zero=2: the fp32 masters over model.bin's bf16 weights
         }
         catch
         {
@@ -61,7 +62,11 @@ public static class ModelLoader
             return;
         }
         var weights = CheckpointFiles.ReadTensors(dir, CheckpointFiles.ModelFile);
-        try { LoadWeights(model, weights, dir); }
+        try
+        {
+            LoadWeights(model, weights, dir);
+            MasterParts.Apply(model, dir);
+        }
         finally { foreach (var t in weights.Values) t.Dispose(); }
     }
 
