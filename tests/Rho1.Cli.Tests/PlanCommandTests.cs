@@ -31,8 +31,11 @@ public class PlanCommandTests
         // Where ZeRO-1 alone is enough, it is what is proposed.
         var mistral = CliRunner.Run(["plan", "--config", "mistral-7b", "--world", "8", "--gpu-memory", "141"]);
         Assert.Contains("fits with: --zero 1 (", mistral.Stdout);
-        // Where nothing fits (weights and gradients whole on every rank), it says so.
-        Assert.Contains("no change fits it", CliRunner.Run(["plan", "--config", "mistral-7b", "--world", "8", "--gpu-memory", "80"]).Stdout);
+        // On 80 GB only ZeRO-2 (bf16 weights and gradients, fp32 state sharded) fits it.
+        string eighty = CliRunner.Run(["plan", "--config", "mistral-7b", "--world", "8", "--gpu-memory", "80"]).Stdout;
+        Assert.Contains("fits with: --zero 2", eighty);
+        // Where nothing fits (bf16 weights and gradients whole on every rank), it says so.
+        Assert.Contains("no change fits it", CliRunner.Run(["plan", "--config", "mistral-7b", "--world", "8", "--gpu-memory", "40"]).Stdout);
     }
 
     [Fact]

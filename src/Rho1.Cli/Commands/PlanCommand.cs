@@ -21,7 +21,7 @@ public sealed class PlanCommand
     {
         var command = new Command("plan",
             "Bytes per rank of a training run: weights, gradients, optimizer state, bf16 copies, activations, logits; whether it fits.\n\n" +
-            "Examples:\n  rho1 plan --config small --vocab-size 50257\n  rho1 plan --config configs/mistral-7b.json --world 8 --zero 1 --activation-checkpointing --device cuda --gpu-memory 80")
+            "Examples:\n  rho1 plan --config small --vocab-size 50257\n  rho1 plan --config configs/mistral-7b.json --world 8 --zero 2 --activation-checkpointing --device cuda --gpu-memory 80")
         {
             _args.Config, _args.Set, _args.Init, _world, _args.Zero, _checkpointing, _vocab, _memory, _device, _json,
         };
@@ -65,7 +65,7 @@ public sealed class PlanCommand
         string G(double bytes) => (bytes / 1e9).ToString("0.00", CultureInfo.InvariantCulture);
         var m = config.Model;
         o.WriteLine($"{plan.Parameters / 1e6:N1}M parameters (dim {m.Dim}, {m.Layers} layers, vocabulary {m.VocabSize:N0}); {plan.World} rank(s), " +
-            $"{plan.MicroTokens:N0} tokens per micro-batch per rank, {plan.Precision}{(plan.Zero ? ", ZeRO-1" : "")}{(plan.Checkpointing ? ", activation checkpointing" : "")}" +
+            $"{plan.MicroTokens:N0} tokens per micro-batch per rank, {plan.Precision}{(plan.Zero > 0 ? $", ZeRO-{plan.Zero}" : "")}{(plan.Checkpointing ? ", activation checkpointing" : "")}" +
             $"{(plan.LossChunk > 0 ? $", loss chunks of {plan.LossChunk}" : "")}; {plan.Device}");
         o.WriteLine();
         o.WriteLine("| per rank | GB |");

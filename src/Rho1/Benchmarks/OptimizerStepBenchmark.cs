@@ -2,7 +2,9 @@
 // gradient zeroing and the bf16 casts of the weights, for one number of values cut into many tensors or into few,
 // each (rows, 64) and decayed. A step issued per tensor grows with the tensor count at equal values; a step over flat
 // buffers should not. The casts are made with gradient enabled, as a training forward makes them (each is an autograd
-// node of its parameter: per tensor by nature). Timed alone, without a model; median of the repetitions after two warm-ups.
+// node of its parameter: per tensor by nature). With train.zero=2's layout (`--zero 2`) the weights are bf16 themselves,
+// so there is no cast; the step adds the micro-batch's reduction into the fp32 sum ("reduce") and the update casts the
+// fp32 masters back per bucket. Timed alone, without a model; median of the repetitions after two warm-ups.
 using System.Diagnostics;
 using Rho1.Model;
 using Rho1.Platform;
@@ -12,8 +14,8 @@ using static TorchSharp.torch;
 
 namespace Rho1.Benchmarks;
 
-/// <param name="Parts">Median microseconds of each part: clip, update, zero, cast.</param>
-/// <param name="StepMedianMicroseconds">Median of clip + update + zero (the optimizer's part, without the casts).</param>
+/// <param name="Parts">Median microseconds of each part: reduce (zero=2 only), clip, update, zero, cast.</param>
+/// <param name="StepMedianMicroseconds">Median of reduce + clip + update + zero (the optimizer's part, without the casts).</param>
 public sealed record OptimizerStepTiming(int Tensors, long Values, double MedianMicroseconds, IReadOnlyDictionary<string, double> Parts, double StepMedianMicroseconds);
 
 public static class OptimizerStepBenchmark
@@ -43,18 +45,26 @@ public static class OptimizerStepBenchmark
     }
 
     /// <summary>One timing per entry of <paramref name="tensorCounts"/>, each over the same <paramref name="values"/>.</summary>
-    public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device)
+    /// <param name="zero">0: fp32 weights cast to bf16 per tensor (train.zero 0 and 1 alike on one process); 2: bf16 weights over sharded fp32 masters.</param>
+    public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device, int zero = 0)
     {
         var dev = DeviceSpec.Resolve(device);
         var result = new List<OptimizerStepTiming>();
         foreach (int count in tensorCounts)
         {
             var named = Parameters(values, count, dev);
-            using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1);
+            Dictionary<string, Tensor>? masters = null;
+            if (zero == 2)
+            {
+                masters = named.ToDictionary(p => p.Name, p => (Tensor)p.Param);
+                named = [.. named.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16))))];
+            }
+            using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1, shardOver: masters is null ? null : Distributed.SingleProcess.Instance, masters: masters);
+            foreach (var t in masters?.Values ?? Enumerable.Empty<Tensor>()) t.Dispose();
             using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
             var times = new List<double>();
             var steps = new List<double>();
-            var parts = new Dictionary<string, List<double>> { ["clip"] = [], ["update"] = [], ["zero"] = [], ["cast"] = [] };
+            var parts = new Dictionary<string, List<double>> { ["reduce"] = [], ["clip"] = [], ["update"] = [], ["zero"] = [], ["cast"] = [] };
             for (int i = 0; i < repeats + 2; i++)
             {
                 var watch = Stopwatch.StartNew();
@@ -62,6 +72,9 @@ public static class OptimizerStepBenchmark
                 void Lap(string part) => lap[part] = watch.Elapsed.TotalMicroseconds - lap.Values.Sum();
                 using (torch.no_grad())
                 {
+                    optimizer.AccumulateMicroBatch();
+                    optimizer.ReduceGradients(Distributed.SingleProcess.Instance);
+                    Lap("reduce");
                     using var norm = optimizer.ClipGradients(1.0);
                     Lap("clip");
                     optimizer.Update(1e-3);
@@ -76,7 +89,7 @@ public static class OptimizerStepBenchmark
                 }
                 if (i < 2) continue;
                 times.Add(watch.Elapsed.TotalMicroseconds);
-                steps.Add(lap["clip"] + lap["update"] + lap["zero"]);
+                steps.Add(lap["reduce"] + lap["clip"] + lap["update"] + lap["zero"]);
                 foreach (var (part, t) in lap) parts[part].Add(t);
             }
             foreach (var (_, p) in named) { p.grad?.Dispose(); p.Dispose(); }

@@ -1,7 +1,8 @@
 // `rho1 plan`: bytes per rank of a training run before it starts, from the model's shapes and the run's settings, with
 // the same rules the trainer follows: fp32 weights and gradients on every rank; AdamW's two fp32 moments on every rank,
 // or 1/N of them plus 1/N of the averaged gradient with train.zero=1; bf16 copies of the matmul weights when computing
-// in bf16; the activations autograd keeps (counted per token and layer from the decoder's operations, or only the
+// in bf16; with train.zero=2 in bf16, bf16 weights and gradients on every rank and 1/N of fp32 masters, moments and
+// gradient sum (4 + 16/N bytes per parameter; in fp32 it is zero=1); the activations autograd keeps (counted per token and layer from the decoder's operations, or only the
 // block inputs plus one block's under activation checkpointing); the output layer's logits, their log-softmax and
 // gradient over every position, or over train.loss_chunk_tokens positions with the output layer's gradient workspace;
 // a tied embedding's second dense gradient; and the process's own baseline.
@@ -18,13 +19,16 @@ public sealed record PlanItem(string Component, double Bytes);
 /// <param name="Parameters">Parameter count (tied embeddings once).</param>
 /// <param name="MicroTokens">Tokens of one micro-batch on one rank.</param>
 /// <param name="LossChunk">Positions of the output layer computed at a time (train.loss_chunk_tokens resolved); 0: all.</param>
-public sealed record MemoryPlanResult(IReadOnlyList<PlanItem> Items, long Parameters, long MicroTokens, int World, bool Zero, bool Checkpointing, string Device, string Precision, long LossChunk)
+/// <param name="Zero">The ZeRO stage planned (train.zero: 0, 1 or 2).</param>
+public sealed record MemoryPlanResult(IReadOnlyList<PlanItem> Items, long Parameters, long MicroTokens, int World, int Zero, bool Checkpointing, string Device, string Precision, long LossChunk)
 {
     public double Total => Items.Sum(i => i.Bytes);
 
     /// <summary>Bytes per parameter of the static state (weights, gradients, optimizer, casts).</summary>
-    public double BytesPerParameter => Items.Where(i => i.Component is "weights (fp32)" or "gradients (fp32)" or "AdamW moments (fp32)" or "gradient shard (fp32)" or "bf16 weight copies")
-        .Sum(i => i.Bytes) / Parameters;
+    public double BytesPerParameter => Items.Where(i => StaticState.Contains(i.Component)).Sum(i => i.Bytes) / Parameters;
+
+    static readonly string[] StaticState = ["weights (fp32)", "gradients (fp32)", "weights (bf16)", "gradients (bf16)", "master weights shard (fp32)",
+        "AdamW moments (fp32)", "gradient shard (fp32)", "bf16 weight copies"];
 }
 
 public static class MemoryPlan
@@ -44,16 +48,20 @@ public static class MemoryPlan
         int s = bf16 ? 2 : 4; // bytes per value in the compute dtype
         long n = (long)(t.BatchSize / world) * t.SeqLen; // tokens of one micro-batch on one rank
         double layer = PerTokenLayer(m, bf16);
-        var items = new List<PlanItem> { new("weights (fp32)", 4.0 * p), new("gradients (fp32)", 4.0 * p) };
-        if (t.Zero == 1)
+        bool masters = t.Zero == 2 && bf16; // in fp32 the working weights are the masters: zero=2 is zero=1
+        var items = masters
+            ? new List<PlanItem> { new("weights (bf16)", 2.0 * p), new("gradients (bf16)", 2.0 * p), new("master weights shard (fp32)", 4.0 * Shard(p, world)) }
+            : new List<PlanItem> { new("weights (fp32)", 4.0 * p), new("gradients (fp32)", 4.0 * p) };
+        if (t.Zero >= 1)
         {
             items.Add(new("AdamW moments (fp32)", 8.0 * Shard(p, world)));
             items.Add(new("gradient shard (fp32)", 4.0 * Shard(p, world)));
         }
         else
             items.Add(new("AdamW moments (fp32)", 8.0 * p));
-        if (bf16) items.Add(new("bf16 weight copies", 2.0 * casts));
-        if (world > 1) items.Add(new("communication buckets", 2 * 4.0 * Math.Min(p, Distributed.GradientBuckets.DefaultElements)));
+        if (bf16 && !masters) items.Add(new("bf16 weight copies", 2.0 * casts));
+        if (world > 1 || masters) // zero=2 converts each bucket of bf16 gradients to fp32 on a communicator of one too
+            items.Add(new("communication buckets", 2 * 4.0 * Math.Min(p, Distributed.GradientBuckets.DefaultElements)));
         items.Add(t.ActivationCheckpointing
             ? new PlanItem("activations (block inputs + one block)", n * (m.Layers * 4.0 * m.Dim + layer))
             : new PlanItem("activations", n * m.Layers * layer));
@@ -72,10 +80,10 @@ public static class MemoryPlan
         }
         else // the logits in the compute dtype, their fp32 copy (bf16 only), the saved log-softmax and the gradient of the logits
             items.Add(new("logits", n * (double)m.VocabSize * (s + (bf16 ? 4 : 0) + 4 + 4)));
-        if (m.TiedEmbeddings) // the lookup's gradient and the output layer's, each a dense (V, C) fp32, meet before accumulation
-            items.Add(new("tied embedding's second gradient", 4.0 * m.VocabSize * m.Dim));
+        if (m.TiedEmbeddings) // the lookup's gradient and the output layer's, each a dense (V, C) in the weights' dtype, meet before accumulation
+            items.Add(new("tied embedding's second gradient", (masters ? 2.0 : 4.0) * m.VocabSize * m.Dim));
         items.Add(new(device == "cuda" ? "CUDA context" : "process baseline (.NET, libtorch)", device == "cuda" ? CudaBaselineBytes : CpuBaselineBytes));
-        return new MemoryPlanResult(items, p, n, world, t.Zero == 1, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32", chunk);
+        return new MemoryPlanResult(items, p, n, world, t.Zero, t.ActivationCheckpointing, device, bf16 ? "bf16" : "fp32", chunk);
     }
 
     /// <summary>Values autograd keeps per token and layer, in bytes: the block input and residual (fp32), each norm's normalised

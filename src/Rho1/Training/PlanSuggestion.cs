@@ -24,7 +24,7 @@ public static class PlanSuggestions
         for (int ranks = world; ranks <= MaxWorld && t.BatchSize % ranks == 0; ranks *= 2)
             foreach (bool checkpointing in t.ActivationCheckpointing ? [true] : new[] { false, true })
                 for (int halvings = 0; (t.BatchSize >> halvings) % ranks == 0 && t.BatchSize % (1 << halvings) == 0; halvings++)
-                    foreach (int zero in t.Zero == 1 || ranks == 1 ? [t.Zero] : new[] { 0, 1 })
+                    foreach (int zero in Enumerable.Range(t.Zero, 3 - t.Zero)) // a higher stage costs communication: the last resort
                     {
                         var c = config with { Train = t with { Zero = zero, ActivationCheckpointing = checkpointing, BatchSize = t.BatchSize >> halvings, GradAccum = t.GradAccum << halvings } };
                         var plan = MemoryPlan.Compute(c, ranks, device);
@@ -41,7 +41,7 @@ public static class PlanSuggestions
         var (a, b) = (from.Train, to.Train);
         var flags = new List<string>();
         if (ranks != world) flags.Add(Invariant($"--world {ranks}"));
-        if (b.Zero != a.Zero) flags.Add("--zero 1");
+        if (b.Zero != a.Zero) flags.Add(Invariant($"--zero {b.Zero}"));
         if (b.ActivationCheckpointing != a.ActivationCheckpointing) flags.Add("--activation-checkpointing");
         if (b.BatchSize != a.BatchSize) flags.Add(Invariant($"--set train.batch_size={b.BatchSize} --set train.grad_accum={b.GradAccum}"));
         return string.Join(" ", flags);

@@ -1,6 +1,7 @@
 // The memory plan's arithmetic: parameter counts equal the model's own for every family switch, the optimizer state is
-// divided by the world size under ZeRO-1 and nothing else is, and checkpointing and loss chunks shrink what they should;
-// the logits terms are their closed forms, whole and chunked, fp32 and bf16.
+// divided by the world size under ZeRO-1 and nothing else is, ZeRO-2 in bf16 holds 4 + 16/N bytes per parameter (and in
+// fp32 is ZeRO-1), and checkpointing and loss chunks shrink what they should; the logits terms are their closed forms,
+// whole and chunked, fp32 and bf16; Mistral-7B's continual pretraining fits 8 × 80 GB with ZeRO-2 (issue 36: <= 70 GB).
 using Rho1.Model;
 using Rho1.Training;
 using Rho1.Training.Configuration;
@@ -56,5 +57,37 @@ public class MemoryPlanTests
         var tied = MemoryPlan.Compute(config with { Model = Shape("tied") }, world: 4);
         Assert.Equal(4.0 * 300 * 32, Part(tied, "tied embedding"));                 // a second dense (V, C) fp32 gradient
         Assert.Contains("--world 3", Assert.Throws<UserErrorException>(() => MemoryPlan.Compute(config, world: 3)).Message);
+    }
+
+    [Fact]
+    public void Zero_2_keeps_bf16_weights_and_gradients_and_a_shard_of_fp32_state()
+    {
+        var config = new RunConfig { Model = Shape("untied"), Train = new TrainConfig { BatchSize = 8, SeqLen = 32, Precision = "bf16", Zero = 2 } };
+        var two = MemoryPlan.Compute(config, world: 4);
+        double Part(MemoryPlanResult r, string name) => r.Items.Where(i => i.Component == name).Sum(i => i.Bytes);
+        long p = two.Parameters, shard = (p + 3) / 4;
+        Assert.Equal(2.0 * p, Part(two, "weights (bf16)"));
+        Assert.Equal(2.0 * p, Part(two, "gradients (bf16)"));
+        Assert.Equal(4.0 * shard, Part(two, "master weights shard (fp32)"));
+        Assert.Equal(8.0 * shard, Part(two, "AdamW moments (fp32)"));
+        Assert.Equal(4.0 * shard, Part(two, "gradient shard (fp32)"));
+        Assert.Equal(0, Part(two, "bf16 weight copies") + Part(two, "weights (fp32)") + Part(two, "gradients (fp32)"));
+        Assert.Equal(4.0 + 16.0 * shard / p, two.BytesPerParameter, 9);
+        // In fp32 the working weights are the masters: the plan of ZeRO-1.
+        var fp32 = config with { Train = config.Train with { Precision = "fp32" } };
+        Assert.Equal(MemoryPlan.Compute(fp32 with { Train = fp32.Train with { Zero = 1 } }, world: 4).Items, MemoryPlan.Compute(fp32, world: 4).Items);
+    }
+
+    [Fact]
+    public void Mistral_7b_continual_pretraining_fits_8_ranks_of_80_GB_with_zero_2_and_checkpointing()
+    {
+        var mistral = new RunConfig
+        {
+            Model = new ModelConfig { VocabSize = 32000, ContextLength = 4096, Dim = 4096, Layers = 32, Heads = 32, KvHeads = 8, FfnDim = 14336, TiedEmbeddings = false },
+            Train = new TrainConfig { BatchSize = 8, SeqLen = 4096, Precision = "bf16", LossChunkTokens = 1024, ActivationCheckpointing = true, Zero = 2 },
+        };
+        var plan = MemoryPlan.Compute(mistral, world: 8, device: "cuda");
+        Assert.InRange(plan.Total / 1e9, 40, 70);
+        Assert.True(MemoryPlan.Compute(mistral with { Train = mistral.Train with { Zero = 1 } }, world: 8, device: "cuda").Total / 1e9 > 80); // ZeRO-1 does not fit
     }
 }
