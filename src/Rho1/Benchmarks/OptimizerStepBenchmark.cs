@@ -11,6 +11,7 @@ using Rho1.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Benchmarks;
 

@@ -15,6 +15,7 @@
 // Dimensions: N positions, C width, V vocabulary.
 using TorchSharp;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Model;
 

@@ -4,6 +4,7 @@
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Model;
 

@@ -6,6 +6,7 @@
 // and the same matmuls keep fp32 runs bit-identical to earlier builds.
 using TorchSharp;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Model;
 

@@ -5,6 +5,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Model;
 

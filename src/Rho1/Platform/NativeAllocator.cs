@@ -3,7 +3,7 @@
 // micro-batch's activations are faulted in afresh: measured on `small`, about half of a run's minor page faults and
 // 40% of its system time. Rho1 keeps up to TrimBytes of free heap for the next micro-batch and maps blocks of MmapBytes
 // (glibc's ceiling) and more on their own. A mapped block is faulted in page by page each time, so the large per-step
-// intermediates of a big vocabulary are kept from step to step instead (Model/TensorWorkspace, ComputeCasts.OutsideGraph,
+// intermediates of a big vocabulary are kept from step to step instead (Model/Runtime/TensorWorkspace, ComputeCasts.OutsideGraph,
 // AdamStep's blocks). Serving everything from the heap (M_MMAP_MAX=0, tried) was as fast but fragmented it: the same
 // gpt2-124m run peaked ±150 MB apart from run to run, up to 1.26× of `rho1 plan` (docs/performance.md, "Memory plan
 // against measurement").

@@ -1,5 +1,5 @@
 // The address of a contiguous tensor's first element, for the C APIs that take buffers (NCCL) and for the CPU kernels
-// written here (Model/CrossEntropyRows), read from libtorch's own data_ptr through TorchSharp's native shim.
+// written here (Model/Runtime/CrossEntropyRows), read from libtorch's own data_ptr through TorchSharp's native shim.
 // TorchSharp 0.107's typed storage accessors support neither bf16 nor fp16 (storage<BFloat16>() throws).
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;

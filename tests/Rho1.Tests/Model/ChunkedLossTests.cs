@@ -7,6 +7,7 @@
 using Rho1.Model;
 using TorchSharp;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Tests.Model;
 

@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics;
 using Rho1.Model;
 using TorchSharp;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Tests.Model;
 

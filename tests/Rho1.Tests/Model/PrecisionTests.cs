@@ -5,6 +5,7 @@ using Rho1.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Rho1.Model.Runtime;
 
 namespace Rho1.Tests.Model;
 

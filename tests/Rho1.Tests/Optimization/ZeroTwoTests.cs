@@ -128,6 +128,37 @@ public class ZeroTwoTests
     }
 
     [Fact]
+    public void A_gated_update_skips_or_applies_on_the_masters_as_fp32_AdamW_does()
+    {
+        var plainParams = Parameters();
+        using var plain = new AdamW(plainParams, 0.9, 0.95, 1e-8, 0.1, normBlock: 4);
+        bool[] apply = [true, false, true];
+        for (int step = 0; step < apply.Length; step++)
+        {
+            SetGradients(plainParams, (p, i) => Mean(p, i, step, 2, 1));
+            plain.ClipGradients(1.0);
+            plain.Update(1e-2, torch.tensor(apply[step]));
+        }
+        ThreadedWorld.Run(2, world =>
+        {
+            var (sharded, working) = Sharded(world, 20, 4);
+            using var _ = sharded;
+            for (int step = 0; step < apply.Length; step++)
+            {
+                SetGradients(working, (p, i) => Gradient(p, i, step, 0, world.Rank));
+                sharded.AccumulateMicroBatch();
+                sharded.ReduceGradients(world);
+                sharded.ClipGradients(1.0);
+                sharded.Update(1e-2, torch.tensor(apply[step]));
+                sharded.ZeroGrad();
+            }
+            Assert.Equal(2, sharded.Step);
+            for (int i = 0; i < working.Count; i++)
+                Assert.True(Same(working[i].Param, plainParams[i].Param.detach().to(ScalarType.BFloat16)), $"rank {world.Rank}: {working[i].Name} differs");
+        });
+    }
+
+    [Fact]
     public void Parts_of_a_zero_1_run_leave_the_masters_as_they_were()
     {
         // A zero=1 checkpoint has no "w" in its parts: its weights come from model.bin (the masters given at construction).

@@ -11,7 +11,7 @@ using System.Runtime.Intrinsics;
 using Rho1.Platform;
 using static TorchSharp.torch;
 
-namespace Rho1.Model;
+namespace Rho1.Model.Runtime;
 
 public static unsafe class CrossEntropyRows
 {

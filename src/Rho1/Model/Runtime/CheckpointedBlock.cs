@@ -5,8 +5,9 @@
 // then the residual stream at each block's input plus one block's internals, not every block's.
 using TorchSharp;
 using static TorchSharp.torch;
+using Rho1.Model;
 
-namespace Rho1.Model;
+namespace Rho1.Model.Runtime;
 
 public sealed class CheckpointedBlock : autograd.SingleTensorFunction<CheckpointedBlock>
 {

@@ -12,7 +12,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Rho1.Model;
+namespace Rho1.Model.Runtime;
 
 public sealed class BackwardHandles
 {

@@ -5,7 +5,7 @@
 // A buffer's contents are whatever the previous call left: callers overwrite or zero what they use.
 using static TorchSharp.torch;
 
-namespace Rho1.Model;
+namespace Rho1.Model.Runtime;
 
 public sealed class TensorWorkspace : IDisposable
 {

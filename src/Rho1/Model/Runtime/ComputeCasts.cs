@@ -7,7 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Rho1.Model;
+namespace Rho1.Model.Runtime;
 
 public sealed class ComputeCasts : IDisposable
 {
