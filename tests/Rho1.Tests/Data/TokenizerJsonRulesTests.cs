@@ -1,7 +1,7 @@
 // Every field of a tokenizer.json that changes ids is honoured or refused by name: ignore_merges (Llama 3), a
 // Unicode normal form (Qwen: NFC), non-special added tokens; byte fallback, other normalizers and pre-tokenizers,
 // stripping added tokens are refused. Real files: Qwen3's tokenizer.json must give, text by text, the ids Hugging
-// Face's own library gave (Fixtures/tokenizers, made by scripts/hf-token-ids.mjs). Documents are framed as the
+// Face's own library gave (Fixtures/tokenizers, made by scripts/fixtures/hf-token-ids.mjs). Documents are framed as the
 // model's tokenizer frames a sequence, and Qwen's separator is <|endoftext|>, not the chat <|im_end|>.
 using System.IO.Compression;
 using System.Text.Json.Nodes;

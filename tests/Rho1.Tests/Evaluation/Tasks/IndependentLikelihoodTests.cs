@@ -1,5 +1,5 @@
 // The independent check: per-choice log-likelihoods that `rho1 eval --task` writes equal those of a float64 forward
-// pass written from the Hugging Face Llama equations in plain Python (scripts/make-task-fixture.py, standard library
+// pass written from the Hugging Face Llama equations in plain Python (scripts/fixtures/make-task-fixture.py, standard library
 // only, no Rho1 code), on a tiny bf16 Llama over UTF-8 bytes; so acc and acc_norm agree item by item. Both sequence
 // starts: the harness's (nothing prepended, the default) and a training document's (the end-of-document id first).
 using System.Text.Json.Nodes;

@@ -1,6 +1,6 @@
 // The Llama family beyond Llama: Mistral (sliding window), Llama 3.1 (llama3 rope scaling, head size 8), Qwen2
 // (q/k/v biases, tied head) and Qwen3 (per-head q/k norms, explicit head_dim). Each tiny model's logits must
-// equal those scripts/make-hf-fixture.py computes in float64 from the Hugging Face equations of its class; import →
+// equal those scripts/fixtures/make-hf-fixture.py computes in float64 from the Hugging Face equations of its class; import →
 // export → import must be bit-identical and export the same class; what Rho1 cannot honour is refused by name.
 using System.Text.Json.Nodes;
 using Rho1.Model;

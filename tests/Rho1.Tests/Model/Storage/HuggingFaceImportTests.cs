@@ -1,5 +1,5 @@
 // Reading Hugging Face Llama directories: a tiny GQA, untied, rope_theta 500000 model in two bf16 shards gives the
-// logits an independent implementation computed (scripts/make-hf-fixture.py, float64 from the HF equations);
+// logits an independent implementation computed (scripts/fixtures/make-hf-fixture.py, float64 from the HF equations);
 // each kind of bad directory is one clear error (import → export → import: HuggingFaceFamilyTests).
 using System.Text.Json.Nodes;
 using Rho1.Model.Storage;
