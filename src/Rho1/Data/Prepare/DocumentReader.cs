@@ -2,7 +2,6 @@
 // at a time, so memory does not grow with the corpus (only with the largest document or row group). Malformed or
 // truncated input becomes a UserErrorException naming the file (and line). Empty documents are skipped: they would add
 // a lone EOS and nothing to learn from; null documents (a JSON null, a Parquet null) are skipped and counted.
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Serilog;
@@ -37,12 +36,7 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
             yield break;
         }
         using Stream raw = new CountingStream(File.OpenRead(file.Path), onBytesRead);
-        using Stream bytes = file.Compression switch
-        {
-            InputCompression.Gzip => new GZipStream(raw, CompressionMode.Decompress),
-            InputCompression.Zstd => new ZstdSharp.DecompressionStream(raw),
-            _ => raw,
-        };
+        using Stream bytes = Decompression.Open(raw, file.Compression);
         var documents = Decompressing(file, file.Format switch
         {
             InputFormat.Text => splitBlankLines ? Blocks(bytes) : WholeFile(bytes),

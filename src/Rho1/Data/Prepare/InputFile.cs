@@ -10,8 +10,7 @@ internal sealed record InputFile(string Path, InputFormat Format, InputCompressi
     public static (InputFormat Format, InputCompression Compression)? Detect(string path)
     {
         string name = System.IO.Path.GetFileName(path).ToLowerInvariant();
-        var compression = name.EndsWith(".gz", StringComparison.Ordinal) ? InputCompression.Gzip
-            : name.EndsWith(".zst", StringComparison.Ordinal) ? InputCompression.Zstd : InputCompression.None;
+        var compression = Decompression.Of(path);
         if (compression != InputCompression.None)
             name = name[..name.LastIndexOf('.')];
         InputFormat? format = System.IO.Path.GetExtension(name) switch

@@ -1,11 +1,11 @@
 // A task file as a list of JSON objects, one per item, whatever it was stored as: JSON Lines (plain, .gz or .zst) or
 // Parquet (top-level columns, structs and lists, as Hugging Face datasets store them). Nothing here knows what a
 // layout is; TaskLayouts recognises the items by their fields.
-using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parquet;
 using Parquet.Serialization;
+using Rho1.Data.Prepare;
 
 namespace Rho1.Evaluation.Tasks;
 
@@ -37,8 +37,7 @@ public static class TaskFile
     static List<JsonObject> ReadJsonLines(string path)
     {
         using var raw = File.OpenRead(path);
-        using Stream text = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(raw, CompressionMode.Decompress)
-            : path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase) ? new ZstdSharp.DecompressionStream(raw) : raw;
+        using Stream text = Decompression.Open(raw, Decompression.Of(path)); // the choice corpora are read with
         using var reader = new StreamReader(text);
         var items = new List<JsonObject>();
         int lineNumber = 0;
