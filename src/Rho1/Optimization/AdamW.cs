@@ -86,11 +86,11 @@ public sealed class AdamW : IOptimizer
     {
         if (_masters is null) return 0;
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        MasterWeights.ReduceMicroBatch(_world, _layout, _store, _grad);
+        MasterWeights.ReduceMicroBatch(_world, _layout, _store, _grad, ReduceType);
         return watch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>The dtype gradients travel in during the all-reduce (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes. Unsharded only.</summary>
+    /// <summary>The dtype gradients travel in (train.grad_reduce_dtype): Float32, or BFloat16 to halve the bytes; unsharded, or with train.zero=2 where the collectives sum bfloat16 (NCCL).</summary>
     public ScalarType ReduceType { get; init; } = ScalarType.Float32;
 
     /// <summary>

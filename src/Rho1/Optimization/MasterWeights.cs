@@ -61,20 +61,26 @@ internal static class MasterWeights
 
     /// <summary>
     /// Adds this micro-batch's gradient, summed over ranks, into this rank's fp32 sum <paramref name="sum"/> (local layout):
-    /// each bucket of the store's gradient converted to fp32 and reduce-scattered; then zeroes the store's gradient for the
-    /// next micro-batch.
+    /// each bucket of the store's gradient reduce-scattered, in fp32 or, where the collectives sum bfloat16 (NCCL) and
+    /// <paramref name="wire"/> asks for it, in the store's bf16 (half the bytes; the partial sums rounded to bf16); then
+    /// zeroes the store's gradient for the next micro-batch.
     /// </summary>
-    public static void ReduceMicroBatch(ICollectives world, ShardLayout layout, FlatStore store, Tensor sum)
+    public static void ReduceMicroBatch(ICollectives world, ShardLayout layout, FlatStore store, Tensor sum, ScalarType wire = ScalarType.Float32)
     {
         using var noGrad = torch.no_grad();
+        var type = WireType(world, store, wire);
         for (int b = 0; b < layout.Buckets; b++)
         {
             using var scope = torch.NewDisposeScope();
-            var input = store.PaddedGradients.narrow(0, b * layout.BucketValues, layout.BucketValues).to(ScalarType.Float32);
-            var output = torch.empty(layout.Chunk, ScalarType.Float32, sum.device);
+            var input = store.PaddedGradients.narrow(0, b * layout.BucketValues, layout.BucketValues).to(type);
+            var output = torch.empty(layout.Chunk, type, sum.device);
             world.ReduceScatterSum(input, output);
             sum.narrow(0, b * layout.Chunk, layout.Chunk).add_(output);
         }
         store.Gradients.zero_();
     }
+
+    /// <summary>What a bucket travels as: the store's own dtype when <paramref name="wire"/> is it and the collectives can sum it, else fp32.</summary>
+    public static ScalarType WireType(ICollectives world, FlatStore store, ScalarType wire) =>
+        wire == ScalarType.BFloat16 && store.Weights.dtype == ScalarType.BFloat16 && world.SumsBFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
 }

@@ -80,7 +80,9 @@ public static class StartBanner
                 world.Size, t.Zero, sharded.LocalStateElements, 3 * run.Parameters);
         if (t.GradReduceDtype == "bf16" && world.Size > 1)
             run.Log.Information("gradients averaged in bfloat16 on the wire (train.grad_reduce_dtype=bf16): {How}",
-                world.SumsBFloat16 ? "summed in bfloat16 by NCCL" : "rounded once per rank, summed in fp32");
+                t.Zero == 2 && !(world.SumsBFloat16 && t.ComputeType == TorchSharp.torch.ScalarType.BFloat16)
+                    ? "not here: train.zero=2 reduce-scatters bf16 only where the weights are bf16 and the collectives sum bfloat16 (NCCL); fp32 instead"
+                : world.SumsBFloat16 ? "summed in bfloat16 by NCCL" : "rounded once per rank, summed in fp32");
         if (run.Device.type == DeviceType.CUDA)
             run.Log.Information("TF32 for fp32 matmuls: {Tf32} (train.tf32)", t.Tf32 ? "on" : "off");
         run.Log.Information("attention kernel: {Kernel}; update skip decided {Where}", AttentionBackend.ExpectedKernel(run.Device.type, t.ComputeType, run.Config.Model.HeadDim),

@@ -24,12 +24,12 @@ public class ZeroTwoTests
     ];
 
     /// <summary>A zero=2 optimizer over bf16 copies of Parameters(), with their fp32 values as masters; the bf16 parameters.</summary>
-    static (AdamW Optimizer, List<(string Name, Parameter Param)> Working) Sharded(ICollectives world, long bucket, long normBlock)
+    static (AdamW Optimizer, List<(string Name, Parameter Param)> Working) Sharded(ICollectives world, long bucket, long normBlock, ScalarType wire = ScalarType.Float32)
     {
         var fp32 = Parameters();
         var working = fp32.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16)))).ToList();
         var masters = fp32.ToDictionary(p => p.Name, p => (Tensor)p.Param);
-        return (new AdamW(working, 0.9, 0.95, 1e-8, 0.1, shardOver: world, bucketValues: bucket, normBlock: normBlock, masters: masters), working);
+        return (new AdamW(working, 0.9, 0.95, 1e-8, 0.1, shardOver: world, bucketValues: bucket, normBlock: normBlock, masters: masters) { ReduceType = wire }, working);
     }
 
     /// <summary>Rank <paramref name="rank"/>'s gradient of parameter <paramref name="i"/> in micro-batch <paramref name="micro"/> of <paramref name="step"/>: bf16 values.</summary>
@@ -156,6 +156,32 @@ public class ZeroTwoTests
             for (int i = 0; i < working.Count; i++)
                 Assert.True(Same(working[i].Param, plainParams[i].Param.detach().to(ScalarType.BFloat16)), $"rank {world.Rank}: {working[i].Name} differs");
         });
+    }
+
+    [Fact]
+    public void With_bf16_on_the_wire_buckets_travel_as_bf16_where_the_collectives_sum_it()
+    {
+        // train.grad_reduce_dtype=bf16 over collectives that sum bfloat16 (NCCL): each bucket reduce-scattered as it lies in
+        // the store, the ranks' sum rounded to bf16, then added into the fp32 sum. Reference: fp32 AdamW fed that mean.
+        var plainParams = Parameters();
+        using var plain = new AdamW(plainParams, 0.9, 0.95, 1e-8, 0.1, normBlock: 4);
+        SetGradients(plainParams, (p, i) => Gradient(p, i, 0, 0, 0).add(Gradient(p, i, 0, 0, 1)).to(ScalarType.Float32).div_(2));
+        plain.Update(1e-2);
+        var wires = new List<ScalarType>[2];
+        ThreadedWorld.Run(2, threads =>
+        {
+            var world = new Bf16SummingWorld(threads);
+            var (sharded, working) = Sharded(world, 20, 4, ScalarType.BFloat16);
+            using var _ = sharded;
+            SetGradients(working, (p, i) => Gradient(p, i, 0, 0, world.Rank));
+            sharded.AccumulateMicroBatch();
+            sharded.ReduceGradients(world);
+            sharded.Update(1e-2);
+            wires[world.Rank] = world.ReduceScattered;
+            for (int i = 0; i < working.Count; i++)
+                Assert.True(Same(working[i].Param, plainParams[i].Param.detach().to(ScalarType.BFloat16)), $"rank {world.Rank}: {working[i].Name} differs");
+        });
+        Assert.All(wires, w => Assert.Equal(ScalarType.BFloat16, Assert.Single(w.Distinct())));
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed record TrainConfig
         ConfigRule.Require(MaxBadSteps > 0, "train.max_bad_steps", MaxBadSteps, "must be positive");
         ConfigRule.Require(Zero is 0 or 1 or 2, "train.zero", Zero, "must be 0 (no sharding), 1 (optimizer state sharded over ranks) or 2 (master weights too)");
         ConfigRule.Require(GradReduceDtype is "fp32" or "bf16", "train.grad_reduce_dtype", GradReduceDtype, "must be fp32 or bf16");
-        ConfigRule.Require(!(Zero >= 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, $"bf16 reduction is not implemented with train.zero={Zero} (its reduce-scatter is fp32)");
+        ConfigRule.Require(!(Zero == 1 && GradReduceDtype == "bf16"), "train.grad_reduce_dtype", GradReduceDtype, "bf16 reduction is not implemented with train.zero=1 (its reduce-scatter is fp32)");
         ConfigRule.Require(LossChunkTokens >= -1, "train.loss_chunk_tokens", LossChunkTokens, "must be >= -1 (-1 = auto, 0 = no chunking)");
         ConfigRule.Require(HfExport is "" or "checkpoints" || HfExportSteps().All(step => step > 0), "train.hf_export", HfExport,
             "must be empty, checkpoints, or steps separated by commas (e.g. 1000,5000)");
