@@ -31,6 +31,17 @@ internal sealed class AdamStep : IDisposable
     /// mapped and faulted in afresh every step.</summary>
     public const long BlockElements = 4L << 20;
 
+    /// <summary>256K values: 1 MB per array, a block's five arrays well within a CPU's L3 (few calls per MB, each on cached data).</summary>
+    public const long CpuBlockElements = 256L << 10;
+
+    /// <summary>
+    /// Values updated at a time on <paramref name="device"/>: on a CPU a block whose five arrays (weights, gradient, moments,
+    /// one temporary) stay in a core's cache, as a per-tensor loop over small tensors got for free (RHO1_ADAM_BLOCK overrides
+    /// it, for benchmarks); on CUDA BlockElements, where fewer, larger kernels are what counts.
+    /// </summary>
+    public static long BlockFor(Device device) => device.type == DeviceType.CUDA ? BlockElements
+        : long.TryParse(Environment.GetEnvironmentVariable("RHO1_ADAM_BLOCK"), out long b) && b > 0 ? b : CpuBlockElements;
+
     /// <summary>(start, length) of the blocks of at most <paramref name="block"/> values that cover <paramref name="n"/> values, in order.</summary>
     public static IEnumerable<(long Start, long Length)> Blocks(long n, long block = BlockElements)
     {

@@ -63,7 +63,7 @@ public sealed class AdamW : IOptimizer
         _mViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
         _vViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_v, e))];
         (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
-        (_block, _normBlock) = (BlockFor(device), normBlock);
+        (_block, _normBlock) = (AdamStep.BlockFor(device), normBlock);
     }
 
     public IEnumerable<string> DecayedNames => _store.InGivenOrder.Where(e => e.Decay).Select(e => e.Name);
@@ -129,17 +129,6 @@ public sealed class AdamW : IOptimizer
         GradientClipping.Scale(_grad, norm, maxNorm);
         return norm;
     }
-
-    /// <summary>
-    /// Values updated at a time: on a CPU a block whose five arrays (weights, gradient, moments, one temporary) stay in a
-    /// core's cache, as a per-tensor loop over small tensors got for free (RHO1_ADAM_BLOCK overrides it, for benchmarks);
-    /// on CUDA AdamStep's 4M, where fewer, larger kernels are what counts.
-    /// </summary>
-    static long BlockFor(Device device) => device.type == DeviceType.CUDA ? AdamStep.BlockElements
-        : long.TryParse(Environment.GetEnvironmentVariable("RHO1_ADAM_BLOCK"), out long b) && b > 0 ? b : CpuBlockElements;
-
-    /// <summary>256K values: 1 MB per array, a block's five arrays well within a CPU's L3 (few calls per MB, each on cached data).</summary>
-    public const long CpuBlockElements = 256L << 10;
 
     /// <summary>The owned ranges cut where decay stops (matrices first in the store): store start, local start, length, decayed.</summary>
     IEnumerable<(long Start, long Local, long Length, bool Decay)> Pieces()

@@ -52,7 +52,7 @@ public class DependencyTests
             yield return $"{from} -> console";
     }
 
-    static string RepoRoot()
+    internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Rho1.sln"))) dir = dir.Parent;
