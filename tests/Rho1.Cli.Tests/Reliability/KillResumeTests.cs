@@ -1,6 +1,7 @@
 // Kill anywhere, resume exactly: real `rho1` processes are SIGKILLed at seeded random moments and in the middle
 // of checkpoint writes, restarted with --resume auto each time, and must end bit-identical to an uninterrupted
-// run (metrics, summary, weights, optimizer state): train-ref, SLM with offline and online reference, and score.
+// run (metrics, summary, weights, optimizer state): train-ref (also with train.zero=2's bf16 weights over sharded fp32
+// masters, two micro-batches per step), SLM with offline and online reference, and score.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
@@ -50,6 +51,10 @@ public sealed class KillResumeTests(ReliabilityWorkspace w, ITestOutputHelper ou
     [Fact]
     public void Slm_with_online_reference_killed_at_random_ends_bit_identical() =>
         KilledRunEqualsUninterrupted("slm-online", "train", seed: 3, "--ref", w.Reference, "--ratio", "0.6");
+
+    [Fact]
+    public void Train_ref_with_sharded_master_weights_killed_at_random_ends_bit_identical() =>
+        KilledRunEqualsUninterrupted("zero2", "train-ref", seed: 4, "--zero", "2", "--set", "train.precision=bf16", "--set", "train.grad_accum=2");
 
     [Fact]
     public void Score_killed_at_random_ends_with_identical_bytes()

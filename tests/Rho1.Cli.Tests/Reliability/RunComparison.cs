@@ -17,10 +17,14 @@ public static class RunComparison
         Assert.Equal(File.ReadAllText(Path.Combine(expected, "config.json")), File.ReadAllText(Path.Combine(actual, "config.json")));
         Assert.Equal(Checkpoints(expected), Checkpoints(actual));
         foreach (string checkpoint in Checkpoints(expected))
-            foreach (string file in new[] { "model.bin", "optimizer.bin" })
+            foreach (string file in new[] { "model.bin", "optimizer.bin" }.Concat(Parts(expected, checkpoint)))
                 Assert.True(File.ReadAllBytes(Path.Combine(expected, checkpoint, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, checkpoint, file))),
                     $"{checkpoint}/{file} differs");
     }
+
+    /// <summary>The optimizer parts of a sharded run's checkpoint (moments, and with train.zero=2 the fp32 masters), by file name.</summary>
+    static IEnumerable<string> Parts(string run, string checkpoint) =>
+        Directory.GetFiles(Path.Combine(run, checkpoint), "optimizer-rank-*.bin").Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
 
     /// <summary>Checkpoint directories of a run, relative to it (final, checkpoints/step-N).</summary>
     public static List<string> Checkpoints(string run)
