@@ -11,8 +11,8 @@ namespace Rho1.IO;
 
 public static class TensorFile
 {
-    static readonly byte[] Magic = "RHO1TNSR"u8.ToArray();
-    const uint Version = 1;
+    internal static readonly byte[] Magic = "RHO1TNSR"u8.ToArray();
+    internal const uint Version = 1;
 
     public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors)
     {
@@ -49,29 +49,8 @@ public static class TensorFile
     public static Dictionary<string, Tensor> Load(string path)
     {
         Verify(path);
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        using var reader = new BinaryReader(stream);
-        if (!reader.ReadBytes(8).AsSpan().SequenceEqual(Magic))
-            throw new InvalidDataException($"{path}: not a Rho1 tensor file");
-        uint version = reader.ReadUInt32();
-        if (version != Version)
-            throw new InvalidDataException($"{path}: tensor file version {version}, this build reads {Version}");
-        uint count = reader.ReadUInt32();
-        for (uint i = 0; i < count; i++)
-        {
-            string name = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadUInt16()));
-            var dtype = Type(reader.ReadByte(), path);
-            var shape = new long[reader.ReadByte()];
-            for (int d = 0; d < shape.Length; d++) shape[d] = reader.ReadInt64();
-            long nbytes = reader.ReadInt64();
-            var t = torch.empty(shape, dtype);
-            if (t.bytes.Length != nbytes)
-                throw new InvalidDataException($"{path}: tensor '{name}' holds {nbytes} bytes, its shape needs {t.bytes.Length}");
-            stream.ReadExactly(t.bytes);
-            result[name] = t;
-        }
-        return result;
+        using var index = TensorFileIndex.Open(path);
+        return index.Entries.ToDictionary(e => e.Name, index.Read, StringComparer.Ordinal);
     }
 
     /// <summary>The file's trailer, the SHA-256 of everything before it, in lower-case hex (read, not recomputed: Load verifies it).</summary>
@@ -117,7 +96,7 @@ public static class TensorFile
         _ => throw new NotSupportedException($"dtype {t} cannot be stored"),
     };
 
-    static ScalarType Type(byte code, string path) => code switch
+    internal static ScalarType Type(byte code, string path) => code switch
     {
         1 => ScalarType.Float32,
         2 => ScalarType.Int64,

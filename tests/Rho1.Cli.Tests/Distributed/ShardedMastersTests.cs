@@ -2,7 +2,7 @@
 // process does within the tolerance ZeRO-1 meets in bf16 (a 4-row forward differs from an 8-row one in the last bits);
 // the checkpoint holds bf16 weights in model.bin and each rank's fp32 masters in its part; a run cut back to its step-10
 // checkpoint resumes at two ranks to the bit and at one process within the same tolerance; and what reads a checkpoint
-// (eval, export, --init) gets the fp32 masters, not model.bin's bf16 weights.
+// (eval, --init, and `rho1 export`, which streams it a tensor at a time) gets the fp32 masters, not model.bin's bf16 weights.
 using System.Text.Json.Nodes;
 using Rho1.Cli.Tests.Reliability;
 using Rho1.Model.Storage;
@@ -85,6 +85,16 @@ public sealed class ShardedMastersTests(ReliabilityWorkspace w, ITestOutputHelpe
                 apart += p.ne(p.to(torch.ScalarType.BFloat16).to(torch.ScalarType.Float32)).sum().item<long>();
             }
             Assert.True(apart > loaded.Model.named_parameters().Sum(p => p.parameter.numel()) / 2, $"only {apart} values differ from bf16: masters not applied");
+            // `rho1 export` streams the checkpoint a tensor at a time and writes the same masters.
+            string exported = w.NewRun("zero2-export");
+            Succeeds(Rho1Process.Run(["export", "--model", final, "--out", exported], TimeSpan.FromMinutes(2)), "export");
+            using var file = SafetensorsFile.Open(Path.Combine(exported, HuggingFaceExport.WeightsFile));
+            foreach (var (name, p) in loaded.Model.named_parameters())
+            {
+                using var read = torch.empty(p.shape);
+                file.ReadInto(HuggingFaceExport.Name(name), read);
+                Assert.True(read.eq(p).all().item<bool>(), $"{name}: the export is not the masters");
+            }
         }
 
         // Resumed at the same world size: the uninterrupted run to the bit; at one process: within the tolerance.

@@ -1,4 +1,5 @@
-// The tensor file format: exact round trip, and a flipped byte or a truncation is caught before use.
+// The tensor file format: exact round trip, and a flipped byte or a truncation is caught before use; the index reads any
+// tensor, or any range of one, as a whole load gives it.
 using Rho1.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,5 +53,26 @@ public class TensorFileTests : IDisposable
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length - 7)]);
         Assert.Throws<InvalidDataException>(() => TensorFile.Load(path));
+    }
+
+    [Fact]
+    public void The_index_reads_tensors_and_ranges_as_a_whole_load_gives_them()
+    {
+        string path = Sample();
+        var whole = TensorFile.Load(path);
+        using var index = TensorFileIndex.Open(path);
+        Assert.Equal(whole.Keys, index.Entries.Select(e => e.Name));
+        foreach (var e in index.Entries)
+        {
+            using var t = index.Read(e);
+            Assert.Equal(whole[e.Name].dtype, t.dtype);
+            Assert.True(t.eq(whole[e.Name]).all().item<bool>(), e.Name);
+        }
+        using var range = index.ReadRange(index["a.weight"], 5, 6); // values 5..10 of the (3, 4) tensor in row-major order
+        Assert.True(range.eq(whole["a.weight"].view(-1).narrow(0, 5, 6)).all().item<bool>());
+        using var halves = index.ReadRange(index["half"], 1, 3);
+        Assert.True(halves.eq(whole["half"].narrow(0, 1, 3)).all().item<bool>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.ReadRange(index["half"], 4, 2));
+        Assert.Throws<InvalidDataException>(() => index["missing"]);
     }
 }

@@ -20,18 +20,30 @@ public static class HuggingFaceExport
         _ => "model." + key,
     };
 
-    /// <summary>Exports the model of a checkpoint or run directory to <paramref name="outDir"/>; returns the weights file.</summary>
+    /// <summary>
+    /// Exports the model of a checkpoint or run directory to <paramref name="outDir"/>; returns the weights file. A Rho1
+    /// checkpoint is streamed one tensor at a time (CheckpointExport), its fp32 master weights taken from the optimizer
+    /// parts where train.zero=2 left them there; a Hugging Face directory is loaded and written again.
+    /// </summary>
     public static string Run(string modelPath, string outDir, bool force)
     {
         OutputDirectory.RequireWritable("--out", outDir, OutputDirectory.Kind.Export, force);
-        using var loaded = ModelLoader.Load(modelPath, CPU, precision: "fp32");
+        string dir = CheckpointSearch.Resolve(modelPath);
         string temp = AtomicDirectory.TempFor(outDir);
         try
         {
-            var tokenizer = HuggingFaceModel.IsModelDirectory(loaded.Path) && HuggingFaceModel.HasTokenizer(loaded.Path)
-                ? TokenizerFactory.HuggingFace(loaded.Path) : ModelTokenizer.TryFind(loaded.Info);
-            Write(loaded.Model, loaded.Info, temp, BeginOfSequence(modelPath, loaded.Info), tokenizer,
-                HuggingFaceModel.IsModelDirectory(loaded.Path) ? loaded.Path : null);
+            if (HuggingFaceModel.IsModelDirectory(dir))
+            {
+                using var loaded = ModelLoader.Load(dir, CPU, precision: "fp32");
+                var tokenizer = HuggingFaceModel.HasTokenizer(dir) ? TokenizerFactory.HuggingFace(dir) : ModelTokenizer.TryFind(loaded.Info);
+                Write(loaded.Model, loaded.Info, temp, BeginOfSequence(dir, loaded.Info), tokenizer, dir);
+            }
+            else
+            {
+                var info = ModelLoader.Info(dir);
+                CheckpointExport.Write(dir, info, temp);
+                WriteCompanions(info.Config.Model, info, temp, BeginOfSequence(dir, info), ModelTokenizer.TryFind(info), null);
+            }
             AtomicDirectory.Publish(temp, outDir);
         }
         catch
@@ -39,7 +51,7 @@ public static class HuggingFaceExport
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
             throw;
         }
-        return Path.Combine(outDir, "model.safetensors");
+        return Path.Combine(outDir, WeightsFile);
     }
 
     /// <summary>
@@ -59,19 +71,27 @@ public static class HuggingFaceExport
     /// </summary>
     public static void Write(Transformer model, CheckpointInfo info, string outDir, int? bosId = null, ITextTokenizer? tokenizer = null, string? sourceDir = null)
     {
-        int eosId = info.EosId;
-        var c = model.Config;
-        var config = HuggingFaceConfig.Write(c, eosId, bosId); // refuses a model its family's class cannot hold, before anything is written
+        HuggingFaceConfig.Write(model.Config, info.EosId, bosId); // refuses a model its family's class cannot hold, before anything is written
         Directory.CreateDirectory(outDir);
         var tensors = model.state_dict().Select(kv => (Name: Name(kv.Key), Tensor: kv.Value.detach().cpu())).ToList();
-        string weights = Path.Combine(outDir, "model.safetensors");
+        string weights = Path.Combine(outDir, WeightsFile);
         string tmp = weights + ".tmp";
         SafetensorsFile.Write(tmp, tensors);
         File.Move(tmp, weights, overwrite: true);
+        foreach (var (_, t) in tensors) t.Dispose();
+        WriteCompanions(model.Config, info, outDir, bosId, tokenizer, sourceDir);
+    }
+
+    /// <summary>The weights file of an export.</summary>
+    public const string WeightsFile = "model.safetensors";
+
+    /// <summary>Everything of an export but its weights: config.json, rho1.json (tokenizer identity, vocabulary, EOS, window length) and the tokenizer's files.</summary>
+    public static void WriteCompanions(ModelConfig model, CheckpointInfo info, string outDir, int? bosId, ITextTokenizer? tokenizer, string? sourceDir)
+    {
+        var config = HuggingFaceConfig.Write(model, info.EosId, bosId);
         AtomicFile.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var sidecar = new JsonObject { ["tokenizer"] = info.Tokenizer, ["vocab_size"] = info.VocabSize, ["eos_id"] = info.EosId, ["seq_len"] = info.SeqLen };
         AtomicFile.WriteAllText(Path.Combine(outDir, HuggingFaceModel.SidecarFile), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        foreach (var (_, t) in tensors) t.Dispose();
         if (tokenizer != null)
             WriteTokenizer(tokenizer, outDir, sourceDir);
     }

@@ -121,21 +121,29 @@ public sealed class SafetensorsFile : IDisposable
     /// Writes <paramref name="tensors"/> (name → CPU tensor of fp32, bf16 or fp16) as one safetensors file at
     /// <paramref name="path"/>, streaming each tensor in pieces; the header carries {"format": "pt"} as transformers expects.
     /// </summary>
-    public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors)
+    public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors) =>
+        Write(path, [.. tensors.Select(t => (t.Name, t.Tensor.dtype, t.Tensor.shape))], tensors.Select(t => t.Tensor), dispose: false);
+
+    /// <summary>
+    /// Writes tensors laid out as <paramref name="layout"/> (name, dtype, shape, in file order) whose values
+    /// <paramref name="data"/> yields one at a time in the same order, each disposed after writing when
+    /// <paramref name="dispose"/>: a file larger than memory is written holding one tensor.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<(string Name, ScalarType Dtype, long[] Shape)> layout, IEnumerable<Tensor> data, bool dispose)
     {
         var header = new System.Text.Json.Nodes.JsonObject { ["__metadata__"] = new System.Text.Json.Nodes.JsonObject { ["format"] = "pt" } };
         long offset = 0;
-        foreach (var (name, t) in tensors)
+        foreach (var (name, type, shape) in layout)
         {
-            string dtype = t.dtype switch
+            string dtype = type switch
             {
                 ScalarType.Float32 => "F32", ScalarType.BFloat16 => "BF16", ScalarType.Float16 => "F16",
-                _ => throw new ArgumentException($"tensor '{name}' has dtype {t.dtype}; safetensors export writes F32, BF16 and F16"),
+                _ => throw new ArgumentException($"tensor '{name}' has dtype {type}; safetensors export writes F32, BF16 and F16"),
             };
-            long bytes = t.numel() * t.element_size();
+            long bytes = shape.Aggregate(1L, (a, b) => a * b) * (type == ScalarType.Float32 ? 4 : 2);
             header[name] = new System.Text.Json.Nodes.JsonObject
             {
-                ["dtype"] = dtype, ["shape"] = new System.Text.Json.Nodes.JsonArray([.. t.shape.Select(d => (System.Text.Json.Nodes.JsonNode)d)]),
+                ["dtype"] = dtype, ["shape"] = new System.Text.Json.Nodes.JsonArray([.. shape.Select(d => (System.Text.Json.Nodes.JsonNode)d)]),
                 ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(offset, offset + bytes),
             };
             offset += bytes;
@@ -148,15 +156,27 @@ public sealed class SafetensorsFile : IDisposable
         stream.Write(length);
         stream.Write(headerBytes);
         for (int i = headerBytes.Length; i < padded; i++) stream.WriteByte((byte)' ');
-        foreach (var (_, t) in tensors)
+        int written = 0;
+        foreach (var t in data)
         {
-            using var flat = t.contiguous().view(-1);
-            for (long at = 0; at < flat.numel(); at += ChunkElements)
+            try
             {
-                using var piece = flat.narrow(0, at, Math.Min(ChunkElements, flat.numel() - at)).contiguous();
-                stream.Write(piece.bytes);
+                var (name, type, shape) = layout[written++];
+                if (t.dtype != type || !t.shape.SequenceEqual(shape))
+                    throw new ArgumentException($"tensor '{name}' is {t.dtype} [{string.Join(",", t.shape)}], its header says {type} [{string.Join(",", shape)}]");
+                using var flat = t.contiguous().view(-1);
+                for (long at = 0; at < flat.numel(); at += ChunkElements)
+                {
+                    using var piece = flat.narrow(0, at, Math.Min(ChunkElements, flat.numel() - at)).contiguous();
+                    stream.Write(piece.bytes);
+                }
+            }
+            finally
+            {
+                if (dispose) t.Dispose();
             }
         }
+        if (written != layout.Count) throw new ArgumentException($"{written} tensors for a header of {layout.Count}");
         stream.Flush(flushToDisk: true);
     }
 
