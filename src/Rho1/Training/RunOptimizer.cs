@@ -21,7 +21,11 @@ public static class RunOptimizer
             var fp32 = model.named_parameters().ToList();
             masters = fp32.ToDictionary(p => p.name, p => p.parameter.detach());
             model.to(t.ComputeType);
-            foreach (var (_, p) in fp32) p.Dispose(); // replaced; their storage lives on in the masters until the slice is taken
+            // Parameters the conversion replaced are freed now (their storage lives on in the masters until the slice is
+            // taken); one converted in place, if TorchSharp ever does that, is the model's and stays.
+            var kept = model.parameters().ToHashSet(ReferenceEqualityComparer.Instance);
+            foreach (var (_, p) in fp32)
+                if (!kept.Contains(p)) p.Dispose();
         }
         try
         {
