@@ -34,7 +34,7 @@ public sealed class AdamW : IOptimizer
     public long Step => _deviceStep is null ? _step : (long)_deviceStep.item<double>();
 
     /// <summary>Takes the parameters into a FlatStore (their values kept, gradients zeroed views of one buffer).</summary>
-    /// <param name="shardOver">The job whose ranks share the state (ZeRO-1); null: every value on this rank.</param>
+    /// <param name="shardOver">The job whose ranks share the state (train.zero=1 or 2); null: every value on this rank.</param>
     /// <param name="bucketValues">Values per reduce-scatter and all-gather when sharded (DDP's 25 MB of fp32 by default).</param>
     /// <param name="normBlock">Values per partial sum of the clipping norm (GradientClipping.NormBlock; smaller in tests).</param>
     /// <param name="masters">
@@ -68,7 +68,7 @@ public sealed class AdamW : IOptimizer
 
     public IEnumerable<string> DecayedNames => _store.InGivenOrder.Where(e => e.Decay).Select(e => e.Name);
 
-    /// <summary>Whether the state is sharded over ranks (train.zero=1): State() is then a collective.</summary>
+    /// <summary>Whether the state is sharded over ranks (train.zero=1 or 2): State() is then a collective.</summary>
     public bool Sharded => _layout.Sharded;
 
     /// <summary>Whether fp32 master weights are kept apart from the store, sharded (train.zero=2).</summary>
