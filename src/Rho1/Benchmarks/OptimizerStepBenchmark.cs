@@ -54,14 +54,15 @@ public static class OptimizerStepBenchmark
         foreach (int count in tensorCounts)
         {
             var named = Parameters(values, count, dev);
-            Dictionary<string, Tensor>? masters = null;
+            Tensor? masters = null;
             if (zero == 2)
             {
-                masters = named.ToDictionary(p => p.Name, p => (Tensor)p.Param);
+                masters = Optimization.AdamW.MasterSlice(named, Distributed.SingleProcess.Instance);
+                var fp32 = named;
                 named = [.. named.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16))))];
+                foreach (var (_, p) in fp32) p.Dispose();
             }
             using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1, shardOver: masters is null ? null : Distributed.SingleProcess.Instance, masters: masters);
-            foreach (var t in masters?.Values ?? Enumerable.Empty<Tensor>()) t.Dispose();
             using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
             var times = new List<double>();
             var steps = new List<double>();

@@ -38,14 +38,14 @@ public sealed class AdamW : IOptimizer
     /// <param name="bucketValues">Values per reduce-scatter and all-gather when sharded (DDP's 25 MB of fp32 by default).</param>
     /// <param name="normBlock">Values per partial sum of the clipping norm (GradientClipping.NormBlock; smaller in tests).</param>
     /// <param name="masters">
-    /// train.zero=2: the fp32 values of the parameters by name, taken before the model moved to its compute dtype (the
-    /// parameters given are then in that dtype); this rank keeps its owned slice of them. Needs <paramref name="shardOver"/>.
+    /// train.zero=2: this rank's slice of the fp32 weights (MasterSlice of the fp32 parameters, taken before the model moved
+    /// to its compute dtype; the parameters given are then in that dtype), which the optimizer adopts. Needs <paramref name="shardOver"/>.
     /// </param>
     public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double beta1, double beta2, double eps, double weightDecay,
         ICollectives? shardOver = null, long bucketValues = GradientBuckets.DefaultElements, long normBlock = GradientClipping.NormBlock,
-        IReadOnlyDictionary<string, Tensor>? masters = null)
+        Tensor? masters = null)
     {
-        if (masters != null && shardOver is null) throw new ArgumentException("master weights are sharded: give the job to shard over", nameof(masters));
+        if (masters is not null && shardOver is null) throw new ArgumentException("master weights are sharded: give the job to shard over", nameof(masters));
         ShardLayout? layout = null;
         _store = new FlatStore(parameters, length => (layout = shardOver is null ? ShardLayout.Whole(length)
             : ShardLayout.Chunked(length, shardOver.Rank, shardOver.Size, bucketValues, normBlock)).Capacity);
@@ -55,9 +55,11 @@ public sealed class AdamW : IOptimizer
         _m = torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope();
         _v = torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope();
         _grad = _layout.Sharded ? torch.zeros(_layout.LocalLength, device: device).DetachFromDisposeScope() : _store.Gradients;
-        if (masters != null)
+        if (masters is not null)
         {
-            _masters = MasterWeights.Slice(masters, _store, _layout);
+            if (masters.numel() != _layout.LocalLength || masters.dtype != ScalarType.Float32)
+                throw new ArgumentException($"a master slice of {masters.numel()} {masters.dtype} values for a layout of {_layout.LocalLength} fp32", nameof(masters));
+            _masters = masters;
             MasterWeights.Gather(_world, _layout, _masters, _store); // the working weights are the masters' casts on every rank
         }
         _mViews = _layout.Sharded ? [] : [.. _store.InGivenOrder.Select(e => FlatStore.View(_m, e))];
@@ -70,6 +72,11 @@ public sealed class AdamW : IOptimizer
 
     /// <summary>Whether the state is sharded over ranks (train.zero=1 or 2): State() is then a collective.</summary>
     public bool Sharded => _layout.Sharded;
+
+    /// <summary>train.zero=2's master slice of fp32 <paramref name="parameters"/>, for the constructor's <c>masters</c> (the same bucket and norm-block sizes).</summary>
+    public static Tensor MasterSlice(IReadOnlyList<(string Name, Parameter Param)> parameters, ICollectives shardOver,
+        long bucketValues = GradientBuckets.DefaultElements, long normBlock = GradientClipping.NormBlock) =>
+        MasterWeights.Slice(parameters, shardOver, bucketValues, normBlock);
 
     /// <summary>Whether fp32 master weights are kept apart from the store, sharded (train.zero=2).</summary>
     public bool ShardedMasters => _masters is not null;

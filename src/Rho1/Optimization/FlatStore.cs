@@ -39,7 +39,6 @@ public sealed class FlatStore : IDisposable
     public FlatStore(IEnumerable<(string Name, Parameter Param)> parameters, Func<long, long>? capacity = null)
     {
         var list = parameters.ToList();
-        var ordered = list.Where(p => p.Param.dim() >= 2).Concat(list.Where(p => p.Param.dim() < 2)).ToList();
         var device = list.Count > 0 ? list[0].Param.device : torch.CPU;
         var dtype = list.Count > 0 ? list[0].Param.dtype : ScalarType.Float32;
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
@@ -47,13 +46,8 @@ public sealed class FlatStore : IDisposable
         foreach (var (name, p) in list)
             if (p.dtype != dtype || p.device.type != device.type || p.device.index != device.index)
                 throw new ArgumentException($"parameter {name} is {p.dtype} on {p.device}; the store holds {dtype} on {device}", nameof(parameters));
-        var entries = new List<FlatEntry>(ordered.Count);
-        long offset = 0;
-        foreach (var (name, p) in ordered)
-        {
-            entries.Add(new FlatEntry(name, p, offset, p.numel(), p.dim() >= 2));
-            offset += p.numel();
-        }
+        var entries = Lay(list);
+        long offset = entries.Sum(e => e.Length);
         Entries = entries;
         var byParameter = entries.ToDictionary(e => (object)e.Param, ReferenceEqualityComparer.Instance);
         InGivenOrder = [.. list.Select(p => byParameter[p.Param])];
@@ -75,6 +69,19 @@ public sealed class FlatStore : IDisposable
             _gradViews[i] = View(Gradients, entries[i]);
             p.grad = _gradViews[i];
         }
+    }
+
+    /// <summary>Where each of <paramref name="parameters"/> goes in a store of them: matrices (decayed) first, then vectors, each group in the order given.</summary>
+    public static List<FlatEntry> Lay(IReadOnlyList<(string Name, Parameter Param)> parameters)
+    {
+        var entries = new List<FlatEntry>(parameters.Count);
+        long offset = 0;
+        foreach (var (name, p) in parameters.Where(p => p.Param.dim() >= 2).Concat(parameters.Where(p => p.Param.dim() < 2)))
+        {
+            entries.Add(new FlatEntry(name, p, offset, p.numel(), p.dim() >= 2));
+            offset += p.numel();
+        }
+        return entries;
     }
 
     /// <summary>The range of <paramref name="entry"/> in <paramref name="flat"/> (a buffer laid out as this store), in the parameter's shape.</summary>

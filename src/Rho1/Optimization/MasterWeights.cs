@@ -6,6 +6,7 @@
 // of gradient on every rank, 16/N B of masters, moments and gradient sum (Megatron-LM's distributed optimizer, 4 + 16/N).
 using Rho1.Distributed;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Rho1.Optimization;
@@ -13,20 +14,24 @@ namespace Rho1.Optimization;
 internal static class MasterWeights
 {
     /// <summary>
-    /// This rank's fp32 masters: the values it owns of <paramref name="masters"/> (whole fp32 tensors by parameter name, as
-    /// they were before the model moved to the compute dtype), at their local offsets; padding zero.
+    /// This rank's fp32 masters of <paramref name="parameters"/> (fp32, before the model moves to its compute dtype) in the
+    /// layout AdamW gives a store of them sharded over <paramref name="world"/> (same bucket and norm-block sizes), at
+    /// their local offsets, padding zero: taken before the conversion, so that the fp32 model can be freed before the
+    /// bf16 store is built.
     /// </summary>
-    public static Tensor Slice(IReadOnlyDictionary<string, Tensor> masters, FlatStore store, ShardLayout layout)
+    public static Tensor Slice(IReadOnlyList<(string Name, Parameter Param)> parameters, ICollectives world, long bucketValues, long normBlock)
     {
-        var slice = torch.zeros(layout.LocalLength, ScalarType.Float32, store.Weights.device).DetachFromDisposeScope();
+        var entries = FlatStore.Lay(parameters);
+        var layout = ShardLayout.Chunked(entries.Sum(e => e.Length), world.Rank, world.Size, bucketValues, normBlock);
+        var device = parameters.Count > 0 ? parameters[0].Param.device : torch.CPU;
+        var slice = torch.zeros(layout.LocalLength, ScalarType.Float32, device).DetachFromDisposeScope();
         using var noGrad = torch.no_grad();
-        foreach (var e in store.Entries)
+        foreach (var e in entries)
         {
-            if (!masters.TryGetValue(e.Name, out var whole))
-                throw new ArgumentException($"no master weight for parameter {e.Name}", nameof(masters));
-            if (whole.numel() != e.Length)
-                throw new ArgumentException($"master weight {e.Name} holds {whole.numel()} values, the parameter {e.Length}", nameof(masters));
-            using var flat = whole.reshape(-1);
+            if (e.Param.dtype != ScalarType.Float32)
+                throw new ArgumentException($"parameter {e.Name} is {e.Param.dtype}: masters are taken from fp32 weights", nameof(parameters));
+            using var detached = e.Param.detach();
+            using var flat = detached.reshape(-1);
             foreach (var (from, to, local) in Overlaps(e, layout))
             {
                 using var dst = slice.narrow(0, local, to - from);

@@ -27,8 +27,8 @@ public class ZeroTwoTests
     static (AdamW Optimizer, List<(string Name, Parameter Param)> Working) Sharded(ICollectives world, long bucket, long normBlock, ScalarType wire = ScalarType.Float32)
     {
         var fp32 = Parameters();
+        var masters = AdamW.MasterSlice(fp32, world, bucket, normBlock);
         var working = fp32.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16)))).ToList();
-        var masters = fp32.ToDictionary(p => p.Name, p => (Tensor)p.Param);
         return (new AdamW(working, 0.9, 0.95, 1e-8, 0.1, shardOver: world, bucketValues: bucket, normBlock: normBlock, masters: masters) { ReduceType = wire }, working);
     }
 
@@ -210,7 +210,7 @@ public class ZeroTwoTests
         long total = fp32.Sum(p => p.Param.numel());
         var world = new SimulatedRank(1, 4, chunk => torch.cat([.. Enumerable.Repeat(chunk, 4)])); // the gather at construction
         var working = fp32.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16)))).ToList();
-        using var sharded = new AdamW(working, 0.9, 0.95, 1e-8, 0.1, shardOver: world, normBlock: 1, masters: fp32.ToDictionary(p => p.Name, p => (Tensor)p.Param));
+        using var sharded = new AdamW(working, 0.9, 0.95, 1e-8, 0.1, shardOver: world, normBlock: 1, masters: AdamW.MasterSlice(fp32, world, normBlock: 1));
         Assert.Equal(4 * ((total + 3) / 4), sharded.LocalStateElements); // one bucket: masters, moments and gradient sum of a quarter
     }
 }
