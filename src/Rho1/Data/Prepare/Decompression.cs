@@ -1,5 +1,5 @@
-// The one choice of decompressor for every reader of text files, corpora (DocumentReader) and task files
-// (Evaluation/Tasks/TaskFile): by the file name's last extension, .gz or .zst, whatever its case.
+// The one choice of decompressor for every text file (TextFile: corpora and task files) and for prepare's input
+// detection (InputFile): by the file name's last extension, .gz or .zst, whatever its case.
 using System.IO.Compression;
 
 namespace Rho1.Data.Prepare;

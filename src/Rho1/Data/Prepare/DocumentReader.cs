@@ -1,7 +1,8 @@
-// Streams the documents of one input slice (a text file, plain, .gz or .zst; or a Parquet row group) as strings, one
-// at a time, so memory does not grow with the corpus (only with the largest document or row group). Malformed or
-// truncated input becomes a UserErrorException naming the file (and line). Empty documents are skipped: they would add
-// a lone EOS and nothing to learn from; null documents (a JSON null, a Parquet null) are skipped and counted.
+// Streams the documents of one input slice (a text file, plain, .gz or .zst, read through TextFile; or a Parquet row
+// group) as strings, one at a time, so memory does not grow with the corpus (only with the largest document or row
+// group). Malformed or truncated input becomes a UserErrorException naming the file (and line). Empty documents are
+// skipped: they would add a lone EOS and nothing to learn from; null documents (a JSON null, a Parquet null) are
+// skipped and counted.
 using System.Text;
 using System.Text.Json;
 using Serilog;
@@ -35,14 +36,12 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
                 onBytesRead((int)Math.Min(left, int.MaxValue));
             yield break;
         }
-        using Stream raw = new CountingStream(File.OpenRead(file.Path), onBytesRead);
-        using Stream bytes = Decompression.Open(raw, file.Compression);
-        var documents = Decompressing(file, file.Format switch
+        var documents = TextFile.Read(file.Path, bytes => file.Format switch
         {
             InputFormat.Text => splitBlankLines ? Blocks(bytes) : WholeFile(bytes),
             InputFormat.Jsonl => JsonLines(bytes, file.Path),
             _ => JsonArray(bytes, file.Path),
-        });
+        }, onBytesRead);
         long replacedBefore = _fallback.Count, chars = 0, nuls = 0;
         foreach (string document in documents)
         {
@@ -73,26 +72,6 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
         {
             if (value is null) NullsSkipped++;
             else if (value.Length > 0) yield return value;
-        }
-    }
-
-    /// <summary><paramref name="documents"/>, with a truncated or corrupt compressed stream reported as the file's, in one line.</summary>
-    static IEnumerable<string> Decompressing(InputFile file, IEnumerable<string> documents)
-    {
-        using var e = documents.GetEnumerator();
-        while (true)
-        {
-            try
-            {
-                if (!e.MoveNext())
-                    yield break;
-            }
-            catch (Exception ex) when (file.Compression != InputCompression.None && ex is not UserErrorException
-                && ex is InvalidDataException or IOException or ZstdSharp.ZstdException or EndOfStreamException)
-            {
-                throw new UserErrorException($"{file.Path}: truncated or corrupt {(file.Compression == InputCompression.Gzip ? "gzip" : "zstd")} data ({ex.Message.TrimEnd('.')})", ex);
-            }
-            yield return e.Current;
         }
     }
 
@@ -129,24 +108,8 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
     IEnumerable<string> JsonLines(Stream bytes, string path)
     {
         using var reader = Reader(bytes);
-        long number = 0;
-        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
-            JsonDocument json;
-            try
-            {
-                json = JsonDocument.Parse(line);
-            }
-            catch (JsonException e)
-            {
-                throw new UserErrorException($"{path}:{number}: malformed JSON line ({FirstSentence(e.Message)}); fix or remove the line", e);
-            }
-            using (json)
-                yield return FieldOf(json.RootElement, $"{path}:{number}");
-        }
+        foreach (string document in TextFile.JsonLines(reader, path, FieldOf))
+            yield return document;
     }
 
     IEnumerable<string> JsonArray(Stream bytes, string path)
@@ -166,7 +129,7 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
             catch (JsonException ex)
             {
                 throw new UserErrorException(
-                    $"{path}:{ex.LineNumber + 1}: not a JSON array of strings ({FirstSentence(ex.Message)})", ex);
+                    $"{path}:{ex.LineNumber + 1}: not a JSON array of strings ({TextFile.FirstSentence(ex.Message)})", ex);
             }
             yield return FieldOf(e.Current, $"{path} item {index++}");
         }
@@ -188,11 +151,5 @@ internal sealed class DocumentReader(string jsonlField, bool splitBlankLines, bo
             }
         }
         throw new UserErrorException($"{where}: no string field \"{jsonlField}\"; choose the field with --text-field");
-    }
-
-    static string FirstSentence(string message)
-    {
-        int end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message.TrimEnd('.') : message[..end];
     }
 }

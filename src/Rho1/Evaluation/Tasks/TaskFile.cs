@@ -34,31 +34,17 @@ public static class TaskFile
         return dot > 0 ? name[..dot] : name;
     }
 
-    static List<JsonObject> ReadJsonLines(string path)
+    /// <summary>One JSON object per line, read as corpora are (Data/Prepare/TextFile).</summary>
+    static List<JsonObject> ReadJsonLines(string path) =>
+        TextFile.Read(path, bytes => JsonLines(bytes, path)).ToList();
+
+    static IEnumerable<JsonObject> JsonLines(Stream bytes, string path)
     {
-        using var raw = File.OpenRead(path);
-        using Stream text = Decompression.Open(raw, Decompression.Of(path)); // the choice corpora are read with
-        using var reader = new StreamReader(text);
-        var items = new List<JsonObject>();
-        int lineNumber = 0;
-        try
-        {
-            for (string? line; (line = reader.ReadLine()) != null;)
-            {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                items.Add(JsonNode.Parse(line) as JsonObject ?? throw new UserErrorException($"{path} line {lineNumber}: not a JSON object; a task file holds one object per line"));
-            }
-        }
-        catch (JsonException e)
-        {
-            throw new UserErrorException($"{path} line {lineNumber}: not valid JSON ({e.Message.Split('.')[0]})", e);
-        }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException or EndOfStreamException)
-        {
-            throw new UserErrorException($"{path}: cannot be decompressed ({e.Message.TrimEnd('.')}); is it truncated?", e);
-        }
-        return items;
+        using var reader = new StreamReader(bytes);
+        foreach (var item in TextFile.JsonLines(reader, path, (element, where) => element.ValueKind == JsonValueKind.Object
+                     ? JsonObject.Create(element.Clone())!
+                     : throw new UserErrorException($"{where}: not a JSON object; a task file holds one object per line")))
+            yield return item;
     }
 
     static List<JsonObject> ReadParquet(string path)

@@ -2,6 +2,7 @@
 // columns (ARC's struct of lists), the Parquet file written by DuckDB, an independent writer.
 using System.IO.Compression;
 using Rho1.Evaluation.Tasks;
+using Rho1.Tests.Data;
 using Rho1.Tests.Fixtures;
 
 namespace Rho1.Tests.Evaluation.Tasks;
@@ -50,5 +51,23 @@ public class TaskFileTests
         Assert.Contains("line 2", bad.Message);
         Assert.Contains("has no items", Assert.Throws<UserErrorException>(() => TaskFile.Read(dir.File("empty.jsonl", "\n\n"))).Message);
         Assert.Contains("unknown format", Assert.Throws<UserErrorException>(() => TaskFile.Read(dir.File("t.csv", "a,b"))).Message);
+    }
+
+    [Fact]
+    public void A_task_file_is_read_as_a_corpus_is_with_the_same_refusals()
+    {
+        // One reader (Data/Prepare/TextFile) for both: a cut zstd stream and a malformed line give prepare's lines.
+        using var dir = new TempDirectory();
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 2000).Select(i => $"{{\"prompt\": \"q{i}\", \"answer\": \"a\"}}\n")));
+        string zst = dir.Combine("cut.jsonl.zst");
+        ParquetFixture.WriteZstd(zst, text, frames: 2);
+        Assert.Equal(2000, TaskFile.Read(zst).Count);
+        File.WriteAllBytes(zst, File.ReadAllBytes(zst)[..^40]);
+        Assert.StartsWith($"{zst}: truncated or corrupt zstd data", Assert.Throws<UserErrorException>(() => TaskFile.Read(zst)).Message);
+        string bad = dir.File("bad.jsonl", "{\"prompt\": \"a\"}\n\n{oops\n");
+        Assert.StartsWith($"{bad}:3: malformed JSON on line 3", Assert.Throws<UserErrorException>(() => TaskFile.Read(bad)).Message);
+        string notObject = dir.File("array.jsonl", "[1, 2]\n");
+        Assert.Equal($"{notObject}:1: not a JSON object; a task file holds one object per line",
+            Assert.Throws<UserErrorException>(() => TaskFile.Read(notObject)).Message);
     }
 }
