@@ -55,7 +55,7 @@ slug() { echo "$1" | tr -c 'a-z0-9.\n' '-' | tr -s '-'; }
 # name|flags (after --ratio); plain and hard top-k come from the sweep when there is one.
 scores="--ref-scores $out/runs/scores"
 refresh="--ref $out/runs/reference --ref-data $out/data/reference --set selection.ref_refresh_every=$refresh_every --set selection.ref_refresh_steps=10 --set selection.ref_refresh_lr=$ref_lr"
-declare -A flags=(["plain (100%)"]="$scores" ["hard top-k (the paper)"]="$scores")
+declare -A flags=(["plain (100%)"]="" ["hard top-k (the paper)"]="$scores") # plain trains every token: no scores (train refuses them there)
 declare -A ratio=(["plain (100%)"]=1.0 ["hard top-k (the paper)"]=$best)
 variants=("soft, temperature 0.2|$scores --set selection.weighting=soft --set selection.temperature=0.2")
 if [[ $benchmark == continual ]]; then

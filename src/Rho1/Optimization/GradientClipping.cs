@@ -59,19 +59,6 @@ public static class GradientClipping
         return sum.sqrt();
     }
 
-    /// <summary>
-    /// Scales <paramref name="flat"/> (every gradient, one buffer) so its L2 norm is at most <paramref name="maxNorm"/> (0: no
-    /// clipping); returns the norm before, on the device.
-    /// </summary>
-    public static Tensor ClipFlat(Tensor flat, double maxNorm, long block = NormBlock)
-    {
-        using var noGrad = torch.no_grad();
-        using var squares = BlockSquares(flat, ShardLayout.Whole(flat.numel()), block);
-        var norm = Norm(squares);
-        Scale(flat, norm, maxNorm);
-        return norm;
-    }
-
     /// <summary>Multiplies <paramref name="grads"/> by min(1, maxNorm / (norm + 1e-6)); nothing when <paramref name="maxNorm"/> is 0.</summary>
     public static void Scale(Tensor grads, Tensor norm, double maxNorm)
     {
