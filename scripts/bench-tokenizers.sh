@@ -18,5 +18,5 @@ bench="$repo/scripts/bench-tokenizers/bin/Release/net10.0/BenchTokenizers.dll"
 echo "CPU: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); $(date -u +%F)"
 for name in llama3 qwen3; do
     dotnet "$bench" "$work/$name/package/models" "$work/texts.jsonl"
-    if [[ -n "${1:-}" ]]; then dotnet "$bench" "$work/$name/package/models" "$1"; fi # (a bare [[ ]] && … ended the script with 1 under set -e)
+    if [[ -n "${1:-}" ]]; then dotnet "$bench" "$work/$name/package/models" "$1"; fi
 done
