@@ -4,7 +4,8 @@
 # 2/2, run at the same time, one tokenizer thread each) plus `merge-datasets`; and `rho1 score` of `small` on one
 # process against `mpirun -np 2`. Input MB (of the JSONL) per wall second, and tokens/s. Not a test: prints a markdown
 # table for docs/performance.md. Needs npm (DuckDB's node package, fetched once) and Open MPI's mpirun.
-# Usage: scripts/bench-corpora.sh [WORKDIR] [MEGABYTES]   (default 100 MB of text; score reads its first 2 MB)
+# Usage: scripts/bench-corpora.sh [WORKDIR] [MEGABYTES]   (default 100 MB of text; score reads its first 2 MB; at 5 MB DuckDB
+#   writes one row group, which two parts cannot share, so give 20 or more)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$(mktemp -d)}

@@ -3,6 +3,7 @@
 # gpt2 and bytes tokenizers on 1 and 2 threads, and peak RSS on a corpus and one 10x larger (memory must not
 # grow with corpus size). Not a test: it prints a Markdown table to paste into docs/performance.md.
 # Usage: scripts/bench-data.sh [WORKDIR]   (default: a temporary directory, deleted afterwards; needs ~2 GB)
+# Time: 1.5 min on 2 vCPUs (AMD EPYC, 2026-12-07).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -3,6 +3,7 @@
 # (same global batch), in fp32, and in bf16 where the CPU computes it natively (BENCH_BF16=1 forces it). Median tokens/s over the logged windows after two warm-up windows, and the
 # median gradient all-reduce time per step (allreduce_s). Prints a markdown table. Needs Open MPI's mpirun.
 # Usage: scripts/bench-dp.sh [WORKDIR] [STEPS_FP32] [STEPS_BF16]
+# Time: 2.5 min with 20 fp32 and 10 bf16 steps on 2 vCPUs (AMD EPYC, avx512_bf16, 2026-12-07).
 set -euo pipefail
 work=${1:-$(mktemp -d)}
 fp32_steps=${2:-40}

@@ -5,6 +5,7 @@
 # safetensors file, Qwen3's tokenizer. `rho1 sample --max-tokens 0` reads config, tokenizer and every weight into the
 # fp32 model; /usr/bin/time gives the peak RSS, compared with the fp32 model's size.
 # Usage: scripts/bench-load.sh [OUTDIR] (needs a Release build and python3)
+# Time: 22 s with the default 2 layers (2 vCPUs, 2026-12-07); each further layer adds its bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-$(mktemp -d)}

@@ -6,6 +6,7 @@
 # also runs that build right after this one, so that the two are compared in the same spell of a shared machine.
 # Prints a markdown table. Heavy: run it alone (two libtorch processes on 2 cores slow each other down many times).
 # Usage: scripts/bench-memory.sh [--quick] [WORKDIR]    (--quick: small only; GPT2_BATCH and GPT2_STEPS set gpt2-124m's micro-batch and steps, default 2 and 3)
+# Time: --quick 2 min (4.5 min with BASELINE_DLL) on 2 vCPUs (AMD EPYC, avx512_bf16, 2026-12-07); without --quick gpt2-124m runs too (not timed then).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

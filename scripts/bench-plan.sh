@@ -4,6 +4,7 @@
 # activation checkpointing, chunked losses, and on 2 ranks (mpirun, one thread each) with and without ZeRO-1.
 # Prints a markdown table; the target is |measured / plan − 1| <= 15%. Heavy: run it alone.
 # Usage: [ONLY=REGEX] scripts/bench-plan.sh [--quick] [WORKDIR]    (--quick: small only; ONLY: the cases whose name matches)
+# Time: --quick 1.5 min on 2 vCPUs (AMD EPYC, 2026-12-07); the full matrix (gpt2-124m too) was not timed then.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -6,6 +6,7 @@
 # the task evaluation alone (TaskResult.seconds: model loading excluded). Prints a markdown table.
 # Heavy: run it alone (two libtorch processes on 2 cores slow each other down many times).
 # Usage: scripts/bench-tasks.sh [WORKDIR]
+# Time: 9 min on 2 vCPUs (AMD EPYC, avx512_bf16, 2026-12-07).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

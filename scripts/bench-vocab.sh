@@ -5,6 +5,7 @@
 # within 80% of the bytes run of the same shape and precision. Heavy (about 20 minutes on 2 cores): run it alone.
 # Usage: scripts/bench-vocab.sh [--quick] [WORKDIR]    (--quick: small only)
 # Extra settings for every run: BENCH_SETS="--set train.loss_chunk_tokens=0" (say). Only some models: MODELS="gpt2-124m".
+# Time: --quick 2 min on 2 vCPUs (AMD EPYC, avx512_bf16, 2026-12-07); the full run about 20 min.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

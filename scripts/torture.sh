@@ -9,6 +9,7 @@
 #   -k modes, comma-separated, from train-ref,slm-offline,slm-online,score (default all)
 #   -w work directory (default: a temporary one, deleted on success)
 # Exit status 0 when every mode matched, 1 when one did not.
+# Time: 38 s with -n 2 -t 40 on 2 vCPUs (AMD EPYC, 2026-12-07); the defaults (20 kills per mode, 300 steps) were not timed then.
 set -euo pipefail
 
 kills=20 seed=1 steps=300 modes=train-ref,slm-offline,slm-online,score work="" build=1

@@ -1,6 +1,7 @@
 # Shared by the benchmark scripts (reproduce.sh, continual.sh, selection-variants.sh, reference-strength.sh;
 # sourced, not run): their arguments, the recorded rho1 wrapper, the benchmark's corpus split and the helpers that
 # read results. The caller sets $repo before sourcing.
+# Time: none of its own (sourced).
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 

@@ -1,6 +1,7 @@
 # Shared by the one-machine benchmark scripts (bench.sh, bench-memory.sh, bench-plan.sh, bench-vocab.sh, bench-tasks.sh; sourced, not
 # run): "[--quick] [WORKDIR]" into $quick and $work, GNU time required, the CLI built once into $dll, log, and the CPU's
 # name and native-bf16 flags ($cpu, $flags) that every published number names. The caller sets $repo first.
+# Time: none of its own (sourced; the build it makes takes about 30 s).
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 

@@ -4,6 +4,7 @@
 # path when Python loads it, but TorchSharp loads it by name, so they go on the library path too. One Python start,
 # skipped when both are set; a RHO1_TORCH_LIB given without a Python that imports torch leaves RHO1_TORCH_DEPS empty.
 # Returns 1, with the reason in $torch_paths_error, when there is neither.
+# Time: one Python start (sourced).
 torch_paths() {
     [ -n "${RHO1_TORCH_LIB:-}" ] && [ -n "${RHO1_TORCH_DEPS+set}" ] && return 0
     local paths

@@ -6,6 +6,7 @@
 # Usage: scripts/slurm/submit.sh GRID OUT [rho1 sweep options, e.g. --data D --eval-data H --ref-scores S]
 #   env RHO1: the rho1 command (default: rho1 on PATH); SBATCH_CELL / SBATCH_COLLECT: extra sbatch options
 #   (e.g. SBATCH_CELL="--partition=gpu --time=2-00:00:00"). Logs go to OUT.logs/. Returns at once (sbatch queues).
+# Time: seconds to submit; the array's own time on the cluster.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 GRID OUT [rho1 sweep options]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
