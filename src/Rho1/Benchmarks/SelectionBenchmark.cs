@@ -17,7 +17,7 @@ public static class SelectionBenchmark
     {
         var dev = DeviceSpec.Resolve(device);
         var generator = new Generator(7);
-        using var eight = 8.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using var eight = 8.ToScalar(); // held for the calls (HeldScalars.cs)
         var losses = torch.rand(new long[] { batchSize, seqLen }, generator: generator).to(dev).mul_(eight);
         var reference = torch.rand(new long[] { batchSize, seqLen }, generator: generator).to(dev).mul_(eight);
         var threshold = torch.tensor(0.5f).to(dev);

@@ -32,7 +32,7 @@ public static class CollectivesCheck
             if (!torch.allclose(t.to(ScalarType.Float32).cpu(), expected, rtol: 0, atol: 0))
                 problems.Add($"all-reduce ({dtype}) gave [{string.Join(", ", t.to(ScalarType.Float32).cpu().data<float>().ToArray())}], expected [{string.Join(", ", expected.data<float>().ToArray())}]");
         }
-        var gathered = world.AllGather(Times(2, 0).add_(torch.tensor((float)r)).unsqueeze(0).to(device)).cpu(); // (n, 2): row i = i
+        var gathered = world.AllGather(Times(2, 0).add_(torch.tensor((float)r), HeldScalars.One).unsqueeze(0).to(device)).cpu(); // (n, 2): row i = i
         var rows = Times(n, 1, first: 0).unsqueeze(1).expand(n, 2);
         if (!gathered.shape.SequenceEqual([n, 2]) || !torch.allclose(gathered, rows, rtol: 0, atol: 0))
             problems.Add($"all-gather gave [{string.Join(", ", gathered.data<float>().ToArray())}], expected rank i's row to hold i");
@@ -42,9 +42,9 @@ public static class CollectivesCheck
         var block = Times(2, n * (n + 1) / 2.0, first: 2 * r + 1);
         if (!torch.allclose(scattered.cpu(), block, rtol: 0, atol: 0))
             problems.Add($"reduce-scatter gave [{string.Join(", ", scattered.cpu().data<float>().ToArray())}], expected [{string.Join(", ", block.data<float>().ToArray())}]");
-        var broadcast = Times(3, 0).add_(torch.tensor(r == 0 ? 7f : -1f)).to(device);
+        var broadcast = Times(3, 0).add_(torch.tensor(r == 0 ? 7f : -1f), HeldScalars.One).to(device);
         world.Broadcast(broadcast, root: 0);
-        if (!torch.allclose(broadcast.cpu(), Times(3, 0).add_(torch.tensor(7f)), rtol: 0, atol: 0))
+        if (!torch.allclose(broadcast.cpu(), Times(3, 0).add_(torch.tensor(7f), HeldScalars.One), rtol: 0, atol: 0))
             problems.Add($"broadcast gave [{string.Join(", ", broadcast.cpu().data<float>().ToArray())}], expected rank 0's 7s");
         world.Barrier();
         return new Result(world.Backend, n, problems.Count == 0,

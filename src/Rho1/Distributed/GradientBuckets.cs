@@ -28,7 +28,7 @@ public static class GradientBuckets
         if (!flat.is_contiguous() || flat.dim() != 1) throw new InvalidOperationException("the gradient buffer must be flat and contiguous");
         if (maxElements < 1) throw new ArgumentOutOfRangeException(nameof(maxElements), "a bucket holds at least one value");
         var watch = Stopwatch.StartNew();
-        using Scalar size = world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using Scalar size = world.Size.ToScalar(); // held for the calls (HeldScalars.cs)
         for (long start = 0; start < flat.numel(); start += maxElements)
         {
             using var scope = NewDisposeScope(); // one bucket's buffers at a time

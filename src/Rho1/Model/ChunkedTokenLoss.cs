@@ -120,7 +120,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     static Tensor LogSumExpInPlace(Tensor logits)
     {
         var max = logits.amax([1], keepdim: true);           // (n, 1)
-        return logits.sub_(max).exp_().sum(1).log_().add_(max.squeeze(1));
+        return logits.sub_(max).exp_().sum(1).log_().add_(max.squeeze(1), HeldScalars.One);
     }
 
     /// <summary>The (chunk, V) logits, their fp32 copy (libtorch's path), the (V, C) fp32 gradient sum and partial products,
@@ -185,7 +185,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             {
                 long rows = Math.Min(block, vocab - row);
                 var staged = _staging.narrow(0, 0, rows).copy_(_partial.narrow(0, row, rows));
-                gradWeight.narrow(0, row, rows).add_(staged);
+                gradWeight.narrow(0, row, rows).add_(staged, HeldScalars.One);
             }
         }
 

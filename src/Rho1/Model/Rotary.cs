@@ -14,11 +14,11 @@ public sealed class Rotary : IDisposable
     public Rotary(int headDim, int maxLength, double theta, RopeScaling? scaling = null)
     {
         using var scope = torch.NewDisposeScope();
-        using Scalar zero = 0.ToScalar(), width = headDim.ToScalar(), two = 2.ToScalar(), length = maxLength.ToScalar(); // held (Model/HeldScalars.cs)
+        using Scalar zero = 0.ToScalar(), width = headDim.ToScalar(), two = 2.ToScalar(), length = maxLength.ToScalar(); // held (HeldScalars.cs)
         var inv = torch.pow(torch.tensor(theta), torch.arange(zero, width, two, dtype: ScalarType.Float64).neg().div(width)); // (HD/2)
         if (scaling != null)
             inv = torch.tensor(inv.data<double>().ToArray().Select(scaling.Apply).ToArray());
-        var angles = torch.outer(torch.arange(length, dtype: ScalarType.Float64), inv);               // (T_max, HD/2)
+        var angles = torch.outer(torch.arange(zero, length, HeldScalars.One, dtype: ScalarType.Float64), inv);               // (T_max, HD/2)
         var full = torch.cat(new[] { angles, angles }, 1);                                             // (T_max, HD)
         _cos = full.cos().to(ScalarType.Float32).DetachFromDisposeScope();
         _sin = full.sin().to(ScalarType.Float32).DetachFromDisposeScope();

@@ -140,7 +140,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         for (int i = 0; i < _layers.Count; i++)
             x = _layers[i].Prefill(x, cache[i]);
         using Scalar rowCount = b.ToScalar(), width = t.ToScalar(); // held (HeldScalars.cs)
-        using var rows = torch.arange(rowCount, device: tokens.device).mul_(width).add_(last); // (B) flat index of each row's last position
+        using var rows = torch.arange(HeldScalars.Zero, rowCount, HeldScalars.One, device: tokens.device).mul_(width).add_(last, HeldScalars.One); // (B) flat index of each row's last position
         return HeadAt(_norm.forward(x), rows).MoveToOuterDisposeScope(); // (B, V)
     }
 
@@ -169,7 +169,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         long b = tokens.shape[0];
         using var capacity = cache.Capacity.ToScalar(); // held (HeldScalars.cs)
-        var visible = torch.arange(capacity, device: tokens.device).view(1, 1, 1, -1).le(positions.view(-1, 1, 1, 1)); // (B, 1, 1, T_max)
+        var visible = torch.arange(HeldScalars.Zero, capacity, HeldScalars.One, device: tokens.device).view(1, 1, 1, -1).le(positions.view(-1, 1, 1, 1)); // (B, 1, 1, T_max)
         var x = _embedding.index_select(0, tokens).view(b, 1, Config.Dim); // (B, 1, C)
         for (int i = 0; i < _layers.Count; i++)
             x = _layers[i].Decode(x, cache[i], positions, visible);

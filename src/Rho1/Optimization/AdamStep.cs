@@ -1,6 +1,6 @@
 // One AdamW update of one tensor (or a piece of one), with its numbers held as Scalars for the whole step: TorchSharp
 // turns a bare number into a temporary Scalar that the GC may finalize while libtorch still reads it (see
-// Model/HeldScalars.cs), so every number here lives until the step's Dispose. Sharded or not, AdamW
+// HeldScalars.cs), so every number here lives until the step's Dispose. Sharded or not, AdamW
 // makes this same update of every value, so the same bits.
 using TorchSharp;
 using static TorchSharp.torch;

@@ -109,7 +109,7 @@ public sealed partial class AdamW : IOptimizer
         if (!_layout.Sharded) return GradientBuckets.AllReduceMean(world, _store.Gradients, ReduceType);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var noGrad = torch.no_grad();
-        using var size = _world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using var size = _world.Size.ToScalar(); // held for the calls (HeldScalars.cs)
         if (_masters is not null) // summed micro-batch by micro-batch (AccumulateMicroBatch): the mean is one division
         {
             if (_world.Size > 1) _grad.div_(size);

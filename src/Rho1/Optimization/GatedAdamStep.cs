@@ -1,7 +1,7 @@
 // One AdamW update gated on the device (a non-finite step skipped without a host read): the step count lives on the
 // device (fp64), and every factor of the update is a device tensor scaled by the 0/1 gate k, so a skipped update
 // (k = 0) leaves weights, moments and the count as they were. Its numbers are held as Scalars for the whole update
-// (Model/HeldScalars.cs explains why). Used by AdamW on each block of the values it owns.
+// (HeldScalars.cs explains why). Used by AdamW on each block of the values it owns.
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,7 +24,7 @@ internal sealed class GatedAdamStep : IDisposable
         _decays = weightDecay > 0;
         _apply = apply;
         var k64 = apply.to(ScalarType.Float64);
-        deviceStep.add_(k64);
+        deviceStep.add_(k64, HeldScalars.One);
         // Bias corrections from the device count; a count of 0 (nothing applied yet) only meets k = 0 below.
         var bc1 = BiasCorrection(beta1, deviceStep);
         var bc2 = BiasCorrection(beta2, deviceStep);
@@ -54,10 +54,10 @@ internal sealed class GatedAdamStep : IDisposable
         var g = torch.where(_apply, grad, _zero); // a NaN gradient must not reach the moments even times zero
         if (decay && _decays)
             p.mul_(_decayFactor);
-        m.mul_(_keepM).add_(g * _k1);
-        v.mul_(_keepV).add_(g.mul(g).mul_(_k2));
+        m.mul_(_keepM).add_(g * _k1, HeldScalars.One);
+        v.mul_(_keepV).add_(g.mul(g).mul_(_k2), HeldScalars.One);
         var denom = v.sqrt().mul_(_invSqrtBc2).add_(_eps, _one);
-        p.add_(m.div(denom).mul_(_stepSize));
+        p.add_(m.div(denom).mul_(_stepSize), HeldScalars.One);
         foreach (var t in new[] { p, grad, m, v }) t.Dispose(); // views made for this block
     }
 

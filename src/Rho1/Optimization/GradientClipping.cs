@@ -42,12 +42,15 @@ public static class GradientClipping
         return partials;
     }
 
+    // The exponent held for the process: TorchSharp's square() is pow with a temporary Scalar (see HeldScalars.cs).
+    static readonly Scalar Two = 2.ToScalar();
+
     /// <summary>Σ x² of each row of <paramref name="rows"/> into <paramref name="into"/>; every block is reduced as a row, the tail too.</summary>
     static void RowSquares(Tensor rows, Tensor into)
     {
         using (rows)
         using (into)
-        using (var squares = rows.square())
+        using (var squares = rows.pow(Two))
         using (var sums = squares.sum(1))
             into.copy_(sums);
     }
@@ -64,7 +67,7 @@ public static class GradientClipping
     {
         if (maxNorm <= 0) return;
         using var scope = torch.NewDisposeScope();
-        using Scalar eps = 1e-6.ToScalar(), one = 1.0.ToScalar(), limit = maxNorm.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using Scalar eps = 1e-6.ToScalar(), one = 1.0.ToScalar(), limit = maxNorm.ToScalar(); // held for the calls (HeldScalars.cs)
         var denominator = norm.add(eps, one);
         grads.mul_(torch.full_like(denominator, limit).div_(denominator).clamp_max_(one));
     }

@@ -80,7 +80,7 @@ internal static class MasterWeights
             var input = store.PaddedGradients.narrow(0, b * layout.BucketValues, layout.BucketValues).to(type);
             var output = torch.empty(layout.Chunk, type, sum.device);
             world.ReduceScatterSum(input, output);
-            sum.narrow(0, b * layout.Chunk, layout.Chunk).add_(output);
+            sum.narrow(0, b * layout.Chunk, layout.Chunk).add_(output, HeldScalars.One);
         }
         store.Gradients.zero_();
     }

@@ -7,11 +7,13 @@ namespace Rho1.Selection;
 
 public static class RunningThreshold
 {
+    static readonly Scalar One = 1.ToScalar(); // add_'s alpha, held for the process (see HeldScalars.cs)
+
     /// <summary>momentum·threshold + (1 − momentum)·cutoff, with <paramref name="momentum"/> in [0, 1).</summary>
     public static Tensor Next(Tensor threshold, Tensor cutoff, double momentum)
     {
-        using Scalar keep = momentum.ToScalar(), take = (1 - momentum).ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using Scalar keep = momentum.ToScalar(), take = (1 - momentum).ToScalar(); // held for the calls (HeldScalars.cs)
         using var taken = cutoff.mul(take);
-        return threshold.mul(keep).add_(taken);
+        return threshold.mul(keep).add_(taken, One);
     }
 }

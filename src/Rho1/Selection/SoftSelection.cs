@@ -15,7 +15,7 @@ public static class SoftSelection
     {
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be positive");
         using var scope = NewDisposeScope();
-        using Scalar floor = 1e-6.ToScalar(), t = temperature.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using Scalar floor = 1e-6.ToScalar(), t = temperature.ToScalar(); // held for the calls (HeldScalars.cs)
         var width = scores.std().clamp_min(floor).mul(t);
         return ((scores - cutoff) / width).sigmoid().MoveToOuterDisposeScope();
     }

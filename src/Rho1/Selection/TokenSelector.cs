@@ -1,12 +1,15 @@
 // The Rho-1 selection math as pure functions of score tensors: which tokens of a (B, T) batch receive
 // gradient. No models, files or devices beyond the tensors given. Higher score = more worth training on.
 // Ties are broken by position (earlier token first), so the result is deterministic and testable.
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rho1.Selection;
 
 public static class TokenSelector
 {
+    static readonly Scalar One = 1.0.ToScalar(); // a mask's fill and a count's floor, held for the process (see HeldScalars.cs)
+
     /// <summary>Tokens kept out of <paramref name="n"/> at ratio k: ceil(k·n), at least 1 and at most n.</summary>
     public static long KeepCount(long n, double ratio)
     {
@@ -31,7 +34,7 @@ public static class TokenSelector
         var flat = scores.reshape(-1);
         long keep = KeepCount(flat.shape[0], ratio);
         var order = flat.sort(dim: 0, descending: true, stable: true).Indices;
-        var mask = zeros_like(flat).index_fill_(0, order.narrow(0, 0, keep), Model.HeldScalars.OneDouble);
+        var mask = zeros_like(flat).index_fill_(0, order.narrow(0, 0, keep), One);
         return mask.view(scores.shape).MoveToOuterDisposeScope();
     }
 
@@ -61,5 +64,5 @@ public static class TokenSelector
 
     /// <summary>Mean of <paramref name="losses"/> over the masked tokens, normalised by the number kept (not by B·T).</summary>
     public static Tensor MaskedMean(Tensor losses, Tensor mask) =>
-        (losses * mask).sum() / mask.sum().clamp_min(Model.HeldScalars.OneDouble);
+        (losses * mask).sum() / mask.sum().clamp_min(One);
 }

@@ -85,7 +85,7 @@ public sealed class Trainer
         var batches = Enumerable.Range(0, t.GradAccum).Select(_ => run.Loader.Next()).ToList();
         if (t.GradAccum > 1 && run.Objective.RanksWholeStep(run.Progress.Step))
             PrepareStep(run, batches);
-        using var accum = t.GradAccum.ToScalar(); // held for the step's calls (Model/HeldScalars.cs)
+        using var accum = t.GradAccum.ToScalar(); // held for the step's calls (HeldScalars.cs)
         for (int micro = 0; micro < t.GradAccum; micro++)
         {
             // Nothing of a micro-batch outlives its backward but the step's statistics: survivors scattered among
@@ -99,7 +99,7 @@ public sealed class Trainer
             run.Model.ReleaseBackwardHandles();
             run.Progress.AllReduceSeconds += run.Optimizer.AccumulateMicroBatch(); // train.zero=2: into the fp32 sums
             using (torch.no_grad())
-                meanLoss.add_(tokenLosses.detach().mean().div_(accum));
+                meanLoss.add_(tokenLosses.detach().mean().div_(accum), HeldScalars.One);
             if (last)
                 stats = output.Stats.ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
         }
@@ -109,13 +109,13 @@ public sealed class Trainer
         if (run.World is not SingleProcess)
         {
             run.World.AllReduceSum(meanLoss); // every rank then takes the same skip decision
-            using var ranks = run.World.Size.ToScalar(); // held for the call (Model/HeldScalars.cs)
+            using var ranks = run.World.Size.ToScalar(); // held for the call (HeldScalars.cs)
             meanLoss.div_(ranks);
         }
         var gradNorm = run.Optimizer.ClipGradients(t.GradClip);
         // A non-finite loss or gradient must skip the update before it lands: decided on the device (CUDA), or by
         // one host read (CPU, where it costs nothing).
-        var finite = torch.isfinite(meanLoss + gradNorm).all();
+        var finite = torch.isfinite(meanLoss.add(gradNorm, HeldScalars.One)).all();
         if (run.DeviceSideSkip)
             GatedUpdate(run, lr, finite);
         else if (finite.item<bool>())
@@ -148,7 +148,7 @@ public sealed class Trainer
         run.Progress.BadRunOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
         run.Progress.SkippedOnDevice ??= torch.zeros(Array.Empty<long>(), ScalarType.Int64, run.Device).DetachFromDisposeScope();
         run.Progress.BadRunOnDevice.add_(HeldScalars.One).mul_(bad); // consecutive count: reset by a good step
-        run.Progress.SkippedOnDevice.add_(bad);
+        run.Progress.SkippedOnDevice.add_(bad, HeldScalars.One);
     }
 
     /// <summary>Device-side skip: at a log step, the faults since the last one are read, reported and checked against max_bad_steps.</summary>

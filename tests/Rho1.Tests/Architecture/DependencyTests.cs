@@ -26,7 +26,7 @@ public class DependencyTests
     };
 
     static readonly Regex Reference = new(@"(?<![\w.])(?:using\s+(?:static\s+)?)?Rho1((?:\.[A-Z]\w*)*)", RegexOptions.Compiled);
-    static readonly Regex RootTypes = new(@"\b(UserErrorException|ConfigRule)\b", RegexOptions.Compiled);
+    static readonly Regex RootTypes = new(@"\b(UserErrorException|ConfigRule|HeldScalars)\b", RegexOptions.Compiled);
 
     /// <summary>The folders a file's text refers to (root for the root namespace's types), with comments removed.</summary>
     public static IReadOnlySet<string> Targets(string text, IReadOnlySet<string> folders)

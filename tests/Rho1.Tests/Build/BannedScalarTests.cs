@@ -60,4 +60,30 @@ public class BannedScalarTests
             """);
         Assert.True(held.Exit == 0, held.Output);
     }
+
+    // TorchSharp calls that make a Scalar of their own: left for the finalizer, each held native memory until a .NET
+    // collection, which fragmented the heap by ~10 MB per micro-batch on `small` (docs/performance.md).
+    [Fact]
+    public void A_call_that_makes_its_own_Scalar_fails_the_build_and_its_held_form_passes()
+    {
+        var (exit, output) = Build("""
+                public static Tensor Sum(Tensor a, Tensor b) => a + b;
+                public static Tensor Add(Tensor a, Tensor b) => a.add(b);
+                public static Tensor AddInPlace(Tensor a, Tensor b) => a.add_(b);
+                public static Tensor Square(Tensor a) => a.square();
+                public static Tensor Range(Scalar stop) => torch.arange(stop);
+            """);
+        Assert.NotEqual(0, exit);
+        for (int line = 5; line <= 9; line++)
+            Assert.Contains($"Sample.cs({line},", output);
+
+        var held = Build("""
+                static readonly Scalar Zero = 0.ToScalar(), One = 1.ToScalar(), Two = 2.ToScalar();
+                public static Tensor Sum(Tensor a, Tensor b) => a.add(b, One);
+                public static Tensor AddInPlace(Tensor a, Tensor b) => a.add_(b, One);
+                public static Tensor Square(Tensor a) => a.pow(Two);
+                public static Tensor Range(Scalar stop) => torch.arange(Zero, stop, One);
+            """);
+        Assert.True(held.Exit == 0, held.Output);
+    }
 }

@@ -125,7 +125,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
         var mask = Weights(scores, RatioAt(step));
         if (withStats)
             SelectionStats(stats, losses, mask);
-        using var ranks = _world.Size.ToScalar(); // held for the calls (Model/HeldScalars.cs)
+        using var ranks = _world.Size.ToScalar(); // held for the calls (HeldScalars.cs)
         var loss = _world.Size == 1 ? TokenSelector.MaskedMean(tokenLosses, mask)
             : ((tokenLosses * Own(mask)).sum() / mask.sum().clamp_min(HeldScalars.OneDouble)).mul(ranks); // the ranks' gradients are averaged
         return new ObjectiveOutput(loss, stats);
@@ -147,7 +147,7 @@ public sealed class SelectiveObjective : ITrainingObjective, IDisposable
     ObjectiveOutput ReducePrepared(StepSelection p, Tensor tokenLosses, int micro, bool withStats)
     {
         var mask = p.MicroMasks[micro];
-        using var share = (p.MicroMasks.Length * _world.Size).ToScalar(); // held for the call (Model/HeldScalars.cs)
+        using var share = (p.MicroMasks.Length * _world.Size).ToScalar(); // held for the call (HeldScalars.cs)
         var loss = ((tokenLosses * mask).sum() / p.Mask.sum().clamp_min(HeldScalars.OneDouble)).mul(share);
         var stats = new Dictionary<string, Tensor>();
         if (withStats)

@@ -5,15 +5,21 @@
 // other number is held by its caller (x.ToScalar() in a using). src/BannedSymbols.txt makes a bare number a build error.
 using TorchSharp;
 
-namespace Rho1.Model;
+namespace Rho1;
 
 internal static class HeldScalars
 {
-    /// <summary>1, the alpha of a plain addition.</summary>
+    /// <summary>0, the start of a range (TorchSharp's arange(stop) makes a temporary 0 and 1).</summary>
+    public static readonly Scalar Zero = 0.ToScalar();
+
+    /// <summary>1, the alpha of a plain addition and the step of a range.</summary>
     public static readonly Scalar One = 1.ToScalar();
 
     /// <summary>1.0 (a double): the floor of a count that divides (clamp_min), a mask's fill.</summary>
     public static readonly Scalar OneDouble = 1.0.ToScalar();
+
+    /// <summary>2, a square's exponent (TorchSharp's square() is pow with a temporary 2).</summary>
+    public static readonly Scalar Two = 2.ToScalar();
 
     /// <summary>0.5: a soft weight's "selected".</summary>
     public static readonly Scalar Half = 0.5.ToScalar();
