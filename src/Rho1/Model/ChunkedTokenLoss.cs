@@ -38,7 +38,9 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     /// <param name="chunk">Positions per chunk.</param>
     /// <param name="fusedRows">Use CrossEntropyRows where it applies (a CPU tensor); false: libtorch's ops everywhere (tests compare the two).</param>
     /// <param name="compute">The weight's cast to the compute dtype, without gradient, for the matmuls; null: the weight itself. The gradient
-    /// is summed in fp32 and handed to the weight as such, so a bf16 run makes no bf16 (V, C) gradient and no cast back.</param>
+    /// is summed in fp32 and handed to the weight as such, so a bf16 run makes no bf16 (V, C) gradient and no cast back. It may have
+    /// more rows than the weight, zeros (the vocabulary padded for the matmuls, ComputeCasts.OutsideGraph): their logits never
+    /// count and their columns of the logits' gradient are zero.</param>
     /// <param name="handles">Where the backward's handles go (the model's: BackwardHandles says why); null: the caller's scope.</param>
     /// <param name="workspace">Buffers kept across calls (the model's); null: allocated for this call and freed after it.</param>
     public static Tensor Of(Tensor hidden, Tensor weight, Tensor targets, long chunk, bool fusedRows = true, Tensor? compute = null, BackwardHandles? handles = null,
@@ -49,28 +51,30 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     {
         var (hidden, master, chunk, fusedRows, weight) = ((Tensor)vars[0], (Tensor)vars[1], (long)vars[3], (bool)vars[4], (Tensor)vars[5]);
         var targets = ((Tensor)vars[2]).to(ScalarType.Int64).contiguous();
-        long n = hidden.shape[0];
+        long n = hidden.shape[0], vocab = master.shape[0];
+        if (weight.shape[0] < vocab) throw new ArgumentException($"the compute weight has {weight.shape[0]} rows, fewer than the vocabulary's {vocab}");
         var losses = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device);
         var logSumExp = torch.empty(n, dtype: ScalarType.Float32, device: hidden.device); // (N), kept for backward
-        using (var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: false, fusedRows, (TensorWorkspace?)vars[7]))
+        using (var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, vocab, backward: false, fusedRows, (TensorWorkspace?)vars[7]))
             for (long start = 0; start < n; start += chunk)
             {
                 using var scope = torch.NewDisposeScope();
                 long rows = Math.Min(chunk, n - start);
-                var logits = buffers.Logits(hidden.narrow(0, start, rows), weight);                       // (n, V) compute dtype
+                var logits = buffers.Logits(hidden.narrow(0, start, rows), weight);                       // (n, V) compute dtype (padded: its first V columns)
                 var (target, lse, loss) = (targets.narrow(0, start, rows), logSumExp.narrow(0, start, rows), losses.narrow(0, start, rows));
                 if (buffers.Fused)
                 {
                     CrossEntropyRows.Forward(logits, target, lse, loss);
                     continue;
                 }
-                var logits32 = buffers.InFloat32(logits);                                                   // (n, V) fp32
+                var logits32 = buffers.Real(buffers.InFloat32(logits));                                     // (n, V) fp32
                 var targetLogit = logits32.gather(1, target.unsqueeze(1));                                  // (n, 1)
                 lse.copy_(LogSumExpInPlace(logits32));
                 loss.copy_(lse - targetLogit.squeeze(1));
             }
         ctx.save_for_backward([hidden, targets, logSumExp, weight]);
-        ctx.save_data("dtype", master.dtype); // the gradient's: only the weight's dtype is needed of it
+        ctx.save_data("dtype", master.dtype); // the gradient's: only the weight's dtype and rows are needed of it
+        ctx.save_data("vocab", vocab);
         ctx.save_data("chunk", chunk);
         ctx.save_data("fused", fusedRows);
         ctx.save_data("handles", vars[6]);
@@ -85,9 +89,9 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
     {
         var saved = ctx.get_saved_variables();
         var (hidden, targets, logSumExp, weight) = (saved[0], saved[1], saved[2], saved[3]);
-        long chunk = (long)ctx.get_data("chunk"), n = hidden.shape[0];
+        long chunk = (long)ctx.get_data("chunk"), n = hidden.shape[0], vocab = (long)ctx.get_data("vocab");
         var gradHidden = torch.empty_like(hidden);                                                      // (N, C) fp32
-        using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, backward: true, (bool)ctx.get_data("fused"), (TensorWorkspace?)ctx.get_data("workspace"));
+        using var buffers = new ChunkBuffers(Math.Min(chunk, n), weight, vocab, backward: true, (bool)ctx.get_data("fused"), (TensorWorkspace?)ctx.get_data("workspace"));
         var gradWeight = buffers.GradientSum();                                                          // (V, C), summed in fp32
         using var minusOne = torch.tensor(-1.0f, device: weight.device);
         using var grad = gradOutput.to(ScalarType.Float32).contiguous();                                // (N)
@@ -105,12 +109,14 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
             }
             else
             {
-                var probs = buffers.InFloat32(buffers.Logits(x, weight)).sub_(lse.unsqueeze(1)).exp_();   // (n, V) fp32 softmax
+                var all = buffers.InFloat32(buffers.Logits(x, weight));                                     // (n, V) fp32, or (n, V_padded)
+                var probs = buffers.Real(all).sub_(lse.unsqueeze(1)).exp_();                                 // (n, V) fp32 softmax
                 probs.scatter_add_(1, target.unsqueeze(1), minusOne.expand(rows, 1));                      // softmax − one-hot
                 probs.mul_(g.unsqueeze(1));
-                dLogits = buffers.InComputeType(probs);
+                buffers.ZeroPadding(all);                                                                  // padding logits never count
+                dLogits = buffers.InComputeType(all);
             }
-            gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C)
+            gradHidden.narrow(0, start, rows).copy_(dLogits.matmul(weight));                               // (n, C); padded rows add zeros
             buffers.AccumulateWeightGradient(gradWeight, dLogits, x);                                      // (V, C)
         }
         return [gradHidden, gradWeight.to((ScalarType)ctx.get_data("dtype")), null!, null!, null!, null!, null!, null!];
@@ -137,26 +143,36 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         readonly TensorWorkspace _workspace;
         readonly bool _ownsWorkspace;
         readonly Tensor _weight;
+        readonly long _vocab;        // V: the weight's rows past it, if any, are padding
 
-        public ChunkBuffers(long chunk, Tensor weight, bool backward, bool fusedRows, TensorWorkspace? workspace)
+        public ChunkBuffers(long chunk, Tensor weight, long vocab, bool backward, bool fusedRows, TensorWorkspace? workspace)
         {
-            (_workspace, _ownsWorkspace, _weight) = (workspace ?? new TensorWorkspace(), workspace is null, weight);
-            long vocab = weight.shape[0], width = weight.shape[1];
-            _logits = _workspace.Get("loss.logits", [chunk, vocab], weight.dtype, weight.device);
-            Fused = fusedRows && CrossEntropyRows.Supports(_logits);
+            (_workspace, _ownsWorkspace, _weight, _vocab) = (workspace ?? new TensorWorkspace(), workspace is null, weight, vocab);
+            long padded = weight.shape[0], width = weight.shape[1];
+            _logits = _workspace.Get("loss.logits", [chunk, padded], weight.dtype, weight.device);
+            Fused = fusedRows && padded == vocab && CrossEntropyRows.Supports(_logits); // CrossEntropyRows reads whole rows
             if (weight.dtype == ScalarType.Float32)
                 return;
             if (!Fused)
-                _logits32 = _workspace.Get("loss.logits32", [chunk, vocab], ScalarType.Float32, weight.device);
+                _logits32 = _workspace.Get("loss.logits32", [chunk, padded], ScalarType.Float32, weight.device);
             if (backward)
             {
-                _partial = _workspace.Get("loss.partial", [vocab, width], weight.dtype, weight.device);
+                _partial = _workspace.Get("loss.partial", [padded, width], weight.dtype, weight.device);
                 _staging = _workspace.Get("loss.staging", [Math.Clamp(StagingBytes / (4 * width), 1, vocab), width], ScalarType.Float32, weight.device);
             }
         }
 
         /// <summary>The output layer's gradient (V, C) fp32, zeroed: a new handle, so that autograd may keep or dispose it.</summary>
-        public Tensor GradientSum() => _workspace.Get("loss.grad_weight", [.. _weight.shape], ScalarType.Float32, _weight.device).zero_();
+        public Tensor GradientSum() => _workspace.Get("loss.grad_weight", [_vocab, _weight.shape[1]], ScalarType.Float32, _weight.device).zero_();
+
+        /// <summary>The first V columns of (n, V_padded) values: the vocabulary's, without the padding.</summary>
+        public Tensor Real(Tensor values) => values.shape[1] == _vocab ? values : values.narrow(1, 0, _vocab);
+
+        /// <summary>Zeroes the padding columns of (n, V_padded) values.</summary>
+        public void ZeroPadding(Tensor values)
+        {
+            if (values.shape[1] > _vocab) values.narrow(1, _vocab, values.shape[1] - _vocab).zero_();
+        }
 
         /// <summary>The row work runs in CrossEntropyRows on the logits in their own dtype (CPU).</summary>
         public bool Fused { get; }
@@ -176,7 +192,7 @@ public sealed class ChunkedTokenLoss : autograd.SingleTensorFunction<ChunkedToke
         {
             if (_partial is null || _staging is null)
             {
-                gradWeight.addmm_(dLogits.t(), x, 1f, 1f);
+                gradWeight.addmm_(Real(dLogits).t(), x, 1f, 1f);
                 return;
             }
             _partial.addmm_(dLogits.t(), x, 0f, 1f);

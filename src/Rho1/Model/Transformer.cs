@@ -76,6 +76,14 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     /// </summary>
     public long LossChunkTokens { get; set; } = -1;
 
+    /// <summary>
+    /// Rows of the chunked loss's output-layer cast are padded with zeros to a multiple of this (1: none), so that the head's
+    /// matmuls see a vocabulary that tensor-core kernels tile (50,257 → 50,304 at 128, llm.c's padding); padding logits never
+    /// count, and weights, checkpoints and exports keep the real vocabulary. Only where that cast exists (a compute dtype
+    /// other than the weight's); the training run sets 128 on CUDA.
+    /// </summary>
+    public long VocabularyPadding { get; set; } = 1;
+
     /// <summary>Recompute each decoder block's activations in backward instead of keeping them (train.activation_checkpointing).</summary>
     public bool ActivationCheckpointing { get; set; }
 
@@ -193,7 +201,7 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         if (chunk > 0)
         {
             // the gradient goes to the fp32 weight directly; the matmuls use its cast
-            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: _casts.OutsideGraph(OutputMaster), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
+            losses = ChunkedTokenLoss.Of(Hidden(tokens).reshape(b * t, Config.Dim), OutputMaster, targets.reshape(-1), chunk, compute: _casts.OutsideGraph(OutputMaster, VocabularyPadding), handles: _backwardHandles, workspace: _lossWorkspace); // (B·T)
         }
         else
         {

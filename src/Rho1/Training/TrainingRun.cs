@@ -154,6 +154,7 @@ public sealed class TrainingRun : IDisposable
         model.to(device);
         model.ComputeType = t.ComputeType;
         model.LossChunkTokens = t.LossChunkTokens;
+        model.VocabularyPadding = device.type == DeviceType.CUDA ? 128 : 1; // tensor-core tiles (docs/performance.md, "The head's vocabulary padded")
         model.ActivationCheckpointing = t.ActivationCheckpointing;
         // Weights first (the optimizer's masters are taken from them), then the optimizer, then its state.
         if (initFrom != null && resumed is null)

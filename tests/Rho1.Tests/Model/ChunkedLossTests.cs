@@ -93,6 +93,60 @@ public class ChunkedLossTests
         Assert.Contains(fused.Weight, v => v != 0);
     }
 
+    /// <summary>As Direct, through a compute weight whose rows are padded with zeros to <paramref name="rows"/> (ComputeCasts.OutsideGraph).</summary>
+    static (float[] Losses, float[] Hidden, float[] Weight) Padded(ScalarType compute, bool fusedRows, long rows)
+    {
+        var g = new Generator(21);
+        var hidden = torch.randn([45, 24], generator: g).requires_grad_(true);
+        var master = (torch.randn([331, 24], generator: g) * 0.3).requires_grad_(true);
+        var targets = torch.randint(0, 331, [45], generator: g);
+        var weights = torch.rand([45], generator: g);
+        var padded = torch.zeros([rows, 24], compute);
+        using (torch.no_grad()) padded.narrow(0, 0, 331).copy_(master);
+        var losses = ChunkedTokenLoss.Of(hidden, master, targets, 8, fusedRows, compute: padded);
+        (losses * weights).sum().backward();
+        Assert.Equal([331L, 24L], master.grad!.shape); // the real vocabulary's gradient, no padding rows
+        return (losses.detach().data<float>().ToArray(), hidden.grad!.data<float>().ToArray(), master.grad!.data<float>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, true, 1e-6)]
+    [InlineData(ScalarType.Float32, false, 1e-6)]
+    [InlineData(ScalarType.BFloat16, false, 1e-2)] // products of other shapes: bf16 rounding apart
+    public void A_vocabulary_padded_for_the_matmuls_gives_the_losses_and_gradients_of_the_real_one(ScalarType compute, bool fusedRows, double tolerance)
+    {
+        var real = Direct(compute, fusedRows: false);
+        var padded = Padded(compute, fusedRows, 384); // 331 → 3 × 128
+        Assert.True(Largest(real.Losses, padded.Losses) <= tolerance, $"losses differ by {Largest(real.Losses, padded.Losses):E2}");
+        Assert.True(Scaled(real.Hidden, padded.Hidden) <= tolerance, $"hidden gradients differ by {Scaled(real.Hidden, padded.Hidden):E2} of their largest");
+        Assert.True(Scaled(real.Weight, padded.Weight) <= tolerance, $"weight gradients differ by {Scaled(real.Weight, padded.Weight):E2} of their largest");
+        // a padding logit that counted would add exp(0) = 1 per padding row to every position's partition function
+        var unpadded = Direct(ScalarType.Float32, fusedRows: false);
+        Assert.True(Largest(unpadded.Losses, padded.Losses) <= (compute == ScalarType.Float32 ? 1e-6 : 5e-2));
+    }
+
+    [Fact]
+    public void A_bf16_model_with_a_padded_head_trains_like_one_without()
+    {
+        (float[] Losses, float[] Embedding) Run(long padding)
+        {
+            using var model = new Transformer(Config with { TiedEmbeddings = false }, seed: 3)
+                { LossChunkTokens = 16, ComputeType = ScalarType.BFloat16, VocabularyPadding = padding };
+            var g = new Generator(5);
+            var tokens = torch.randint(0, Config.VocabSize, [3, 20], generator: g);
+            var targets = torch.randint(0, Config.VocabSize, [3, 20], generator: g);
+            var losses = model.TokenLosses(tokens, targets);
+            losses.sum().backward();
+            var head = model.named_parameters().Single(p => p.name == "lm_head.weight").parameter;
+            Assert.Equal([Config.VocabSize, Config.Dim], head.grad!.shape);
+            return (losses.detach().data<float>().ToArray(), head.grad.data<float>().ToArray());
+        }
+        var plain = Run(1);
+        var padded = Run(128); // 1,000 → 1,024
+        Assert.True(Largest(plain.Losses, padded.Losses) <= 1e-2, $"losses differ by {Largest(plain.Losses, padded.Losses):E2}");
+        Assert.True(Cosine(plain.Embedding, padded.Embedding) > 0.999, "head gradients apart");
+    }
+
     /// <summary>The weight's gradient after three backward passes of different positions (the second fewer than a chunk).</summary>
     static float[] Accumulated(ScalarType compute, TensorWorkspace? workspace)
     {

@@ -46,4 +46,24 @@ public class KeptBuffersTests
         Assert.Equal(address, TensorPointer.Of(again));
         Assert.True(again.eq(weight.detach().to(ScalarType.BFloat16)).all().item<bool>());
     }
+
+    [Fact]
+    public void A_padded_cast_holds_the_weights_then_zero_rows_and_is_rewritten_in_place()
+    {
+        using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
+        var weight = new Parameter(torch.randn([6, 4], generator: new Generator(1)));
+        var cast = casts.OutsideGraph(weight, rowMultiple: 4);
+        Assert.Equal([8L, 4], cast.shape);
+        nint address = TensorPointer.Of(cast);
+        for (int round = 0; round < 2; round++)
+        {
+            var now = casts.OutsideGraph(weight, rowMultiple: 4);
+            Assert.Equal(address, TensorPointer.Of(now));
+            Assert.True(now.narrow(0, 0, 6).eq(weight.detach().to(ScalarType.BFloat16)).all().item<bool>());
+            Assert.True(now.narrow(0, 6, 2).eq(torch.zeros(2, 4, ScalarType.BFloat16)).all().item<bool>());
+            using (torch.no_grad()) weight.add_(1);
+            casts.Invalidate();
+        }
+        Assert.Equal([6L, 4], casts.OutsideGraph(weight).shape); // unpadded asked: a cast of the weight's own rows
+    }
 }

@@ -79,19 +79,24 @@ public sealed class ComputeCasts : IDisposable
     /// <summary>
     /// <paramref name="weight"/> in the compute dtype outside any graph (the chunked loss's output layer, whose gradient goes to
     /// the fp32 weight directly): the weight itself in fp32, else a cast kept for the run and rewritten in place when the
-    /// weights changed, so that a (V, C) cast is not a fresh block every step.
+    /// weights changed, so that a (V, C) cast is not a fresh block every step. With <paramref name="rowMultiple"/> above 1
+    /// the cast has its rows padded with zeros to a multiple of it (the vocabulary of the head's matmul, issue 35): rows
+    /// 0 … V − 1 are the weight's, the rest stay zero.
     /// </summary>
-    public Tensor OutsideGraph(Parameter weight)
+    public Tensor OutsideGraph(Parameter weight, long rowMultiple = 1)
     {
         if (weight.dtype == _computeType) return weight.detach();
-        if (_detached.TryGetValue(weight.Handle, out var held) && held.Fresh) return held.Cast.alias();
+        long rows = weight.shape[0], padded = (rows + rowMultiple - 1) / rowMultiple * rowMultiple;
+        if (_detached.TryGetValue(weight.Handle, out var held) && held.Fresh && held.Cast.shape[0] == padded) return held.Cast.alias();
         using var noGrad = torch.no_grad();
-        if (held.Cast is { } cast && cast.dtype == _computeType && cast.device_type == weight.device_type && cast.device_index == weight.device_index)
-            cast.copy_(weight);
+        if (held.Cast is { } cast && cast.dtype == _computeType && cast.shape[0] == padded && cast.device_type == weight.device_type && cast.device_index == weight.device_index)
+            cast.narrow(0, 0, rows).copy_(weight);
         else
         {
             held.Cast?.Dispose();
-            cast = weight.to(_computeType).DetachFromDisposeScope();
+            cast = padded == rows ? weight.to(_computeType).DetachFromDisposeScope()
+                : torch.zeros([padded, .. weight.shape.Skip(1)], _computeType, weight.device).DetachFromDisposeScope();
+            if (padded != rows) cast.narrow(0, 0, rows).copy_(weight);
         }
         _detached[weight.Handle] = (cast, true);
         return cast.alias();
