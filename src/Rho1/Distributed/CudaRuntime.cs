@@ -1,6 +1,6 @@
-// The CUDA runtime (libcudart) bound at run time for the two calls NCCL's caller needs and TorchSharp does not
-// expose: selecting the device this process's NCCL calls run on, and asking whether the default stream's queued
-// work (a collective, after the kernels before it) has finished without blocking. Searched where RHO1_LIBCUDART
+// The CUDA runtime (libcudart) bound at run time for the calls TorchSharp does not expose: selecting the device this
+// process's NCCL calls run on, asking whether the default stream's queued work (a collective, after the kernels before
+// it) has finished without blocking, and the device's memory (the automatic loss chunk, Training/LossChunkChoice). Searched where RHO1_LIBCUDART
 // says, then on the library path, then beside the libtorch this process loaded (CUDA builds of libtorch ship it
 // under a hashed name). Absent on CPU-only machines; callers fall back and say so.
 using System.Runtime.InteropServices;
@@ -14,6 +14,7 @@ public sealed unsafe class CudaRuntime
     readonly delegate* unmanaged<int, int> _setDevice;
     readonly delegate* unmanaged<nint, int> _streamQuery;
     readonly delegate* unmanaged<int, byte*> _errorString;
+    readonly delegate* unmanaged<nuint*, nuint*, int> _memGetInfo;
 
     public string Path { get; }
 
@@ -25,6 +26,7 @@ public sealed unsafe class CudaRuntime
         _setDevice = (delegate* unmanaged<int, int>)Export("cudaSetDevice");
         _streamQuery = (delegate* unmanaged<nint, int>)Export("cudaStreamQuery");
         _errorString = (delegate* unmanaged<int, byte*>)Export("cudaGetErrorString");
+        _memGetInfo = (delegate* unmanaged<nuint*, nuint*, int>)Export("cudaMemGetInfo");
     }
 
     /// <summary>Where to look, in order: <paramref name="explicitPath"/>, the usual sonames, then libcudart* beside each libtorch in <paramref name="loadedLibraries"/>.</summary>
@@ -62,6 +64,14 @@ public sealed unsafe class CudaRuntime
         if (code == NotReady) return false;
         Check(code, "cudaStreamQuery");
         return true;
+    }
+
+    /// <summary>Bytes of the calling thread's current device (SetDevice): free now, and in all.</summary>
+    public (long Free, long Total) MemoryInfo()
+    {
+        nuint free, total;
+        Check(_memGetInfo(&free, &total), "cudaMemGetInfo");
+        return ((long)free, (long)total);
     }
 
     void Check(int code, string call)

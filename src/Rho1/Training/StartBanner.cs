@@ -66,6 +66,9 @@ public static class StartBanner
             if (ComputeThreads.BusyMachineWarning() is { } busy)
                 run.Log.Warning("{Busy}", busy);
         }
+        if (run.Device.type == DeviceType.CUDA && t.LossChunkTokens == -1)
+            run.Log.Information("output layer: {Chunk} (train.loss_chunk_tokens auto: whole logits where `rho1 plan` fits this device with {Free:P0} free)",
+                run.Model.LossChunkTokens == 0 ? "whole logits" : $"{run.Model.LossChunkTokens} positions at a time", LossChunkChoice.KeptFree);
         var world = run.World;
         if (world.Size > 1 || world is NcclCollectives)
             run.Log.Information("data parallel: {Size} processes over {Backend}, {Rows} of the {Batch} rows of each batch per process; rank 0 writes the run directory; " +

@@ -153,7 +153,7 @@ public sealed class TrainingRun : IDisposable
         var model = Own(owned, new Transformer(config.Model, t.Seed));
         model.to(device);
         model.ComputeType = t.ComputeType;
-        model.LossChunkTokens = t.LossChunkTokens;
+        model.LossChunkTokens = device.type == DeviceType.CUDA ? LossChunkChoice.ForDevice(config, o.World.Size, Math.Max(0, (int)device.index)) : t.LossChunkTokens;
         model.VocabularyPadding = device.type == DeviceType.CUDA ? 128 : 1; // tensor-core tiles (docs/performance.md, "The head's vocabulary padded")
         model.ActivationCheckpointing = t.ActivationCheckpointing;
         // Weights first (the optimizer's masters are taken from them), then the optimizer, then its state.
