@@ -77,10 +77,10 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
     public long LossChunkTokens { get; set; } = -1;
 
     /// <summary>
-    /// Rows of the chunked loss's output-layer cast are padded with zeros to a multiple of this (1: none), so that the head's
-    /// matmuls see a vocabulary that tensor-core kernels tile (50,257 → 50,304 at 128, llm.c's padding); padding logits never
-    /// count, and weights, checkpoints and exports keep the real vocabulary. Only where that cast exists (a compute dtype
-    /// other than the weight's); the training run sets 128 on CUDA.
+    /// Rows of the training loss's output-layer cast (chunked or whole logits) are padded with zeros to a multiple of this (1:
+    /// none), so that the head's matmuls see a vocabulary that tensor-core kernels tile (50,257 → 50,304 at 128, llm.c's
+    /// padding); padding logits never count, and weights, checkpoints and exports keep the real vocabulary. Only where that
+    /// cast exists (a compute dtype other than the weight's); evaluation's logits stay unpadded; the training run sets 128 on CUDA.
     /// </summary>
     public long VocabularyPadding { get; set; } = 1;
 
@@ -205,8 +205,11 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         }
         else
         {
-            var logits = forward(tokens); // (B, T, V)
-            losses = nn.functional.cross_entropy(logits.to(ScalarType.Float32).view(-1, logits.shape[2]), targets.reshape(-1), reduction: nn.Reduction.None);
+            var head = _casts.Padded(OutputMaster, VocabularyPadding); // (V, C), or (V_padded, C) with zero rows
+            var logits = nn.functional.linear(Hidden(tokens).to(ComputeType), head, null); // (B, T, V or V_padded)
+            if (head.shape[0] != Config.VocabSize)
+                logits = logits.narrow(2, 0, Config.VocabSize); // padding logits never count
+            losses = nn.functional.cross_entropy(logits.to(ScalarType.Float32).view(-1, Config.VocabSize), targets.reshape(-1), reduction: nn.Reduction.None);
         }
         return losses.view(b, t).MoveToOuterDisposeScope();
     }

@@ -125,13 +125,15 @@ public class ChunkedLossTests
         Assert.True(Largest(unpadded.Losses, padded.Losses) <= (compute == ScalarType.Float32 ? 1e-6 : 5e-2));
     }
 
-    [Fact]
-    public void A_bf16_model_with_a_padded_head_trains_like_one_without()
+    [Theory]
+    [InlineData(16)] // chunked: ChunkedTokenLoss over the padded cast
+    [InlineData(0)]  // whole logits: the padded cast in the graph, its logits narrowed
+    public void A_bf16_model_with_a_padded_head_trains_like_one_without(long chunk)
     {
         (float[] Losses, float[] Embedding) Run(long padding)
         {
             using var model = new Transformer(Config with { TiedEmbeddings = false }, seed: 3)
-                { LossChunkTokens = 16, ComputeType = ScalarType.BFloat16, VocabularyPadding = padding };
+                { LossChunkTokens = chunk, ComputeType = ScalarType.BFloat16, VocabularyPadding = padding };
             var g = new Generator(5);
             var tokens = torch.randint(0, Config.VocabSize, [3, 20], generator: g);
             var targets = torch.randint(0, Config.VocabSize, [3, 20], generator: g);
@@ -143,7 +145,9 @@ public class ChunkedLossTests
         }
         var plain = Run(1);
         var padded = Run(128); // 1,000 → 1,024
-        Assert.True(Largest(plain.Losses, padded.Losses) <= 1e-2, $"losses differ by {Largest(plain.Losses, padded.Losses):E2}");
+        // 24 padding logits that counted would add about log(1024 / 1000) = 0.024 to every loss (the logits start near 0)
+        double apart = plain.Losses.Zip(padded.Losses, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(apart <= 2e-3, $"losses differ by {apart:E2}");
         Assert.True(Cosine(plain.Embedding, padded.Embedding) > 0.999, "head gradients apart");
     }
 

@@ -13,6 +13,7 @@ public sealed class ComputeCasts : IDisposable
 {
     readonly Dictionary<(IntPtr Weight, bool Grad), Tensor> _cache = [];
     readonly Dictionary<(IntPtr First, bool Grad), Tensor> _joined = []; // fused projections' weights, keyed by their first part
+    readonly Dictionary<(IntPtr Weight, bool Grad), Tensor> _padded = []; // the whole-logits head with zero rows (Padded)
     readonly Dictionary<IntPtr, (Tensor Cast, bool Fresh)> _detached = []; // Fresh: rewritten since the weights last changed
     ScalarType _computeType = ScalarType.Float32;
 
@@ -28,7 +29,7 @@ public sealed class ComputeCasts : IDisposable
     }
 
     /// <summary>Casts currently held, a joined weight counting one (for tests and memory accounting).</summary>
-    public int Count => _cache.Count + _joined.Count;
+    public int Count => _cache.Count + _joined.Count + _padded.Count;
 
     /// <summary>
     /// While set, a cast asked for without gradient is made (and kept) with it: a checkpointed block's forward runs without
@@ -77,6 +78,27 @@ public sealed class ComputeCasts : IDisposable
     }
 
     /// <summary>
+    /// Of(<paramref name="weight"/>) with its rows padded with zeros to a multiple of <paramref name="rowMultiple"/> (the head of
+    /// the whole-logits loss, Transformer.VocabularyPadding), cached as one cast whose gradient flows back to the weight's rows.
+    /// Only where a cast exists anyway (a compute dtype other than the weight's): otherwise Of(weight), unpadded.
+    /// </summary>
+    public Tensor Padded(Parameter weight, long rowMultiple)
+    {
+        long rows = weight.shape[0], padded = (rows + rowMultiple - 1) / rowMultiple * rowMultiple;
+        if (padded == rows || weight.dtype == _computeType) return Of(weight);
+        bool grad = WithGrad(weight);
+        var key = (weight.Handle, grad);
+        if (!_padded.TryGetValue(key, out var cast))
+        {
+            using var scope = torch.NewDisposeScope(); // the unpadded cast lives only until joined to the zeros
+            using (torch.set_grad_enabled(grad))
+                cast = torch.cat([weight.to(_computeType), torch.zeros([padded - rows, .. weight.shape.Skip(1)], _computeType, weight.device)], 0).MoveToOuterDisposeScope();
+            _padded[key] = cast.DetachFromDisposeScope();
+        }
+        return cast;
+    }
+
+    /// <summary>
     /// <paramref name="weight"/> in the compute dtype outside any graph (the chunked loss's output layer, whose gradient goes to
     /// the fp32 weight directly): the weight itself in fp32, else a cast kept for the run and rewritten in place when the
     /// weights changed, so that a (V, C) cast is not a fresh block every step. With <paramref name="rowMultiple"/> above 1
@@ -105,9 +127,10 @@ public sealed class ComputeCasts : IDisposable
     /// <summary>Drops every cast: call whenever the weights change (an optimizer update, loaded weights, a move to another device).</summary>
     public void Invalidate()
     {
-        foreach (var t in _cache.Values.Concat(_joined.Values)) t.Dispose();
+        foreach (var t in _cache.Values.Concat(_joined.Values).Concat(_padded.Values)) t.Dispose();
         _cache.Clear();
         _joined.Clear();
+        _padded.Clear();
         foreach (var key in _detached.Keys.ToList())
             _detached[key] = (_detached[key].Cast, false);
     }
