@@ -2,7 +2,7 @@
 # Makes a folder that runs rho1 on a GPU host that has PyTorch but neither the .NET SDK nor TorchSharp's CUDA
 # package (e.g. a borrowed H100 with pip PyTorch, no network): a framework-dependent publish built with
 # -p:TorchBackend=host (TorchSharp's managed code and native shim, no libtorch), the .NET runtime packed as
-# tar.xz, the presets, gpu-check.sh, and a launcher `rho1` that unpacks the runtime on first use and points the
+# tar.xz, the presets, gpu-check.sh and gpu-profile.sh, and a launcher `rho1` that unpacks the runtime on first use and points the
 # loader at the host's libtorch (python3 -c 'import torch' ... /lib, or $RHO1_TORCH_LIB).
 # With --shim-source, TorchSharp's native C++ source goes in too (shim-src/, MIT), and the launcher rebuilds the native
 # shim for the host's libtorch when the NuGet one does not link there (scripts/gpu-shim.sh; PyTorch's minor versions
@@ -39,6 +39,7 @@ rm -f "$out/app"/*.pdb
 echo "gpu-bundle: packing the .NET runtime $(basename "$runtime") ..." >&2
 tar -C "$dotnet_root" -cJf "$out/dotnet-runtime.tar.xz" dotnet host "shared/Microsoft.NETCore.App/$(basename "$runtime")"
 cp "$repo/scripts/gpu-check.sh" "$out/gpu-check.sh"
+cp "$repo/scripts/gpu-profile.sh" "$out/gpu-profile.sh"
 cp "$repo/scripts/gpu-shim.sh" "$out/shim.sh"
 cp "$repo/scripts/lib/torch-paths.sh" "$out/torch-paths.sh"
 if [ -n "$shim_source" ]; then
@@ -73,7 +74,7 @@ export LD_LIBRARY_PATH="$here/app:$RHO1_TORCH_LIB${RHO1_TORCH_DEPS:+:$RHO1_TORCH
 export DOTNET_ROOT="$here/dotnet" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 exec "$here/dotnet/dotnet" "$here/app/rho1.dll" "$@"
 LAUNCHER
-chmod +x "$out/rho1" "$out/gpu-check.sh" "$out/shim.sh"
+chmod +x "$out/rho1" "$out/gpu-check.sh" "$out/gpu-profile.sh" "$out/shim.sh"
 
 size=$(du -sb "$out" | cut -f1)
 mib=$(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }')
