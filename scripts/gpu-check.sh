@@ -243,6 +243,12 @@ quiet=(--set train.eval_every=0 --set train.checkpoint_every=0 -q)
 # activation checkpointing, at the data's vocabulary and at gpt2's (model.vocab_size=50257 over the same ids: the head
 # costs what a real gpt2 vocabulary's does) with token losses chunked (the default) and whole (loss_chunk_tokens=0),
 # each beside `rho1 plan`'s total for the same settings.
+# On a GPU the plan is given its memory, so that train.loss_chunk_tokens=-1 is planned as the trainer resolves it there.
+plan_memory=()
+if [ "$device" != cpu ] && command -v nvidia-smi > /dev/null; then
+    total_gb=$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits 2> /dev/null | head -n 1 | awk '{printf "%.3f", $1 * 1048576 / 1e9}')
+    [ -n "$total_gb" ] && plan_memory=(--gpu-memory "$total_gb")
+fi
 [ "$(left)" -gt 60 ] && (
     data_vocab=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1] + '/meta.json'))['vocab_size'])" "$noisy" 2> /dev/null || echo 257)
     for variant in "$data_vocab false -1" "$data_vocab true -1" "50257 false -1" "50257 true -1" "50257 false 0"; do
@@ -252,7 +258,7 @@ quiet=(--set train.eval_every=0 --set train.checkpoint_every=0 -q)
         what="$model vocab $vocab checkpointing=$ckpt loss_chunk_tokens=$chunk"
         log "memory: $what"
         planned=$("${rho1[@]}" plan --config "$model" --vocab-size "$vocab" --device "$([ "$device" = cpu ] && echo cpu || echo cuda)" "${shape[@]}" \
-            "${settings[@]}" --json < /dev/null 2> /dev/null | python3 -c "import json,sys; print(round(json.load(sys.stdin)['total_bytes'] / 2**20))" 2> /dev/null || echo "?")
+            "${settings[@]}" "${plan_memory[@]}" --json < /dev/null 2> /dev/null | python3 -c "import json,sys; print(round(json.load(sys.stdin)['total_bytes'] / 2**20))" 2> /dev/null || echo "?")
         if watch_memory run "$name" train-ref --config "$model" --data "$noisy" --device "$device" --out "$work/$name" "${shape[@]}" \
             --set train.steps=12 --set train.log_every=2 "${settings[@]}" "${quiet[@]}" \
             && tps=$(median_window "$work/$name" tokens_per_s 2> "$work/python.err"); then

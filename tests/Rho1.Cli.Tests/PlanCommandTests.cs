@@ -39,6 +39,17 @@ public class PlanCommandTests
     }
 
     [Fact]
+    public void With_gpu_memory_the_automatic_loss_chunk_is_the_trainers_choice_for_that_device()
+    {
+        string[] gpt2 = ["--config", "gpt2-124m", "--vocab-size", "50257", "--set", "train.batch_size=16", "--set", "train.seq_len=1024", "--set", "train.grad_accum=1"];
+        var roomy = Plan([.. gpt2, "--gpu-memory", "80"]);   // whole logits fit: computed at once
+        Assert.Contains("logits", roomy["items"]!.AsObject().Select(kv => kv.Key));
+        var unsized = Plan([.. gpt2, "--device", "cuda"]);    // no memory given: chunks of 512, as before
+        Assert.Contains("logits (512 positions at a time)", unsized["items"]!.AsObject().Select(kv => kv.Key));
+        Assert.True(roomy["total_bytes"]!.GetValue<double>() > unsized["total_bytes"]!.GetValue<double>());
+    }
+
+    [Fact]
     public void Gpu_memory_implies_cuda_and_refuses_cpu()
     {
         Assert.Equal("cuda", Plan("--config", "tiny", "--vocab-size", "257", "--gpu-memory", "80")["items"]!.AsObject().ContainsKey("CUDA context") ? "cuda" : "cpu");

@@ -42,6 +42,8 @@ public sealed class PlanCommand
         string device = parse.GetValue(_device) ?? (limit is null ? "cpu" : "cuda");
         if (limit is not null && device != "cuda")
             throw new UserErrorException($"--gpu-memory is a GPU's memory, but --device {device}: leave --device out or give --device cuda");
+        if (limit is { } memory) // train.loss_chunk_tokens auto on CUDA follows the device's memory, as the trainer does
+            config = config with { Train = config.Train with { LossChunkTokens = (int)LossChunkChoice.ForCuda(config, parse.GetValue(_world), memory) } };
         var plan = MemoryPlan.Compute(config, parse.GetValue(_world), device);
         bool? fits = limit is { } l ? plan.Total <= 0.9 * l : null;
         var suggestion = fits == false ? PlanSuggestions.Smallest(config, parse.GetValue(_world), device, 0.9 * limit!.Value) : null;
