@@ -84,7 +84,7 @@ public sealed class ComputeCasts : IDisposable
     /// </summary>
     public Tensor Padded(Parameter weight, long rowMultiple)
     {
-        long rows = weight.shape[0], padded = (rows + rowMultiple - 1) / rowMultiple * rowMultiple;
+        var (rows, padded) = PaddedRows(weight, rowMultiple);
         if (padded == rows || weight.dtype == _computeType) return Of(weight);
         bool grad = WithGrad(weight);
         var key = (weight.Handle, grad);
@@ -98,6 +98,13 @@ public sealed class ComputeCasts : IDisposable
         return cast;
     }
 
+    /// <summary>The weight's rows, and that count rounded up to a multiple of <paramref name="rowMultiple"/>.</summary>
+    static (long Rows, long Padded) PaddedRows(Parameter weight, long rowMultiple)
+    {
+        long rows = weight.shape[0];
+        return (rows, (rows + rowMultiple - 1) / rowMultiple * rowMultiple);
+    }
+
     /// <summary>
     /// <paramref name="weight"/> in the compute dtype outside any graph (the chunked loss's output layer, whose gradient goes to
     /// the fp32 weight directly): the weight itself in fp32, else a cast kept for the run and rewritten in place when the
@@ -108,7 +115,7 @@ public sealed class ComputeCasts : IDisposable
     public Tensor OutsideGraph(Parameter weight, long rowMultiple = 1)
     {
         if (weight.dtype == _computeType) return weight.detach();
-        long rows = weight.shape[0], padded = (rows + rowMultiple - 1) / rowMultiple * rowMultiple;
+        var (rows, padded) = PaddedRows(weight, rowMultiple);
         if (_detached.TryGetValue(weight.Handle, out var held) && held.Fresh && held.Cast.shape[0] == padded) return held.Cast.alias();
         using var noGrad = torch.no_grad();
         if (held.Cast is { } cast && cast.dtype == _computeType && cast.shape[0] == padded && cast.device_type == weight.device_type && cast.device_index == weight.device_index)
