@@ -42,15 +42,12 @@ public static class GradientClipping
         return partials;
     }
 
-    // The exponent held for the process: TorchSharp's square() is pow with a temporary Scalar (see HeldScalars.cs).
-    static readonly Scalar Two = 2.ToScalar();
-
     /// <summary>Σ x² of each row of <paramref name="rows"/> into <paramref name="into"/>; every block is reduced as a row, the tail too.</summary>
     static void RowSquares(Tensor rows, Tensor into)
     {
         using (rows)
         using (into)
-        using (var squares = rows.pow(Two))
+        using (var squares = rows.pow(HeldScalars.Two)) // square() would make a Scalar of its own (HeldScalars.cs)
         using (var sums = squares.sum(1))
             into.copy_(sums);
     }

@@ -20,21 +20,28 @@ public static class LossChunkChoice
     /// (a libtorch that links it statically), auto as on a CPU.</summary>
     public static long ForDevice(RunConfig config, int world, int index)
     {
-        long resolved = ChunkedTokenLoss.Resolve(config.Train.LossChunkTokens, config.Model.VocabSize);
-        if (config.Train.LossChunkTokens != -1 || resolved == 0) return resolved;
+        if (Settled(config) is { } settled) return settled; // the runtime is not even loaded
         var cuda = CudaRuntime.TryLoad(Environment.GetEnvironmentVariable("RHO1_LIBCUDART"));
-        if (cuda is null) return resolved;
+        if (cuda is null) return ChunkedTokenLoss.Resolve(config.Train.LossChunkTokens, config.Model.VocabSize);
         cuda.SetDevice(index);
         return ForCuda(config, world, cuda.MemoryInfo().Total);
+    }
+
+    /// <summary>The chunk where the device does not matter: a configured value, or whole logits for a vocabulary small enough
+    /// to be computed whole anyway; null where auto depends on the device's memory.</summary>
+    static long? Settled(RunConfig config)
+    {
+        long resolved = ChunkedTokenLoss.Resolve(config.Train.LossChunkTokens, config.Model.VocabSize);
+        return config.Train.LossChunkTokens != -1 || resolved == 0 ? resolved : null;
     }
 
     /// <summary>Positions of the output layer computed at a time for <paramref name="config"/> on <paramref name="world"/> CUDA
     /// ranks of <paramref name="deviceBytes"/> each: the configured value when it is not -1, else as the file header says.</summary>
     public static long ForCuda(RunConfig config, int world, double deviceBytes)
     {
+        if (Settled(config) is { } settled) return settled;
         var t = config.Train;
-        long auto = ChunkedTokenLoss.Resolve(t.LossChunkTokens, config.Model.VocabSize);
-        if (t.LossChunkTokens != -1 || auto == 0) return auto; // configured, or a vocabulary small enough for whole logits anyway
+        long auto = ChunkedTokenLoss.DefaultChunk; // what auto takes on a CPU, and the least it takes here
         double usable = (1 - KeptFree) * deviceBytes;
         bool Fits(long chunk) =>
             MemoryPlan.Compute(config with { Train = t with { LossChunkTokens = (int)chunk } }, world, "cuda").Total <= usable;
