@@ -8,7 +8,8 @@
 # With RTOL set (e.g. RTOL=1e-5, for a change of summation order), numbers in the metrics may differ by that much
 # relative (absolute below 1) and the weights are compared value by value (the largest difference relative to the tensor's largest value
 # is printed); without it, everything must be identical.
-# Usage: [RTOL=1e-5] scripts/compare-builds.sh BASE_DLL [WORKDIR]
+# PRECISION=bf16 compares bf16 runs instead of fp32 ones.
+# Usage: [RTOL=1e-5] [PRECISION=bf16] scripts/compare-builds.sh BASE_DLL [WORKDIR]
 # Time: 47 s on 2 vCPUs (AMD EPYC, 2026-12-07; 8 runs per build).
 set -euo pipefail
 [[ $# -ge 1 && -f $1 ]] || { echo "usage: $0 BASE_DLL [WORKDIR]   (BASE_DLL: an older build's rho1.dll)" >&2; exit 2; }
@@ -23,7 +24,7 @@ export OMP_NUM_THREADS=1 # the same kernels and summation order in both builds, 
 dotnet "$current" quickstart --out "$work/qs" --set train.steps=40 -q > /dev/null
 data="$work/qs/data/noisy"; clean="$work/qs/data/clean"; ref="$work/qs/runs/reference"; scores="$work/qs/runs/scores"
 common=(--config tiny --data "$data" --device cpu -q --set train.steps=30 --set train.log_every=1 --set train.eval_every=10
-        --set train.checkpoint_every=0 --set train.precision=fp32 --set train.peak_gflops=100)
+        --set train.checkpoint_every=0 --set train.precision="${PRECISION:-fp32}" --set train.peak_gflops=100)
 declare -A modes=(
     [plain]="train-ref"
     [offline]="train --ratio 0.6 --ref-scores $scores"

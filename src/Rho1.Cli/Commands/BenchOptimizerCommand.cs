@@ -12,7 +12,8 @@ public sealed class BenchOptimizerCommand
     readonly Option<string> _tensors = new("--tensors") { Description = "Comma-separated tensor counts, each timed over the same values.", DefaultValueFactory = _ => "1000,10" };
     readonly Option<int> _repeats = new("--repeats") { Description = "Timed repetitions (after two warm-ups).", DefaultValueFactory = _ => 20 };
     readonly Option<bool> _json = new("--json") { Description = "Print JSON." };
-    readonly Option<int> _zero = new("--zero") { Description = "0: fp32 weights cast to bf16 per tensor; 2: bf16 weights over fp32 masters (train.zero=2's layout, one rank).", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _zero = new("--zero") { Description = "0: fp32 weights cast to bf16 (a run at a time); 2: bf16 weights over fp32 masters (train.zero=2's layout, one rank).", DefaultValueFactory = _ => 0 };
+    readonly Option<bool> _perTensorCasts = new("--per-tensor-casts") { Description = "Cast each fp32 tensor to bf16 alone (one autograd node each), as builds before cast runs did." };
     readonly Option<string> _device = GlobalOptions.Device();
     readonly Option<int?> _threads = GlobalOptions.Threads();
 
@@ -23,7 +24,7 @@ public sealed class BenchOptimizerCommand
             "or few; the ratio of the first count's time to the last's is the per-tensor overhead.\n\n" +
             "Examples:\n  rho1 bench-optimizer\n  rho1 bench-optimizer --zero 2\n  rho1 bench-optimizer --values 16384000 --tensors 1000,100,10 --json")
         {
-            _values, _tensors, _repeats, _json, _zero, _device, _threads,
+            _values, _tensors, _repeats, _json, _zero, _perTensorCasts, _device, _threads,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +36,8 @@ public sealed class BenchOptimizerCommand
                 throw new UserErrorException("--tensors needs at least one count and --repeats must be positive");
             if (parse.GetValue(_zero) is not (0 or 2))
                 throw new UserErrorException($"--zero {parse.GetValue(_zero)}: must be 0 or 2");
-            var rows = OptimizerStepBenchmark.Run(parse.GetValue(_values), counts, parse.GetValue(_repeats), parse.GetValue(_device)!, parse.GetValue(_zero));
+            var rows = OptimizerStepBenchmark.Run(parse.GetValue(_values), counts, parse.GetValue(_repeats), parse.GetValue(_device)!, parse.GetValue(_zero),
+                parse.GetValue(_perTensorCasts));
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(_json))
                 o.WriteLine(JsonSerializer.Serialize(rows));

@@ -1,8 +1,9 @@
 // Host work of the optimizer step against the number of tensors (issue 35): global-norm clipping, the AdamW update,
 // gradient zeroing and the bf16 casts of the weights, for one number of values cut into many tensors or into few,
 // each (rows, 64) and decayed. A step issued per tensor grows with the tensor count at equal values; a step over flat
-// buffers should not. The casts are made with gradient enabled, as a training forward makes them (each is an autograd
-// node of its parameter: per tensor by nature). With train.zero=2's layout (`--zero 2`) the weights are bf16 themselves,
+// buffers should not. The casts are made with gradient enabled, as a training forward makes them: a run at a time
+// (CastRuns), the tensors taken as layers of LayerTensors matrices lying side by side in the store as a model's block
+// does, or with `perTensorCasts` one autograd node per tensor as before runs. With train.zero=2's layout (`--zero 2`) the weights are bf16 themselves,
 // so there is no cast; the step adds the micro-batch's reduction into the fp32 sum ("reduce") and the update casts the
 // fp32 masters back per bucket. Timed alone, without a model; median of the repetitions after two warm-ups.
 using System.Diagnostics;
@@ -23,6 +24,9 @@ public static class OptimizerStepBenchmark
 {
     /// <summary>Columns of every benchmark tensor.</summary>
     public const int Columns = 64;
+
+    /// <summary>Tensors of one benchmark "layer", the unit a run of casts stays within (a decoder block has 7 matrices).</summary>
+    public const int LayerTensors = 8;
 
     /// <summary><paramref name="tensors"/> parameters of (values / tensors / 64, 64) each, gradients set; refused unless that divides.</summary>
     public static List<(string Name, Parameter Param)> Parameters(long values, int tensors, Device device, long seed = 7)
@@ -47,7 +51,8 @@ public static class OptimizerStepBenchmark
 
     /// <summary>One timing per entry of <paramref name="tensorCounts"/>, each over the same <paramref name="values"/>.</summary>
     /// <param name="zero">0: fp32 weights cast to bf16 per tensor (train.zero 0 and 1 alike on one process); 2: bf16 weights over sharded fp32 masters.</param>
-    public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device, int zero = 0)
+    /// <param name="perTensorCasts">Cast each tensor alone (one autograd node each) instead of a run at a time.</param>
+    public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device, int zero = 0, bool perTensorCasts = false)
     {
         var dev = DeviceSpec.Resolve(device);
         var result = new List<OptimizerStepTiming>();
@@ -64,6 +69,9 @@ public static class OptimizerStepBenchmark
             }
             using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1, shardOver: masters is null ? null : Distributed.SingleProcess.Instance, masters: masters);
             using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
+            if (!perTensorCasts)
+                casts.Runs = new CastRuns(optimizer.Store.Weights, optimizer.Store.Gradients, optimizer.Store.OffsetOf,
+                    named.Select(p => (IReadOnlyList<Parameter>)[p.Param]).Chunk(LayerTensors));
             var times = new List<double>();
             var steps = new List<double>();
             var parts = new Dictionary<string, List<double>> { ["reduce"] = [], ["clip"] = [], ["update"] = [], ["zero"] = [], ["cast"] = [] };

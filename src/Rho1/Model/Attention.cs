@@ -2,6 +2,7 @@
 // libtorch's scaled_dot_product_attention (whose causal flag TorchSharp spells `is_casual`).
 // Dimensions: B batch, T time, C model width, NH query heads, NKV key/value heads, HD head size.
 using TorchSharp;
+using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 using Rho1.Model.Runtime;
@@ -40,6 +41,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     }
 
     public Linear OutputProjection => _oProj;
+
+    /// <summary>The weights the block multiplies, as CastRuns takes them: q, k and v as one piece (one fused matmul), o.</summary>
+    public IEnumerable<IReadOnlyList<Parameter>> CastPieces => [[_qProj.Weight, _kProj.Weight, _vProj.Weight], [_oProj.Weight]];
 
     public override Tensor forward(Tensor x) => Forward(x, null);
 

@@ -2,6 +2,7 @@
 // residual stream x stays fp32 (attention and MLP outputs in the compute dtype are promoted when added), as
 // under PyTorch autocast.
 using TorchSharp;
+using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 using Rho1.Model.Runtime;
@@ -25,6 +26,9 @@ public sealed class DecoderBlock : nn.Module<Tensor, Tensor>
     }
 
     public IEnumerable<Linear> ResidualProjections => new[] { _attention.OutputProjection, _mlp.DownProjection };
+
+    /// <summary>The block's matrices in the order its forward multiplies them, fused parts as one piece (CastRuns).</summary>
+    public IReadOnlyList<IReadOnlyList<Parameter>> CastPieces => [.. _attention.CastPieces, .. _mlp.CastPieces];
 
     public override Tensor forward(Tensor x) => Residual(x, _attention.forward);
 

@@ -1,5 +1,6 @@
 // SwiGLU feed-forward block: down(silu(gate(x)) * up(x)), Llama's MLP. Dimensions: C width, F hidden.
 using TorchSharp;
+using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 using Rho1.Model.Runtime;
@@ -23,6 +24,9 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     }
 
     public Linear DownProjection => _downProj;
+
+    /// <summary>The weights the block multiplies, as CastRuns takes them: gate and up as one piece (one fused matmul), down.</summary>
+    public IEnumerable<IReadOnlyList<Parameter>> CastPieces => [[_gateProj.Weight, _upProj.Weight], [_downProj.Weight]];
 
     public override Tensor forward(Tensor x)
     {

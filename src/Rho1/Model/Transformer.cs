@@ -214,6 +214,14 @@ public sealed class Transformer : nn.Module<Tensor, Tensor>
         return losses.view(b, t).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// From now on the blocks' matrices are cast a run at a time (CastRuns) out of the flat store that holds the parameters:
+    /// its <paramref name="weights"/> and <paramref name="gradients"/> buffers and each parameter's offset in them (null: not
+    /// there). Call when an optimizer has taken the parameters into its store; the runs matter only where a cast is made.
+    /// </summary>
+    public void CastInRuns(Tensor weights, Tensor gradients, Func<Parameter, long?> offsetOf) =>
+        _casts.Runs = new CastRuns(weights, gradients, offsetOf, _layers.Select(l => l.CastPieces));
+
     /// <summary>Drops cached weight casts: after an optimizer update, loading weights or moving the model.</summary>
     public void WeightsChanged() => _casts.Invalidate();
 

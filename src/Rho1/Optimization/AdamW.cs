@@ -68,6 +68,9 @@ public sealed partial class AdamW : IOptimizer
         (_block, _normBlock) = (AdamStep.BlockFor(device), normBlock);
     }
 
+    /// <summary>The store that holds the parameters (their weights and gradients as views of its buffers).</summary>
+    public FlatStore Store => _store;
+
     public IEnumerable<string> DecayedNames => _store.InGivenOrder.Where(e => e.Decay).Select(e => e.Name);
 
     /// <summary>Whether the state is sharded over ranks (train.zero=1 or 2): State() is then a collective.</summary>

@@ -17,6 +17,7 @@ public sealed record FlatEntry(string Name, Parameter Param, long Offset, long L
 public sealed class FlatStore : IDisposable
 {
     readonly Tensor[] _gradViews;
+    readonly Dictionary<object, FlatEntry> _byParameter;
 
     /// <summary>Every weight, in Entries' order, in the parameters' dtype (P).</summary>
     public Tensor Weights { get; }
@@ -49,8 +50,8 @@ public sealed class FlatStore : IDisposable
         var entries = Lay(list);
         long offset = entries.Sum(e => e.Length);
         Entries = entries;
-        var byParameter = entries.ToDictionary(e => (object)e.Param, ReferenceEqualityComparer.Instance);
-        InGivenOrder = [.. list.Select(p => byParameter[p.Param])];
+        _byParameter = entries.ToDictionary(e => (object)e.Param, ReferenceEqualityComparer.Instance);
+        InGivenOrder = [.. list.Select(p => _byParameter[p.Param])];
         DecayedLength = entries.Where(e => e.Decay).Sum(e => e.Length);
         long padded = capacity?.Invoke(offset) ?? offset;
         if (padded < offset) throw new ArgumentOutOfRangeException(nameof(capacity), $"a capacity of {padded} values is below the {offset} of the parameters");
@@ -70,6 +71,9 @@ public sealed class FlatStore : IDisposable
             p.grad = _gradViews[i];
         }
     }
+
+    /// <summary>Where <paramref name="parameter"/> starts in the store, in values; null if it is not in it.</summary>
+    public long? OffsetOf(Parameter parameter) => _byParameter.TryGetValue(parameter, out var e) ? e.Offset : null;
 
     /// <summary>Where each of <paramref name="parameters"/> goes in a store of them: matrices (decayed) first, then vectors, each group in the order given.</summary>
     public static List<FlatEntry> Lay(IReadOnlyList<(string Name, Parameter Param)> parameters)

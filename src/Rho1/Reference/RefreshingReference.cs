@@ -51,6 +51,7 @@ public sealed class RefreshingReference : IReferenceLosses
         _settings = settings;
         _loader = new BatchLoader(data.Split(TrainsOnSplit), settings.BatchSize, settings.SeqLen, settings.Seed ^ DataSeedSalt, device);
         _optimizer = new AdamW(online.Model.named_parameters().Select(p => (p.name, p.parameter)), settings.Beta1, settings.Beta2, settings.Eps, settings.WeightDecay);
+        online.Model.CastInRuns(_optimizer.Store.Weights, _optimizer.Store.Gradients, _optimizer.Store.OffsetOf);
     }
 
     /// <summary>The split of its clean data a refresh reads.</summary>

@@ -28,7 +28,9 @@ public static class RunOptimizer
                 if (!kept.Contains(p)) p.Dispose();
         }
         var named = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
-        return new AdamW(named, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, shardOver: t.Zero >= 1 ? world : null, masters: masters)
+        var optimizer = new AdamW(named, t.Beta1, t.Beta2, t.Eps, t.WeightDecay, shardOver: t.Zero >= 1 ? world : null, masters: masters)
             { ReduceType = t.GradReduceDtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32 };
+        model.CastInRuns(optimizer.Store.Weights, optimizer.Store.Gradients, optimizer.Store.OffsetOf); // one cast per run of a block's weights
+        return optimizer;
     }
 }

@@ -3,6 +3,8 @@
 // model (an online reference) once for its life. Casts made with gradient enabled are kept apart from casts
 // made without, so an evaluation's casts never stand in for a training forward's. The output layer's cast for the
 // chunked loss (outside any graph) is kept for the run and rewritten in place, so a (V, C) block is not allocated per step.
+// Once an optimizer holds the weights in its flat store, the blocks' matrices come from CastRuns instead: one standing
+// cast of the store refreshed per update, its graph built once, so no step makes an autograd node per weight.
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,6 +18,7 @@ public sealed class ComputeCasts : IDisposable
     readonly Dictionary<(IntPtr Weight, bool Grad), Tensor> _padded = []; // the whole-logits head with zero rows (Padded)
     readonly Dictionary<IntPtr, (Tensor Cast, bool Fresh)> _detached = []; // Fresh: rewritten since the weights last changed
     ScalarType _computeType = ScalarType.Float32;
+    CastRuns? _runs;
 
     /// <summary>Dtype of matmuls: Float32 (weights used as they are) or BFloat16. Changing it drops the cache.</summary>
     public ScalarType ComputeType
@@ -29,7 +32,22 @@ public sealed class ComputeCasts : IDisposable
     }
 
     /// <summary>Casts currently held, a joined weight counting one (for tests and memory accounting).</summary>
-    public int Count => _cache.Count + _joined.Count + _padded.Count;
+    public int Count => _cache.Count + _joined.Count + _padded.Count + (_runs?.Held ?? 0);
+
+    /// <summary>
+    /// Weights cast a run at a time from here on (the optimizer's store laid them side by side; CastRuns), null for one cast
+    /// per weight again. The cache is dropped; the runs given are owned (disposed with these casts or when replaced).
+    /// </summary>
+    public CastRuns? Runs
+    {
+        get => _runs;
+        set
+        {
+            Invalidate();
+            if (!ReferenceEquals(value, _runs)) _runs?.Dispose();
+            _runs = value;
+        }
+    }
 
     /// <summary>
     /// While set, a cast asked for without gradient is made (and kept) with it: a checkpointed block's forward runs without
@@ -43,6 +61,7 @@ public sealed class ComputeCasts : IDisposable
     public Tensor Of(Parameter weight)
     {
         if (weight.dtype == _computeType) return weight;
+        if (_runs is not null && _runs.TryCast(weight, _computeType, out var fromRun)) return fromRun;
         bool grad = WithGrad(weight);
         var key = (weight.Handle, grad);
         if (!_cache.TryGetValue(key, out var cast))
@@ -57,14 +76,17 @@ public sealed class ComputeCasts : IDisposable
     bool WithGrad(Parameter weight) => torch.is_grad_enabled() || (ShareCastsWithRecompute && weight.requires_grad);
 
     /// <summary>
-    /// <paramref name="parts"/> (weights of one input width, or biases) cast to the compute dtype and joined along dimension
-    /// 0, cached as one cast: the weight of a fused projection (q, k and v; gate and up), whose gradient flows back to each
-    /// part. Only for a compute dtype other than the weights' (the casts exist anyway; joining them replaces them, where
-    /// joining fp32 weights would be a copy that fp32 never made).
+    /// <paramref name="parts"/> (weights of one input width, or biases) in the compute dtype joined along dimension 0: the
+    /// weight of a fused projection (q, k and v; gate and up), whose gradient flows back to each part. Where the parts are
+    /// cast, their casts joined (a piece of CastRuns, or one cached cast); where they are the compute dtype already, a piece
+    /// of CastRuns (views of the store, train.zero=2) or null; never in fp32, where joining would change the bits of runs
+    /// that have always multiplied apart: null.
     /// </summary>
-    public Tensor Joined(IReadOnlyList<Parameter> parts)
+    public Tensor? Joined(IReadOnlyList<Parameter> parts)
     {
-        if (parts[0].dtype == _computeType) throw new InvalidOperationException("weights are joined only when cast to another compute dtype");
+        if (_computeType == ScalarType.Float32) return null;
+        if (_runs is not null && _runs.TryJoined(parts, _computeType, out var piece)) return piece;
+        if (parts[0].dtype == _computeType) return null;
         bool grad = WithGrad(parts[0]);
         var key = (parts[0].Handle, grad);
         if (!_joined.TryGetValue(key, out var joined))
@@ -135,6 +157,7 @@ public sealed class ComputeCasts : IDisposable
     public void Invalidate()
     {
         foreach (var t in _cache.Values.Concat(_joined.Values).Concat(_padded.Values)) t.Dispose();
+        _runs?.Invalidate();
         _cache.Clear();
         _joined.Clear();
         _padded.Clear();
@@ -145,6 +168,8 @@ public sealed class ComputeCasts : IDisposable
     public void Dispose()
     {
         Invalidate();
+        _runs?.Dispose();
+        _runs = null;
         foreach (var (cast, _) in _detached.Values) cast.Dispose();
         _detached.Clear();
     }
