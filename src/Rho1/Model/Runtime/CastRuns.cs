@@ -27,7 +27,7 @@ public sealed class CastRuns : IDisposable
     readonly List<Run> _runs = [];
     readonly Dictionary<IntPtr, (int Run, int Piece, long Row)> _at = []; // by parameter handle: its run, piece, first row
     readonly List<(long Start, long Values, Tensor Copy)> _copies = []; // the standing casts, one per contiguous range of runs
-    readonly List<Tensor> _graph = []; // each run's cast and pieces
+    readonly List<Tensor> _graph = []; // each run's cast (the output of its cast node)
     readonly Dictionary<IntPtr, Tensor> _members = []; // a fused piece's part asked for alone: a view of its piece
     Tensor[][] _pieces = [];
     ScalarType? _type;
