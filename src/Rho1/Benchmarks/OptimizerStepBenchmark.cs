@@ -3,9 +3,10 @@
 // each (rows, 64) and decayed. A step issued per tensor grows with the tensor count at equal values; a step over flat
 // buffers should not. The casts are made with gradient enabled, as a training forward makes them: a run at a time
 // (CastRuns), the tensors taken as layers of LayerTensors matrices lying side by side in the store as a model's block
-// does, or with `perTensorCasts` one autograd node per tensor as before runs. With train.zero=2's layout (`--zero 2`) the weights are bf16 themselves,
-// so there is no cast; the step adds the micro-batch's reduction into the fp32 sum ("reduce") and the update casts the
-// fp32 masters back per bucket. Timed alone, without a model; median of the repetitions after two warm-ups.
+// does, or with `perTensorCasts` one autograd node per tensor as before runs. With train.zero=2's layout (`--zero 2`)
+// the weights are bf16 themselves, so there is no cast; the step adds the micro-batch's reduction into the fp32 sum
+// ("reduce") and the update casts the fp32 masters back per bucket. Timed alone, without a model, the counts taking turns; median of the repetitions after two
+// warm-ups.
 using System.Diagnostics;
 using Rho1.Model;
 using Rho1.Platform;
@@ -49,62 +50,97 @@ public static class OptimizerStepBenchmark
         return values[values.Count / 2];
     }
 
-    /// <summary>One timing per entry of <paramref name="tensorCounts"/>, each over the same <paramref name="values"/>.</summary>
-    /// <param name="zero">0: fp32 weights cast to bf16 per tensor (train.zero 0 and 1 alike on one process); 2: bf16 weights over sharded fp32 masters.</param>
+    /// <summary>
+    /// One timing per entry of <paramref name="tensorCounts"/>, each over the same <paramref name="values"/>; the counts take
+    /// turns repetition by repetition, so that the machine's drift and the first configuration's slow start fall on all alike.
+    /// </summary>
+    /// <param name="zero">0: fp32 weights cast to bf16 (train.zero 0 and 1 alike on one process); 2: bf16 weights over sharded fp32 masters.</param>
     /// <param name="perTensorCasts">Cast each tensor alone (one autograd node each) instead of a run at a time.</param>
     public static IReadOnlyList<OptimizerStepTiming> Run(long values, IReadOnlyList<int> tensorCounts, int repeats, string device, int zero = 0, bool perTensorCasts = false)
     {
         var dev = DeviceSpec.Resolve(device);
-        var result = new List<OptimizerStepTiming>();
-        foreach (int count in tensorCounts)
+        var setups = new List<Setup>();
+        try
         {
-            var named = Parameters(values, count, dev);
+            foreach (int count in tensorCounts)
+                setups.Add(new Setup(values, count, dev, zero, perTensorCasts));
+            for (int i = 0; i < repeats + 2; i++)
+                foreach (var setup in setups)
+                    setup.Step(record: i >= 2);
+            return [.. setups.Select(s => s.Timing())];
+        }
+        finally
+        {
+            foreach (var setup in setups) setup.Dispose();
+        }
+    }
+
+    /// <summary>One tensor count's parameters, optimizer and casts, and its timings so far.</summary>
+    sealed class Setup : IDisposable
+    {
+        readonly List<(string Name, Parameter Param)> _named;
+        readonly Optimization.AdamW _optimizer;
+        readonly ComputeCasts _casts = new() { ComputeType = ScalarType.BFloat16 };
+        readonly List<double> _times = [], _steps = [];
+        readonly Dictionary<string, List<double>> _parts = new() { ["reduce"] = [], ["clip"] = [], ["update"] = [], ["zero"] = [], ["cast"] = [] };
+        readonly int _count;
+        readonly long _values;
+
+        public Setup(long values, int count, Device device, int zero, bool perTensorCasts)
+        {
+            (_values, _count) = (values, count);
+            _named = Parameters(values, count, device);
             Tensor? masters = null;
             if (zero == 2)
             {
-                masters = Optimization.AdamW.MasterSlice(named, Distributed.SingleProcess.Instance);
-                var fp32 = named;
-                named = [.. named.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16))))];
+                masters = Optimization.AdamW.MasterSlice(_named, Distributed.SingleProcess.Instance);
+                var fp32 = _named;
+                _named = [.. _named.Select(p => (p.Name, new Parameter(p.Param.detach().to(ScalarType.BFloat16))))];
                 foreach (var (_, p) in fp32) p.Dispose();
             }
-            using var optimizer = new Optimization.AdamW(named, 0.9, 0.95, 1e-8, 0.1, shardOver: masters is null ? null : Distributed.SingleProcess.Instance, masters: masters);
-            using var casts = new ComputeCasts { ComputeType = ScalarType.BFloat16 };
+            _optimizer = new Optimization.AdamW(_named, 0.9, 0.95, 1e-8, 0.1, shardOver: masters is null ? null : Distributed.SingleProcess.Instance, masters: masters);
             if (!perTensorCasts)
-                casts.Runs = new CastRuns(optimizer.Store.Weights, optimizer.Store.Gradients, optimizer.Store.OffsetOf,
-                    named.Select(p => (IReadOnlyList<Parameter>)[p.Param]).Chunk(LayerTensors));
-            var times = new List<double>();
-            var steps = new List<double>();
-            var parts = new Dictionary<string, List<double>> { ["reduce"] = [], ["clip"] = [], ["update"] = [], ["zero"] = [], ["cast"] = [] };
-            for (int i = 0; i < repeats + 2; i++)
-            {
-                var watch = Stopwatch.StartNew();
-                var lap = new Dictionary<string, double>();
-                void Lap(string part) => lap[part] = watch.Elapsed.TotalMicroseconds - lap.Values.Sum();
-                using (torch.no_grad())
-                {
-                    optimizer.AccumulateMicroBatch();
-                    optimizer.ReduceGradients(Distributed.SingleProcess.Instance);
-                    Lap("reduce");
-                    using var norm = optimizer.ClipGradients(1.0);
-                    Lap("clip");
-                    optimizer.Update(1e-3);
-                    Lap("update");
-                    optimizer.ZeroGrad();
-                    Lap("zero");
-                    casts.Invalidate();
-                    using (torch.enable_grad())
-                        foreach (var (_, p) in named) casts.Of(p);
-                    norm.item<float>(); // the read waits for the device, as a logged step does (on a CPU, every part is synchronous)
-                    Lap("cast");
-                }
-                if (i < 2) continue;
-                times.Add(watch.Elapsed.TotalMicroseconds);
-                steps.Add(lap["reduce"] + lap["clip"] + lap["update"] + lap["zero"]);
-                foreach (var (part, t) in lap) parts[part].Add(t);
-            }
-            foreach (var (_, p) in named) { p.grad?.Dispose(); p.Dispose(); }
-            result.Add(new OptimizerStepTiming(count, values, Median(times), parts.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), Median(steps)));
+                _casts.Runs = new CastRuns(_optimizer.Store.Weights, _optimizer.Store.Gradients, _optimizer.Store.OffsetOf,
+                    _named.Select(p => (IReadOnlyList<Parameter>)[p.Param]).Chunk(LayerTensors));
         }
-        return result;
+
+        /// <summary>One optimizer step and the casts after it, timed part by part; kept when <paramref name="record"/> (past the warm-ups).</summary>
+        public void Step(bool record)
+        {
+            var watch = Stopwatch.StartNew();
+            var lap = new Dictionary<string, double>();
+            void Lap(string part) => lap[part] = watch.Elapsed.TotalMicroseconds - lap.Values.Sum();
+            using (torch.no_grad())
+            {
+                _optimizer.AccumulateMicroBatch();
+                _optimizer.ReduceGradients(Distributed.SingleProcess.Instance);
+                Lap("reduce");
+                using var norm = _optimizer.ClipGradients(1.0);
+                Lap("clip");
+                _optimizer.Update(1e-3);
+                Lap("update");
+                _optimizer.ZeroGrad();
+                Lap("zero");
+                _casts.Invalidate();
+                using (torch.enable_grad())
+                    foreach (var (_, p) in _named) _casts.Of(p);
+                norm.item<float>(); // the read waits for the device, as a logged step does (on a CPU, every part is synchronous)
+                Lap("cast");
+            }
+            if (!record) return;
+            _times.Add(watch.Elapsed.TotalMicroseconds);
+            _steps.Add(lap["reduce"] + lap["clip"] + lap["update"] + lap["zero"]);
+            foreach (var (part, t) in lap) _parts[part].Add(t);
+        }
+
+        public OptimizerStepTiming Timing() =>
+            new(_count, _values, Median(_times), _parts.ToDictionary(kv => kv.Key, kv => Median(kv.Value)), Median(_steps));
+
+        public void Dispose()
+        {
+            _casts.Dispose();
+            _optimizer.Dispose();
+            foreach (var (_, p) in _named) { p.grad?.Dispose(); p.Dispose(); }
+        }
     }
 }
