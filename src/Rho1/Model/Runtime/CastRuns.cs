@@ -158,27 +158,27 @@ public sealed class CastRuns : IDisposable
         Release();
         (_type, _fresh) = (type, false);
         if (type == _weights.dtype) return;
-        for (int i = 0, j; i < _runs.Count; i = j)
-        {
-            for (j = i + 1; j < _runs.Count && _runs[j].Start == _runs[j - 1].Start + _runs[j - 1].Values; j++) { }
-            long values = _runs[j - 1].Start + _runs[j - 1].Values - _runs[i].Start;
-            _copies.Add((_runs[i].Start, values, torch.empty(values, type, _weights.device).DetachFromDisposeScope()));
-        }
         _pieces = new Tensor[_runs.Count][];
         using var grad = torch.enable_grad();
-        for (int i = 0; i < _runs.Count; i++)
+        for (int i = 0, j; i < _runs.Count; i = j) // one standing copy per range of runs that follow each other in the store
         {
-            var run = _runs[i];
-            var (start, _, copy) = _copies.Last(c => c.Start <= run.Start);
-            var cast = run.Alias.to(type).DetachFromDisposeScope(); // the node; its values are replaced by the standing copy's range
-            using (torch.no_grad())
+            for (j = i + 1; j < _runs.Count && _runs[j].Start == _runs[j - 1].Start + _runs[j - 1].Values; j++) { }
+            long start = _runs[i].Start, values = _runs[j - 1].Start + _runs[j - 1].Values - start;
+            var copy = torch.empty(values, type, _weights.device).DetachFromDisposeScope();
+            _copies.Add((start, values, copy));
+            for (int k = i; k < j; k++)
             {
-                using var range = copy.narrow(0, run.Start - start, run.Values);
-                using var shaped = range.view(run.Alias.shape);
-                cast.set_(shaped);
+                var run = _runs[k];
+                var cast = run.Alias.to(type).DetachFromDisposeScope(); // the node; its values are replaced by the standing copy's range
+                using (torch.no_grad())
+                {
+                    using var range = copy.narrow(0, run.Start - start, run.Values);
+                    using var shaped = range.view(run.Alias.shape);
+                    cast.set_(shaped);
+                }
+                _pieces[k] = run.PieceRows.Length == 1 ? [cast] : [.. cast.split(run.PieceRows, 0).Select(p => p.DetachFromDisposeScope())];
+                _graph.Add(cast);
             }
-            _pieces[i] = run.PieceRows.Length == 1 ? [cast] : [.. cast.split(run.PieceRows, 0).Select(p => p.DetachFromDisposeScope())];
-            _graph.Add(cast);
         }
     }
 
